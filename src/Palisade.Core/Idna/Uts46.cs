@@ -1,0 +1,492 @@
+using System.Buffers;
+using System.Text;
+
+namespace Palisade.Core.Idna;
+
+/// <summary>
+/// Unicode UTS #46 (IDNA Compatibility Processing) ToASCII, Nontransitional, implemented over the generated
+/// table in <see cref="IdnaData"/>. Section numbers refer to UTS #46 revision 33 and RFC 5891-5893.
+/// </summary>
+internal static class Uts46
+{
+    /// <summary>Inputs longer than this are refused before any work: no DNS name comes close.</summary>
+    public const int MaxInputLength = 4096;
+
+    private static readonly SearchValues<char> s_upperAscii = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+
+    /// <summary>Runs ToASCII; on success <paramref name="result"/> holds the ASCII form (a fresh string, or <paramref name="original"/> when unchanged).</summary>
+    public static IdnaError ToAscii(ReadOnlySpan<char> input, Uts46Options options, out string? result, string? original = null)
+    {
+        result = null;
+        if (input.Length > MaxInputLength)
+        {
+            return IdnaError.NameTooLong;
+        }
+
+        if (Ascii.IsValid(input) && (options.AsciiFastPath || !HasAceLabel(input)))
+        {
+            // UTS #46 §4 on ASCII without "xn--" labels maps A-Z to a-z and changes nothing else.
+            var error = ValidateAscii(input, options);
+            if (error != IdnaError.None)
+            {
+                return error;
+            }
+
+            if (input.IndexOfAny(s_upperAscii) < 0)
+            {
+                result = original ?? input.ToString();
+            }
+            else
+            {
+                result = LowerAscii(input);
+            }
+
+            return IdnaError.None;
+        }
+
+        return ToAsciiSlow(input, options, out result);
+    }
+
+    private static string LowerAscii(ReadOnlySpan<char> input)
+    {
+        char[]? rented = null;
+        Span<char> buffer = input.Length <= 256 ? stackalloc char[256] : (rented = ArrayPool<char>.Shared.Rent(input.Length));
+        try
+        {
+            Ascii.ToLower(input, buffer, out int written);
+            return new string(buffer[..written]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static bool HasAceLabel(ReadOnlySpan<char> input)
+    {
+        foreach (var range in input.Split('.'))
+        {
+            var label = input[range];
+            if (label.Length >= 4 && label[..4].Equals("xn--", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static IdnaError ValidateAscii(ReadOnlySpan<char> input, Uts46Options options)
+    {
+        if (!options.UseStd3AsciiRules && !options.CheckHyphens && !options.VerifyDnsLength)
+        {
+            return IdnaError.None;
+        }
+
+        foreach (var range in input.Split('.'))
+        {
+            var label = input[range];
+            if (label.IsEmpty)
+            {
+                continue;
+            }
+
+            if (options.UseStd3AsciiRules && !IsStd3Label(label))
+            {
+                return IdnaError.Std3;
+            }
+
+            if (options.CheckHyphens && !HyphensOk(label))
+            {
+                return IdnaError.Hyphen;
+            }
+        }
+
+        return options.VerifyDnsLength ? VerifyDnsLength(input) : IdnaError.None;
+    }
+
+    private static IdnaError ToAsciiSlow(ReadOnlySpan<char> input, Uts46Options options, out string? result)
+    {
+        result = null;
+
+        // §4 step 1: map.
+        var mapped = new StringBuilder(input.Length + 8);
+        for (int i = 0; i < input.Length;)
+        {
+            if (Rune.DecodeFromUtf16(input[i..], out var rune, out int consumed) != OperationStatus.Done)
+            {
+                return IdnaError.InvalidUtf16;
+            }
+
+            i += consumed;
+            switch (IdnaData.GetStatus(rune.Value, out var mapping))
+            {
+                case IdnaStatus.Ignored:
+                    break;
+                case IdnaStatus.Mapped:
+                    mapped.Append(mapping);
+                    break;
+                default:
+                    // Valid, deviation (kept: Nontransitional) and disallowed (flagged in §4.1 step 7).
+                    AppendRune(mapped, rune.Value);
+                    break;
+            }
+        }
+
+        // §4 step 2: normalize to NFC.
+        string normalized = mapped.ToString().Normalize(NormalizationForm.FormC);
+
+        // §4 step 3: break into labels; step 4: convert and validate each.
+        var labels = new List<List<int>>();
+        var fromAce = new List<bool>();
+        var error = IdnaError.None;
+        foreach (var range in normalized.AsSpan().Split('.'))
+        {
+            var label = normalized.AsSpan(range);
+            var codePoints = new List<int>(label.Length);
+            bool ace = label.Length >= 4 && label[..4].Equals("xn--", StringComparison.OrdinalIgnoreCase);
+            if (ace)
+            {
+                if (!Ascii.IsValid(label) || !Punycode.TryDecode(label[4..], codePoints) || codePoints.Count == 0 || AllAscii(codePoints))
+                {
+                    error = First(error, IdnaError.InvalidPunycode);
+                }
+            }
+            else
+            {
+                AppendCodePoints(label, codePoints);
+            }
+
+            labels.Add(codePoints);
+            fromAce.Add(ace);
+        }
+
+        if (error != IdnaError.None)
+        {
+            return error;
+        }
+
+        bool bidiDomain = options.CheckBidi && IsBidiDomain(labels);
+        for (int i = 0; i < labels.Count; i++)
+        {
+            error = ValidateLabel(labels[i], fromAce[i], bidiDomain, options);
+            if (error != IdnaError.None)
+            {
+                return error;
+            }
+        }
+
+        // ToASCII step 2: Punycode-encode every label that is not ASCII.
+        var output = new StringBuilder(normalized.Length + 16);
+        for (int i = 0; i < labels.Count; i++)
+        {
+            if (i > 0)
+            {
+                output.Append('.');
+            }
+
+            var label = labels[i];
+            if (AllAscii(label))
+            {
+                foreach (int cp in label)
+                {
+                    output.Append((char)cp);
+                }
+            }
+            else
+            {
+                output.Append("xn--");
+                if (!Punycode.TryEncode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(label), output))
+                {
+                    return IdnaError.InvalidPunycode;
+                }
+            }
+        }
+
+        string ascii = output.ToString();
+        if (options.VerifyDnsLength)
+        {
+            error = VerifyDnsLength(ascii);
+            if (error != IdnaError.None)
+            {
+                return error;
+            }
+        }
+
+        result = ascii;
+        return IdnaError.None;
+    }
+
+    /// <summary>UTS #46 §4.1 validity criteria for one label.</summary>
+    private static IdnaError ValidateLabel(List<int> label, bool fromAce, bool bidiDomain, Uts46Options options)
+    {
+        if (label.Count == 0)
+        {
+            return IdnaError.None;
+        }
+
+        // 1. NFC. Labels split from the normalised string already are; decoded ACE labels need the check.
+        if (fromAce)
+        {
+            string text = ToText(label);
+            if (!text.IsNormalized(NormalizationForm.FormC))
+            {
+                return IdnaError.NotNormalized;
+            }
+        }
+
+        // 2-4. Hyphens; without CheckHyphens a label must still not begin with "xn--".
+        if (options.CheckHyphens)
+        {
+            if ((label.Count >= 4 && label[2] == '-' && label[3] == '-') || label[0] == '-' || label[^1] == '-')
+            {
+                return IdnaError.Hyphen;
+            }
+        }
+        else if (label.Count >= 4 && label[0] == 'x' && label[1] == 'n' && label[2] == '-' && label[3] == '-')
+        {
+            return IdnaError.NestedAcePrefix;
+        }
+
+        // 6. No leading combining mark.
+        if (IdnaData.IsCombiningMark(label[0]))
+        {
+            return IdnaError.LeadingCombiningMark;
+        }
+
+        // 5, 7. No FULL STOP; every code point valid or deviation; STD3 for ASCII when asked.
+        foreach (int cp in label)
+        {
+            var status = IdnaData.GetStatus(cp, out _);
+            if (cp == '.' || (status != IdnaStatus.Valid && status != IdnaStatus.Deviation))
+            {
+                return IdnaError.DisallowedCodePoint;
+            }
+
+            if (options.UseStd3AsciiRules && cp < 0x80 && !IsLdh((char)cp))
+            {
+                return IdnaError.Std3;
+            }
+        }
+
+        // 8. ContextJ (RFC 5892 Appendix A.1, A.2).
+        if (options.CheckJoiners && !JoinersOk(label))
+        {
+            return IdnaError.ContextJ;
+        }
+
+        // 9. The Bidi Rule (RFC 5893 §2) for every label of a Bidi domain name.
+        if (bidiDomain && !BidiOk(label))
+        {
+            return IdnaError.Bidi;
+        }
+
+        return IdnaError.None;
+    }
+
+    private static bool JoinersOk(List<int> label)
+    {
+        for (int i = 0; i < label.Count; i++)
+        {
+            int cp = label[i];
+            if (cp != 0x200C && cp != 0x200D)
+            {
+                continue;
+            }
+
+            // Both joiners: allowed right after a virama (Canonical_Combining_Class = 9).
+            if (i > 0 && IdnaData.IsVirama(label[i - 1]))
+            {
+                continue;
+            }
+
+            if (cp == 0x200D)
+            {
+                return false;
+            }
+
+            // ZWNJ: (Joining_Type:{L,D})(Joining_Type:T)* ZWNJ (Joining_Type:T)*(Joining_Type:{R,D}).
+            int before = i - 1;
+            while (before >= 0 && IdnaData.IsJoiningTransparent(label[before]))
+            {
+                before--;
+            }
+
+            int after = i + 1;
+            while (after < label.Count && IdnaData.IsJoiningTransparent(label[after]))
+            {
+                after++;
+            }
+
+            if (before < 0 || after >= label.Count || !IdnaData.IsJoiningLeftOrDual(label[before]) || !IdnaData.IsJoiningRightOrDual(label[after]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool BidiOk(List<int> label)
+    {
+        // Rule 1: the first character is L (left-to-right) or R/AL (right-to-left).
+        bool rtl;
+        if (IdnaData.IsBidiLeftToRight(label[0]))
+        {
+            rtl = false;
+        }
+        else if (IdnaData.IsBidiRightToLeft(label[0]))
+        {
+            rtl = true;
+        }
+        else
+        {
+            return false;
+        }
+
+        int last = label.Count - 1;
+        while (last >= 0 && IdnaData.IsBidiNonSpacingMark(label[last]))
+        {
+            last--;
+        }
+
+        if (rtl)
+        {
+            // Rules 2-4.
+            bool en = false, an = false;
+            foreach (int cp in label)
+            {
+                if (!IdnaData.IsBidiRule2Allowed(cp))
+                {
+                    return false;
+                }
+
+                en |= IdnaData.IsBidiEuropeanNumber(cp);
+                an |= IdnaData.IsBidiArabicNumber(cp);
+            }
+
+            return last >= 0 && IdnaData.IsBidiRule3End(label[last]) && !(en && an);
+        }
+
+        // Rules 5-6.
+        foreach (int cp in label)
+        {
+            if (!IdnaData.IsBidiRule5Allowed(cp))
+            {
+                return false;
+            }
+        }
+
+        return last >= 0 && IdnaData.IsBidiRule6End(label[last]);
+    }
+
+    private static bool IsBidiDomain(List<List<int>> labels)
+    {
+        foreach (var label in labels)
+        {
+            foreach (int cp in label)
+            {
+                if (IdnaData.IsBidiDomainRtl(cp))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>RFC 1035 §2.3.4 limits as UTS #46 VerifyDnsLength states them: 1-63 per label, 1-253 in all (no root dot).</summary>
+    internal static IdnaError VerifyDnsLength(ReadOnlySpan<char> ascii)
+    {
+        if (ascii.IsEmpty)
+        {
+            return IdnaError.Empty;
+        }
+
+        if (ascii.Length > 253)
+        {
+            return IdnaError.NameTooLong;
+        }
+
+        foreach (var range in ascii.Split('.'))
+        {
+            int length = range.End.GetOffset(ascii.Length) - range.Start.GetOffset(ascii.Length);
+            if (length == 0)
+            {
+                return IdnaError.EmptyLabel;
+            }
+
+            if (length > 63)
+            {
+                return IdnaError.LabelTooLong;
+            }
+        }
+
+        return IdnaError.None;
+    }
+
+    private static bool IsStd3Label(ReadOnlySpan<char> label)
+    {
+        foreach (char c in label)
+        {
+            if (!IsLdh(char.ToLowerInvariant(c)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool HyphensOk(ReadOnlySpan<char> label) =>
+        label[0] != '-' && label[^1] != '-' && !(label.Length >= 4 && label[2] == '-' && label[3] == '-');
+
+    private static bool IsLdh(char c) => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-';
+
+    private static bool AllAscii(List<int> codePoints)
+    {
+        foreach (int cp in codePoints)
+        {
+            if (cp >= 0x80)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static void AppendCodePoints(ReadOnlySpan<char> text, List<int> codePoints)
+    {
+        for (int i = 0; i < text.Length;)
+        {
+            Rune.DecodeFromUtf16(text[i..], out var rune, out int consumed);
+            codePoints.Add(rune.Value);
+            i += consumed;
+        }
+    }
+
+    private static string ToText(List<int> codePoints)
+    {
+        var sb = new StringBuilder(codePoints.Count);
+        foreach (int cp in codePoints)
+        {
+            AppendRune(sb, cp);
+        }
+
+        return sb.ToString();
+    }
+
+    private static void AppendRune(StringBuilder sb, int codePoint)
+    {
+        Span<char> units = stackalloc char[2];
+        int written = new Rune(codePoint).EncodeToUtf16(units);
+        sb.Append(units[..written]);
+    }
+
+    private static IdnaError First(IdnaError current, IdnaError next) => current == IdnaError.None ? next : current;
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds Palisade in Release, runs every test project, and ends with one line "N passed, N failed[, N skipped]"
+# computed from the TRX results. Installs the Debian packages the tests need when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Debian packages the tests use: the Public Suffix List (Core), later DNS and browser peers.
+packages=(publicsuffix)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+results=TestResults
+rm -rf "$results"
+dotnet build Palisade.slnx -c Release -m:1 -nologo -v:q
+
+status=0
+for proj in tests/*/*.csproj; do
+  name=$(basename "$proj" .csproj)
+  dotnet test "$proj" -c Release --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" || status=1
+done
+
+# Sum the counters of every TRX file: <Counters total=".." executed=".." passed=".." failed=".." ... notExecuted="..">
+read -r passed failed skipped < <(
+  cat "$results"/*.trx 2>/dev/null | tr ' ' '\n' | awk -F'"' '
+    /^passed=/ {p += $2} /^failed=/ {f += $2} /^error=/ {f += $2} /^timeout=/ {f += $2} /^aborted=/ {f += $2}
+    /^notExecuted=/ {s += $2} END {print p+0, f+0, s+0}')
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+  exit 1
+fi
