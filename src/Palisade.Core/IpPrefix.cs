@@ -16,6 +16,8 @@ public readonly struct IpPrefix : IEquatable<IpPrefix>, IComparable<IpPrefix>, I
     /// <summary>Longest accepted input: an IPv6 address with an embedded IPv4 tail and a prefix length.</summary>
     public const int MaxInputLength = 64;
 
+    private static readonly System.Buffers.SearchValues<char> s_digits = System.Buffers.SearchValues.Create("0123456789");
+
     private readonly UInt128 _bits;
     private readonly byte _prefixLength;
     private readonly bool _isIPv6;
@@ -120,13 +122,19 @@ public readonly struct IpPrefix : IEquatable<IpPrefix>, IComparable<IpPrefix>, I
         UInt128 bits;
         if (v6)
         {
-            if (addressText.ContainsAny('%', '[', ']') || !IPAddress.TryParse(addressText, out var address) || address.AddressFamily != AddressFamily.InterNetworkV6)
+            // The WHATWG IPv6 parser reads exactly the RFC 4291 §2.2 text forms, with no zone index and no allocation.
+            Span<ushort> pieces = stackalloc ushort[8];
+            if (!Url.UrlHostParser.TryParseIPv6(addressText, pieces, out _))
             {
-                error = "the address is not an IPv6 address (RFC 4291 §2.2, no zone index)";
+                error = "the address is not an IPv6 address (RFC 4291 §2.2 text form, no zone index)";
                 return false;
             }
 
-            bits = ToBits(address);
+            bits = UInt128.Zero;
+            foreach (ushort piece in pieces)
+            {
+                bits = (bits << 16) | piece;
+            }
         }
         else if (!TryParseIPv4(addressText, out uint v4, out error))
         {
@@ -142,7 +150,7 @@ public readonly struct IpPrefix : IEquatable<IpPrefix>, IComparable<IpPrefix>, I
         if (slash >= 0)
         {
             var lengthText = s[(slash + 1)..];
-            if (lengthText.IsEmpty || lengthText.Length > 3 || lengthText.ContainsAnyExceptInRange('0', '9') || (lengthText.Length > 1 && lengthText[0] == '0'))
+            if (lengthText.IsEmpty || lengthText.Length > 3 || lengthText.IndexOfAnyExcept(s_digits) >= 0 || (lengthText.Length > 1 && lengthText[0] == '0'))
             {
                 error = "the prefix length is not a decimal number without leading zeros";
                 return false;
@@ -175,7 +183,7 @@ public readonly struct IpPrefix : IEquatable<IpPrefix>, IComparable<IpPrefix>, I
         foreach (var range in s.Split('.'))
         {
             var part = s[range];
-            if (++parts > 4 || part.IsEmpty || part.Length > 3 || part.ContainsAnyExceptInRange('0', '9'))
+            if (++parts > 4 || part.IsEmpty || part.Length > 3 || part.IndexOfAnyExcept(s_digits) >= 0)
             {
                 error = "the address is not a dotted-decimal IPv4 address";
                 return false;

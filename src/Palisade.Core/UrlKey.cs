@@ -12,8 +12,12 @@ namespace Palisade.Core;
 public readonly struct UrlKey : IEquatable<UrlKey>, IComparable<UrlKey>, ISpanParsable<UrlKey>, IUtf8SpanFormattable
 {
     private static readonly SearchValues<char> s_hostCharacters = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789-._");
-    private static readonly SearchValues<char> s_pathExcluded = SearchValues.Create(" \"#<>?^`{}\\");
-    private static readonly SearchValues<char> s_queryExcluded = SearchValues.Create(" \"#<>'");
+    private static readonly SearchValues<char> s_digits = SearchValues.Create("0123456789");
+
+    // Printable ASCII that the path / special-query percent-encode sets leave alone (and no '\\', which a special
+    // URL's path reads as '/'). Using SearchValues rather than ContainsAnyExceptInRange keeps the check allocation-free.
+    private static readonly SearchValues<char> s_pathKept = SearchValues.Create(Printable(" \"#<>?^`{}\\"));
+    private static readonly SearchValues<char> s_queryKept = SearchValues.Create(Printable(" \"#<>'"));
 
     private readonly string? _value;
 
@@ -124,7 +128,7 @@ public readonly struct UrlKey : IEquatable<UrlKey>, IComparable<UrlKey>, ISpanPa
         if (colon >= 0)
         {
             var port = authority[(colon + 1)..];
-            if (port.IsEmpty || port.Length > 5 || port[0] == '0' || port.ContainsAnyExceptInRange('0', '9'))
+            if (port.IsEmpty || port.Length > 5 || port[0] == '0' || port.IndexOfAnyExcept(s_digits) >= 0)
             {
                 return false;
             }
@@ -139,7 +143,7 @@ public readonly struct UrlKey : IEquatable<UrlKey>, IComparable<UrlKey>, ISpanPa
         var pathAndQuery = rest[slash..];
         int question = pathAndQuery.IndexOf('?');
         var path = question < 0 ? pathAndQuery : pathAndQuery[..question];
-        if (path.ContainsAnyExceptInRange((char)0x21, (char)0x7E) || path.IndexOfAny(s_pathExcluded) >= 0)
+        if (path.IndexOfAnyExcept(s_pathKept) >= 0)
         {
             return false;
         }
@@ -147,7 +151,7 @@ public readonly struct UrlKey : IEquatable<UrlKey>, IComparable<UrlKey>, ISpanPa
         foreach (var range in path[1..].Split('/'))
         {
             var segment = path[1..][range];
-            if (segment.Length is >= 1 and <= 6 && IsDotSegment(segment))
+            if (IsDotSegment(segment))
             {
                 return false;
             }
@@ -156,7 +160,7 @@ public readonly struct UrlKey : IEquatable<UrlKey>, IComparable<UrlKey>, ISpanPa
         if (question >= 0)
         {
             var query = pathAndQuery[(question + 1)..];
-            if (query.ContainsAnyExceptInRange((char)0x21, (char)0x7E) || query.IndexOfAny(s_queryExcluded) >= 0)
+            if (query.IndexOfAnyExcept(s_queryKept) >= 0)
             {
                 return false;
             }
@@ -165,10 +169,42 @@ public readonly struct UrlKey : IEquatable<UrlKey>, IComparable<UrlKey>, ISpanPa
         return true;
     }
 
-    private static bool IsDotSegment(ReadOnlySpan<char> segment) =>
-        segment is "." or ".." || segment.Equals("%2e", StringComparison.OrdinalIgnoreCase) ||
-        segment.Equals(".%2e", StringComparison.OrdinalIgnoreCase) || segment.Equals("%2e.", StringComparison.OrdinalIgnoreCase) ||
-        segment.Equals("%2e%2e", StringComparison.OrdinalIgnoreCase);
+    private static string Printable(string excluded)
+    {
+        var chars = new StringBuilder();
+        for (char c = (char)0x21; c <= (char)0x7E; c++)
+        {
+            if (!excluded.Contains(c, StringComparison.Ordinal))
+            {
+                chars.Append(c);
+            }
+        }
+
+        return chars.ToString();
+    }
+
+    /// <summary>True for ".", "..", and their spellings with "%2e" (WHATWG URL §4.2 single- and double-dot segments).</summary>
+    private static bool IsDotSegment(ReadOnlySpan<char> segment)
+    {
+        int dots = 0;
+        for (int i = 0; i < segment.Length; dots++)
+        {
+            if (segment[i] == '.')
+            {
+                i++;
+            }
+            else if (segment[i] == '%' && i + 2 < segment.Length && segment[i + 1] == '2' && (segment[i + 2] | 0x20) == 'e')
+            {
+                i += 3;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return dots is 1 or 2;
+    }
 
     private static ReadOnlySpan<char> Authority(string value)
     {

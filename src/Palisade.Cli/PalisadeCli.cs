@@ -1,0 +1,26 @@
+using System.CommandLine;
+
+namespace Palisade.Cli;
+
+/// <summary>The <c>palisade</c> command tree, with its standard streams passed in so tests can run it in-process.</summary>
+internal static class PalisadeCli
+{
+    public static RootCommand Create(TextReader stdin, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand(
+            "Palisade: an accountable registry of internet blocking orders, and the tools that enforce and audit it.\n\n" +
+            "Exit codes: 0 success; 1 usage error; 2 an input value is invalid (the message names it and the rule); " +
+            "3 the verb cannot run in this build.");
+        root.Subcommands.Add(CanonCommand.Create(stdin, stdout, stderr));
+        root.Subcommands.Add(ServeCommand.Create(stderr));
+        return root;
+    }
+
+    public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    {
+        var root = Create(stdin, stdout, stderr);
+        var result = root.Parse(args);
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr };
+        return result.Invoke(config);
+    }
+}

@@ -1,0 +1,83 @@
+namespace Palisade.Cli.Tests;
+
+public sealed class CanonCommandTests
+{
+    private static (int Exit, string Out, string Err) Run(string stdin, params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int exit = PalisadeCli.Run(args, new StringReader(stdin), stdout, stderr);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void Canon_Domain_PrintsCanonicalFormsAndExitsZero()
+    {
+        var (exit, output, error) = Run("", "canon", "domain", "президент.рф", "Example.COM.");
+        Assert.Equal(0, exit);
+        Assert.Equal("xn--d1abbgf6aiiy.xn--p1ai\nexample.com\n", output.ReplaceLineEndings("\n"));
+        Assert.Empty(error);
+    }
+
+    [Fact]
+    public void Canon_BadValue_NamesValueAndRuleAndExitsTwo()
+    {
+        var (exit, output, error) = Run("", "canon", "domain", "a..b", "ok.example");
+        Assert.Equal(2, exit);
+        Assert.Equal("ok.example\n", output.ReplaceLineEndings("\n"));
+        Assert.Contains("'a..b'", error, StringComparison.Ordinal);
+        Assert.Contains("label is empty", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Canon_Dash_ReadsValuesFromStdin()
+    {
+        var (exit, output, _) = Run("HTTP://Example.com/a/../b#frag\nhttps://x.example:443/\n", "canon", "url", "-");
+        Assert.Equal(0, exit);
+        Assert.Equal("http://example.com/b\nhttps://x.example/\n", output.ReplaceLineEndings("\n"));
+    }
+
+    [Theory]
+    [InlineData("pattern", "*.Example.com", "*.example.com")]
+    [InlineData("ip", "2001:DB8:0:0::/32", "2001:db8::/32")]
+    [InlineData("ip", "192.0.2.7", "192.0.2.7/32")]
+    public void Canon_Kinds_PrintCanonicalForm(string kind, string input, string expected)
+    {
+        var (exit, output, _) = Run("", "canon", kind, input);
+        Assert.Equal(0, exit);
+        Assert.Equal(expected + "\n", output.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void Canon_IpWithHostBits_NamesCanonicalPrefix()
+    {
+        var (exit, _, error) = Run("", "canon", "ip", "192.0.2.1/24");
+        Assert.Equal(2, exit);
+        Assert.Contains("192.0.2.0/24", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownVerb_ExitsOne()
+    {
+        var (exit, _, error) = Run("", "bogus");
+        Assert.Equal(1, exit);
+        Assert.Contains("bogus", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_ListsVerbsAndExitCodes()
+    {
+        var (exit, output, _) = Run("", "--help");
+        Assert.Equal(0, exit);
+        Assert.Contains("canon", output, StringComparison.Ordinal);
+        Assert.Contains("Exit codes", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serve_NotYetBuilt_ExitsThree()
+    {
+        var (exit, _, error) = Run("", "serve");
+        Assert.Equal(3, exit);
+        Assert.Contains("serve", error, StringComparison.Ordinal);
+    }
+}
