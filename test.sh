@@ -30,11 +30,13 @@ for proj in tests/*/*.csproj; do
     --logger "trx;LogFileName=$name.trx" --results-directory "$results" || status=1
 done
 
-# Sum the counters of every TRX file: <Counters total=".." executed=".." passed=".." failed=".." ... notExecuted="..">
+# Sum the <Counters total=".." executed=".." passed=".." failed=".." .../> of every TRX file. A skipped test is
+# counted in total but not in executed.
 read -r passed failed skipped < <(
-  cat "$results"/*.trx 2>/dev/null | tr ' ' '\n' | awk -F'"' '
-    /^passed=/ {p += $2} /^failed=/ {f += $2} /^error=/ {f += $2} /^timeout=/ {f += $2} /^aborted=/ {f += $2}
-    /^notExecuted=/ {s += $2} END {print p+0, f+0, s+0}')
+  grep -ho '<Counters [^>]*>' "$results"/*.trx 2>/dev/null | tr ' ' '\n' | awk -F'"' '
+    /^total=/ {t += $2} /^executed=/ {e += $2} /^passed=/ {p += $2}
+    /^failed=/ || /^error=/ || /^timeout=/ || /^aborted=/ {f += $2}
+    END {print p+0, f+0, t-e}')
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"
 else
