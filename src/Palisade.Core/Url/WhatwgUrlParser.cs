@@ -158,17 +158,7 @@ public static class WhatwgUrlParser
                         CopyAuthority(url, baseUrl);
                         url.Segments = [.. baseUrl.Segments];
                         url.Query = baseUrl.Query;
-                        if (ch == '?')
-                        {
-                            url.Query = string.Empty;
-                            state = State.Query;
-                        }
-                        else if (ch == '#')
-                        {
-                            url.Fragment = string.Empty;
-                            state = State.Fragment;
-                        }
-                        else if (ch != Eof)
+                        if (!StartsQueryOrFragment(url, ch, ref state) && ch != Eof)
                         {
                             url.Query = null;
                             ShortenPath(url);
@@ -369,17 +359,7 @@ public static class WhatwgUrlParser
                         url.Host = baseUrl.Host;
                         url.Segments = [.. baseUrl.Segments];
                         url.Query = baseUrl.Query;
-                        if (ch == '?')
-                        {
-                            url.Query = string.Empty;
-                            state = State.Query;
-                        }
-                        else if (ch == '#')
-                        {
-                            url.Fragment = string.Empty;
-                            state = State.Fragment;
-                        }
-                        else if (ch != Eof)
+                        if (!StartsQueryOrFragment(url, ch, ref state) && ch != Eof)
                         {
                             url.Query = null;
                             if (!StartsWithWindowsDriveLetter(c, pointer))
@@ -470,17 +450,7 @@ public static class WhatwgUrlParser
                             pointer--;
                         }
                     }
-                    else if (ch == '?')
-                    {
-                        url.Query = string.Empty;
-                        state = State.Query;
-                    }
-                    else if (ch == '#')
-                    {
-                        url.Fragment = string.Empty;
-                        state = State.Fragment;
-                    }
-                    else if (ch != Eof)
+                    else if (!StartsQueryOrFragment(url, ch, ref state) && ch != Eof)
                     {
                         state = State.Path;
                         if (ch != '/')
@@ -522,16 +492,7 @@ public static class WhatwgUrlParser
                         }
 
                         buffer.Clear();
-                        if (ch == '?')
-                        {
-                            url.Query = string.Empty;
-                            state = State.Query;
-                        }
-                        else if (ch == '#')
-                        {
-                            url.Fragment = string.Empty;
-                            state = State.Fragment;
-                        }
+                        StartsQueryOrFragment(url, ch, ref state);
                     }
                     else
                     {
@@ -674,6 +635,26 @@ public static class WhatwgUrlParser
 
         url.Host = host;
         return true;
+    }
+
+    /// <summary>'?' starts the query and '#' the fragment, from several states alike; true when <paramref name="ch"/> did.</summary>
+    private static bool StartsQueryOrFragment(WhatwgUrl url, int ch, ref State state)
+    {
+        if (ch == '?')
+        {
+            url.Query = string.Empty;
+            state = State.Query;
+            return true;
+        }
+
+        if (ch == '#')
+        {
+            url.Fragment = string.Empty;
+            state = State.Fragment;
+            return true;
+        }
+
+        return false;
     }
 
     private static void CopyAuthority(WhatwgUrl url, WhatwgUrl baseUrl)
