@@ -1,0 +1,131 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Palisade.Core;
+
+/// <summary>
+/// One target of an order in its canonical text: a domain name, a wildcard pattern, a URL key or an IP prefix. Orders
+/// carry targets exactly as the core values serialise them, so what is logged is what is enforced.
+/// </summary>
+public readonly struct OrderTarget : IEquatable<OrderTarget>
+{
+    private OrderTarget(TargetKind kind, string value, DomainPattern pattern, UrlKey url, IpPrefix prefix)
+    {
+        Kind = kind;
+        Value = value;
+        Pattern = pattern;
+        Url = url;
+        Prefix = prefix;
+    }
+
+    /// <summary>What the target names.</summary>
+    public TargetKind Kind { get; }
+
+    /// <summary>The canonical text.</summary>
+    public string Value { get; }
+
+    /// <summary>The name or pattern, for <see cref="TargetKind.Domain"/> and <see cref="TargetKind.Pattern"/>.</summary>
+    public DomainPattern Pattern { get; }
+
+    /// <summary>The URL key, for <see cref="TargetKind.Url"/>.</summary>
+    public UrlKey Url { get; }
+
+    /// <summary>The prefix, for <see cref="TargetKind.Prefix"/>.</summary>
+    public IpPrefix Prefix { get; }
+
+    /// <summary>The lower-case name of the kind as it appears in documents: domain, pattern, url, prefix.</summary>
+    public string KindName => KindNameOf(Kind);
+
+    /// <summary>The document name of a kind.</summary>
+    public static string KindNameOf(TargetKind kind) => kind switch
+    {
+        TargetKind.Domain => "domain",
+        TargetKind.Pattern => "pattern",
+        TargetKind.Url => "url",
+        _ => "prefix",
+    };
+
+    /// <summary>Parses any accepted spelling of a target (Unicode names, upper case, a bare host address) into its
+    /// canonical form.</summary>
+    public static bool TryParse(string text, out OrderTarget target, [NotNullWhen(false)] out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        target = default;
+        if (text.Contains("://", StringComparison.Ordinal))
+        {
+            if (!UrlKey.TryParse(text, out UrlKey url, out error))
+            {
+                return false;
+            }
+
+            target = new OrderTarget(TargetKind.Url, url.Value, default, url, default);
+            return true;
+        }
+
+        if (LooksLikeAddress(text))
+        {
+            if (!IpPrefix.TryParse(text, out IpPrefix prefix, out error))
+            {
+                return false;
+            }
+
+            target = new OrderTarget(TargetKind.Prefix, prefix.ToString(), default, default, prefix);
+            return true;
+        }
+
+        if (!DomainPattern.TryParse(text, out DomainPattern pattern, out error))
+        {
+            return false;
+        }
+
+        target = new OrderTarget(pattern.IsWildcard ? TargetKind.Pattern : TargetKind.Domain, pattern.ToString(), pattern, default, default);
+        return true;
+    }
+
+    /// <summary>Parses a target that must already be canonical; a non-canonical spelling is refused with its canonical
+    /// form in the error, so that a log entry never differs from what was submitted.</summary>
+    public static bool TryParseCanonical(string text, out OrderTarget target, [NotNullWhen(false)] out string? error)
+    {
+        if (!TryParse(text, out target, out error))
+        {
+            return false;
+        }
+
+        if (!string.Equals(target.Value, text, StringComparison.Ordinal))
+        {
+            error = $"'{text}' is not in canonical form; write it as '{target.Value}'";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool LooksLikeAddress(string text)
+    {
+        if (text.Contains(':', StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        int slash = text.IndexOf('/', StringComparison.Ordinal);
+        string address = slash < 0 ? text : text[..slash];
+        return address.Length > 0 && address.AsSpan().IndexOfAnyExcept("0123456789.") < 0;
+    }
+
+    /// <inheritdoc />
+    public bool Equals(OrderTarget other) => Kind == other.Kind && string.Equals(Value, other.Value, StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is OrderTarget other && Equals(other);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Kind, StringComparer.Ordinal.GetHashCode(Value ?? string.Empty));
+
+    /// <inheritdoc />
+    public override string ToString() => Value ?? string.Empty;
+
+    /// <summary>Equality.</summary>
+    public static bool operator ==(OrderTarget left, OrderTarget right) => left.Equals(right);
+
+    /// <summary>Inequality.</summary>
+    public static bool operator !=(OrderTarget left, OrderTarget right) => !left.Equals(right);
+}

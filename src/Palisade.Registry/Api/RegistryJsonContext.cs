@@ -1,0 +1,24 @@
+using System.Text.Json.Serialization;
+
+namespace Palisade.Registry.Api;
+
+/// <summary>Source-generated JSON for every request and response: camelCase, unknown members refused.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    WriteIndented = false)]
+[JsonSerializable(typeof(IssueOrderRequest))]
+[JsonSerializable(typeof(AmendOrderRequest))]
+[JsonSerializable(typeof(RevokeOrderRequest))]
+[JsonSerializable(typeof(AddAuthorityRequest))]
+[JsonSerializable(typeof(CreateKeyRequest))]
+[JsonSerializable(typeof(OrderEventCreated))]
+[JsonSerializable(typeof(AuthorityView))]
+[JsonSerializable(typeof(List<AuthorityView>))]
+[JsonSerializable(typeof(KeyCreated))]
+[JsonSerializable(typeof(OrderView))]
+[JsonSerializable(typeof(OrderList))]
+[JsonSerializable(typeof(LookupResult))]
+[JsonSerializable(typeof(InclusionProofView))]
+[JsonSerializable(typeof(ConsistencyProofView))]
+public sealed partial class RegistryJsonContext : JsonSerializerContext;

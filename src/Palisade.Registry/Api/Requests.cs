@@ -1,0 +1,100 @@
+namespace Palisade.Registry.Api;
+
+/// <summary>POST /v1/orders.</summary>
+public sealed record IssueOrderRequest
+{
+    /// <summary>The decision number, unique per authority (may hold '/' and non-ASCII letters).</summary>
+    public string? Decision { get; init; }
+
+    /// <summary>The decision date, yyyy-MM-dd.</summary>
+    public string? DecisionDate { get; init; }
+
+    /// <summary>The law and article the order rests on.</summary>
+    public string? LegalBasis { get; init; }
+
+    /// <summary>A lower-case category token such as court-order, csam, malware, phishing, copyright.</summary>
+    public string? Category { get; init; }
+
+    /// <summary>The body that took the decision (a court, an agency); defaults to the authority's name.</summary>
+    public string? IssuingBody { get; init; }
+
+    /// <summary>A public summary.</summary>
+    public string? Summary { get; init; }
+
+    /// <summary>When enforcement starts (RFC 3339).</summary>
+    public string? Effective { get; init; }
+
+    /// <summary>When enforcement ends (RFC 3339), or null for no expiry.</summary>
+    public string? Expires { get; init; }
+
+    /// <summary>Canonical targets: names, *.patterns, http(s) URLs, IP prefixes.</summary>
+    public List<string>? Targets { get; init; }
+
+    /// <summary>Logged overrides for protected targets.</summary>
+    public List<TargetOverride>? Overrides { get; init; }
+}
+
+/// <summary>An explicit, logged override that lets an order cover a protected resource.</summary>
+public sealed record TargetOverride
+{
+    /// <summary>The target, as written in the order.</summary>
+    public string? Target { get; init; }
+
+    /// <summary>Why the order must cover it.</summary>
+    public string? Justification { get; init; }
+}
+
+/// <summary>POST /v1/orders/{authority}/{decision}/amend.</summary>
+public sealed record AmendOrderRequest
+{
+    /// <summary>Targets to add.</summary>
+    public List<string>? Add { get; init; }
+
+    /// <summary>Targets to remove.</summary>
+    public List<string>? Remove { get; init; }
+
+    /// <summary>A new expiry (RFC 3339).</summary>
+    public string? Expires { get; init; }
+
+    /// <summary>Remove the expiry.</summary>
+    public bool? RemoveExpiry { get; init; }
+
+    /// <summary>Why the order changes.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>Logged overrides for protected targets being added.</summary>
+    public List<TargetOverride>? Overrides { get; init; }
+}
+
+/// <summary>POST /v1/orders/{authority}/{decision}/revoke.</summary>
+public sealed record RevokeOrderRequest
+{
+    /// <summary>Why the order is revoked.</summary>
+    public string? Reason { get; init; }
+}
+
+/// <summary>POST /v1/authorities.</summary>
+public sealed record AddAuthorityRequest
+{
+    /// <summary>The short identifier used in order references: lower-case letters, digits and hyphens.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>The authority's name.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Its jurisdiction (an ISO 3166 code or a name).</summary>
+    public string? Jurisdiction { get; init; }
+
+    /// <summary>Its public web site.</summary>
+    public string? Url { get; init; }
+}
+
+/// <summary>POST /v1/keys.</summary>
+public sealed record CreateKeyRequest
+{
+    /// <summary>admin, authority, operator or auditor.</summary>
+    public string? Role { get; init; }
+
+    /// <summary>The authority an authority key acts for.</summary>
+    public string? Authority { get; init; }
+}

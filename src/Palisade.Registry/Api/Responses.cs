@@ -1,0 +1,43 @@
+namespace Palisade.Registry.Api;
+
+/// <summary>201 answer to POST /v1/orders and the answer to amend and revoke.</summary>
+public sealed record OrderEventCreated(string Reference, string Url, string Type, long LogIndex, int Entries, long TreeSize);
+
+/// <summary>An authority.</summary>
+public sealed record AuthorityView(string Id, string Name, string Jurisdiction, string Url, long LogIndex);
+
+/// <summary>A new API key; the secret is shown only here.</summary>
+public sealed record KeyCreated(string Id, string Key, string Role, string? Authority, long LogIndex);
+
+/// <summary>One target of an order.</summary>
+public sealed record TargetView(string Kind, string Value);
+
+/// <summary>One log entry of an event with its inclusion proof in the tree of <c>treeSize</c>.</summary>
+public sealed record EntryProof(long Index, string Data, string LeafHash, List<string> Proof);
+
+/// <summary>One event in an order's history.</summary>
+public sealed record EventView(string Type, string Time, long LogIndex, List<EntryProof> Entries);
+
+/// <summary>GET /v1/orders/{authority}/{decision}.</summary>
+public sealed record OrderView(
+    string Reference, string Url, string Authority, string Decision, string DecisionDate, string LegalBasis, string Category,
+    string IssuingBody, string Summary, string Effective, string? Expires, string? Revoked, string Status,
+    List<TargetView> Targets, List<EventView> History, long TreeSize, string RootHash, string Checkpoint);
+
+/// <summary>A page of orders.</summary>
+public sealed record OrderSummary(string Reference, string Url, string Authority, string Decision, string Category, string Status, string Effective, int Targets);
+
+/// <summary>GET /v1/orders.</summary>
+public sealed record OrderList(List<OrderSummary> Orders, string? Next);
+
+/// <summary>One active order that covers a looked-up resource, and how.</summary>
+public sealed record LookupMatch(string Order, string Url, string Authority, string Category, string Target, string TargetKind, string Match);
+
+/// <summary>GET /v1/lookup.</summary>
+public sealed record LookupResult(string Query, string Kind, string Canonical, string Time, List<LookupMatch> Matches);
+
+/// <summary>GET /v1/log/proof/inclusion.</summary>
+public sealed record InclusionProofView(long Index, long TreeSize, string LeafHash, string RootHash, List<string> Proof);
+
+/// <summary>GET /v1/log/proof/consistency.</summary>
+public sealed record ConsistencyProofView(long Size1, long Size2, string Root1, string Root2, List<string> Proof);

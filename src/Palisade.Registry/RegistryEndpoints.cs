@@ -1,0 +1,311 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Palisade.Core.Transparency;
+using Palisade.Registry.Api;
+
+namespace Palisade.Registry;
+
+/// <summary>The registry's HTTP API: the log under <c>/log/</c> (C2SP tlog-tiles), proofs, authorities, keys, orders and
+/// lookup under <c>/v1/</c>. Errors are RFC 9457 problem documents.</summary>
+internal static class RegistryEndpoints
+{
+    private const string Immutable = "public, max-age=31536000, immutable";
+
+    public static void Map(WebApplication app, RegistryService registry)
+    {
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context).ConfigureAwait(false);
+            }
+            catch (RegistryProblem problem)
+            {
+                await WriteProblem(context, problem).ConfigureAwait(false);
+            }
+            catch (JsonException e)
+            {
+                string field = (e.Path ?? "$").TrimStart('$').TrimStart('.');
+                await WriteProblem(context, RegistryProblem.Invalid(field.Length == 0 ? "body" : field,
+                    $"the request body is not valid for this endpoint{(field.Length == 0 ? string.Empty : " at '" + field + "'")}: {FirstSentence(e.Message)}")).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException e)
+            {
+                await WriteProblem(context, new RegistryProblem(e.StatusCode, "bad-request", "Bad request", e.Message)).ConfigureAwait(false);
+            }
+        });
+
+        app.MapGet("/log/checkpoint", (HttpContext context) =>
+        {
+            context.Response.Headers.CacheControl = "no-cache";
+            return Results.Text(registry.Log.State.Note, "text/plain; charset=utf-8");
+        });
+        app.MapGet("/log/key", () => Results.Text(registry.Log.VerifierKey + "\n", "text/plain; charset=utf-8"));
+        app.MapGet("/log/tile/{**path}", (string path, HttpContext context) => ServeTile(registry, path, context));
+
+        app.MapGet("/v1/log/proof/inclusion", (HttpContext context) =>
+        {
+            ulong size = QueryNumber(context, "size", registry.Log.Size);
+            ulong index = QueryNumber(context, "index", null);
+            CheckSize(registry, size, "size");
+            if (index >= size)
+            {
+                throw RegistryProblem.Invalid("index", $"entry {index} is not in the tree of size {size}");
+            }
+
+            return Json(new InclusionProofView((long)index, (long)size, B64(registry.Log.LeafHash(index)), B64(registry.Log.Root(size)),
+                registry.Log.InclusionProof(index, size).ConvertAll(Convert.ToBase64String)), RegistryJsonContext.Default.InclusionProofView);
+        });
+        app.MapGet("/v1/log/proof/consistency", (HttpContext context) =>
+        {
+            ulong size2 = QueryNumber(context, "size2", registry.Log.Size);
+            ulong size1 = QueryNumber(context, "size1", null);
+            CheckSize(registry, size2, "size2");
+            if (size1 == 0 || size1 > size2)
+            {
+                throw RegistryProblem.Invalid("size1", $"a consistency proof needs 0 < size1 <= size2, not {size1} and {size2}");
+            }
+
+            return Json(new ConsistencyProofView((long)size1, (long)size2, B64(registry.Log.Root(size1)), B64(registry.Log.Root(size2)),
+                registry.Log.ConsistencyProof(size1, size2).ConvertAll(Convert.ToBase64String)), RegistryJsonContext.Default.ConsistencyProofView);
+        });
+
+        app.MapGet("/v1/authorities", () => Json(registry.ListAuthorities(), RegistryJsonContext.Default.ListAuthorityView));
+        app.MapPost("/v1/authorities", async (HttpContext context) =>
+        {
+            Require(registry, context, Role.Admin);
+            AddAuthorityRequest request = await ReadBody(context, RegistryJsonContext.Default.AddAuthorityRequest).ConfigureAwait(false);
+            return Json(registry.AddAuthority(request), RegistryJsonContext.Default.AuthorityView, StatusCodes.Status201Created);
+        });
+        app.MapPost("/v1/keys", async (HttpContext context) =>
+        {
+            Require(registry, context, Role.Admin);
+            CreateKeyRequest request = await ReadBody(context, RegistryJsonContext.Default.CreateKeyRequest).ConfigureAwait(false);
+            return Json(registry.CreateKey(request), RegistryJsonContext.Default.KeyCreated, StatusCodes.Status201Created);
+        });
+        app.MapPost("/v1/keys/{id}/revoke", (string id, HttpContext context) =>
+        {
+            Require(registry, context, Role.Admin);
+            registry.RevokeKey(id);
+            return Results.NoContent();
+        });
+
+        app.MapPost("/v1/orders", async (HttpContext context) =>
+        {
+            Caller caller = Authenticate(registry, context);
+            IssueOrderRequest request = await ReadBody(context, RegistryJsonContext.Default.IssueOrderRequest).ConfigureAwait(false);
+            OrderEventCreated created = registry.IssueOrder(caller, request);
+            context.Response.Headers.Location = created.Url;
+            return Json(created, RegistryJsonContext.Default.OrderEventCreated, StatusCodes.Status201Created);
+        });
+        app.MapGet("/v1/orders", (HttpContext context) =>
+        {
+            string? authority = context.Request.Query["authority"];
+            int limit = (int)Math.Min(QueryNumber(context, "limit", 100), 1000);
+            return Json(registry.ListOrders(authority, limit, context.Request.Query["after"]), RegistryJsonContext.Default.OrderList);
+        });
+        app.MapMethods("/v1/orders/{**rest}", ["GET", "POST"], async (HttpContext context) =>
+        {
+            (string authority, string decision, string? action) = ParseOrderPath(context);
+            if (HttpMethods.IsGet(context.Request.Method))
+            {
+                if (action is not null)
+                {
+                    throw RegistryProblem.NotFound($"there is no resource '{action}' of an order");
+                }
+
+                OrderView view = registry.GetOrder(authority, decision) ?? throw RegistryProblem.NotFound($"there is no order {RegistryService.Reference(authority, decision)}");
+                return Json(view, RegistryJsonContext.Default.OrderView);
+            }
+
+            Caller caller = Authenticate(registry, context);
+            OrderEventCreated result = action switch
+            {
+                "revoke" => registry.RevokeOrder(caller, authority, decision, await ReadBody(context, RegistryJsonContext.Default.RevokeOrderRequest, allowEmpty: true).ConfigureAwait(false)),
+                "amend" => registry.AmendOrder(caller, authority, decision, await ReadBody(context, RegistryJsonContext.Default.AmendOrderRequest).ConfigureAwait(false)),
+                _ => throw new RegistryProblem(405, "method-not-allowed", "Method not allowed", "POST an order's 'amend' or 'revoke' resource to change it"),
+            };
+            return Json(result, RegistryJsonContext.Default.OrderEventCreated);
+        });
+
+        app.MapGet("/v1/lookup", (HttpContext context) =>
+            Json(registry.Lookup(context.Request.Query["name"], context.Request.Query["url"], context.Request.Query["ip"]), RegistryJsonContext.Default.LookupResult));
+
+        app.MapGet("/openapi.json", () => Results.Stream(
+            typeof(RegistryEndpoints).Assembly.GetManifestResourceStream("Palisade.Registry.openapi.json")!, "application/json"));
+
+        app.MapFallback((HttpContext context) => throw RegistryProblem.NotFound($"there is no resource at {context.Request.Path}"));
+    }
+
+    private static IResult ServeTile(RegistryService registry, string path, HttpContext context)
+    {
+        if (!TlogTiles.TryParsePath(path, out int level, out ulong index, out int width))
+        {
+            throw RegistryProblem.NotFound($"'tile/{path}' is not a tlog-tiles path");
+        }
+
+        byte[]? body;
+        if (level < 0)
+        {
+            ulong size = registry.Log.Size;
+            ulong start = index * TlogTiles.TileWidth;
+            bool exists = start + (ulong)width <= size && (width == TlogTiles.TileWidth || start + (ulong)width == size);
+            body = exists ? TlogTiles.EncodeBundle(registry.ReadEntries(start, width)) : null;
+        }
+        else
+        {
+            body = registry.Log.ReadTile(level, index, width);
+        }
+
+        if (body is null)
+        {
+            throw RegistryProblem.NotFound($"the log has no tile 'tile/{path}' at tree size {registry.Log.Size}");
+        }
+
+        context.Response.Headers.CacheControl = Immutable;
+        return Results.Bytes(body, "application/octet-stream");
+    }
+
+    private static (string Authority, string Decision, string? Action) ParseOrderPath(HttpContext context)
+    {
+        // The raw target keeps %2F inside a decision number apart from the '/' that separates path segments.
+        string raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? string.Empty;
+        int query = raw.IndexOf('?', StringComparison.Ordinal);
+        if (query >= 0)
+        {
+            raw = raw[..query];
+        }
+
+        const string Prefix = "/v1/orders/";
+        if (!raw.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            throw RegistryProblem.NotFound("an order is addressed as /v1/orders/{authority}/{decision}");
+        }
+
+        string[] segments = raw[Prefix.Length..].Split('/');
+        if (segments.Length is < 2 or > 3 || segments[0].Length == 0 || segments[1].Length == 0)
+        {
+            throw RegistryProblem.NotFound("an order is addressed as /v1/orders/{authority}/{decision}, with '/' inside the decision number written %2F");
+        }
+
+        string decision;
+        try
+        {
+            decision = Uri.UnescapeDataString(segments[1]);
+        }
+        catch (UriFormatException)
+        {
+            throw RegistryProblem.NotFound($"'{segments[1]}' is not a percent-encoded decision number");
+        }
+
+        return (Uri.UnescapeDataString(segments[0]), decision, segments.Length == 3 ? segments[2] : null);
+    }
+
+    private static Caller Authenticate(RegistryService registry, HttpContext context)
+    {
+        string? header = context.Request.Headers.Authorization;
+        if (header is null || !header.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            throw RegistryProblem.Unauthenticated("this request changes the registry and needs 'Authorization: Bearer <key>'");
+        }
+
+        Caller? caller = registry.Authenticate(header["Bearer ".Length..].Trim());
+        if (caller is null)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+            throw RegistryProblem.Unauthenticated("the API key is unknown or revoked");
+        }
+
+        return caller;
+    }
+
+    private static void Require(RegistryService registry, HttpContext context, Role role)
+    {
+        Caller caller = Authenticate(registry, context);
+        if (caller.Role != role)
+        {
+            throw RegistryProblem.Forbidden($"this needs a key of role {RegistryService.RoleName(role)}, not {RegistryService.RoleName(caller.Role)}");
+        }
+    }
+
+    private static async Task<T> ReadBody<T>(HttpContext context, JsonTypeInfo<T> type, bool allowEmpty = false)
+        where T : new()
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+        if (buffer.Length == 0)
+        {
+            return allowEmpty ? new T() : throw RegistryProblem.Invalid("body", "the request needs a JSON body");
+        }
+
+        buffer.Position = 0;
+        return await JsonSerializer.DeserializeAsync(buffer, type, context.RequestAborted).ConfigureAwait(false)
+            ?? throw RegistryProblem.Invalid("body", "the request body is JSON null");
+    }
+
+    private static ulong QueryNumber(HttpContext context, string name, ulong? fallback)
+    {
+        string? text = context.Request.Query[name];
+        if (text is null)
+        {
+            return fallback ?? throw RegistryProblem.Invalid(name, $"the query parameter '{name}' is required");
+        }
+
+        return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong value)
+            ? value
+            : throw RegistryProblem.Invalid(name, $"the query parameter '{name}' is '{text}', not a non-negative integer");
+    }
+
+    private static void CheckSize(RegistryService registry, ulong size, string field)
+    {
+        if (size > registry.Log.Size)
+        {
+            throw RegistryProblem.Invalid(field, $"the log has {registry.Log.Size} entries, fewer than {size}");
+        }
+    }
+
+    private static IResult Json<T>(T value, JsonTypeInfo<T> type, int status = StatusCodes.Status200OK) => Results.Json(value, type, statusCode: status);
+
+    private static string B64(byte[] bytes) => Convert.ToBase64String(bytes);
+
+    private static string FirstSentence(string message)
+    {
+        int end = message.IndexOf(". ", StringComparison.Ordinal);
+        return end < 0 ? message : message[..end];
+    }
+
+    private static async Task WriteProblem(HttpContext context, RegistryProblem problem)
+    {
+        if (context.Response.HasStarted)
+        {
+            throw problem;
+        }
+
+        context.Response.StatusCode = problem.Status;
+        context.Response.ContentType = "application/problem+json";
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", "/problems/" + problem.Type);
+            writer.WriteString("title", problem.Title);
+            writer.WriteNumber("status", problem.Status);
+            writer.WriteString("detail", problem.Message);
+            writer.WriteString("instance", context.Request.Path.Value);
+            if (problem.Field is not null)
+            {
+                writer.WriteString("field", problem.Field);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        await context.Response.Body.WriteAsync(buffer.ToArray(), context.RequestAborted).ConfigureAwait(false);
+    }
+}

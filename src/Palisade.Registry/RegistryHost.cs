@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Palisade.Registry;
+
+/// <summary>Runs a <see cref="RegistryService"/> behind Kestrel on the given URLs (port 0 picks a free port).</summary>
+public sealed class RegistryHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private RegistryHost(WebApplication app, RegistryService registry)
+    {
+        _app = app;
+        Registry = registry;
+    }
+
+    /// <summary>The registry being served.</summary>
+    public RegistryService Registry { get; }
+
+    /// <summary>The addresses Kestrel listens on, after start.</summary>
+    public IReadOnlyList<string> Addresses =>
+        [.. _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
+
+    /// <summary>Builds and starts the HTTP server.</summary>
+    public static async Task<RegistryHost> StartAsync(RegistryService registry, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls([.. urls]);
+        builder.Logging.ClearProviders();
+        logging?.Invoke(builder.Logging);
+        WebApplication app = builder.Build();
+        RegistryEndpoints.Map(app, registry);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var host = new RegistryHost(app, registry);
+        if (registry.Options.PublicUrl is not null)
+        {
+            registry.PublicUrl = registry.Options.PublicUrl;
+        }
+        else if (host.Addresses.Count > 0)
+        {
+            registry.PublicUrl = host.Addresses[0];
+        }
+
+        return host;
+    }
+
+    /// <summary>Waits until the host stops (Ctrl+C or SIGTERM).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => HostingAbstractionsHostExtensions.WaitForShutdownAsync(_app, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}

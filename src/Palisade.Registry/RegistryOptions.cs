@@ -1,0 +1,84 @@
+namespace Palisade.Registry;
+
+/// <summary>Settings of a registry, bound from <c>appsettings.json</c>, the environment (<c>Palisade__…</c>) and flags,
+/// and validated before anything starts.</summary>
+public sealed class RegistryOptions
+{
+    /// <summary>The directory holding the database and the log key; created on first run.</summary>
+    public string DataDirectory { get; set; } = "palisade-data";
+
+    /// <summary>The SQLite database file; by default <c>registry.db</c> in the data directory.</summary>
+    public string? DatabasePath { get; set; }
+
+    /// <summary>The log's checkpoint origin and signing key name, fixed when the log is created. By default
+    /// <c>palisade.local/</c> and eight random hex digits.</summary>
+    public string? Origin { get; set; }
+
+    /// <summary>The public base URL of the registry, used in order URLs (default: the first listening address).</summary>
+    public string? PublicUrl { get; set; }
+
+    /// <summary>IPv4 prefixes shorter than this need an override (default /16).</summary>
+    public int WidestIPv4Prefix { get; set; } = 16;
+
+    /// <summary>IPv6 prefixes shorter than this need an override (default /32).</summary>
+    public int WidestIPv6Prefix { get; set; } = 32;
+
+    /// <summary>Protected resources beyond the built-in list (public suffixes are always protected): names, <c>*.name</c>
+    /// patterns and IP prefixes that an order covers only with an override.</summary>
+    public IList<string> ProtectedResources { get; } = [];
+
+    /// <summary>Leave out the built-in list of protected resources (root servers, large shared CDNs).</summary>
+    public bool OmitDefaultProtectedResources { get; set; }
+
+    /// <summary>The Public Suffix List file.</summary>
+    public string PublicSuffixListPath { get; set; } = Core.PublicSuffixList.DebianPath;
+
+    /// <summary>The database path in effect.</summary>
+    public string ResolvedDatabasePath => DatabasePath ?? Path.Combine(DataDirectory, "registry.db");
+
+    /// <summary>The log key file in the data directory.</summary>
+    public string LogKeyPath => Path.Combine(DataDirectory, "log.key");
+
+    /// <summary>Checks the settings; the message names the setting that is wrong.</summary>
+    /// <exception cref="RegistryConfigurationException">A setting is invalid.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            throw new RegistryConfigurationException("Palisade:DataDirectory is empty");
+        }
+
+        if (WidestIPv4Prefix is < 0 or > 32)
+        {
+            throw new RegistryConfigurationException($"Palisade:WidestIPv4Prefix is {WidestIPv4Prefix}; it is a prefix length from 0 to 32");
+        }
+
+        if (WidestIPv6Prefix is < 0 or > 128)
+        {
+            throw new RegistryConfigurationException($"Palisade:WidestIPv6Prefix is {WidestIPv6Prefix}; it is a prefix length from 0 to 128");
+        }
+
+        if (Origin is not null && !Core.Transparency.SignedNote.IsValidKeyName(Origin))
+        {
+            throw new RegistryConfigurationException($"Palisade:Origin '{Origin}' is empty or contains a space or '+'");
+        }
+
+        if (PublicUrl is not null && (!Uri.TryCreate(PublicUrl, UriKind.Absolute, out Uri? uri) || (uri.Scheme != "http" && uri.Scheme != "https")))
+        {
+            throw new RegistryConfigurationException($"Palisade:PublicUrl '{PublicUrl}' is not an absolute http(s) URL");
+        }
+
+        if (!File.Exists(PublicSuffixListPath))
+        {
+            throw new RegistryConfigurationException($"Palisade:PublicSuffixListPath '{PublicSuffixListPath}' does not exist (install Debian's publicsuffix package or set the path)");
+        }
+
+        foreach (string resource in ProtectedResources)
+        {
+            if (!ProtectedResource.TryParse(resource, out _, out string? error))
+            {
+                throw new RegistryConfigurationException($"Palisade:ProtectedResources entry '{resource}' is invalid: {error}");
+            }
+        }
+    }
+}

@@ -1,0 +1,515 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+using Palisade.Core;
+using Palisade.Registry.Api;
+
+namespace Palisade.Registry;
+
+public sealed partial class RegistryService
+{
+    /// <summary>The most targets one request may carry.</summary>
+    public const int MaxTargetsPerRequest = 100_000;
+
+    /// <summary>Issues an order for the caller's authority (logged as <c>order.issued</c>).</summary>
+    public OrderEventCreated IssueOrder(Caller caller, IssueOrderRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(request);
+        if (caller.Role != Role.Authority || caller.Authority is null)
+        {
+            throw RegistryProblem.Forbidden($"a key of role {RoleName(caller.Role)} cannot issue orders; orders are issued with an authority key");
+        }
+
+        string authority = caller.Authority;
+        string decision = Required(request.Decision, "decision", 200);
+        if (decision.Contains('\n', StringComparison.Ordinal))
+        {
+            throw RegistryProblem.Invalid("decision", "'decision' is one line");
+        }
+
+        string decisionDate = Required(request.DecisionDate, "decisionDate", 10);
+        if (!DateOnly.TryParseExact(decisionDate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+        {
+            throw RegistryProblem.Invalid("decisionDate", $"'{decisionDate}' is not a date of the form yyyy-MM-dd");
+        }
+
+        string legalBasis = Required(request.LegalBasis, "legalBasis", 2000);
+        string category = Required(request.Category, "category", 64);
+        if (category.AsSpan().IndexOfAnyExcept("abcdefghijklmnopqrstuvwxyz0123456789-") >= 0)
+        {
+            throw RegistryProblem.Invalid("category", $"the category '{category}' must be lower-case letters, digits and hyphens (such as court-order, csam, malware)");
+        }
+
+        string summary = Required(request.Summary, "summary", 10_000);
+        DateTimeOffset effective = ParseTime(Required(request.Effective, "effective", 40), "effective");
+        DateTimeOffset? expires = request.Expires is null ? null : ParseTime(request.Expires, "expires");
+        if (expires is not null && expires <= effective)
+        {
+            throw RegistryProblem.Invalid("expires", $"the expiry {FormatTime(expires.Value)} is not after the effective time {FormatTime(effective)}");
+        }
+
+        if (request.Targets is null || request.Targets.Count == 0)
+        {
+            throw RegistryProblem.Invalid("targets", "an order names at least one target");
+        }
+
+        List<OrderTarget> targets = ParseTargets(request.Targets, "targets");
+        JsonArray overrides = CheckSafeguards(targets, "targets", request.Overrides);
+
+        return Write((connection, transaction, log) =>
+        {
+            string issuingBody;
+            using (SqliteCommand find = RegistryDatabase.Command(connection, transaction, "SELECT name FROM authorities WHERE id = $id", ("$id", authority)))
+            {
+                issuingBody = find.ExecuteScalar() as string ?? throw RegistryProblem.Forbidden($"the key's authority '{authority}' does not exist");
+            }
+
+            if (request.IssuingBody is not null)
+            {
+                issuingBody = Required(request.IssuingBody, "issuingBody", 300);
+            }
+
+            using (SqliteCommand exists = RegistryDatabase.Command(connection, transaction, "SELECT 1 FROM orders WHERE authority = $a AND decision = $d", ("$a", authority), ("$d", decision)))
+            {
+                if (exists.ExecuteScalar() is not null)
+                {
+                    throw RegistryProblem.Conflict("decision", $"the authority '{authority}' already has an order with decision number '{decision}'; amend it instead");
+                }
+            }
+
+            DateTimeOffset now = _time.GetUtcNow();
+            var targetArray = new JsonArray();
+            foreach (OrderTarget target in targets)
+            {
+                targetArray.Add(target.Value);
+            }
+
+            var evt = new JsonObject
+            {
+                ["type"] = "order.issued",
+                ["time"] = FormatTime(now),
+                ["authority"] = authority,
+                ["decision"] = decision,
+                ["decisionDate"] = decisionDate,
+                ["legalBasis"] = legalBasis,
+                ["category"] = category,
+                ["issuingBody"] = issuingBody,
+                ["summary"] = summary,
+                ["effective"] = FormatTime(effective),
+                ["expires"] = expires is null ? null : FormatTime(expires.Value),
+                ["targets"] = targetArray,
+            };
+            if (overrides.Count > 0)
+            {
+                evt["overrides"] = overrides;
+            }
+
+            (long index, int entries) = log(evt);
+            using (SqliteCommand insert = RegistryDatabase.Command(connection, transaction, """
+                INSERT INTO orders (authority, decision, decision_date, legal_basis, category, issuing_body, summary, effective_ms, expires_ms, issued_ms)
+                VALUES ($a, $d, $date, $basis, $category, $body, $summary, $effective, $expires, $now)
+                """,
+                ("$a", authority), ("$d", decision), ("$date", decisionDate), ("$basis", legalBasis), ("$category", category), ("$body", issuingBody),
+                ("$summary", summary), ("$effective", effective.ToUnixTimeMilliseconds()), ("$expires", expires?.ToUnixTimeMilliseconds()), ("$now", now.ToUnixTimeMilliseconds())))
+            {
+                insert.ExecuteNonQuery();
+            }
+
+            InsertTargets(connection, transaction, authority, decision, targets);
+            RecordEvent(connection, transaction, index, entries, authority, decision, "order.issued", now);
+            return new OrderEventCreated(Reference(authority, decision), OrderUrl(authority, decision), "order.issued", index, entries, (long)_log.Size + entries);
+        });
+    }
+
+    /// <summary>Adds or removes targets or changes the expiry of one of the caller's orders (<c>order.amended</c>).</summary>
+    public OrderEventCreated AmendOrder(Caller caller, string authority, string decision, AmendOrderRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        List<OrderTarget> add = request.Add is null ? [] : ParseTargets(request.Add, "add");
+        List<OrderTarget> remove = request.Remove is null ? [] : ParseTargets(request.Remove, "remove");
+        DateTimeOffset? expires = request.Expires is null ? null : ParseTime(request.Expires, "expires");
+        bool removeExpiry = request.RemoveExpiry == true;
+        if (removeExpiry && expires is not null)
+        {
+            throw RegistryProblem.Invalid("removeExpiry", "an amendment either sets 'expires' or removes the expiry, not both");
+        }
+
+        if (add.Count == 0 && remove.Count == 0 && expires is null && !removeExpiry)
+        {
+            throw RegistryProblem.Invalid("add", "an amendment adds or removes targets or changes the expiry");
+        }
+
+        JsonArray overrides = CheckSafeguards(add, "add", request.Overrides);
+        string? reason = request.Reason is null ? null : Required(request.Reason, "reason", 10_000);
+        return Write((connection, transaction, log) =>
+        {
+            OrderRow order = RequireOwnOrder(connection, transaction, caller, authority, decision);
+            if (order.RevokedMs is not null)
+            {
+                throw RegistryProblem.Conflict("decision", $"the order {Reference(authority, decision)} is revoked and cannot be amended");
+            }
+
+            if (expires is not null && expires.Value.ToUnixTimeMilliseconds() <= order.EffectiveMs)
+            {
+                throw RegistryProblem.Invalid("expires", $"the expiry {FormatTime(expires.Value)} is not after the effective time {FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(order.EffectiveMs))}");
+            }
+
+            HashSet<string> current = LoadTargetValues(connection, transaction, authority, decision);
+            for (int i = 0; i < add.Count; i++)
+            {
+                if (current.Contains(add[i].Value))
+                {
+                    throw RegistryProblem.Conflict($"add[{i}]", $"the order already has the target '{add[i].Value}'");
+                }
+            }
+
+            for (int i = 0; i < remove.Count; i++)
+            {
+                if (!current.Contains(remove[i].Value))
+                {
+                    throw RegistryProblem.Invalid($"remove[{i}]", $"the order has no target '{remove[i].Value}'");
+                }
+            }
+
+            if (remove.Count == current.Count && add.Count == 0)
+            {
+                throw RegistryProblem.Invalid("remove", "an amendment cannot remove every target; revoke the order instead");
+            }
+
+            DateTimeOffset now = _time.GetUtcNow();
+            var evt = new JsonObject
+            {
+                ["type"] = "order.amended",
+                ["time"] = FormatTime(now),
+                ["authority"] = authority,
+                ["decision"] = decision,
+                ["add"] = ToArray(add),
+                ["remove"] = ToArray(remove),
+            };
+            if (expires is not null)
+            {
+                evt["expires"] = FormatTime(expires.Value);
+            }
+            else if (removeExpiry)
+            {
+                evt["expires"] = null;
+            }
+
+            if (reason is not null)
+            {
+                evt["reason"] = reason;
+            }
+
+            if (overrides.Count > 0)
+            {
+                evt["overrides"] = overrides;
+            }
+
+            (long index, int entries) = log(evt);
+            InsertTargets(connection, transaction, authority, decision, add);
+            foreach (OrderTarget target in remove)
+            {
+                using SqliteCommand delete = RegistryDatabase.Command(connection, transaction, "DELETE FROM order_targets WHERE authority = $a AND decision = $d AND value = $v",
+                    ("$a", authority), ("$d", decision), ("$v", target.Value));
+                delete.ExecuteNonQuery();
+            }
+
+            if (expires is not null || removeExpiry)
+            {
+                using SqliteCommand update = RegistryDatabase.Command(connection, transaction, "UPDATE orders SET expires_ms = $e WHERE authority = $a AND decision = $d",
+                    ("$e", expires?.ToUnixTimeMilliseconds()), ("$a", authority), ("$d", decision));
+                update.ExecuteNonQuery();
+            }
+
+            RecordEvent(connection, transaction, index, entries, authority, decision, "order.amended", now);
+            return new OrderEventCreated(Reference(authority, decision), OrderUrl(authority, decision), "order.amended", index, entries, (long)_log.Size + entries);
+        });
+    }
+
+    /// <summary>Revokes one of the caller's orders (<c>order.revoked</c>).</summary>
+    public OrderEventCreated RevokeOrder(Caller caller, string authority, string decision, RevokeOrderRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        string? reason = request.Reason is null ? null : Required(request.Reason, "reason", 10_000);
+        return Write((connection, transaction, log) =>
+        {
+            OrderRow order = RequireOwnOrder(connection, transaction, caller, authority, decision);
+            if (order.RevokedMs is not null)
+            {
+                throw RegistryProblem.Conflict("decision", $"the order {Reference(authority, decision)} is already revoked");
+            }
+
+            DateTimeOffset now = _time.GetUtcNow();
+            var evt = new JsonObject
+            {
+                ["type"] = "order.revoked",
+                ["time"] = FormatTime(now),
+                ["authority"] = authority,
+                ["decision"] = decision,
+            };
+            if (reason is not null)
+            {
+                evt["reason"] = reason;
+            }
+
+            (long index, int entries) = log(evt);
+            using (SqliteCommand update = RegistryDatabase.Command(connection, transaction, "UPDATE orders SET revoked_ms = $now, revoke_reason = $reason WHERE authority = $a AND decision = $d",
+                ("$now", now.ToUnixTimeMilliseconds()), ("$reason", reason), ("$a", authority), ("$d", decision)))
+            {
+                update.ExecuteNonQuery();
+            }
+
+            RecordEvent(connection, transaction, index, entries, authority, decision, "order.revoked", now);
+            return new OrderEventCreated(Reference(authority, decision), OrderUrl(authority, decision), "order.revoked", index, entries, (long)_log.Size + entries);
+        });
+    }
+
+    /// <summary>The order reference <c>authority/decision</c>.</summary>
+    public static string Reference(string authority, string decision) => authority + "/" + decision;
+
+    /// <summary>The public URL of an order's API resource (decision percent-encoded).</summary>
+    public string OrderUrl(string authority, string decision) =>
+        PublicUrl.TrimEnd('/') + "/v1/orders/" + authority + "/" + Uri.EscapeDataString(decision);
+
+    private List<OrderTarget> ParseTargets(List<string> texts, string field)
+    {
+        if (texts.Count > MaxTargetsPerRequest)
+        {
+            throw RegistryProblem.Invalid(field, $"'{field}' has {texts.Count} targets; one request carries at most {MaxTargetsPerRequest} (amend the order to add more)");
+        }
+
+        var targets = new List<OrderTarget>(texts.Count);
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < texts.Count; i++)
+        {
+            string? text = texts[i];
+            if (text is null)
+            {
+                throw RegistryProblem.Invalid($"{field}[{i}]", $"{field}[{i}] is null");
+            }
+
+            if (!OrderTarget.TryParseCanonical(text, out OrderTarget target, out string? error))
+            {
+                throw RegistryProblem.Invalid($"{field}[{i}]", $"{field}[{i}] is not a valid target: {error}");
+            }
+
+            if (seen.TryGetValue(target.Value, out int first))
+            {
+                throw RegistryProblem.Invalid($"{field}[{i}]", $"{field}[{i}] repeats {field}[{first}] ('{target.Value}')");
+            }
+
+            seen.Add(target.Value, i);
+            targets.Add(target);
+        }
+
+        return targets;
+    }
+
+    /// <summary>Refuses a target that would cover a public suffix, a protected resource or an over-wide prefix unless an
+    /// override with a justification names it; returns the overrides to log.</summary>
+    private JsonArray CheckSafeguards(List<OrderTarget> targets, string field, List<TargetOverride>? overrides)
+    {
+        var justifications = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (overrides is not null)
+        {
+            for (int i = 0; i < overrides.Count; i++)
+            {
+                string target = Required(overrides[i]?.Target, $"overrides[{i}].target", 2000);
+                string justification = Required(overrides[i]?.Justification, $"overrides[{i}].justification", 10_000);
+                if (!justifications.TryAdd(target, justification))
+                {
+                    throw RegistryProblem.Invalid($"overrides[{i}].target", $"overrides[{i}] repeats the target '{target}'");
+                }
+            }
+        }
+
+        var logged = new JsonArray();
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < targets.Count; i++)
+        {
+            string? reason = ProtectionReason(targets[i]);
+            if (reason is null)
+            {
+                continue;
+            }
+
+            if (!justifications.TryGetValue(targets[i].Value, out string? justification))
+            {
+                throw RegistryProblem.Protected($"{field}[{i}]", $"{field}[{i}] '{targets[i].Value}' {reason}; covering it needs an entry in 'overrides' with a justification, which is logged");
+            }
+
+            used.Add(targets[i].Value);
+            logged.Add(new JsonObject { ["target"] = targets[i].Value, ["protection"] = reason, ["justification"] = justification });
+        }
+
+        for (int i = 0; overrides is not null && i < overrides.Count; i++)
+        {
+            if (!used.Contains(overrides[i].Target!))
+            {
+                throw RegistryProblem.Invalid($"overrides[{i}].target", $"overrides[{i}] names '{overrides[i].Target}', which is not a protected target of this request");
+            }
+        }
+
+        return logged;
+    }
+
+    private string? ProtectionReason(OrderTarget target)
+    {
+        switch (target.Kind)
+        {
+            case TargetKind.Domain:
+            case TargetKind.Pattern:
+                if (_publicSuffixes.IsPublicSuffix(target.Pattern.Name))
+                {
+                    return target.Kind == TargetKind.Pattern
+                        ? $"covers every name under the public suffix '{target.Pattern.Name}'"
+                        : $"is a public suffix (every registrant below it shares it)";
+                }
+
+                foreach (ProtectedResource resource in _protected)
+                {
+                    if (resource.Overlaps(target.Pattern))
+                    {
+                        return $"overlaps the protected resource '{resource}'";
+                    }
+                }
+
+                return null;
+            case TargetKind.Prefix:
+                IpPrefix prefix = target.Prefix;
+                int widest = prefix.IsIPv6 ? Options.WidestIPv6Prefix : Options.WidestIPv4Prefix;
+                if (prefix.PrefixLength < widest)
+                {
+                    return $"is wider than /{widest}, the widest {(prefix.IsIPv6 ? "IPv6" : "IPv4")} prefix an order may name without an override";
+                }
+
+                foreach (ProtectedResource resource in _protected)
+                {
+                    if (resource.Overlaps(prefix))
+                    {
+                        return $"overlaps the protected resource '{resource}'";
+                    }
+                }
+
+                return null;
+            default:
+                // A URL target names one resource exactly, which is how content on shared infrastructure is reached
+                // without collateral damage; it needs no override.
+                return null;
+        }
+    }
+
+    private static JsonArray ToArray(List<OrderTarget> targets)
+    {
+        var array = new JsonArray();
+        foreach (OrderTarget target in targets)
+        {
+            array.Add(target.Value);
+        }
+
+        return array;
+    }
+
+    private static void InsertTargets(SqliteConnection connection, SqliteTransaction transaction, string authority, string decision, List<OrderTarget> targets)
+    {
+        using SqliteCommand insert = RegistryDatabase.Command(connection, transaction,
+            "INSERT INTO order_targets (authority, decision, kind, value, family, ip_start, ip_end) VALUES ($a, $d, $kind, $value, $family, $start, $end)",
+            ("$a", authority), ("$d", decision), ("$kind", ""), ("$value", ""), ("$family", null), ("$start", null), ("$end", null));
+        foreach (OrderTarget target in targets)
+        {
+            insert.Parameters["$kind"].Value = target.KindName;
+            insert.Parameters["$value"].Value = target.Value;
+            if (target.Kind == TargetKind.Prefix)
+            {
+                (byte[] start, byte[] end) = Range(target.Prefix);
+                insert.Parameters["$family"].Value = target.Prefix.IsIPv6 ? 6 : 4;
+                insert.Parameters["$start"].Value = start;
+                insert.Parameters["$end"].Value = end;
+            }
+            else
+            {
+                insert.Parameters["$family"].Value = DBNull.Value;
+                insert.Parameters["$start"].Value = DBNull.Value;
+                insert.Parameters["$end"].Value = DBNull.Value;
+            }
+
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>The first and last address of a prefix as 16 big-endian bytes, which SQLite compares as blobs in
+    /// address order.</summary>
+    internal static (byte[] Start, byte[] End) Range(IpPrefix prefix)
+    {
+        byte[] start = AddressBytes(prefix.BaseAddress);
+        byte[] end = (byte[])start.Clone();
+        int hostBits = prefix.AddressBits - prefix.PrefixLength;
+        for (int bit = 0; bit < hostBits; bit++)
+        {
+            end[15 - (bit / 8)] |= (byte)(1 << (bit % 8));
+        }
+
+        return (start, end);
+    }
+
+    internal static byte[] AddressBytes(IPAddress address)
+    {
+        byte[] bytes = address.GetAddressBytes();
+        if (bytes.Length == 16)
+        {
+            return bytes;
+        }
+
+        var padded = new byte[16];
+        bytes.CopyTo(padded, 12);
+        return padded;
+    }
+
+    private static void RecordEvent(SqliteConnection connection, SqliteTransaction transaction, long index, int entries, string authority, string decision, string type, DateTimeOffset time)
+    {
+        using SqliteCommand insert = RegistryDatabase.Command(connection, transaction,
+            "INSERT INTO order_events (log_index, entries, authority, decision, type, time_ms) VALUES ($i, $n, $a, $d, $t, $time)",
+            ("$i", index), ("$n", entries), ("$a", authority), ("$d", decision), ("$t", type), ("$time", time.ToUnixTimeMilliseconds()));
+        insert.ExecuteNonQuery();
+    }
+
+    private static HashSet<string> LoadTargetValues(SqliteConnection connection, SqliteTransaction? transaction, string authority, string decision)
+    {
+        using SqliteCommand query = RegistryDatabase.Command(connection, transaction, "SELECT value FROM order_targets WHERE authority = $a AND decision = $d", ("$a", authority), ("$d", decision));
+        using SqliteDataReader reader = query.ExecuteReader();
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            set.Add(reader.GetString(0));
+        }
+
+        return set;
+    }
+
+    private static OrderRow RequireOwnOrder(SqliteConnection connection, SqliteTransaction transaction, Caller caller, string authority, string decision)
+    {
+        OrderRow order = LoadOrder(connection, transaction, authority, decision) ?? throw RegistryProblem.NotFound($"there is no order {Reference(authority, decision)}");
+        if (caller.Role != Role.Authority || caller.Authority != authority)
+        {
+            throw RegistryProblem.Forbidden(caller.Role == Role.Authority
+                ? $"the key acts for authority '{caller.Authority}' and cannot change orders of '{authority}'"
+                : $"a key of role {RoleName(caller.Role)} cannot change orders; only the issuing authority's key can");
+        }
+
+        return order;
+    }
+
+    private static DateTimeOffset ParseTime(string text, string field)
+    {
+        if (!DateTimeOffset.TryParseExact(text, ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"], CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTimeOffset time)
+            || !(text.EndsWith('Z') || text.Length > 6 && (text[^6] == '+' || text[^6] == '-')))
+        {
+            throw RegistryProblem.Invalid(field, $"'{text}' is not an RFC 3339 time with a zone, such as 2018-04-16T00:00:00Z");
+        }
+
+        // Log entries and the database keep milliseconds.
+        return DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
+    }
+}

@@ -1,0 +1,307 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Palisade.Core.Transparency;
+
+namespace Palisade.Registry;
+
+/// <summary>
+/// The registry's append-only log: entries and their leaf hashes in SQLite, every complete-subtree hash in memory, and a
+/// signed checkpoint for every tree size the registry acknowledged. Appends run inside the writer's transaction; the
+/// new checkpoint is published only after the transaction commits.
+/// </summary>
+internal sealed class TransparencyLog : IDisposable
+{
+    private readonly MerkleNodeStore _nodes = new();
+    private readonly ReaderWriterLockSlim _lock = new();
+    private readonly NoteSigner _signer;
+    private LogState _state;
+
+    private TransparencyLog(NoteSigner signer, LogState state)
+    {
+        _signer = signer;
+        _state = state;
+    }
+
+    /// <summary>The checkpoint origin and key name.</summary>
+    public string Origin => _signer.Name;
+
+    /// <summary>The signed-note verifier key of the log.</summary>
+    public string VerifierKey => _signer.VerifierKey;
+
+    /// <summary>The latest published tree size.</summary>
+    public ulong Size => Volatile.Read(ref _state).Checkpoint.Size;
+
+    /// <summary>The latest published checkpoint and its signed note.</summary>
+    public LogState State => Volatile.Read(ref _state);
+
+    /// <summary>Loads the log, recomputes every leaf hash and the tree, and checks them against every stored checkpoint.</summary>
+    /// <exception cref="RegistryConfigurationException">The stored log does not agree with itself; the message says where.</exception>
+    public static TransparencyLog Open(SqliteConnection connection, NoteSigner signer)
+    {
+        var log = new TransparencyLog(signer, default!);
+        try
+        {
+            log.Load(connection);
+            return log;
+        }
+        catch
+        {
+            log.Dispose();
+            throw;
+        }
+    }
+
+    private void Load(SqliteConnection connection)
+    {
+        var verifier = NoteVerifier.Parse(_signer.VerifierKey);
+        using (SqliteCommand entries = RegistryDatabase.Command(connection, null, "SELECT idx, data, leaf_hash FROM log_entries ORDER BY idx"))
+        using (SqliteDataReader reader = entries.ExecuteReader())
+        {
+            Span<byte> computed = stackalloc byte[MerkleHash.Size];
+            ulong expected = 0;
+            while (reader.Read())
+            {
+                ulong index = (ulong)reader.GetInt64(0);
+                if (index != expected)
+                {
+                    throw new RegistryConfigurationException($"the log is missing entry {expected} (the next stored entry is {index})");
+                }
+
+                byte[] data = (byte[])reader[1];
+                byte[] stored = (byte[])reader[2];
+                MerkleHash.Leaf(data, computed);
+                if (!computed.SequenceEqual(stored))
+                {
+                    throw new RegistryConfigurationException($"log entry {index} does not hash to its stored leaf hash: the entry was changed after it was logged");
+                }
+
+                _nodes.Append(computed);
+                expected++;
+            }
+        }
+
+        Checkpoint? latest = null;
+        string? latestNote = null;
+        ulong lastGood = 0;
+        using (SqliteCommand checkpoints = RegistryDatabase.Command(connection, null, "SELECT size, root, note FROM checkpoints ORDER BY size"))
+        using (SqliteDataReader reader = checkpoints.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                ulong size = (ulong)reader.GetInt64(0);
+                string note = reader.GetString(2);
+                Checkpoint checkpoint;
+                try
+                {
+                    checkpoint = Checkpoint.Parse(verifier.Verify(note).Text);
+                }
+                catch (Exception e) when (e is FormatException or CryptographicNoteException)
+                {
+                    throw new RegistryConfigurationException($"the stored checkpoint of size {size} does not verify with the log key {_signer.VerifierKey}: {e.Message}", e);
+                }
+
+                if (checkpoint.Size != size || checkpoint.Origin != _signer.Name)
+                {
+                    throw new RegistryConfigurationException($"the stored checkpoint of size {size} names size {checkpoint.Size} and origin {checkpoint.Origin}");
+                }
+
+                if (size > _nodes.Size)
+                {
+                    throw new RegistryConfigurationException($"the checkpoint of size {size} covers entries the log does not have (it holds {_nodes.Size})");
+                }
+
+                byte[] root = MerkleProofBuilder.Root(_nodes, size);
+                if (!root.AsSpan().SequenceEqual(checkpoint.RootHash))
+                {
+                    throw new RegistryConfigurationException(string.Create(CultureInfo.InvariantCulture,
+                        $"the stored entries do not match the signed checkpoint of size {size}: the log diverges from what was published between entry {lastGood} and entry {size - 1}"));
+                }
+
+                lastGood = size;
+                latest = checkpoint;
+                latestNote = note;
+            }
+        }
+
+        if (latest is null)
+        {
+            if (_nodes.Size != 0)
+            {
+                throw new RegistryConfigurationException($"the log holds {_nodes.Size} entries but no signed checkpoint");
+            }
+
+            var empty = new Checkpoint(_signer.Name, 0, MerkleHash.EmptyRoot.ToArray());
+            string note = _signer.SignNote(empty.ToText());
+            using SqliteCommand insert = RegistryDatabase.Command(connection, null, "INSERT INTO checkpoints (size, root, note) VALUES (0, $root, $note)",
+                ("$root", empty.RootHash), ("$note", note));
+            insert.ExecuteNonQuery();
+            latest = empty;
+            latestNote = note;
+        }
+        else if (latest.Size != _nodes.Size)
+        {
+            throw new RegistryConfigurationException($"the log holds {_nodes.Size} entries but its latest signed checkpoint covers {latest.Size}: entries were added without a checkpoint");
+        }
+
+        _state = new LogState(latest, latestNote!);
+    }
+
+    /// <summary>Writes entries and the checkpoint that covers them in the caller's transaction. Call
+    /// <see cref="Publish"/> after the commit, or <see cref="Abandon"/> if it fails.</summary>
+    /// <returns>The index of the first entry and the staged state.</returns>
+    public (ulong FirstIndex, LogState Staged) Stage(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<byte[]> entries)
+    {
+        ulong first;
+        byte[] root;
+        _lock.EnterWriteLock();
+        try
+        {
+            first = _nodes.Size;
+            for (int i = 0; i < entries.Count; i++)
+            {
+                _nodes.Append(MerkleHash.Leaf(entries[i]));
+            }
+
+            root = MerkleProofBuilder.Root(_nodes, _nodes.Size);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+
+        for (int i = 0; i < entries.Count; i++)
+        {
+            ulong index = first + (ulong)i;
+            using SqliteCommand insert = RegistryDatabase.Command(connection, transaction,
+                "INSERT INTO log_entries (idx, data, leaf_hash) VALUES ($idx, $data, $hash)",
+                ("$idx", (long)index), ("$data", entries[i]), ("$hash", MerkleHash.Leaf(entries[i])));
+            insert.ExecuteNonQuery();
+        }
+
+        var checkpoint = new Checkpoint(_signer.Name, first + (ulong)entries.Count, root);
+        string note = _signer.SignNote(checkpoint.ToText());
+        using (SqliteCommand insert = RegistryDatabase.Command(connection, transaction, "INSERT INTO checkpoints (size, root, note) VALUES ($size, $root, $note)",
+                   ("$size", (long)checkpoint.Size), ("$root", root), ("$note", note)))
+        {
+            insert.ExecuteNonQuery();
+        }
+
+        return (first, new LogState(checkpoint, note));
+    }
+
+    /// <summary>Makes a committed append visible.</summary>
+    public void Publish(LogState staged) => Volatile.Write(ref _state, staged);
+
+    /// <summary>Undoes the in-memory part of an append whose transaction did not commit.</summary>
+    public void Abandon(ulong firstIndex)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            _nodes.Truncate(firstIndex);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>The hash tile at a level and index, <paramref name="width"/> hashes wide, if the published tree has it.</summary>
+    public byte[]? ReadTile(int level, ulong index, int width)
+    {
+        ulong size = Size;
+        int treeLevel = level * TlogTiles.TileHeight;
+        if (treeLevel >= 64)
+        {
+            return null;
+        }
+
+        ulong available = size >> treeLevel;
+        ulong start = index * TlogTiles.TileWidth;
+        if (start / TlogTiles.TileWidth != index || start + (ulong)width > available)
+        {
+            return null;
+        }
+
+        // Only full tiles and the partial tile of the current tree exist (older partial tiles are not kept).
+        if (width < TlogTiles.TileWidth && start + (ulong)width != available)
+        {
+            return null;
+        }
+
+        var tile = new byte[width * MerkleHash.Size];
+        _lock.EnterReadLock();
+        try
+        {
+            for (int i = 0; i < width; i++)
+            {
+                _nodes.CopyNode(treeLevel, start + (ulong)i, tile.AsSpan(i * MerkleHash.Size, MerkleHash.Size));
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        return tile;
+    }
+
+    /// <summary>The inclusion proof of an entry in the tree of the given size (at most the published size).</summary>
+    public List<byte[]> InclusionProof(ulong index, ulong size)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return MerkleProofBuilder.InclusionProof(_nodes, index, size);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>The consistency proof between two published tree sizes.</summary>
+    public List<byte[]> ConsistencyProof(ulong size1, ulong size2)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return MerkleProofBuilder.ConsistencyProof(_nodes, size1, size2);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>The root hash of the tree of the given size.</summary>
+    public byte[] Root(ulong size)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return MerkleProofBuilder.Root(_nodes, size);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>The leaf hash of an entry.</summary>
+    public byte[] LeafHash(ulong index)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _nodes.GetNode(0, index).ToArray();
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _lock.Dispose();
+}
