@@ -12,6 +12,13 @@ internal static class ExitCodes
     /// <summary>At least one input value is invalid; the others were still processed.</summary>
     public const int InvalidInput = 2;
 
-    /// <summary>The verb exists but cannot run in this build or configuration.</summary>
+    /// <summary>A service or the network is unavailable, or the verb cannot run in this build.</summary>
     public const int Unavailable = 3;
+
+    /// <summary>The configuration or the stored data is invalid (the message names the setting or where the data
+    /// diverges); nothing was changed.</summary>
+    public const int ConfigurationError = 4;
+
+    /// <summary>An audit found that the log does not verify (bad signature, rewritten history, tampered entries).</summary>
+    public const int VerificationFailed = 5;
 }

@@ -10,9 +10,13 @@ internal static class PalisadeCli
         var root = new RootCommand(
             "Palisade: an accountable registry of internet blocking orders, and the tools that enforce and audit it.\n\n" +
             "Exit codes: 0 success; 1 usage error; 2 an input value is invalid (the message names it and the rule); " +
-            "3 the verb cannot run in this build.");
+            "3 a service or the network is unavailable; 4 the configuration or stored data is invalid (nothing changed); " +
+            "5 an audited log does not verify.");
         root.Subcommands.Add(CanonCommand.Create(stdin, stdout, stderr));
-        root.Subcommands.Add(ServeCommand.Create(stderr));
+        root.Subcommands.Add(ServeCommand.Create(stdout, stderr));
+        root.Subcommands.Add(OfflineCommands.Key(stdout, stderr));
+        root.Subcommands.Add(OfflineCommands.Authority(stdout, stderr));
+        root.Subcommands.Add(VerifyCommand.Create(stdout, stderr));
         return root;
     }
 

@@ -290,7 +290,7 @@ internal static class RegistryEndpoints
         context.Response.StatusCode = problem.Status;
         context.Response.ContentType = "application/problem+json";
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             writer.WriteString("type", "/problems/" + problem.Type);

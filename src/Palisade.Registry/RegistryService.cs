@@ -23,6 +23,8 @@ public sealed partial class RegistryService : IDisposable
     private readonly PublicSuffixList _publicSuffixes;
     private readonly List<ProtectedResource> _protected;
 
+    private FileStream? _lock;
+
     private RegistryService(RegistryOptions options, RegistryDatabase database, TransparencyLog log, TimeProvider time, PublicSuffixList publicSuffixes, List<ProtectedResource> protectedResources)
     {
         Options = options;
@@ -51,6 +53,36 @@ public sealed partial class RegistryService : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Directory.CreateDirectory(options.DataDirectory);
+        FileStream dataLock = AcquireLock(options);
+        try
+        {
+            RegistryService service = OpenLocked(options, time);
+            service._lock = dataLock;
+            return service;
+        }
+        catch
+        {
+            dataLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>One process at a time owns a data directory: the log's in-memory tree must see every append.</summary>
+    private static FileStream AcquireLock(RegistryOptions options)
+    {
+        string path = Path.Combine(options.DataDirectory, "registry.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new RegistryConfigurationException($"the data directory {options.DataDirectory} is in use by another Palisade process (is 'palisade serve' running on it?); stop it or use the HTTP API", e);
+        }
+    }
+
+    private static RegistryService OpenLocked(RegistryOptions options, TimeProvider? time)
+    {
         var database = new RegistryDatabase(options.ResolvedDatabasePath);
         database.Initialize();
 
@@ -436,5 +468,6 @@ public sealed partial class RegistryService : IDisposable
     {
         _log.Dispose();
         _writer.Dispose();
+        _lock?.Dispose();
     }
 }

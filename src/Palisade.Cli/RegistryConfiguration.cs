@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Palisade.Registry;
+
+namespace Palisade.Cli;
+
+/// <summary>Registry settings from <c>appsettings.json</c> (section <c>Palisade</c>), then the environment
+/// (<c>Palisade__DataDirectory</c> …), then flags, later ones winning.</summary>
+internal static class RegistryConfiguration
+{
+    public static readonly Option<string?> Data = new("--data") { Description = "The data directory (database, log key); created on first run. Default: palisade-data." };
+
+    public static RegistryOptions Load(ParseResult parseResult, Option<string?>? origin = null, Option<string?>? publicUrl = null)
+    {
+        IConfigurationRoot configuration = new ConfigurationBuilder()
+            .SetBasePath(Directory.GetCurrentDirectory())
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        var options = new RegistryOptions();
+        configuration.GetSection("Palisade").Bind(options);
+        if (parseResult.GetValue(Data) is string data)
+        {
+            options.DataDirectory = data;
+        }
+
+        if (origin is not null && parseResult.GetValue(origin) is string o)
+        {
+            options.Origin = o;
+        }
+
+        if (publicUrl is not null && parseResult.GetValue(publicUrl) is string u)
+        {
+            options.PublicUrl = u;
+        }
+
+        return options;
+    }
+
+    public static string? Urls(ParseResult parseResult, Option<string?> urls)
+    {
+        if (parseResult.GetValue(urls) is string given)
+        {
+            return given;
+        }
+
+        IConfigurationRoot configuration = new ConfigurationBuilder()
+            .SetBasePath(Directory.GetCurrentDirectory())
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        return configuration["Urls"] ?? configuration["ASPNETCORE_URLS"];
+    }
+}

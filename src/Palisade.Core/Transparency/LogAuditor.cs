@@ -1,0 +1,189 @@
+using System.Text;
+
+namespace Palisade.Core.Transparency;
+
+/// <summary>
+/// Audits a C2SP tlog-tiles log from its public URL prefix: verifies the checkpoint signature, downloads every entry
+/// bundle, recomputes every leaf hash and the root, checks every served hash tile against the recomputation, checks
+/// that the entries are canonical events, and checks that the tree extends a checkpoint seen earlier.
+/// </summary>
+public sealed class LogAuditor
+{
+    private readonly HttpClient _http;
+    private readonly Uri _prefix;
+
+    /// <summary>Creates an auditor for the log at <paramref name="prefix"/> (such as https://registry.example/log/).</summary>
+    public LogAuditor(HttpClient http, Uri prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        _http = http;
+        _prefix = prefix.AbsoluteUri.EndsWith('/') ? prefix : new Uri(prefix.AbsoluteUri + "/");
+    }
+
+    /// <summary>Reports progress: (entries checked, tree size).</summary>
+    public IProgress<(ulong Done, ulong Total)>? Progress { get; init; }
+
+    /// <summary>Fetches the log's published verifier key (trust on first use: the caller should pin it).</summary>
+    public async Task<string> FetchVerifierKeyAsync(CancellationToken cancellationToken = default) =>
+        (await _http.GetStringAsync(new Uri(_prefix, "key"), cancellationToken).ConfigureAwait(false)).Trim();
+
+    /// <summary>Runs the audit.</summary>
+    /// <param name="verifier">The trusted log key.</param>
+    /// <param name="previous">The checkpoint seen last time, or null on a first audit.</param>
+    /// <param name="cancellationToken">Cancels the downloads.</param>
+    /// <exception cref="LogVerificationException">The log does not verify; the message says where.</exception>
+    public async Task<LogAuditResult> AuditAsync(NoteVerifier verifier, Checkpoint? previous, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(verifier);
+        string note = await _http.GetStringAsync(new Uri(_prefix, "checkpoint"), cancellationToken).ConfigureAwait(false);
+        Checkpoint checkpoint;
+        try
+        {
+            checkpoint = Checkpoint.Parse(verifier.Verify(note).Text);
+        }
+        catch (Exception e) when (e is FormatException or CryptographicNoteException)
+        {
+            throw new LogVerificationException($"the checkpoint does not verify with key {verifier.VerifierKey}: {e.Message}", e);
+        }
+
+        if (checkpoint.Origin != verifier.Name)
+        {
+            throw new LogVerificationException($"the checkpoint's origin '{checkpoint.Origin}' is not the key's name '{verifier.Name}'");
+        }
+
+        if (previous is not null && previous.Origin != checkpoint.Origin)
+        {
+            throw new LogVerificationException($"the log's origin is '{checkpoint.Origin}', but the checkpoint seen before came from '{previous.Origin}'");
+        }
+
+        if (previous is not null && previous.Size > checkpoint.Size)
+        {
+            throw new LogVerificationException($"the log shrank: it was seen at size {previous.Size} and now claims size {checkpoint.Size}");
+        }
+
+        ulong size = checkpoint.Size;
+        var nodes = new MerkleNodeStore();
+        var entries = new List<(ulong, byte[])>();
+        for (ulong tile = 0; tile * TlogTiles.TileWidth < size; tile++)
+        {
+            ulong start = tile * TlogTiles.TileWidth;
+            int width = (int)Math.Min(TlogTiles.TileWidth, size - start);
+            byte[] bundle = await FetchAsync(TlogTiles.EntriesPath(tile, width), cancellationToken).ConfigureAwait(false);
+            List<byte[]> decoded;
+            try
+            {
+                decoded = TlogTiles.DecodeBundle(bundle);
+            }
+            catch (FormatException e)
+            {
+                throw new LogVerificationException($"entry bundle {tile}: {e.Message}", e);
+            }
+
+            if (decoded.Count != width)
+            {
+                throw new LogVerificationException($"entry bundle {tile} holds {decoded.Count} entries, not {width}");
+            }
+
+            for (int i = 0; i < decoded.Count; i++)
+            {
+                nodes.Append(MerkleHash.Leaf(decoded[i]));
+                entries.Add((start + (ulong)i, decoded[i]));
+            }
+
+            Progress?.Report((nodes.Size, size));
+        }
+
+        byte[] root = MerkleProofBuilder.Root(nodes, size);
+        if (!root.AsSpan().SequenceEqual(checkpoint.RootHash))
+        {
+            throw new LogVerificationException($"the {size} entries the log serves hash to root {Convert.ToBase64String(root)}, not to the signed root {Convert.ToBase64String(checkpoint.RootHash)}: the entries were changed after they were signed");
+        }
+
+        await CheckTilesAsync(nodes, size, cancellationToken).ConfigureAwait(false);
+
+        if (previous is not null && previous.Size > 0)
+        {
+            byte[] earlier = MerkleProofBuilder.Root(nodes, previous.Size);
+            if (!earlier.AsSpan().SequenceEqual(previous.RootHash))
+            {
+                throw new LogVerificationException($"the log rewrote its history: its first {previous.Size} entries now hash to {Convert.ToBase64String(earlier)}, but the checkpoint seen before signed {Convert.ToBase64String(previous.RootHash)}");
+            }
+        }
+
+        int events;
+        try
+        {
+            events = LogEventCodec.Join(entries).Count();
+        }
+        catch (FormatException e)
+        {
+            throw new LogVerificationException($"the log's entries are not well-formed events: {e.Message}", e);
+        }
+
+        return new LogAuditResult(checkpoint, events, previous?.Size ?? 0);
+    }
+
+    private async Task CheckTilesAsync(MerkleNodeStore nodes, ulong size, CancellationToken cancellationToken)
+    {
+        for (int level = 0; level * TlogTiles.TileHeight < 64 && (size >> (level * TlogTiles.TileHeight)) > 0; level++)
+        {
+            int treeLevel = level * TlogTiles.TileHeight;
+            ulong hashes = size >> treeLevel;
+            for (ulong tile = 0; tile * TlogTiles.TileWidth < hashes; tile++)
+            {
+                ulong start = tile * TlogTiles.TileWidth;
+                int width = (int)Math.Min(TlogTiles.TileWidth, hashes - start);
+                byte[] served = await FetchAsync(TlogTiles.TilePath(level, tile, width), cancellationToken).ConfigureAwait(false);
+                if (served.Length != width * MerkleHash.Size)
+                {
+                    throw new LogVerificationException($"tile {level}/{tile} has {served.Length} bytes, not {width * MerkleHash.Size}");
+                }
+
+                for (int i = 0; i < width; i++)
+                {
+                    if (!nodes.GetNode(treeLevel, start + (ulong)i).SequenceEqual(served.AsSpan(i * MerkleHash.Size, MerkleHash.Size)))
+                    {
+                        throw new LogVerificationException($"tile {TlogTiles.TilePath(level, tile, width)} hash {i} disagrees with the hash recomputed from the entries");
+                    }
+                }
+            }
+        }
+    }
+
+    private async Task<byte[]> FetchAsync(string path, CancellationToken cancellationToken)
+    {
+        using HttpResponseMessage response = await _http.GetAsync(new Uri(_prefix, path), cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new LogVerificationException($"{path}: the log answered {(int)response.StatusCode} {response.ReasonPhrase} for a resource its checkpoint requires");
+        }
+
+        return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the auditor's state file: the verifier key and the last verified checkpoint text.</summary>
+    public static (string Key, Checkpoint Checkpoint)? ReadState(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        string[] lines = File.ReadAllText(path, Encoding.UTF8).Split('\n', 2);
+        if (lines.Length != 2)
+        {
+            throw new FormatException($"the state file {path} is not a key line followed by a checkpoint");
+        }
+
+        return (lines[0].Trim(), Checkpoint.Parse(lines[1]));
+    }
+
+    /// <summary>Writes the state file atomically.</summary>
+    public static void WriteState(string path, string key, Checkpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        string temporary = path + ".tmp";
+        File.WriteAllText(temporary, key + "\n" + checkpoint.ToText(), new UTF8Encoding(false));
+        File.Move(temporary, path, overwrite: true);
+    }
+}
