@@ -12,7 +12,7 @@ internal static class VerifyCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var log = new Option<Uri>("--log") { Description = "The log's URL prefix, such as http://127.0.0.1:8440/log/ (a registry's base URL works too).", Required = true };
+        var log = new Option<string>("--log") { Description = "The log's URL prefix, such as http://127.0.0.1:8440/log/ (a registry's base URL works too).", Required = true };
         var key = new Option<string?>("--key") { Description = "The log's verifier key (name+keyid+base64). Default: the key pinned in the state file, else the key the log publishes (trusted on first use)." };
         var state = new Option<string?>("--state") { Description = "The state file holding the pinned key and the last verified checkpoint. Default: palisade-verify.state in the current directory." };
         var command = new Command("verify", "Audit a transparency log: signature, every entry and tile, and consistency with the last checkpoint seen.\n\n" +
@@ -22,7 +22,13 @@ internal static class VerifyCommand
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            Uri prefix = parseResult.GetValue(log)!;
+            string logText = parseResult.GetValue(log)!;
+            if (!Uri.TryCreate(logText, UriKind.Absolute, out Uri? prefix) || (prefix.Scheme != "http" && prefix.Scheme != "https"))
+            {
+                await stderr.WriteLineAsync($"palisade verify: --log '{logText}' is not an absolute http(s) URL").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
             if (!prefix.AbsolutePath.TrimEnd('/').EndsWith("/log", StringComparison.Ordinal))
             {
                 prefix = new Uri(prefix, prefix.AbsolutePath.TrimEnd('/') + "/log/");

@@ -1,0 +1,128 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Palisade.Registry.Tests;
+
+/// <summary>A real registry on a fresh SQLite file, served by Kestrel on 127.0.0.1 port 0, with an admin key and two
+/// authorities with their keys.</summary>
+internal sealed class RegistryFixture : IAsyncDisposable
+{
+    private RegistryFixture(string directory, RegistryHost host, HttpClient http, ManualTimeProvider time)
+    {
+        Directory = directory;
+        Host = host;
+        Http = http;
+        Time = time;
+    }
+
+    public string Directory { get; }
+
+    public RegistryHost Host { get; private set; }
+
+    public HttpClient Http { get; }
+
+    public ManualTimeProvider Time { get; }
+
+    public string AdminKey { get; private set; } = string.Empty;
+
+    public string RknKey { get; private set; } = string.Empty;
+
+    public string AgcomKey { get; private set; } = string.Empty;
+
+    public Uri BaseAddress => Http.BaseAddress!;
+
+    public static async Task<RegistryFixture> StartAsync(Action<RegistryOptions>? configure = null)
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "palisade-test-" + Guid.NewGuid().ToString("N"));
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        var options = new RegistryOptions { DataDirectory = directory, Origin = "registry.test/log" };
+        configure?.Invoke(options);
+        RegistryService registry = RegistryService.Open(options, time);
+        RegistryHost host = await RegistryHost.StartAsync(registry, ["http://127.0.0.1:0"]);
+        var http = new HttpClient { BaseAddress = new Uri(host.Addresses[0]) };
+        var fixture = new RegistryFixture(directory, host, http, time);
+        fixture.AdminKey = registry.CreateKey(new Api.CreateKeyRequest { Role = "admin" }).Key;
+        await fixture.AddAuthorityAsync("rkn", "Roskomnadzor", "RU");
+        await fixture.AddAuthorityAsync("agcom", "AGCOM", "IT");
+        fixture.RknKey = await fixture.CreateKeyAsync("authority", "rkn");
+        fixture.AgcomKey = await fixture.CreateKeyAsync("authority", "agcom");
+        return fixture;
+    }
+
+    public async Task AddAuthorityAsync(string id, string name, string jurisdiction)
+    {
+        using HttpResponseMessage response = await SendAsync(HttpMethod.Post, "/v1/authorities", AdminKey,
+            new JsonObject { ["id"] = id, ["name"] = name, ["jurisdiction"] = jurisdiction, ["url"] = $"https://{id}.example/" });
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+    }
+
+    public async Task<string> CreateKeyAsync(string role, string? authority)
+    {
+        using HttpResponseMessage response = await SendAsync(HttpMethod.Post, "/v1/keys", AdminKey, new JsonObject { ["role"] = role, ["authority"] = authority });
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!["key"]!.GetValue<string>();
+    }
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? key, JsonNode? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (key is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        if (body is not null)
+        {
+            request.Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+        }
+
+        return await Http.SendAsync(request);
+    }
+
+    public async Task<JsonObject> JsonAsync(HttpResponseMessage response)
+    {
+        string text = await response.Content.ReadAsStringAsync();
+        return JsonNode.Parse(text) as JsonObject ?? throw new JsonException("not an object: " + text);
+    }
+
+    public static JsonObject Order(string decision, params string[] targets) => new()
+    {
+        ["decision"] = decision,
+        ["decisionDate"] = "2018-04-13",
+        ["legalBasis"] = "Federal Law 149-FZ, art. 15.4",
+        ["category"] = "court-order",
+        ["summary"] = "Blocking ordered by the Tagansky District Court",
+        ["effective"] = "2026-11-23T00:00:00Z",
+        ["expires"] = null,
+        ["targets"] = new JsonArray([.. targets.Select(t => JsonValue.Create(t))]),
+    };
+
+    /// <summary>Stops the server and the registry, leaving the data directory.</summary>
+    public async Task StopAsync()
+    {
+        await Host.DisposeAsync();
+        Host.Registry.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        Http.Dispose();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
