@@ -74,10 +74,20 @@ public sealed class CanonCommandTests
     }
 
     [Fact]
-    public void Serve_NotYetBuilt_ExitsThree()
+    public void Serve_CorruptLogKey_ExitsFourNamingTheFile()
     {
-        var (exit, _, error) = Run("", "serve");
-        Assert.Equal(3, exit);
-        Assert.Contains("serve", error, StringComparison.Ordinal);
+        string data = Path.Combine(Path.GetTempPath(), "palisade-cli-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(data);
+        try
+        {
+            File.WriteAllText(Path.Combine(data, "log.key"), "not a key");
+            var (exit, _, error) = Run("", "serve", "--data", data, "--urls", "http://127.0.0.1:0");
+            Assert.Equal(4, exit);
+            Assert.Contains("log.key", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
     }
 }
