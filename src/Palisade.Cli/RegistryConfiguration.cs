@@ -8,17 +8,19 @@ namespace Palisade.Cli;
 /// (<c>Palisade__DataDirectory</c> …), then flags, later ones winning.</summary>
 internal static class RegistryConfiguration
 {
+    /// <summary>appsettings.json and the environment, read once per process.</summary>
+    private static readonly Lazy<IConfigurationRoot> s_configuration = new(() => new ConfigurationBuilder()
+        .SetBasePath(Directory.GetCurrentDirectory())
+        .AddJsonFile("appsettings.json", optional: true)
+        .AddEnvironmentVariables()
+        .Build());
+
     public static readonly Option<string?> Data = new("--data") { Description = "The data directory (database, log key); created on first run. Default: palisade-data." };
 
     public static RegistryOptions Load(ParseResult parseResult, Option<string?>? origin = null, Option<string?>? publicUrl = null)
     {
-        IConfigurationRoot configuration = new ConfigurationBuilder()
-            .SetBasePath(Directory.GetCurrentDirectory())
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .Build();
         var options = new RegistryOptions();
-        configuration.GetSection("Palisade").Bind(options);
+        s_configuration.Value.GetSection("Palisade").Bind(options);
         if (parseResult.GetValue(Data) is string data)
         {
             options.DataDirectory = data;
@@ -44,11 +46,7 @@ internal static class RegistryConfiguration
             return given;
         }
 
-        IConfigurationRoot configuration = new ConfigurationBuilder()
-            .SetBasePath(Directory.GetCurrentDirectory())
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .Build();
+        IConfigurationRoot configuration = s_configuration.Value;
         return configuration["Urls"] ?? configuration["ASPNETCORE_URLS"];
     }
 }

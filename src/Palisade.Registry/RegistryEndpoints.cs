@@ -152,10 +152,9 @@ internal static class RegistryEndpoints
         byte[]? body;
         if (level < 0)
         {
-            ulong size = registry.Log.Size;
-            ulong start = index * TlogTiles.TileWidth;
-            bool exists = start + (ulong)width <= size && (width == TlogTiles.TileWidth || start + (ulong)width == size);
-            body = exists ? TlogTiles.EncodeBundle(registry.ReadEntries(start, width)) : null;
+            body = TransparencyLog.TileExists(registry.Log.Size, index, width)
+                ? TlogTiles.EncodeBundle(registry.ReadEntries(index * TlogTiles.TileWidth, width))
+                : null;
         }
         else
         {

@@ -119,7 +119,7 @@ public sealed partial class RegistryService
 
             InsertTargets(connection, transaction, authority, decision, targets);
             RecordEvent(connection, transaction, index, entries, authority, decision, "order.issued", now);
-            return new OrderEventCreated(Reference(authority, decision), OrderUrl(authority, decision), "order.issued", index, entries, (long)_log.Size + entries);
+            return new OrderEventCreated(Reference(authority, decision), OrderUrl(authority, decision), "order.issued", index, entries, index + entries);
         });
     }
 
@@ -224,7 +224,7 @@ public sealed partial class RegistryService
             }
 
             RecordEvent(connection, transaction, index, entries, authority, decision, "order.amended", now);
-            return new OrderEventCreated(Reference(authority, decision), OrderUrl(authority, decision), "order.amended", index, entries, (long)_log.Size + entries);
+            return new OrderEventCreated(Reference(authority, decision), OrderUrl(authority, decision), "order.amended", index, entries, index + entries);
         });
     }
 
@@ -262,7 +262,7 @@ public sealed partial class RegistryService
             }
 
             RecordEvent(connection, transaction, index, entries, authority, decision, "order.revoked", now);
-            return new OrderEventCreated(Reference(authority, decision), OrderUrl(authority, decision), "order.revoked", index, entries, (long)_log.Size + entries);
+            return new OrderEventCreated(Reference(authority, decision), OrderUrl(authority, decision), "order.revoked", index, entries, index + entries);
         });
     }
 

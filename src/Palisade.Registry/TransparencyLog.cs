@@ -153,13 +153,19 @@ internal sealed class TransparencyLog : IDisposable
     {
         ulong first;
         byte[] root;
+        var leafHashes = new byte[entries.Count][];
+        for (int i = 0; i < entries.Count; i++)
+        {
+            leafHashes[i] = MerkleHash.Leaf(entries[i]);
+        }
+
         _lock.EnterWriteLock();
         try
         {
             first = _nodes.Size;
-            for (int i = 0; i < entries.Count; i++)
+            foreach (byte[] leafHash in leafHashes)
             {
-                _nodes.Append(MerkleHash.Leaf(entries[i]));
+                _nodes.Append(leafHash);
             }
 
             root = MerkleProofBuilder.Root(_nodes, _nodes.Size);
@@ -174,7 +180,7 @@ internal sealed class TransparencyLog : IDisposable
             ulong index = first + (ulong)i;
             using SqliteCommand insert = RegistryDatabase.Command(connection, transaction,
                 "INSERT INTO log_entries (idx, data, leaf_hash) VALUES ($idx, $data, $hash)",
-                ("$idx", (long)index), ("$data", entries[i]), ("$hash", MerkleHash.Leaf(entries[i])));
+                ("$idx", (long)index), ("$data", entries[i]), ("$hash", leafHashes[i]));
             insert.ExecuteNonQuery();
         }
 
@@ -216,18 +222,12 @@ internal sealed class TransparencyLog : IDisposable
             return null;
         }
 
-        ulong available = size >> treeLevel;
-        ulong start = index * TlogTiles.TileWidth;
-        if (start / TlogTiles.TileWidth != index || start + (ulong)width > available)
+        if (!TileExists(size >> treeLevel, index, width))
         {
             return null;
         }
 
-        // Only full tiles and the partial tile of the current tree exist (older partial tiles are not kept).
-        if (width < TlogTiles.TileWidth && start + (ulong)width != available)
-        {
-            return null;
-        }
+        ulong start = index * TlogTiles.TileWidth;
 
         var tile = new byte[width * MerkleHash.Size];
         _lock.EnterReadLock();
@@ -244,6 +244,16 @@ internal sealed class TransparencyLog : IDisposable
         }
 
         return tile;
+    }
+
+    /// <summary>Whether the tile (or entry bundle) at <paramref name="index"/>, <paramref name="width"/> wide, exists
+    /// when its level holds <paramref name="available"/> hashes: full tiles, and the partial tile of the current tree
+    /// (older partial tiles are not kept).</summary>
+    public static bool TileExists(ulong available, ulong index, int width)
+    {
+        ulong start = index * TlogTiles.TileWidth;
+        return start / TlogTiles.TileWidth == index && start + (ulong)width <= available
+            && (width == TlogTiles.TileWidth || start + (ulong)width == available);
     }
 
     /// <summary>The inclusion proof of an entry in the tree of the given size (at most the published size).</summary>
