@@ -1,20 +1,27 @@
 using System.Text;
 using Palisade.Core;
+using Palisade.Core.Transparency;
 using Palisade.Core.Url;
 using SharpFuzz;
 
 // Fuzz targets for every Core parser. Build, instrument Palisade.Core.dll with `sharpfuzz`, then run under
 // libFuzzer (see fuzz/README.md):   Palisade.Fuzz <target>   with target one of the names below.
-// Each target feeds the input, as UTF-8 text, to one parser; any exception other than the parser's own
-// FormatException is a bug.
-var targets = new Dictionary<string, Action<string>>(StringComparer.Ordinal)
+// Each target feeds the input to one parser (as UTF-8 text, or as raw bytes for binary formats). Parsers whose
+// contract is to throw FormatException on bad input may do so; any other exception is a bug.
+var targets = new Dictionary<string, Action<byte[]>>(StringComparer.Ordinal)
 {
-    ["domain"] = s => DomainName.TryParse(s, out _),
-    ["pattern"] = s => DomainPattern.TryParse(s, out _),
-    ["url"] = s => WhatwgUrlParser.Parse(s, null, out _),
-    ["urlkey"] = s => UrlKey.TryParse(s, out _),
-    ["ip"] = s => IpPrefix.TryParse(s, out _),
-    ["psl"] = s => PublicSuffixList.Parse(new StringReader(s)),
+    ["domain"] = b => DomainName.TryParse(Text(b), out _),
+    ["pattern"] = b => DomainPattern.TryParse(Text(b), out _),
+    ["url"] = b => WhatwgUrlParser.Parse(Text(b), null, out _),
+    ["urlkey"] = b => UrlKey.TryParse(Text(b), out _),
+    ["ip"] = b => IpPrefix.TryParse(Text(b), out _),
+    ["target"] = b => OrderTarget.TryParse(Text(b), out _, out _),
+    ["psl"] = b => Throwing(() => PublicSuffixList.Parse(new StringReader(Text(b)))),
+    ["note"] = b => Throwing(() => SignedNote.Parse(Text(b))),
+    ["checkpoint"] = b => Throwing(() => Checkpoint.Parse(Text(b))),
+    ["tile-path"] = b => TlogTiles.TryParsePath(Text(b), out _, out _, out _),
+    ["bundle"] = b => Throwing(() => TlogTiles.DecodeBundle(b)),
+    ["log-entry"] = b => Throwing(() => LogEventCodec.ParseEntry(b, 0)),
 };
 
 if (args.Length != 1 || !targets.TryGetValue(args[0], out var target))
@@ -23,16 +30,19 @@ if (args.Length != 1 || !targets.TryGetValue(args[0], out var target))
     return 2;
 }
 
-Fuzzer.LibFuzzer.Run(bytes =>
+Fuzzer.LibFuzzer.Run(bytes => target(bytes.ToArray()));
+return 0;
+
+static string Text(byte[] bytes) => Encoding.UTF8.GetString(bytes);
+
+static void Throwing(Action parse)
 {
-    string text = Encoding.UTF8.GetString(bytes);
     try
     {
-        target(text);
+        parse();
     }
-    catch (FormatException) when (args[0] == "psl")
+    catch (FormatException)
     {
-        // A rule that is not a domain name is reported as FormatException by design.
+        // The parser's documented answer to bad input.
     }
-});
-return 0;
+}

@@ -88,6 +88,8 @@ internal static class RegistryEndpoints
             CreateKeyRequest request = await ReadBody(context, RegistryJsonContext.Default.CreateKeyRequest).ConfigureAwait(false);
             return Json(registry.CreateKey(request), RegistryJsonContext.Default.KeyCreated, StatusCodes.Status201Created);
         });
+        app.MapPost("/v1/keys/{id}/rotate", (string id, HttpContext context) =>
+            Json(registry.RotateKey(Authenticate(registry, context), id), RegistryJsonContext.Default.KeyCreated));
         app.MapPost("/v1/keys/{id}/revoke", (string id, HttpContext context) =>
         {
             Require(registry, context, Role.Admin);

@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -25,6 +27,30 @@ public sealed class RegistryHost : IAsyncDisposable
     /// <summary>The addresses Kestrel listens on, after start.</summary>
     public IReadOnlyList<string> Addresses =>
         [.. _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
+
+    /// <summary>Every mapped route as (HTTP method, route pattern), for checking the published OpenAPI document.</summary>
+    internal IReadOnlyList<(string Method, string Route)> Routes
+    {
+        get
+        {
+            var routes = new List<(string, string)>();
+            foreach (EndpointDataSource source in ((IEndpointRouteBuilder)_app).DataSources)
+            {
+                foreach (Endpoint endpoint in source.Endpoints)
+                {
+                    if (endpoint is RouteEndpoint route && route.Metadata.GetMetadata<IHttpMethodMetadata>() is { } methods)
+                    {
+                        foreach (string method in methods.HttpMethods)
+                        {
+                            routes.Add((method, route.RoutePattern.RawText ?? ""));
+                        }
+                    }
+                }
+            }
+
+            return routes;
+        }
+    }
 
     /// <summary>Builds and starts the HTTP server.</summary>
     public static async Task<RegistryHost> StartAsync(RegistryService registry, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)

@@ -275,8 +275,7 @@ public sealed partial class RegistryService : IDisposable
         }
 
         string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-        byte[] secret = RandomNumberGenerator.GetBytes(32);
-        string key = KeyPrefix + id + "_" + Convert.ToBase64String(secret).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        (string key, byte[] secret) = NewSecret(id);
         return Write((connection, transaction, log) =>
         {
             if (authority is not null)
@@ -330,6 +329,54 @@ public sealed partial class RegistryService : IDisposable
             update.ExecuteNonQuery();
             return 0;
         });
+    }
+
+    /// <summary>
+    /// Replaces a key's secret, keeping its id, role and authority (logged as <c>key.rotated</c>). The old secret stops
+    /// working at once. An admin rotates any key; every other caller only its own.
+    /// </summary>
+    public Api.KeyCreated RotateKey(Caller caller, string id)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (caller.Role != Role.Admin && caller.KeyId != id)
+        {
+            throw RegistryProblem.Forbidden($"a {RoleName(caller.Role)} key may rotate only itself, not '{id}'");
+        }
+
+        (string key, byte[] secret) = NewSecret(id);
+        return Write((connection, transaction, log) =>
+        {
+            string role;
+            string? authority;
+            using (SqliteCommand find = RegistryDatabase.Command(connection, transaction, "SELECT role, authority, revoked FROM api_keys WHERE id = $id", ("$id", id)))
+            using (SqliteDataReader reader = find.ExecuteReader())
+            {
+                if (!reader.Read())
+                {
+                    throw RegistryProblem.NotFound($"there is no key '{id}'");
+                }
+
+                if (!reader.IsDBNull(2))
+                {
+                    throw RegistryProblem.Conflict("id", $"the key '{id}' is revoked; create a new one");
+                }
+
+                role = reader.GetString(0);
+                authority = reader.IsDBNull(1) ? null : reader.GetString(1);
+            }
+
+            (long index, _) = log(new JsonObject { ["type"] = "key.rotated", ["time"] = FormatTime(_time.GetUtcNow()), ["key"] = id });
+            using SqliteCommand update = RegistryDatabase.Command(connection, transaction,
+                "UPDATE api_keys SET secret_hash = $hash WHERE id = $id", ("$hash", SHA256.HashData(secret)), ("$id", id));
+            update.ExecuteNonQuery();
+            return new Api.KeyCreated(id, key, role, authority, index);
+        });
+    }
+
+    private static (string Key, byte[] Secret) NewSecret(string id)
+    {
+        byte[] secret = RandomNumberGenerator.GetBytes(32);
+        return (KeyPrefix + id + "_" + Convert.ToBase64String(secret).TrimEnd('=').Replace('+', '-').Replace('/', '_'), secret);
     }
 
     /// <summary>Checks a bearer key; null when it is unknown, malformed or revoked.</summary>

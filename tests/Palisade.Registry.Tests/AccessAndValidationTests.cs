@@ -42,6 +42,25 @@ public sealed class AccessAndValidationTests
         JsonObject order = await f.JsonAsync(await f.Http.GetAsync("/v1/orders/rkn/R-1", TestContext.Current.CancellationToken));
         Assert.Equal("active", order["status"]!.GetValue<string>());
 
+        // A rotated key gets a new secret under the same id; the old secret stops working and the rotation is logged.
+        string rknId = f.RknKey.Split('_')[1];
+        Assert.Equal(HttpStatusCode.Forbidden, (await f.SendAsync(HttpMethod.Post, $"/v1/keys/{rknId}/rotate", f.AgcomKey)).StatusCode);
+        using (HttpResponseMessage rotated = await f.SendAsync(HttpMethod.Post, $"/v1/keys/{rknId}/rotate", f.RknKey))
+        {
+            Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+            JsonObject created = await f.JsonAsync(rotated);
+            string newKey = created["key"]!.GetValue<string>();
+            Assert.Equal(rknId, newKey.Split('_')[1]);
+            Assert.Equal("rkn", created["authority"]!.GetValue<string>());
+            Assert.Equal(HttpStatusCode.Unauthorized, (await f.SendAsync(HttpMethod.Post, "/v1/orders/rkn/R-1/amend", f.RknKey, new JsonObject { ["add"] = new JsonArray("b.example") })).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await f.SendAsync(HttpMethod.Post, "/v1/orders/rkn/R-1/amend", newKey, new JsonObject { ["add"] = new JsonArray("b.example") })).StatusCode);
+            ulong index = (ulong)created["logIndex"]!.GetValue<long>();
+            JsonNode entry = JsonNode.Parse(f.Host.Registry.ReadEntries(index, 1)[0])!;
+            Assert.Equal("key.rotated", entry["type"]!.GetValue<string>());
+            Assert.Equal(rknId, entry["key"]!.GetValue<string>());
+            f.RknKey = newKey;
+        }
+
         // A revoked key stops working.
         Assert.Equal(HttpStatusCode.NoContent, (await f.SendAsync(HttpMethod.Post, $"/v1/keys/{f.RknKey.Split('_')[1]}/revoke", f.AdminKey)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await f.SendAsync(HttpMethod.Post, "/v1/orders/rkn/R-1/revoke", f.RknKey, new JsonObject())).StatusCode);

@@ -27,7 +27,7 @@ internal sealed class RegistryFixture : IAsyncDisposable
 
     public string AdminKey { get; private set; } = string.Empty;
 
-    public string RknKey { get; private set; } = string.Empty;
+    public string RknKey { get; set; } = string.Empty;
 
     public string AgcomKey { get; private set; } = string.Empty;
 
