@@ -121,7 +121,10 @@ internal static class RegistryEndpoints
                     throw RegistryProblem.NotFound($"there is no resource '{action}' of an order");
                 }
 
-                OrderView view = registry.GetOrder(authority, decision) ?? throw RegistryProblem.NotFound($"there is no order {RegistryService.Reference(authority, decision)}");
+                int targetLimit = (int)Math.Min(QueryNumber(context, "targetLimit", 1000), RegistryService.MaxTargetPage);
+                bool entryData = context.Request.Query["data"] is not { Count: > 0 } data || data == "true"
+                    || (data == "false" ? false : throw RegistryProblem.Invalid("data", $"the query parameter 'data' is '{data}', not true or false"));
+                OrderView view = registry.GetOrder(authority, decision, targetLimit, context.Request.Query["targetsAfter"], entryData) ?? throw RegistryProblem.NotFound($"there is no order {RegistryService.Reference(authority, decision)}");
                 return Json(view, RegistryJsonContext.Default.OrderView);
             }
 

@@ -10,10 +10,15 @@ public sealed partial class RegistryService
 {
     private const string OrderColumns = "authority, decision, decision_date, legal_basis, category, issuing_body, summary, effective_ms, expires_ms, revoked_ms";
 
-    /// <summary>An order with its targets, its history, and an inclusion proof of every entry of every event in the
-    /// current tree; null when there is no such order.</summary>
-    public OrderView? GetOrder(string authority, string decision)
+    /// <summary>Most targets one order answer lists; the rest are paged with <c>targetsAfter</c>.</summary>
+    public const int MaxTargetPage = 10_000;
+
+    /// <summary>An order with one page of its targets (in value order, after <paramref name="targetsAfter"/>), its history,
+    /// and an inclusion proof of every entry of every event in the current tree, with each entry's bytes unless
+    /// <paramref name="entryData"/> is false; null when there is no such order.</summary>
+    public OrderView? GetOrder(string authority, string decision, int targetLimit = 1000, string? targetsAfter = null, bool entryData = true)
     {
+        targetLimit = Math.Clamp(targetLimit, 1, MaxTargetPage);
         using SqliteConnection connection = _database.Open();
         using SqliteTransaction transaction = connection.BeginTransaction(deferred: true);
         OrderRow? order = LoadOrder(connection, transaction, authority, decision);
@@ -23,14 +28,29 @@ public sealed partial class RegistryService
         }
 
         var targets = new List<TargetView>();
-        using (SqliteCommand query = RegistryDatabase.Command(connection, transaction, "SELECT kind, value FROM order_targets WHERE authority = $a AND decision = $d ORDER BY kind, value",
-            ("$a", authority), ("$d", decision)))
+        string? targetsNext = null;
+        using (SqliteCommand query = RegistryDatabase.Command(connection, transaction,
+            "SELECT kind, value FROM order_targets WHERE authority = $a AND decision = $d AND value > $after ORDER BY value LIMIT $limit",
+            ("$a", authority), ("$d", decision), ("$after", targetsAfter ?? ""), ("$limit", targetLimit + 1)))
         using (SqliteDataReader reader = query.ExecuteReader())
         {
             while (reader.Read())
             {
+                if (targets.Count == targetLimit)
+                {
+                    targetsNext = targets[^1].Value;
+                    break;
+                }
+
                 targets.Add(new TargetView(reader.GetString(0), reader.GetString(1)));
             }
+        }
+
+        long targetCount;
+        using (SqliteCommand count = RegistryDatabase.Command(connection, transaction, "SELECT count(*) FROM order_targets WHERE authority = $a AND decision = $d",
+            ("$a", authority), ("$d", decision)))
+        {
+            targetCount = (long)count.ExecuteScalar()!;
         }
 
         LogState state = _log.State;
@@ -45,12 +65,12 @@ public sealed partial class RegistryService
             {
                 long index = reader.GetInt64(0);
                 int count = reader.GetInt32(1);
-                List<byte[]> data = ReadEntries((ulong)index, count);
+                List<byte[]>? data = entryData ? ReadEntries((ulong)index, count) : null;
                 var entries = new List<EntryProof>(count);
                 for (int i = 0; i < count; i++)
                 {
                     ulong entryIndex = (ulong)index + (ulong)i;
-                    entries.Add(new EntryProof((long)entryIndex, Convert.ToBase64String(data[i]), Convert.ToBase64String(_log.LeafHash(entryIndex)),
+                    entries.Add(new EntryProof((long)entryIndex, data is null ? null : Convert.ToBase64String(data[i]), Convert.ToBase64String(_log.LeafHash(entryIndex)),
                         _log.InclusionProof(entryIndex, size).ConvertAll(Convert.ToBase64String)));
                 }
 
@@ -63,38 +83,39 @@ public sealed partial class RegistryService
             order.Category, order.IssuingBody, order.Summary, FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(order.EffectiveMs)),
             order.ExpiresMs is null ? null : FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(order.ExpiresMs.Value)),
             order.RevokedMs is null ? null : FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(order.RevokedMs.Value)),
-            Status(order), targets, history, (long)size, Convert.ToBase64String(state.Checkpoint.RootHash), state.Note);
+            Status(order), targets, targetCount, targetsNext, history, (long)size, Convert.ToBase64String(state.Checkpoint.RootHash), state.Note);
     }
 
     /// <summary>A page of orders, newest first, optionally of one authority.</summary>
     public OrderList ListOrders(string? authority, int limit, string? after)
     {
         limit = Math.Clamp(limit, 1, 1000);
-        long afterMs = long.MaxValue;
-        if (after is not null && !long.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out afterMs))
+        // Orders are never deleted, so the rowid is their issue order: a cursor that no two orders share.
+        long afterRow = long.MaxValue;
+        if (after is not null && !long.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out afterRow))
         {
             throw RegistryProblem.Invalid("after", $"'{after}' is not a page cursor from a previous answer");
         }
 
         using SqliteConnection connection = _database.Open();
         using SqliteCommand query = RegistryDatabase.Command(connection, null,
-            $"SELECT {OrderColumns}, issued_ms, (SELECT count(*) FROM order_targets t WHERE t.authority = o.authority AND t.decision = o.decision) FROM orders o " +
-            "WHERE ($a IS NULL OR authority = $a) AND issued_ms < $after ORDER BY issued_ms DESC LIMIT $limit",
-            ("$a", authority), ("$after", afterMs), ("$limit", limit + 1));
+            $"SELECT {OrderColumns}, o.rowid, (SELECT count(*) FROM order_targets t WHERE t.authority = o.authority AND t.decision = o.decision) FROM orders o " +
+            "WHERE ($a IS NULL OR authority = $a) AND o.rowid < $after ORDER BY o.rowid DESC LIMIT $limit",
+            ("$a", authority), ("$after", afterRow), ("$limit", limit + 1));
         using SqliteDataReader reader = query.ExecuteReader();
         var orders = new List<OrderSummary>();
         string? next = null;
-        long lastIssued = 0;
+        long lastRow = 0;
         while (reader.Read())
         {
             if (orders.Count == limit)
             {
-                next = lastIssued.ToString(CultureInfo.InvariantCulture);
+                next = lastRow.ToString(CultureInfo.InvariantCulture);
                 break;
             }
 
             OrderRow row = ReadOrder(reader);
-            lastIssued = reader.GetInt64(10);
+            lastRow = reader.GetInt64(10);
             orders.Add(new OrderSummary(Reference(row.Authority, row.Decision), OrderUrl(row.Authority, row.Decision), row.Authority, row.Decision,
                 row.Category, Status(row), FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(row.EffectiveMs)), reader.GetInt32(11)));
         }

@@ -13,7 +13,7 @@ public sealed record KeyCreated(string Id, string Key, string Role, string? Auth
 public sealed record TargetView(string Kind, string Value);
 
 /// <summary>One log entry of an event with its inclusion proof in the tree of <c>treeSize</c>.</summary>
-public sealed record EntryProof(long Index, string Data, string LeafHash, List<string> Proof);
+public sealed record EntryProof(long Index, string? Data, string LeafHash, List<string> Proof);
 
 /// <summary>One event in an order's history.</summary>
 public sealed record EventView(string Type, string Time, long LogIndex, List<EntryProof> Entries);
@@ -22,7 +22,7 @@ public sealed record EventView(string Type, string Time, long LogIndex, List<Ent
 public sealed record OrderView(
     string Reference, string Url, string Authority, string Decision, string DecisionDate, string LegalBasis, string Category,
     string IssuingBody, string Summary, string Effective, string? Expires, string? Revoked, string Status,
-    List<TargetView> Targets, List<EventView> History, long TreeSize, string RootHash, string Checkpoint);
+    List<TargetView> Targets, long TargetCount, string? TargetsNext, List<EventView> History, long TreeSize, string RootHash, string Checkpoint);
 
 /// <summary>A page of orders.</summary>
 public sealed record OrderSummary(string Reference, string Url, string Authority, string Decision, string Category, string Status, string Effective, int Targets);
