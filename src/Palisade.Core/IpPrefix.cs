@@ -38,6 +38,9 @@ public readonly struct IpPrefix : IEquatable<IpPrefix>, IComparable<IpPrefix>, I
     /// <summary>The address width: 32 or 128.</summary>
     public int AddressBits => _isIPv6 ? 128 : 32;
 
+    /// <summary>The network address as a number (an IPv4 prefix in the low 32 bits); host bits are zero.</summary>
+    public UInt128 NetworkBits => _bits;
+
     /// <summary>True when the prefix names one host (/32 or /128).</summary>
     public bool IsHost => _prefixLength == AddressBits;
 

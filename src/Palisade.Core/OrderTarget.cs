@@ -44,6 +44,16 @@ public readonly struct OrderTarget : IEquatable<OrderTarget>
         _ => "prefix",
     };
 
+    /// <summary>The kind of a target already in canonical form, from its shape alone (no validation).</summary>
+    public static TargetKind KindOfCanonical(string canonical)
+    {
+        ArgumentNullException.ThrowIfNull(canonical);
+        return canonical.Contains("://", StringComparison.Ordinal) ? TargetKind.Url
+            : canonical.StartsWith("*.", StringComparison.Ordinal) ? TargetKind.Pattern
+            : canonical.Contains('/', StringComparison.Ordinal) ? TargetKind.Prefix
+            : TargetKind.Domain;
+    }
+
     /// <summary>Parses any accepted spelling of a target (Unicode names, upper case, a bare host address) into its
     /// canonical form.</summary>
     public static bool TryParse(string text, out OrderTarget target, [NotNullWhen(false)] out string? error)

@@ -33,6 +33,9 @@ internal sealed class RegistryDatabase
             family INTEGER, ip_start BLOB, ip_end BLOB, PRIMARY KEY (authority, decision, value));
         CREATE INDEX IF NOT EXISTS order_targets_value ON order_targets (value);
         CREATE INDEX IF NOT EXISTS order_targets_ip ON order_targets (family, ip_start);
+        CREATE TABLE IF NOT EXISTS versions (
+            version INTEGER PRIMARY KEY, log_size INTEGER NOT NULL, log_index INTEGER NOT NULL, bundle_sha256 BLOB NOT NULL,
+            delta_sha256 BLOB NOT NULL, entries INTEGER NOT NULL, time_ms INTEGER NOT NULL);
         """;
 
     private readonly string _connectionString;

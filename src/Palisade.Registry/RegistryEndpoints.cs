@@ -138,6 +138,32 @@ internal static class RegistryEndpoints
             return Json(result, RegistryJsonContext.Default.OrderEventCreated);
         });
 
+        app.MapGet("/v1/bundles/latest", async (HttpContext context) =>
+        {
+            RegistryVersion? latest = registry.LatestVersion;
+            if (context.Request.Query.ContainsKey("after"))
+            {
+                ulong after = QueryNumber(context, "after", null);
+                ulong wait = Math.Min(QueryNumber(context, "wait", 0), 60);
+                latest = await registry.WaitForVersionAsync(after, TimeSpan.FromSeconds(wait), context.RequestAborted).ConfigureAwait(false);
+                if (latest is null || latest.Version <= after)
+                {
+                    context.Response.Headers.CacheControl = "no-cache";
+                    return Results.NoContent();
+                }
+            }
+
+            if (latest is null)
+            {
+                throw RegistryProblem.NotFound("no registry version has been published yet (there are no orders)");
+            }
+
+            context.Response.Headers.CacheControl = "no-cache";
+            return Results.Redirect(FormattableString.Invariant($"/v1/bundles/{latest.Version}"));
+        });
+        app.MapGet("/v1/bundles/{name}", (string name, HttpContext context) => ServeVersionFile(registry, context, name, "bundle"));
+        app.MapGet("/v1/deltas/{name}", (string name, HttpContext context) => ServeVersionFile(registry, context, name, "delta"));
+
         app.MapGet("/v1/lookup", (HttpContext context) =>
             Json(registry.Lookup(context.Request.Query["name"], context.Request.Query["url"], context.Request.Query["ip"]), RegistryJsonContext.Default.LookupResult));
 
@@ -208,6 +234,35 @@ internal static class RegistryEndpoints
         }
 
         return (Uri.UnescapeDataString(segments[0]), decision, segments.Length == 3 ? segments[2] : null);
+    }
+
+    /// <summary>Serves <c>{n}</c> (the file) or <c>{n}.sig</c> (its signature) of a published version: immutable,
+    /// with the SHA-256 of the file as its ETag.</summary>
+    private static IResult ServeVersionFile(RegistryService registry, HttpContext context, string name, string kind)
+    {
+        bool signature = name.EndsWith(".sig", StringComparison.Ordinal);
+        string number = signature ? name[..^4] : name;
+        if (!ulong.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out ulong version) || version == 0
+            || version.ToString(CultureInfo.InvariantCulture) != number || version > (registry.LatestVersion?.Version ?? 0))
+        {
+            throw RegistryProblem.NotFound($"there is no published {kind} '{name}' (versions are 1…{registry.LatestVersion?.Version ?? 0})");
+        }
+
+        string path = registry.VersionFile(version, kind) + (signature ? ".sig" : "");
+        if (!File.Exists(path))
+        {
+            throw new RegistryProblem(410, "gone", "No longer stored", $"the {kind} of version {version} is no longer stored; rebuild it from the log with 'palisade bundle rebuild'");
+        }
+
+        context.Response.Headers.CacheControl = Immutable;
+        if (signature)
+        {
+            return Results.File(path, "text/plain; charset=utf-8");
+        }
+
+        RegistryVersion? stored = registry.GetVersion(version);
+        var etag = new Microsoft.Net.Http.Headers.EntityTagHeaderValue("\"" + Convert.ToHexStringLower(kind == "bundle" ? stored!.BundleSha256 : stored!.DeltaSha256) + "\"");
+        return Results.File(path, "text/plain; charset=utf-8", entityTag: etag);
     }
 
     private static Caller Authenticate(RegistryService registry, HttpContext context)

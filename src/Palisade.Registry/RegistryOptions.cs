@@ -14,6 +14,10 @@ public sealed class RegistryOptions
     /// <c>palisade.local/</c> and eight random hex digits.</summary>
     public string? Origin { get; set; }
 
+    /// <summary>How long the registry gathers order changes before it publishes a new version (batching); at most 1 s
+    /// keeps the promise that a change is published within a second.</summary>
+    public TimeSpan PublishDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>The public base URL of the registry, used in order URLs (default: the first listening address).</summary>
     public string? PublicUrl { get; set; }
 
@@ -56,6 +60,11 @@ public sealed class RegistryOptions
         if (WidestIPv6Prefix is < 0 or > 128)
         {
             throw new RegistryConfigurationException($"Palisade:WidestIPv6Prefix is {WidestIPv6Prefix}; it is a prefix length from 0 to 128");
+        }
+
+        if (PublishDelay < TimeSpan.Zero || PublishDelay > TimeSpan.FromSeconds(60))
+        {
+            throw new RegistryConfigurationException($"Palisade:PublishDelay is {PublishDelay}; it is between 00:00:00 and 00:01:00");
         }
 
         if (Origin is not null && !Core.Transparency.SignedNote.IsValidKeyName(Origin))

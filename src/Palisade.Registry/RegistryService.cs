@@ -104,6 +104,8 @@ public sealed partial class RegistryService : IDisposable
         var service = new RegistryService(options, database, log, time ?? TimeProvider.System, PublicSuffixList.Load(options.PublicSuffixListPath), protectedResources);
         using SqliteCommand count = RegistryDatabase.Command(connection, null, "SELECT (SELECT count(*) FROM api_keys) + (SELECT count(*) FROM authorities)");
         service.IsEmpty = Convert.ToInt64(count.ExecuteScalar(), CultureInfo.InvariantCulture) == 0;
+        service.LoadVersions(connection);
+        service.StartPublisher();
         return service;
     }
 
@@ -167,7 +169,9 @@ public sealed partial class RegistryService : IDisposable
 
     /// <summary>Runs one write: the work adds rows and returns the event to log; the event's entries and a new signed
     /// checkpoint go into the same transaction, which commits before this returns.</summary>
-    private T Write<T>(Func<SqliteConnection, SqliteTransaction, Func<JsonObject, (long FirstIndex, int Entries)>, T> work)
+    /// <remarks>After the commit, still under the writer lock, the logged event goes to the order book and
+    /// <paramref name="committed"/> runs, so the book sees events in log order.</remarks>
+    private T Write<T>(Func<SqliteConnection, SqliteTransaction, Func<JsonObject, (long FirstIndex, int Entries)>, T> work, Action<T>? committed = null)
     {
         _writer.Wait();
         try
@@ -176,6 +180,7 @@ public sealed partial class RegistryService : IDisposable
             using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
             ulong before = _log.Size;
             LogState? staged = null;
+            JsonObject? logged = null;
             try
             {
                 T result = work(connection, transaction, evt =>
@@ -188,14 +193,21 @@ public sealed partial class RegistryService : IDisposable
                     List<byte[]> entries = LogEventCodec.Encode(evt, _log.Size);
                     (ulong first, LogState state) = _log.Stage(connection, transaction, entries);
                     staged = state;
+                    logged = evt;
                     return ((long)first, entries.Count);
                 });
                 transaction.Commit();
                 if (staged is not null)
                 {
                     _log.Publish(staged);
+                    _book.Apply(logged!);
+                    if (logged!["type"]!.GetValue<string>().StartsWith("order.", StringComparison.Ordinal))
+                    {
+                        _publisher?.OrderChanged();
+                    }
                 }
 
+                committed?.Invoke(result);
                 IsEmpty = false;
                 return result;
             }
@@ -479,13 +491,7 @@ public sealed partial class RegistryService : IDisposable
         id.Length is > 0 and <= 64 && id[0] != '-' && id.AsSpan().IndexOfAnyExcept("abcdefghijklmnopqrstuvwxyz0123456789-") < 0;
 
     /// <summary>Times in log entries: UTC, RFC 3339, milliseconds only when present.</summary>
-    internal static string FormatTime(DateTimeOffset time)
-    {
-        DateTime utc = time.UtcDateTime;
-        return utc.Millisecond == 0 && utc.Ticks % TimeSpan.TicksPerMillisecond == 0
-            ? utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)
-            : utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-    }
+    internal static string FormatTime(DateTimeOffset time) => LogTime.Format(time);
 
     private static string Required(string? value, string field, int maxLength)
     {
@@ -513,6 +519,7 @@ public sealed partial class RegistryService : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _publisher?.Dispose();
         _log.Dispose();
         _writer.Dispose();
         _lock?.Dispose();

@@ -25,6 +25,9 @@ internal sealed class TransparencyLog : IDisposable
     /// <summary>The checkpoint origin and key name.</summary>
     public string Origin => _signer.Name;
 
+    /// <summary>The log key, which also signs bundles and deltas.</summary>
+    public NoteSigner Signer => _signer;
+
     /// <summary>The signed-note verifier key of the log.</summary>
     public string VerifierKey => _signer.VerifierKey;
 

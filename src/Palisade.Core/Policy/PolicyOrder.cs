@@ -1,0 +1,14 @@
+namespace Palisade.Core.Policy;
+
+/// <summary>
+/// What a policy entry says about the order behind it: its reference (<c>authority/decision</c>), category and the
+/// window in which it is enforced. Shared by every entry of the same order; equal when all members are equal.
+/// </summary>
+public sealed record PolicyOrder(string Reference, string Category, long EffectiveMs, long? ExpiresMs)
+{
+    /// <summary>The authority part of the reference.</summary>
+    public string Authority => Reference[..Reference.IndexOf('/', StringComparison.Ordinal)];
+
+    /// <summary>Whether the order is enforced at <paramref name="unixMilliseconds"/>: effective, not yet expired.</summary>
+    public bool IsActiveAt(long unixMilliseconds) => EffectiveMs <= unixMilliseconds && (ExpiresMs is not { } expires || expires > unixMilliseconds);
+}

@@ -1,0 +1,346 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Palisade.Core.Transparency;
+
+namespace Palisade.Core.Policy;
+
+/// <summary>
+/// Follows a registry's versions for an enforcement point: fetches the latest bundle, or the chain of deltas from the
+/// version it enforces, verifies the log key's signature of every file, the hash of the bundle it arrives at, that
+/// versions only go forward and that the new log prefix is consistent with the one it trusted (RFC 9162 consistency
+/// proof), and only then swaps in the new compiled policy. On any failure it keeps enforcing its last good version
+/// (fail-static) and reports why in its log and counters.
+/// </summary>
+public sealed partial class PolicySubscription
+{
+    private readonly HttpClient _http;
+    private readonly Uri _registry;
+    private readonly NoteVerifier _key;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private CompiledPolicy _current = CompiledPolicy.Empty;
+    private long _updates;
+    private long _failures;
+    private long _lastSuccessMs;
+    private string? _lastFailure;
+
+    /// <summary>Creates a subscription to the registry at <paramref name="registry"/> whose log key is <paramref name="key"/>.</summary>
+    /// <param name="http">The client; it should not follow redirects (then only the version number is read from
+    /// <c>/v1/bundles/latest</c>), though one that does works too.</param>
+    /// <param name="registry">The registry's base URL.</param>
+    /// <param name="key">The registry's pinned log key (<c>GET /log/key</c>).</param>
+    /// <param name="logger">Where verification failures and swaps are logged.</param>
+    /// <param name="time">The clock for the counters.</param>
+    public PolicySubscription(HttpClient http, Uri registry, NoteVerifier key, ILogger? logger = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        _http = http;
+        _registry = registry.AbsoluteUri.EndsWith('/') ? registry : new Uri(registry.AbsoluteUri + "/");
+        _key = key;
+        _logger = logger ?? NullLogger.Instance;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>The policy being enforced: the last version that verified (empty before the first).</summary>
+    public CompiledPolicy Current => Volatile.Read(ref _current);
+
+    /// <summary>Longest chain of deltas fetched instead of a full bundle.</summary>
+    public int MaxDeltaChain { get; init; } = 64;
+
+    /// <summary>A directory where the last verified bundle and its signature are kept, so a restart enforces it at once
+    /// (still verified) even while the registry is unreachable; null keeps nothing.</summary>
+    public string? CacheDirectory { get; init; }
+
+    /// <summary>Versions swapped in.</summary>
+    public long Updates => Interlocked.Read(ref _updates);
+
+    /// <summary>Updates refused because something failed to verify or to arrive.</summary>
+    public long Failures => Interlocked.Read(ref _failures);
+
+    /// <summary>When a check last succeeded (found a newer version or confirmed there is none), Unix ms; 0 never.</summary>
+    public long LastSuccessMs => Interlocked.Read(ref _lastSuccessMs);
+
+    /// <summary>Why the last failed check failed; null after a success.</summary>
+    public string? LastFailure => Volatile.Read(ref _lastFailure);
+
+    /// <summary>Raised after a new version is swapped in.</summary>
+    public event Action<CompiledPolicy>? Swapped;
+
+    /// <summary>Loads the cached bundle, if any, re-verifying its signature; false when there is none or it fails.</summary>
+    public bool LoadCache()
+    {
+        if (CacheDirectory is null || !File.Exists(CachePath("bundle")) || !File.Exists(CachePath("bundle.sig")))
+        {
+            return false;
+        }
+
+        try
+        {
+            byte[] bytes = File.ReadAllBytes(CachePath("bundle"));
+            PolicyBundle bundle = PolicyBundle.Parse(bytes);
+            BundleSignature.Verify(_key, File.ReadAllText(CachePath("bundle.sig")), "bundle", bundle.Version, bytes);
+            CheckRegistry(bundle.Registry);
+            Swap(CompiledPolicy.Build(bundle));
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or PolicyVerificationException or IOException)
+        {
+            Fail(e);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Checks once for a newer version, waiting up to <paramref name="wait"/> for one to be published (long poll), and
+    /// swaps it in when it verifies. Never throws for a registry that misbehaves: the failure is counted and logged.
+    /// </summary>
+    /// <returns>True when a newer version was swapped in.</returns>
+    public async Task<bool> UpdateAsync(TimeSpan wait = default, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            CompiledPolicy current = Current;
+            ulong have = current.Version;
+            ulong latest = await LatestAsync(have, wait, cancellationToken).ConfigureAwait(false);
+            if (latest < have)
+            {
+                throw new PolicyVerificationException($"the registry's latest version {latest} is older than version {have} already enforced: versions never go backwards");
+            }
+
+            if (latest == have)
+            {
+                Interlocked.Exchange(ref _lastSuccessMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+                return false;
+            }
+
+            (PolicyBundle next, byte[] bytes, string signature) = have > 0 && latest - have <= (ulong)MaxDeltaChain
+                ? await FollowDeltasAsync(current.Bundle, latest, cancellationToken).ConfigureAwait(false)
+                : await FetchBundleAsync(latest, cancellationToken).ConfigureAwait(false);
+            await CheckConsistencyAsync(current.Bundle, next, cancellationToken).ConfigureAwait(false);
+            CompiledPolicy compiled = CompiledPolicy.Build(next);
+            SaveCache(bytes, signature);
+            Swap(compiled);
+            return true;
+        }
+        catch (Exception e) when (e is PolicyVerificationException or FormatException or HttpRequestException or JsonException or IOException
+            || e is TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            Fail(e);
+            return false;
+        }
+    }
+
+    /// <summary>Follows the registry until cancelled: long polls of <paramref name="wait"/>, and after a failure a pause
+    /// of <paramref name="retry"/> before the next try.</summary>
+    public async Task RunAsync(TimeSpan wait, TimeSpan retry, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            long failures = Failures;
+            try
+            {
+                await UpdateAsync(wait, cancellationToken).ConfigureAwait(false);
+                if (Failures != failures)
+                {
+                    await Task.Delay(retry, _time, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<ulong> LatestAsync(ulong have, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        string query = have == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"?after={have}&wait={(int)wait.TotalSeconds}");
+        using HttpResponseMessage response = await _http.GetAsync(new Uri(_registry, "v1/bundles/latest" + query), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NoContent)
+        {
+            return have;
+        }
+
+        Uri? location = (int)response.StatusCode is >= 300 and < 400 ? response.Headers.Location
+            : response.IsSuccessStatusCode ? response.RequestMessage?.RequestUri
+            : null;
+        string? last = location?.OriginalString.Split('?')[0].Split('/')[^1];
+        if (response.StatusCode == HttpStatusCode.NotFound && have == 0)
+        {
+            return 0;
+        }
+
+        return ulong.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out ulong version)
+            ? version
+            : throw new PolicyVerificationException($"the registry answered {(int)response.StatusCode} for its latest version without naming one");
+    }
+
+    private async Task<(PolicyBundle, byte[], string)> FetchBundleAsync(ulong version, CancellationToken cancellationToken)
+    {
+        string path = string.Create(CultureInfo.InvariantCulture, $"v1/bundles/{version}");
+        (byte[] bytes, string signature) = await FetchSignedAsync(path, cancellationToken).ConfigureAwait(false);
+        BundleSignature.Verify(_key, signature, "bundle", version, bytes);
+        PolicyBundle bundle = Parse(() => PolicyBundle.Parse(bytes), $"bundle {version}");
+        if (bundle.Version != version)
+        {
+            throw new PolicyVerificationException($"bundle {version} says it is version {bundle.Version}");
+        }
+
+        CheckRegistry(bundle.Registry);
+        return (bundle, bytes, signature);
+    }
+
+    private async Task<(PolicyBundle, byte[], string)> FollowDeltasAsync(PolicyBundle from, ulong latest, CancellationToken cancellationToken)
+    {
+        PolicyBundle bundle = from;
+        PolicyDelta? delta = null;
+        for (ulong version = from.Version + 1; version <= latest; version++)
+        {
+            (byte[] bytes, string signature) = await FetchSignedAsync(string.Create(CultureInfo.InvariantCulture, $"v1/deltas/{version}"), cancellationToken).ConfigureAwait(false);
+            BundleSignature.Verify(_key, signature, "delta", version, bytes);
+            delta = Parse(() => PolicyDelta.Parse(bytes), $"delta {version}");
+            if (delta.Version != version)
+            {
+                throw new PolicyVerificationException($"delta {version} says it is version {delta.Version}");
+            }
+
+            CheckRegistry(delta.Registry);
+            bundle = delta.ApplyTo(bundle);
+        }
+
+        // Each delta is signed; the bundle they lead to must be exactly the one the last delta names.
+        byte[] result = bundle.ToBytes();
+        byte[] hash = System.Security.Cryptography.SHA256.HashData(result);
+        if (!hash.AsSpan().SequenceEqual(delta!.BundleSha256))
+        {
+            throw new PolicyVerificationException($"applying deltas {from.Version + 1}…{latest} gives a bundle with SHA-256 {Convert.ToHexStringLower(hash)}, not the {Convert.ToHexStringLower(delta.BundleSha256)} the registry signed");
+        }
+
+        // The cache keeps a full bundle; its signature is fetched so that a restart can verify it.
+        string bundleSignature = await FetchTextAsync(string.Create(CultureInfo.InvariantCulture, $"v1/bundles/{latest}.sig"), cancellationToken).ConfigureAwait(false);
+        BundleSignature.Verify(_key, bundleSignature, "bundle", latest, result);
+        return (bundle, result, bundleSignature);
+    }
+
+    private async Task CheckConsistencyAsync(PolicyBundle trusted, PolicyBundle next, CancellationToken cancellationToken)
+    {
+        if (trusted.Version == 0 || trusted.LogSize == 0)
+        {
+            return;
+        }
+
+        if (next.LogSize < trusted.LogSize)
+        {
+            throw new PolicyVerificationException($"version {next.Version} covers {next.LogSize} log entries, fewer than the {trusted.LogSize} of version {trusted.Version}: the log would have shrunk");
+        }
+
+        if (next.LogSize == trusted.LogSize)
+        {
+            if (!next.LogRoot.AsSpan().SequenceEqual(trusted.LogRoot))
+            {
+                throw new PolicyVerificationException($"versions {trusted.Version} and {next.Version} give different roots for the same {next.LogSize} log entries");
+            }
+
+            return;
+        }
+
+        string path = string.Create(CultureInfo.InvariantCulture, $"v1/log/proof/consistency?size1={trusted.LogSize}&size2={next.LogSize}");
+        using JsonDocument answer = JsonDocument.Parse(await FetchTextAsync(path, cancellationToken).ConfigureAwait(false));
+        var proof = new List<byte[]>();
+        foreach (JsonElement hash in answer.RootElement.GetProperty("proof").EnumerateArray())
+        {
+            proof.Add(Convert.FromBase64String(hash.GetString() ?? ""));
+        }
+
+        try
+        {
+            MerkleProofVerifier.VerifyConsistency(trusted.LogSize, next.LogSize, proof, trusted.LogRoot, next.LogRoot);
+        }
+        catch (MerkleProofException e)
+        {
+            throw new PolicyVerificationException($"the log root of version {next.Version} (size {next.LogSize}) is not consistent with that of version {trusted.Version} (size {trusted.LogSize}): {e.Message}", e);
+        }
+    }
+
+    private async Task<(byte[] Bytes, string Signature)> FetchSignedAsync(string path, CancellationToken cancellationToken)
+    {
+        byte[] bytes = await FetchBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        return (bytes, await FetchTextAsync(path + ".sig", cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task<string> FetchTextAsync(string path, CancellationToken cancellationToken) =>
+        System.Text.Encoding.UTF8.GetString(await FetchBytesAsync(path, cancellationToken).ConfigureAwait(false));
+
+    private async Task<byte[]> FetchBytesAsync(string path, CancellationToken cancellationToken)
+    {
+        using HttpResponseMessage response = await _http.GetAsync(new Uri(_registry, path), cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new PolicyVerificationException($"{path}: the registry answered {(int)response.StatusCode} {response.ReasonPhrase}");
+        }
+
+        return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void CheckRegistry(string registry)
+    {
+        if (registry != _key.Name)
+        {
+            throw new PolicyVerificationException($"the file is of registry '{registry}', not of '{_key.Name}' whose key is pinned");
+        }
+    }
+
+    private static T Parse<T>(Func<T> parse, string what)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (FormatException e)
+        {
+            throw new PolicyVerificationException($"{what} is signed but malformed: {e.Message}", e);
+        }
+    }
+
+    private void Swap(CompiledPolicy compiled)
+    {
+        ulong previous = Interlocked.Exchange(ref _current, compiled).Version;
+        Interlocked.Increment(ref _updates);
+        Interlocked.Exchange(ref _lastSuccessMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        Volatile.Write(ref _lastFailure, null);
+        LogSwapped(_logger, previous, compiled.Version, compiled.Bundle.Entries.Length, compiled.Bundle.LogSize);
+        Swapped?.Invoke(compiled);
+    }
+
+    private void Fail(Exception e)
+    {
+        Interlocked.Increment(ref _failures);
+        Volatile.Write(ref _lastFailure, e.Message);
+        LogRefused(_logger, Current.Version, e.Message);
+    }
+
+    private void SaveCache(byte[] bytes, string signature)
+    {
+        if (CacheDirectory is null)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(CacheDirectory);
+        File.WriteAllBytes(CachePath("bundle.tmp"), bytes);
+        File.WriteAllText(CachePath("bundle.sig.tmp"), signature);
+        File.Move(CachePath("bundle.tmp"), CachePath("bundle"), overwrite: true);
+        File.Move(CachePath("bundle.sig.tmp"), CachePath("bundle.sig"), overwrite: true);
+    }
+
+    private string CachePath(string name) => Path.Combine(CacheDirectory!, "policy." + name);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Policy version {Previous} replaced by version {Version}: {Entries} entries, log size {LogSize}")]
+    private static partial void LogSwapped(ILogger logger, ulong previous, ulong version, int entries, ulong logSize);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Policy update refused; still enforcing version {Version}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, ulong version, string reason);
+}

@@ -1,0 +1,219 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+using Palisade.Core;
+using Palisade.Core.Policy;
+using Palisade.Core.Transparency;
+
+namespace Palisade.Registry;
+
+public sealed partial class RegistryService
+{
+    private readonly OrderBook _book = new();
+    private VersionPublisher? _publisher;
+    private RegistryVersion? _latestVersion;
+    private TaskCompletionSource _versionPublished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The latest published registry version; null before the first.</summary>
+    public RegistryVersion? LatestVersion => Volatile.Read(ref _latestVersion);
+
+    /// <summary>Why the last background publication failed; null when it did not.</summary>
+    public string? PublishError => _publisher?.LastError;
+
+    /// <summary>Where bundle and delta files are kept.</summary>
+    public string BundleDirectory => Path.Combine(Options.DataDirectory, "bundles");
+
+    /// <summary>The path of a version's bundle (<paramref name="kind"/> "bundle") or delta ("delta") file.</summary>
+    public string VersionFile(ulong version, string kind) => Path.Combine(BundleDirectory, FormattableString.Invariant($"{version}.{kind}"));
+
+    /// <summary>
+    /// Publishes a new registry version if the active entries changed since the last one: writes the bundle and the
+    /// delta with their signatures, then logs <c>version.published</c> (version, log size covered, both hashes).
+    /// </summary>
+    /// <returns>The new version, or null when nothing changed.</returns>
+    public RegistryVersion? PublishVersion()
+    {
+        PolicyChange? change = null;
+        return Write((connection, transaction, log) =>
+        {
+            change = _book.Prepare();
+            if (change.IsEmpty)
+            {
+                return null;
+            }
+
+            ulong version = (LatestVersion?.Version ?? 0) + 1;
+            ulong size = _log.Size;
+            byte[] root = _log.Root(size);
+            Directory.CreateDirectory(BundleDirectory);
+            var bundle = new PolicyBundle(_log.Origin, version, size, root, change.LogTimeMs, change.Entries);
+            byte[] bundleHash = WriteSigned(bundle.ToBytes(), version, "bundle");
+            var delta = new PolicyDelta(_log.Origin, version, version - 1, size, root, change.LogTimeMs, bundleHash, change.Removed, change.Added);
+            byte[] deltaHash = WriteSigned(delta.ToBytes(), version, "delta");
+            long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            (long index, _) = log(new JsonObject
+            {
+                ["type"] = "version.published",
+                ["time"] = LogTime.Format(now),
+                ["version"] = (long)version,
+                ["logSize"] = (long)size,
+                ["entries"] = change.Entries.Length,
+                ["bundle"] = Convert.ToHexStringLower(bundleHash),
+                ["delta"] = Convert.ToHexStringLower(deltaHash),
+            });
+            using SqliteCommand insert = RegistryDatabase.Command(connection, transaction,
+                "INSERT INTO versions (version, log_size, log_index, bundle_sha256, delta_sha256, entries, time_ms) VALUES ($v, $size, $index, $bundle, $delta, $entries, $time)",
+                ("$v", (long)version), ("$size", (long)size), ("$index", index), ("$bundle", bundleHash), ("$delta", deltaHash), ("$entries", change.Entries.Length), ("$time", now));
+            insert.ExecuteNonQuery();
+            return new RegistryVersion(version, size, index, bundleHash, deltaHash, change.Entries.Length, now);
+        },
+        committed: published =>
+        {
+            if (published is not null)
+            {
+                _book.Accept(change!);
+                Volatile.Write(ref _latestVersion, published);
+                Interlocked.Exchange(ref _versionPublished, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            }
+        });
+    }
+
+    /// <summary>A published version by number; null when there is none.</summary>
+    public RegistryVersion? GetVersion(ulong version)
+    {
+        using SqliteConnection connection = _database.Open();
+        using SqliteCommand query = RegistryDatabase.Command(connection, null,
+            "SELECT version, log_size, log_index, bundle_sha256, delta_sha256, entries, time_ms FROM versions WHERE version = $v", ("$v", (long)version));
+        using SqliteDataReader reader = query.ExecuteReader();
+        return reader.Read() ? ReadVersion(reader) : null;
+    }
+
+    private static RegistryVersion ReadVersion(SqliteDataReader reader) =>
+        new((ulong)reader.GetInt64(0), (ulong)reader.GetInt64(1), reader.GetInt64(2), (byte[])reader[3], (byte[])reader[4], reader.GetInt32(5), reader.GetInt64(6));
+
+    /// <summary>Waits until a version newer than <paramref name="after"/> exists, at most <paramref name="wait"/>.</summary>
+    /// <returns>The latest version, which may still be <paramref name="after"/> or older when the wait ran out.</returns>
+    public async Task<RegistryVersion?> WaitForVersionAsync(ulong after, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(wait);
+        while (true)
+        {
+            Task published = Volatile.Read(ref _versionPublished).Task;
+            RegistryVersion? latest = LatestVersion;
+            if (latest is not null && latest.Version > after)
+            {
+                return latest;
+            }
+
+            try
+            {
+                await published.WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return LatestVersion;
+            }
+        }
+    }
+
+    private byte[] WriteSigned(byte[] bytes, ulong version, string kind)
+    {
+        string path = VersionFile(version, kind);
+        WriteDurably(path, bytes);
+        WriteDurably(path + ".sig", System.Text.Encoding.UTF8.GetBytes(BundleSignature.Sign(_log.Signer, kind, version, bytes)));
+        return SHA256.HashData(bytes);
+    }
+
+    private static void WriteDurably(string path, byte[] bytes)
+    {
+        string temporary = path + ".tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private void StartPublisher()
+    {
+        _publisher = new VersionPublisher(this, Options.PublishDelay);
+        if (!_book.Prepare().IsEmpty)
+        {
+            // Changes logged after the last version (a crash before it was published) are published now.
+            _publisher.OrderChanged();
+        }
+    }
+
+    /// <summary>Replays the log into the order book, accepting the latest published version at the log size it
+    /// covers, and checks that its stored files are what the log says they are.</summary>
+    private void LoadVersions(SqliteConnection connection)
+    {
+        RegistryVersion? latest = null;
+        using (SqliteCommand query = RegistryDatabase.Command(connection, null,
+            "SELECT version, log_size, log_index, bundle_sha256, delta_sha256, entries, time_ms FROM versions ORDER BY version DESC LIMIT 1"))
+        using (SqliteDataReader reader = query.ExecuteReader())
+        {
+            if (reader.Read())
+            {
+                latest = ReadVersion(reader);
+            }
+        }
+
+        bool accepted = latest is null;
+        foreach ((ulong index, _, JsonObject evt) in LogEventCodec.Join(ReadAllEntries()))
+        {
+            if (!accepted && index >= latest!.LogSize)
+            {
+                AcceptStored(latest);
+                accepted = true;
+            }
+
+            _book.Apply(evt);
+        }
+
+        if (!accepted)
+        {
+            AcceptStored(latest!);
+        }
+
+        _latestVersion = latest;
+    }
+
+    private void AcceptStored(RegistryVersion version)
+    {
+        PolicyChange change = _book.Prepare();
+        var bundle = new PolicyBundle(_log.Origin, version.Version, version.LogSize, _log.Root(version.LogSize), change.LogTimeMs, change.Entries);
+        byte[] rebuilt = bundle.ComputeHash();
+        if (!rebuilt.AsSpan().SequenceEqual(version.BundleSha256))
+        {
+            throw new RegistryConfigurationException($"version {version.Version} rebuilt from the first {version.LogSize} log entries has SHA-256 {Convert.ToHexStringLower(rebuilt)}, but the log published {Convert.ToHexStringLower(version.BundleSha256)}");
+        }
+
+        string path = VersionFile(version.Version, "bundle");
+        if (!File.Exists(path) || !SHA256.HashData(File.ReadAllBytes(path)).AsSpan().SequenceEqual(rebuilt))
+        {
+            // The file is derived data: a missing or damaged copy is rewritten from the log.
+            Directory.CreateDirectory(BundleDirectory);
+            WriteSigned(bundle.ToBytes(), version.Version, "bundle");
+        }
+
+        _book.Accept(change);
+    }
+
+    private IEnumerable<(ulong Index, byte[] Entry)> ReadAllEntries()
+    {
+        const int Chunk = 4096;
+        ulong size = _log.Size;
+        for (ulong start = 0; start < size; start += Chunk)
+        {
+            List<byte[]> entries = ReadEntries(start, (int)Math.Min(Chunk, size - start));
+            for (int i = 0; i < entries.Count; i++)
+            {
+                yield return (start + (ulong)i, entries[i]);
+            }
+        }
+    }
+}
