@@ -17,6 +17,7 @@ internal static class PalisadeCli
         root.Subcommands.Add(OfflineCommands.Key(stdout, stderr));
         root.Subcommands.Add(OfflineCommands.Authority(stdout, stderr));
         root.Subcommands.Add(VerifyCommand.Create(stdout, stderr));
+        root.Subcommands.Add(BundleCommand.Create(stdout, stderr));
         return root;
     }
 

@@ -22,16 +22,10 @@ internal static class VerifyCommand
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            string logText = parseResult.GetValue(log)!;
-            if (!Uri.TryCreate(logText, UriKind.Absolute, out Uri? prefix) || (prefix.Scheme != "http" && prefix.Scheme != "https"))
+            if (!LogUrl.TryParse(parseResult.GetValue(log)!, out Uri? prefix, out string? error))
             {
-                await stderr.WriteLineAsync($"palisade verify: --log '{logText}' is not an absolute http(s) URL").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"palisade verify: {error}").ConfigureAwait(false);
                 return ExitCodes.Usage;
-            }
-
-            if (!prefix.AbsolutePath.TrimEnd('/').EndsWith("/log", StringComparison.Ordinal))
-            {
-                prefix = new Uri(prefix, prefix.AbsolutePath.TrimEnd('/') + "/log/");
             }
 
             string statePath = parseResult.GetValue(state) ?? "palisade-verify.state";

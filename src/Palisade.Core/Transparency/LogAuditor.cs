@@ -120,7 +120,7 @@ public sealed class LogAuditor
             throw new LogVerificationException($"the log's entries are not well-formed events: {e.Message}", e);
         }
 
-        return new LogAuditResult(checkpoint, events, previous?.Size ?? 0);
+        return new LogAuditResult(checkpoint, events, previous?.Size ?? 0, entries, nodes);
     }
 
     private async Task CheckTilesAsync(MerkleNodeStore nodes, ulong size, CancellationToken cancellationToken)

@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Palisade.Core.Transparency;
+
+namespace Palisade.Core.Policy;
+
+/// <summary>
+/// Rebuilds a registry version from the public log alone. The registry logs each publication as a
+/// <c>version.published</c> event right after the prefix the version covers; replaying the events before it through
+/// <see cref="OrderBook"/> gives the version's entries, and the bundle's bytes follow.
+/// </summary>
+public static class BundleRebuilder
+{
+    /// <summary>Rebuilds bundle <paramref name="version"/> from verified log entries.</summary>
+    /// <param name="origin">The log origin (the registry id in the bundle).</param>
+    /// <param name="entries">The log's entries in index order, already verified against a signed checkpoint.</param>
+    /// <param name="tree">The Merkle tree of those entries.</param>
+    /// <param name="version">The version to rebuild.</param>
+    /// <returns>The bundle and the bundle hash the log published for that version.</returns>
+    /// <exception cref="FormatException">The log holds no such version or malformed events.</exception>
+    public static (PolicyBundle Bundle, string PublishedSha256) Rebuild(string origin, IEnumerable<(ulong Index, byte[] Entry)> entries, IMerkleNodeSource tree, ulong version)
+    {
+        var book = new OrderBook();
+        ulong latest = 0;
+        foreach ((ulong index, _, JsonObject evt) in LogEventCodec.Join(entries))
+        {
+            if (evt["type"]?.GetValue<string>() == "version.published")
+            {
+                ulong published = evt["version"]!.GetValue<ulong>();
+                latest = published;
+                if (published == version)
+                {
+                    ulong size = evt["logSize"]!.GetValue<ulong>();
+                    if (size != index)
+                    {
+                        throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"version {version} is published at log index {index} but claims to cover {size} entries"));
+                    }
+
+                    PolicyChange change = book.Prepare();
+                    var bundle = new PolicyBundle(origin, version, size, MerkleProofBuilder.Root(tree, size), change.LogTimeMs, change.Entries);
+                    return (bundle, evt["bundle"]!.GetValue<string>());
+                }
+
+            }
+
+            book.Apply(evt);
+        }
+
+        throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"the log publishes no version {version} (the latest is {latest})"));
+    }
+}
