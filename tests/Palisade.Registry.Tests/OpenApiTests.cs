@@ -13,6 +13,7 @@ public sealed class OpenApiTests
         ["{id}"] = "ffffffffffff",
         ["{authority}"] = "rkn",
         ["{decision}"] = "R-1",
+        ["{name}"] = "1",
     };
 
     [Fact]
@@ -20,6 +21,7 @@ public sealed class OpenApiTests
     {
         await using RegistryFixture f = await RegistryFixture.StartAsync();
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("R-1", "a.example"))).StatusCode);
+        f.Host.Registry.PublishVersion();
         JsonObject document = await f.JsonAsync(await f.Http.GetAsync("/openapi.json", TestContext.Current.CancellationToken));
         Assert.Equal("3.1.0", document["openapi"]!.GetValue<string>());
 

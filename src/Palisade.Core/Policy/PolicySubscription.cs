@@ -113,6 +113,7 @@ public sealed partial class PolicySubscription
             if (latest == have)
             {
                 Interlocked.Exchange(ref _lastSuccessMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+                Volatile.Write(ref _lastFailure, null);
                 return false;
             }
 
