@@ -18,6 +18,7 @@ internal static class PalisadeCli
         root.Subcommands.Add(OfflineCommands.Authority(stdout, stderr));
         root.Subcommands.Add(VerifyCommand.Create(stdout, stderr));
         root.Subcommands.Add(BundleCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ExportCommand.Create(stdout, stderr));
         return root;
     }
 

@@ -26,6 +26,7 @@ public sealed partial class PolicySubscription
     private long _failures;
     private long _lastSuccessMs;
     private string? _lastFailure;
+    private Exception? _lastException;
 
     /// <summary>Creates a subscription to the registry at <paramref name="registry"/> whose log key is <paramref name="key"/>.</summary>
     /// <param name="http">The client; it should not follow redirects (then only the version number is read from
@@ -65,6 +66,10 @@ public sealed partial class PolicySubscription
 
     /// <summary>Why the last failed check failed; null after a success.</summary>
     public string? LastFailure => Volatile.Read(ref _lastFailure);
+
+    /// <summary>The error behind <see cref="LastFailure"/>: a <see cref="PolicyVerificationException"/> when something did
+    /// not verify, an <see cref="HttpRequestException"/> when the registry could not be reached.</summary>
+    public Exception? LastException => Volatile.Read(ref _lastException);
 
     /// <summary>Raised after a new version is swapped in.</summary>
     public event Action<CompiledPolicy>? Swapped;
@@ -319,6 +324,7 @@ public sealed partial class PolicySubscription
     private void Fail(Exception e)
     {
         Interlocked.Increment(ref _failures);
+        Volatile.Write(ref _lastException, e);
         Volatile.Write(ref _lastFailure, e.Message);
         LogRefused(_logger, Current.Version, e.Message);
     }

@@ -1,0 +1,107 @@
+using System.CommandLine;
+using Palisade.Core.Formats;
+using Palisade.Core.Policy;
+using Palisade.Core.Transparency;
+
+namespace Palisade.Cli;
+
+/// <summary>
+/// <c>palisade export --registry URL --format F</c>: fetches the registry's latest version through the same verified
+/// subscription enforcement points use, and writes the entries active now in an operator's list format.
+/// </summary>
+internal static class ExportCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var registry = new Option<string>("--registry") { Description = "The registry's base URL, such as http://127.0.0.1:8440.", Required = true };
+        var format = new Option<string>("--format") { Description = "rpz, hosts, dnsmasq, nftables, abp, csv or delisting.", Required = true };
+        var output = new Option<string?>("--output", "-o") { Description = "The file to write (replaced atomically). Default: standard output." };
+        var zone = new Option<string>("--zone") { Description = "The RPZ zone's origin.", DefaultValueFactory = _ => "rpz.palisade" };
+        var blockPage = new Option<string?>("--block-page") { Description = "RPZ only: answer a CNAME to this block-page host instead of NXDOMAIN." };
+        var key = new Option<string?>("--key") { Description = "The registry's log key (name+keyid+base64). Default: the key it publishes at /log/key (trusted on first use)." };
+        var command = new Command("export", "Write the registry's current version, verified, in a list format operators' tools read (docs/formats.md).\n\n" +
+            "Only entries whose orders are in force now are written. Exit codes: 0 written; 1 usage; 2 a bad --zone or --block-page; " +
+            "3 the registry is unreachable; 4 the key is invalid; 5 the registry's files do not verify.")
+        {
+            registry, format, output, zone, blockPage, key,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            string formatText = parseResult.GetValue(format)!;
+            if (!PolicyExporter.TryParseFormat(formatText, out ExportFormat exportFormat))
+            {
+                await stderr.WriteLineAsync($"palisade export: --format '{formatText}' is not one of rpz, hosts, dnsmasq, nftables, abp, csv, delisting").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            string registryText = parseResult.GetValue(registry)!;
+            if (!Uri.TryCreate(registryText, UriKind.Absolute, out Uri? baseUrl) || (baseUrl.Scheme != "http" && baseUrl.Scheme != "https"))
+            {
+                await stderr.WriteLineAsync($"palisade export: --registry '{registryText}' is not an absolute http(s) URL").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            var options = new ExportOptions { Zone = parseResult.GetValue(zone)!, BlockPage = parseResult.GetValue(blockPage), Registry = baseUrl };
+            foreach ((string name, string? value) in new[] { ("--zone", options.Zone), ("--block-page", options.BlockPage) })
+            {
+                if (value is not null && !Core.DomainName.TryParse(value, out _, out string? error))
+                {
+                    await stderr.WriteLineAsync($"palisade export: {name} '{value}' is not a domain name: {error}").ConfigureAwait(false);
+                    return ExitCodes.InvalidInput;
+                }
+            }
+
+            using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromMinutes(5) };
+            NoteVerifier verifier;
+            try
+            {
+                string keyText = parseResult.GetValue(key) ?? await new LogAuditor(http, new Uri(baseUrl, "log/")).FetchVerifierKeyAsync(cancellationToken).ConfigureAwait(false);
+                verifier = NoteVerifier.Parse(keyText);
+            }
+            catch (FormatException e)
+            {
+                await stderr.WriteLineAsync($"palisade export: the log key is invalid: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.ConfigurationError;
+            }
+            catch (HttpRequestException e)
+            {
+                await stderr.WriteLineAsync($"palisade export: cannot reach the registry at {baseUrl}: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.Unavailable;
+            }
+
+            var subscription = new PolicySubscription(http, baseUrl, verifier);
+            await subscription.UpdateAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (subscription.LastException is { } failure)
+            {
+                await stderr.WriteLineAsync($"palisade export: {(failure is HttpRequestException ? "cannot reach the registry" : "FAILED")}: {failure.Message}").ConfigureAwait(false);
+                return failure is HttpRequestException ? ExitCodes.Unavailable : ExitCodes.VerificationFailed;
+            }
+
+            PolicyBundle bundle = subscription.Current.Version == 0
+                ? new PolicyBundle(verifier.Name, 0, 0, new byte[32], 0, [])
+                : subscription.Current.Bundle;
+            long now = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
+            List<BundleEntry> active = [.. bundle.Entries.Where(e => e.Order.IsActiveAt(now))];
+            string? path = parseResult.GetValue(output);
+            int skipped;
+            if (path is null)
+            {
+                skipped = PolicyExporter.Write(stdout, exportFormat, bundle, active, options);
+            }
+            else
+            {
+                string temporary = path + ".tmp";
+                await using (var file = new StreamWriter(temporary, append: false, new System.Text.UTF8Encoding(false)))
+                {
+                    skipped = PolicyExporter.Write(file, exportFormat, bundle, active, options);
+                }
+
+                File.Move(temporary, path, overwrite: true);
+            }
+
+            await stderr.WriteLineAsync($"exported version {bundle.Version} of {bundle.Registry}: {active.Count} entries in force{(skipped > 0 ? $", {skipped} not expressible as {formatText} and left out" : "")}").ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}
