@@ -21,7 +21,7 @@ public sealed partial class RegistryService
     public string? PublishError => _publisher?.LastError;
 
     /// <summary>Where bundle and delta files are kept.</summary>
-    public string BundleDirectory => Path.Combine(Options.DataDirectory, "bundles");
+    public string BundleDirectory => Path.GetFullPath(Path.Combine(Options.DataDirectory, "bundles"));
 
     /// <summary>The path of a version's bundle (<paramref name="kind"/> "bundle") or delta ("delta") file.</summary>
     public string VersionFile(ulong version, string kind) => Path.Combine(BundleDirectory, FormattableString.Invariant($"{version}.{kind}"));

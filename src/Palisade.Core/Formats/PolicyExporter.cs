@@ -295,7 +295,8 @@ public static class PolicyExporter
             }
 
             buffer.SetLength(0);
-            using (var json = new Utf8JsonWriter(buffer))
+            // Decision numbers are often Cyrillic or Greek: keep them readable rather than \u-escaped.
+            using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
                 json.WriteStartObject();
                 json.WriteString("target", entry.Target);
