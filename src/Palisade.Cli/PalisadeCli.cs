@@ -19,6 +19,7 @@ internal static class PalisadeCli
         root.Subcommands.Add(VerifyCommand.Create(stdout, stderr));
         root.Subcommands.Add(BundleCommand.Create(stdout, stderr));
         root.Subcommands.Add(ExportCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ImportCommand.Create(stdout, stderr));
         return root;
     }
 
