@@ -1,5 +1,7 @@
 using System.Text;
 using Palisade.Core;
+using Palisade.Core.Formats;
+using Palisade.Core.Policy;
 using Palisade.Core.Transparency;
 using Palisade.Core.Url;
 using SharpFuzz;
@@ -22,7 +24,13 @@ var targets = new Dictionary<string, Action<byte[]>>(StringComparer.Ordinal)
     ["tile-path"] = b => TlogTiles.TryParsePath(Text(b), out _, out _, out _),
     ["bundle"] = b => Throwing(() => TlogTiles.DecodeBundle(b)),
     ["log-entry"] = b => Throwing(() => LogEventCodec.ParseEntry(b, 0)),
+    ["policy-bundle"] = b => Throwing(() => CompiledPolicy.Build(PolicyBundle.Parse(b))),
+    ["policy-delta"] = b => Throwing(() => PolicyDelta.Parse(b)),
 };
+foreach (ImportFormat format in Enum.GetValues<ImportFormat>())
+{
+    targets["import-" + format.ToString().ToLowerInvariant()] = b => Throwing(() => ListImporter.Read(new MemoryStream(b), format));
+}
 
 if (args.Length != 1 || !targets.TryGetValue(args[0], out var target))
 {
