@@ -1,11 +1,19 @@
 using System.CommandLine;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Palisade.Core.Transparency;
+using Palisade.Dns;
 using Palisade.Registry;
 
 namespace Palisade.Cli;
 
 /// <summary>
 /// <c>palisade serve</c>: the main job. Opens (creating on first run) the SQLite registry under the data directory,
-/// checks its log, prints a first admin key once on a new registry, and serves the API and the log until stopped.
+/// checks its log, prints a first admin key once on a new registry, and serves the API and the log until stopped. With
+/// <c>--dns</c> it also runs the enforcing DNS server, subscribed to this registry over loopback (the same verified path
+/// a remote enforcement point takes), with its metrics at <c>/metrics</c>.
 /// </summary>
 internal static class ServeCommand
 {
@@ -17,13 +25,27 @@ internal static class ServeCommand
         var urls = new Option<string?>("--urls") { Description = $"Listening URLs, separated by ';' (as ASP.NET Core's --urls). Default: {DefaultUrls}." };
         var origin = new Option<string?>("--origin") { Description = "The log's checkpoint origin, fixed when the log is created. Default: palisade.local/<random>." };
         var publicUrl = new Option<string?>("--public-url") { Description = "The registry's public base URL, used in order URLs. Default: the first listening URL." };
-        var command = new Command("serve", "Run the registry (SQLite) with its transparency log and HTTP API in one process.\n\n" +
-            "Settings come from appsettings.json (section Palisade), the environment (Palisade__DataDirectory, …) and these flags.")
+        var dns = new DnsOptionsBinder();
+        var command = new Command("serve", "Run the registry (SQLite) with its transparency log and HTTP API in one process, and with --dns the " +
+            "enforcing DNS server following it (metrics at /metrics).\n\n" +
+            "Settings come from appsettings.json (section Palisade), the environment (Palisade__DataDirectory, …) and these flags. " +
+            "Exit codes: 0 stopped; 1 usage; 4 a setting or the stored data is invalid, or an address cannot be bound.")
         {
             RegistryConfiguration.Data, urls, origin, publicUrl,
         };
+        foreach (Option option in dns.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parseResult, cancellationToken) =>
         {
+            if (dns.Bind(parseResult, portal: null, out string? dnsError) is not { } dnsOptions)
+            {
+                await stderr.WriteLineAsync($"palisade serve: {dnsError}").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
             RegistryService registry;
             try
             {
@@ -45,9 +67,20 @@ internal static class ServeCommand
 
                 string[] listen = (RegistryConfiguration.Urls(parseResult, urls) ?? DefaultUrls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 RegistryHost host;
+                DnsEnforcementPoint? enforcement = null;
                 try
                 {
-                    host = await RegistryHost.StartAsync(registry, listen, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    host = await RegistryHost.StartAsync(registry, listen, routes: app => app.MapGet("/metrics", (HttpContext context) =>
+                    {
+                        if (enforcement is null)
+                        {
+                            return Results.NotFound();
+                        }
+
+                        var text = new StringWriter();
+                        enforcement.WriteMetrics(text);
+                        return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
+                    }), cancellationToken: cancellationToken).ConfigureAwait(false);
                 }
                 catch (IOException e)
                 {
@@ -57,7 +90,29 @@ internal static class ServeCommand
 
                 await using (host.ConfigureAwait(false))
                 {
+                    using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+                    if (dnsOptions.Listen.Count > 0)
+                    {
+                        dnsOptions.PortalUrl = new Uri(registry.PublicUrl);
+                        try
+                        {
+                            enforcement = DnsEnforcementPoint.Start(new Uri(host.Addresses[0]), NoteVerifier.Parse(registry.Log.VerifierKey), dnsOptions,
+                                Path.Combine(registry.Options.DataDirectory, "dns-cache"), loggers);
+                        }
+                        catch (SocketException e)
+                        {
+                            await stderr.WriteLineAsync($"palisade serve: cannot serve DNS on {string.Join(' ', dnsOptions.Listen)}: {e.Message}").ConfigureAwait(false);
+                            return ExitCodes.ConfigurationError;
+                        }
+                    }
+
+                    await using var dnsLifetime = enforcement;
                     await stdout.WriteLineAsync($"Palisade registry listening on {string.Join(' ', host.Addresses)}").ConfigureAwait(false);
+                    if (enforcement is not null)
+                    {
+                        await stdout.WriteLineAsync($"Palisade DNS listening on {string.Join(' ', enforcement.Server.UdpEndPoints)} (UDP and TCP), forwarding to {(dnsOptions.Upstreams.Count == 0 ? "no upstream" : string.Join(' ', dnsOptions.Upstreams))}").ConfigureAwait(false);
+                    }
+
                     await stdout.WriteLineAsync($"Log origin {registry.Log.Origin}, tree size {registry.Log.Size}, key {registry.Log.VerifierKey}").ConfigureAwait(false);
                     await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
                     try

@@ -53,7 +53,13 @@ public sealed class RegistryHost : IAsyncDisposable
     }
 
     /// <summary>Builds and starts the HTTP server.</summary>
-    public static async Task<RegistryHost> StartAsync(RegistryService registry, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    /// <param name="registry">The registry to serve.</param>
+    /// <param name="urls">Listening URLs.</param>
+    /// <param name="logging">Configures logging (none by default).</param>
+    /// <param name="routes">Maps further routes beside the registry's (such as the DNS server's <c>/metrics</c>).</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public static async Task<RegistryHost> StartAsync(RegistryService registry, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging = null,
+        Action<WebApplication>? routes = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(registry);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -61,6 +67,7 @@ public sealed class RegistryHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         logging?.Invoke(builder.Logging);
         WebApplication app = builder.Build();
+        routes?.Invoke(app);
         RegistryEndpoints.Map(app, registry);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var host = new RegistryHost(app, registry);

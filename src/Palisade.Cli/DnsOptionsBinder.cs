@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Net;
+using Palisade.Dns;
+
+namespace Palisade.Cli;
+
+/// <summary>The DNS server's flags, shared by <c>serve</c> and <c>dns</c>.</summary>
+internal sealed class DnsOptionsBinder
+{
+    public Option<string[]> Listen { get; } = new("--dns") { Description = "Serve DNS (UDP and TCP) on this address, such as 127.0.0.1:53 or [::1]:5353 (repeatable).", AllowMultipleArgumentsPerToken = false };
+
+    public Option<string[]> Upstream { get; } = new("--upstream") { Description = "Forward names that are not blocked to this resolver, host:port (repeatable; tried in turn)." };
+
+    public Option<string> RpzZone { get; } = new("--rpz-zone") { Description = "The name of the RPZ zone served by AXFR/IXFR on the DNS port.", DefaultValueFactory = _ => "rpz.palisade" };
+
+    public Option<string> Action { get; } = new("--block-action") { Description = "nxdomain (default), nodata or blockpage.", DefaultValueFactory = _ => "nxdomain" };
+
+    public Option<string[]> BlockPage { get; } = new("--block-page-address") { Description = "The block page's IPv4 and/or IPv6 address, for --block-action blockpage." };
+
+    public IEnumerable<Option> All => [Listen, Upstream, RpzZone, Action, BlockPage];
+
+    /// <summary>Builds validated options; the error names the flag.</summary>
+    public DnsServerOptions? Bind(ParseResult parseResult, Uri? portal, out string? error)
+    {
+        var options = new DnsServerOptions { PortalUrl = portal };
+        foreach (string text in parseResult.GetValue(Listen) ?? [])
+        {
+            if (!DnsServerOptions.TryParseEndPoint(text, out IPEndPoint endPoint))
+            {
+                error = $"--dns '{text}' is not an address:port";
+                return null;
+            }
+
+            options.Listen.Add(endPoint);
+        }
+
+        foreach (string text in parseResult.GetValue(Upstream) ?? [])
+        {
+            if (!DnsServerOptions.TryParseEndPoint(text, out IPEndPoint endPoint) || endPoint.Port == 0)
+            {
+                error = $"--upstream '{text}' is not an address:port";
+                return null;
+            }
+
+            options.Upstreams.Add(endPoint);
+        }
+
+        string action = parseResult.GetValue(Action)!;
+        options.Action = action switch
+        {
+            "nxdomain" => BlockAction.NxDomain,
+            "nodata" => BlockAction.NoData,
+            "blockpage" => BlockAction.BlockPage,
+            _ => (BlockAction)(-1),
+        };
+        if (!Enum.IsDefined(options.Action))
+        {
+            error = $"--block-action '{action}' is not one of nxdomain, nodata, blockpage";
+            return null;
+        }
+
+        foreach (string text in parseResult.GetValue(BlockPage) ?? [])
+        {
+            if (!IPAddress.TryParse(text, out IPAddress? address))
+            {
+                error = $"--block-page-address '{text}' is not an IP address";
+                return null;
+            }
+
+            if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+            {
+                options.BlockPageV6 = address;
+            }
+            else
+            {
+                options.BlockPageV4 = address;
+            }
+        }
+
+        if (!Core.DomainName.TryParse(parseResult.GetValue(RpzZone)!, out _, out string? zoneError))
+        {
+            error = $"--rpz-zone '{parseResult.GetValue(RpzZone)}' is not a domain name: {zoneError}";
+            return null;
+        }
+
+        try
+        {
+            if (options.Listen.Count > 0)
+            {
+                options.Validate();
+            }
+        }
+        catch (ArgumentException e)
+        {
+            error = e.Message;
+            return null;
+        }
+
+        error = null;
+        return options;
+    }
+}

@@ -1,0 +1,116 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+
+namespace Palisade.Dns;
+
+/// <summary>
+/// Upstream answers kept for their TTL (and negative answers for their SOA minimum, RFC 2308), bounded in entries.
+/// Keyed by name, type, class and the DO and CD bits, so DNSSEC-aware clients get the answers they asked for. A hit is
+/// copied into the caller's buffer with the client's ID and the TTLs aged by the time spent in the cache.
+/// </summary>
+internal sealed class DnsCache
+{
+    /// <summary>Longest time anything is kept, whatever its TTL says (one day; negative answers at most three hours).</summary>
+    public const uint MaxTtl = 86_400;
+
+    public const uint MaxNegativeTtl = 10_800;
+
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly int _capacity;
+    private readonly TimeProvider _time;
+
+    public DnsCache(int capacity, TimeProvider time)
+    {
+        _capacity = capacity;
+        _time = time;
+        _lookup = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    public int Count => _entries.Count;
+
+    /// <summary>The key text of a query: name, type, class, DO, CD (stack-allocated by the caller, ≤ 300 chars).</summary>
+    public static int Key(in DnsQuery query, ReadOnlySpan<char> name, Span<char> destination)
+    {
+        name.CopyTo(destination);
+        int position = name.Length;
+        destination[position++] = '|';
+        query.QuestionType.TryFormat(destination[position..], out int written, default, System.Globalization.CultureInfo.InvariantCulture);
+        position += written;
+        destination[position++] = '|';
+        query.QuestionClass.TryFormat(destination[position..], out written, default, System.Globalization.CultureInfo.InvariantCulture);
+        position += written;
+        destination[position++] = query.DnssecOk ? 'D' : '-';
+        destination[position++] = (query.Flags & DnsConstants.FlagCd) != 0 ? 'C' : '-';
+        return position;
+    }
+
+    /// <summary>Copies a live entry into <paramref name="destination"/> with the given ID; 0 on a miss.</summary>
+    public int TryGet(ReadOnlySpan<char> key, ushort id, Span<byte> destination)
+    {
+        if (!_lookup.TryGetValue(key, out Entry? entry))
+        {
+            return 0;
+        }
+
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (now >= entry.ExpiresMs || entry.Response.Length > destination.Length)
+        {
+            _lookup.TryRemove(key, out _);
+            return 0;
+        }
+
+        entry.Response.CopyTo(destination);
+        BinaryPrimitives.WriteUInt16BigEndian(destination, id);
+        DnsMessageWalker.Age(destination[..entry.Response.Length], entry.QuestionEnd, (uint)((now - entry.StoredMs) / 1000));
+        return entry.Response.Length;
+    }
+
+    /// <summary>Stores an upstream response if its TTLs allow; evicts when full.</summary>
+    public void Store(string key, ReadOnlySpan<byte> response)
+    {
+        int questionEnd = DnsMessageWalker.QuestionEnd(response);
+        int rcode = response.Length >= 4 ? response[3] & 0xF : -1;
+        if (questionEnd < 0 || (response[2] & 0x02) != 0 || rcode is not (DnsConstants.RcodeNoError or DnsConstants.RcodeNxDomain))
+        {
+            return;
+        }
+
+        uint? ttl = DnsMessageWalker.CacheTtl(response, questionEnd);
+        if (ttl is null || ttl == 0)
+        {
+            return;
+        }
+
+        bool negative = rcode == DnsConstants.RcodeNxDomain || BinaryPrimitives.ReadUInt16BigEndian(response[6..]) == 0;
+        uint seconds = Math.Min(ttl.Value, negative ? MaxNegativeTtl : MaxTtl);
+        if (_entries.Count >= _capacity)
+        {
+            Evict();
+        }
+
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        _entries[key] = new Entry(response.ToArray(), questionEnd, now, now + (seconds * 1000L));
+    }
+
+    /// <summary>Drops expired entries, then, if still full, an eighth of the rest.</summary>
+    private void Evict()
+    {
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        int drop = Math.Max(1, _capacity / 8);
+        foreach (KeyValuePair<string, Entry> pair in _entries)
+        {
+            if (pair.Value.ExpiresMs <= now || _entries.Count >= _capacity - drop)
+            {
+                _entries.TryRemove(pair.Key, out _);
+            }
+
+            if (_entries.Count < _capacity - drop)
+            {
+                break;
+            }
+        }
+    }
+
+    private sealed record Entry(byte[] Response, int QuestionEnd, long StoredMs, long ExpiresMs);
+}

@@ -1,0 +1,57 @@
+namespace Palisade.Dns;
+
+/// <summary>Numbers of the DNS wire format used here (RFC 1035, RFC 6891, RFC 8914 and the IANA registries).</summary>
+internal static class DnsConstants
+{
+    public const int HeaderLength = 12;
+
+    /// <summary>The longest name on the wire (RFC 1035 §2.3.4), and so the longest text form plus dots.</summary>
+    public const int MaxNameLength = 255;
+
+    /// <summary>Compression pointers followed while reading one name before the message is treated as a loop.</summary>
+    public const int MaxPointerHops = 32;
+
+    /// <summary>The largest UDP payload we advertise and send (the DNS Flag Day 2020 value), so answers are not fragmented.</summary>
+    public const ushort UdpPayloadSize = 1232;
+
+    /// <summary>The largest DNS message (a TCP length prefix is 16 bits).</summary>
+    public const int MaxMessageLength = 65535;
+
+    public const ushort TypeA = 1;
+    public const ushort TypeNs = 2;
+    public const ushort TypeCname = 5;
+    public const ushort TypeSoa = 6;
+    public const ushort TypeTxt = 16;
+    public const ushort TypeAaaa = 28;
+    public const ushort TypeOpt = 41;
+    public const ushort TypeIxfr = 251;
+    public const ushort TypeAxfr = 252;
+    public const ushort ClassIn = 1;
+
+    public const int OpcodeQuery = 0;
+    public const int OpcodeNotify = 4;
+
+    public const int RcodeNoError = 0;
+    public const int RcodeFormErr = 1;
+    public const int RcodeServFail = 2;
+    public const int RcodeNxDomain = 3;
+    public const int RcodeNotImp = 4;
+    public const int RcodeRefused = 5;
+
+    /// <summary>BADVERS (RFC 6891 §6.1.3): 16, of which the upper 8 bits go into the OPT record.</summary>
+    public const int RcodeBadVers = 16;
+
+    /// <summary>The Extended DNS Error option (RFC 8914 §2).</summary>
+    public const ushort OptionExtendedError = 15;
+
+    public const ushort FlagQr = 0x8000;
+    public const ushort FlagAa = 0x0400;
+    public const ushort FlagTc = 0x0200;
+    public const ushort FlagRd = 0x0100;
+    public const ushort FlagRa = 0x0080;
+    public const ushort FlagAd = 0x0020;
+    public const ushort FlagCd = 0x0010;
+
+    /// <summary>The DO bit in the OPT record's TTL field (RFC 3225).</summary>
+    public const uint EdnsDo = 0x8000;
+}

@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Palisade.Core.Policy;
+using Palisade.Core.Transparency;
+
+namespace Palisade.Dns;
+
+/// <summary>
+/// A DNS server following a registry: the verified subscription (long-polled, fail-static) feeds the server's policy
+/// by one reference swap per version. What <c>palisade serve --dns</c> and <c>palisade dns</c> run.
+/// </summary>
+public sealed class DnsEnforcementPoint : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly HttpClient _http;
+    private readonly TimeProvider _time;
+    private Task _follow = Task.CompletedTask;
+
+    private DnsEnforcementPoint(HttpClient http, PolicySubscription subscription, DnsServer server, TimeProvider time)
+    {
+        _http = http;
+        Subscription = subscription;
+        Server = server;
+        _time = time;
+    }
+
+    /// <summary>The registry subscription.</summary>
+    public PolicySubscription Subscription { get; }
+
+    /// <summary>The DNS server.</summary>
+    public DnsServer Server { get; }
+
+    /// <summary>Starts the server (answering from the cached version, if any, at once) and follows the registry.</summary>
+    /// <param name="registry">The registry's base URL.</param>
+    /// <param name="key">The registry's pinned log key.</param>
+    /// <param name="options">The server's settings.</param>
+    /// <param name="cacheDirectory">Where the last verified bundle is kept across restarts (null: nowhere).</param>
+    /// <param name="loggerFactory">Logging.</param>
+    /// <param name="time">The clock.</param>
+    public static DnsEnforcementPoint Start(Uri registry, NoteVerifier key, DnsServerOptions options, string? cacheDirectory = null, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        loggerFactory ??= NullLoggerFactory.Instance;
+        time ??= TimeProvider.System;
+        var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromMinutes(2) };
+        var subscription = new PolicySubscription(http, registry, key, loggerFactory.CreateLogger<PolicySubscription>(), time) { CacheDirectory = cacheDirectory };
+        var server = new DnsServer(options, () => subscription.Current, loggerFactory.CreateLogger<DnsServer>(), time);
+        var point = new DnsEnforcementPoint(http, subscription, server, time);
+        subscription.LoadCache();
+        try
+        {
+            server.Start();
+        }
+        catch
+        {
+            http.Dispose();
+            throw;
+        }
+
+        point._follow = Task.Run(() => subscription.RunAsync(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2), point._stop.Token));
+        return point;
+    }
+
+    /// <summary>The subscription's state for metrics.</summary>
+    public PolicyStatus Status
+    {
+        get
+        {
+            CompiledPolicy current = Subscription.Current;
+            long last = Subscription.LastSuccessMs;
+            double age = last == 0 ? -1 : (_time.GetUtcNow().ToUnixTimeMilliseconds() - last) / 1000.0;
+            return new PolicyStatus(current.Version, current.Bundle.Entries.Length, age, Subscription.Updates, Subscription.Failures);
+        }
+    }
+
+    /// <summary>Writes the Prometheus metrics of the server and the subscription.</summary>
+    public void WriteMetrics(TextWriter writer) => Server.Metrics.WritePrometheus(writer, Status);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _follow.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException)
+        {
+        }
+
+        await Server.DisposeAsync().ConfigureAwait(false);
+        _http.Dispose();
+        _stop.Dispose();
+    }
+}

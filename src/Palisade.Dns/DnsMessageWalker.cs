@@ -1,0 +1,96 @@
+using System.Buffers.Binary;
+
+namespace Palisade.Dns;
+
+/// <summary>Steps through the resource records of a response (after its question) to read or age their TTLs.</summary>
+internal static class DnsMessageWalker
+{
+    /// <summary>Most records read from one response.</summary>
+    public const int MaxRecords = 4096;
+
+    /// <summary>
+    /// How long a response may be cached: the smallest TTL of its answer and authority records; for a negative answer
+    /// (NXDOMAIN, or NOERROR without answers) the smaller of the SOA's TTL and MINIMUM (RFC 2308 §5); null when it must
+    /// not be cached (no SOA in a negative answer, or it cannot be read).
+    /// </summary>
+    public static uint? CacheTtl(ReadOnlySpan<byte> message, int questionEnd)
+    {
+        ushort answers = BinaryPrimitives.ReadUInt16BigEndian(message[6..]);
+        ushort authorities = BinaryPrimitives.ReadUInt16BigEndian(message[8..]);
+        ushort additional = BinaryPrimitives.ReadUInt16BigEndian(message[10..]);
+        if (answers + authorities + additional > MaxRecords)
+        {
+            return null;
+        }
+
+        uint? smallest = null;
+        uint? negative = null;
+        int position = questionEnd;
+        for (int i = 0; i < answers + authorities + additional; i++)
+        {
+            if (DnsName.Skip(message, ref position) != DnsParseStatus.Ok || message.Length < position + 10)
+            {
+                return null;
+            }
+
+            ushort type = BinaryPrimitives.ReadUInt16BigEndian(message[position..]);
+            uint ttl = BinaryPrimitives.ReadUInt32BigEndian(message[(position + 4)..]);
+            ushort rdLength = BinaryPrimitives.ReadUInt16BigEndian(message[(position + 8)..]);
+            if (message.Length < position + 10 + rdLength)
+            {
+                return null;
+            }
+
+            if (i < answers + authorities && type != DnsConstants.TypeOpt)
+            {
+                smallest = smallest is null ? ttl : Math.Min(smallest.Value, ttl);
+                if (answers == 0 && type == DnsConstants.TypeSoa && i >= answers && rdLength >= 22)
+                {
+                    uint minimum = BinaryPrimitives.ReadUInt32BigEndian(message.Slice(position + 10 + rdLength - 4, 4));
+                    negative = Math.Min(ttl, minimum);
+                }
+            }
+
+            position += 10 + rdLength;
+        }
+
+        int rcode = message[3] & 0xF;
+        bool isNegative = rcode == DnsConstants.RcodeNxDomain || answers == 0;
+        return isNegative ? negative : smallest;
+    }
+
+    /// <summary>Subtracts <paramref name="elapsed"/> seconds from every TTL but the OPT record's (which holds flags).</summary>
+    public static void Age(Span<byte> message, int questionEnd, uint elapsed)
+    {
+        int records = BinaryPrimitives.ReadUInt16BigEndian(message[6..]) + BinaryPrimitives.ReadUInt16BigEndian(message[8..]) + BinaryPrimitives.ReadUInt16BigEndian(message[10..]);
+        int position = questionEnd;
+        for (int i = 0; i < records && i < MaxRecords; i++)
+        {
+            if (DnsName.Skip(message, ref position) != DnsParseStatus.Ok || message.Length < position + 10)
+            {
+                return;
+            }
+
+            ushort type = BinaryPrimitives.ReadUInt16BigEndian(message[position..]);
+            if (type != DnsConstants.TypeOpt)
+            {
+                uint ttl = BinaryPrimitives.ReadUInt32BigEndian(message[(position + 4)..]);
+                BinaryPrimitives.WriteUInt32BigEndian(message[(position + 4)..], ttl > elapsed ? ttl - elapsed : 0);
+            }
+
+            position += 10 + BinaryPrimitives.ReadUInt16BigEndian(message[(position + 8)..]);
+        }
+    }
+
+    /// <summary>Where the question of a response ends (after one question), or -1.</summary>
+    public static int QuestionEnd(ReadOnlySpan<byte> message)
+    {
+        if (message.Length < DnsConstants.HeaderLength || BinaryPrimitives.ReadUInt16BigEndian(message[4..]) != 1)
+        {
+            return -1;
+        }
+
+        int position = DnsConstants.HeaderLength;
+        return DnsName.Skip(message, ref position) == DnsParseStatus.Ok && message.Length >= position + 4 ? position + 4 : -1;
+    }
+}

@@ -1,0 +1,78 @@
+namespace Palisade.Dns;
+
+/// <summary>Names on the wire: skipping one (with compression, RFC 1035 §4.1.4) and writing one.</summary>
+internal static class DnsName
+{
+    /// <summary>Moves past a name at <paramref name="position"/>: its labels up to the root or the first pointer.</summary>
+    public static DnsParseStatus Skip(ReadOnlySpan<byte> message, ref int position)
+    {
+        int total = 0;
+        while (true)
+        {
+            if (position >= message.Length)
+            {
+                return DnsParseStatus.Incomplete;
+            }
+
+            byte length = message[position];
+            if (length == 0)
+            {
+                position++;
+                return DnsParseStatus.Ok;
+            }
+
+            if ((length & 0xC0) == 0xC0)
+            {
+                if (position + 2 > message.Length)
+                {
+                    return DnsParseStatus.Incomplete;
+                }
+
+                position += 2;
+                return DnsParseStatus.Ok;
+            }
+
+            if ((length & 0xC0) != 0)
+            {
+                return DnsParseStatus.Invalid;
+            }
+
+            total += length + 1;
+            if (total > DnsConstants.MaxNameLength)
+            {
+                return DnsParseStatus.Invalid;
+            }
+
+            position += length + 1;
+        }
+    }
+
+    /// <summary>Writes a dotted name (no trailing dot; "" is the root) in wire form; returns the bytes written.</summary>
+    public static int Write(ReadOnlySpan<char> name, Span<byte> destination)
+    {
+        int position = 0;
+        while (!name.IsEmpty)
+        {
+            int dot = name.IndexOf('.');
+            ReadOnlySpan<char> label = dot < 0 ? name : name[..dot];
+            if (label.Length is 0 or > 63)
+            {
+                throw new ArgumentException($"'{name}' has an empty or over-long label", nameof(name));
+            }
+
+            destination[position++] = (byte)label.Length;
+            foreach (char c in label)
+            {
+                destination[position++] = (byte)c;
+            }
+
+            name = dot < 0 ? [] : name[(dot + 1)..];
+        }
+
+        destination[position++] = 0;
+        return position;
+    }
+
+    /// <summary>The wire length of a dotted name.</summary>
+    public static int WireLength(ReadOnlySpan<char> name) => name.IsEmpty ? 1 : name.Length + 2;
+}

@@ -1,0 +1,114 @@
+using System.Runtime.CompilerServices;
+using Palisade.Core.Formats;
+using Palisade.Core.Policy;
+
+namespace Palisade.Dns;
+
+/// <summary>What the responder decided for one query.</summary>
+internal enum DnsDisposition
+{
+    /// <summary>Nothing to send (not a query, or too short to answer).</summary>
+    Drop,
+
+    /// <summary>The response is written (blocked, cached, or an error).</summary>
+    Answered,
+
+    /// <summary>The name is not blocked and not cached: forward it.</summary>
+    Forward,
+}
+
+/// <summary>
+/// The synchronous part of answering a query, shared by UDP and TCP: read it, answer blocked names from the compiled
+/// policy with an Extended DNS Error naming the order, answer from the cache, or say it must be forwarded. Allocates
+/// nothing for a blocked or cached answer.
+/// </summary>
+internal sealed class DnsResponder
+{
+    private readonly DnsServerOptions _options;
+    private readonly Func<CompiledPolicy> _policy;
+    private readonly TimeProvider _time;
+    private readonly DnsCache _cache;
+    private readonly DnsMetrics _metrics;
+    private readonly byte[] _blockPageV4;
+    private readonly byte[] _blockPageV6;
+    private readonly ConditionalWeakTable<PolicyOrder, byte[]> _extraTexts = [];
+
+    public DnsResponder(DnsServerOptions options, Func<CompiledPolicy> policy, TimeProvider time, DnsCache cache, DnsMetrics metrics)
+    {
+        _options = options;
+        _policy = policy;
+        _time = time;
+        _cache = cache;
+        _metrics = metrics;
+        _blockPageV4 = options.BlockPageV4?.GetAddressBytes() ?? [];
+        _blockPageV6 = options.BlockPageV6?.GetAddressBytes() ?? [];
+    }
+
+    /// <summary>Answers what can be answered here. For <see cref="DnsDisposition.Forward"/>, <paramref name="query"/> and
+    /// the cache key in <paramref name="key"/> (<paramref name="keyLength"/> characters) describe what to forward.</summary>
+    public DnsDisposition Respond(ReadOnlySpan<byte> request, Span<byte> response, out int length, out DnsQuery query, Span<char> key, out int keyLength)
+    {
+        length = 0;
+        keyLength = 0;
+        Span<char> name = stackalloc char[DnsConstants.MaxNameLength];
+        DnsParseStatus status = DnsQuery.TryParse(request, name, out query);
+        if (request.Length < DnsConstants.HeaderLength || (request[2] & 0x80) != 0)
+        {
+            // Too short to answer, or a response sent to us: answering could start a loop.
+            _metrics.Malformed();
+            return DnsDisposition.Drop;
+        }
+
+        if (status != DnsParseStatus.Ok)
+        {
+            _metrics.Malformed();
+            query = new DnsQuery { Id = 0, Flags = (ushort)(request[2] << 8 | request[3]) };
+            length = DnsResponseWriter.WriteError(request, query, questionRead: false, DnsConstants.RcodeFormErr, response);
+            return DnsDisposition.Answered;
+        }
+
+        if (query.Opcode != DnsConstants.OpcodeQuery)
+        {
+            length = DnsResponseWriter.WriteError(request, query, questionRead: true, DnsConstants.RcodeNotImp, response);
+            return DnsDisposition.Answered;
+        }
+
+        if (query.HasEdns && query.EdnsVersion > 0)
+        {
+            length = DnsResponseWriter.WriteError(request, query, questionRead: true, DnsConstants.RcodeBadVers, response);
+            return DnsDisposition.Answered;
+        }
+
+        ReadOnlySpan<char> qname = name[..query.NameLength];
+        if (query.QuestionClass == DnsConstants.ClassIn && query.NameIsHostName
+            && _policy().TryMatchName(qname, _time.GetUtcNow().ToUnixTimeMilliseconds(), out _, out PolicyOrder? order))
+        {
+            _metrics.Blocked(order!.Reference);
+            length = DnsResponseWriter.WriteBlocked(request, query, _options.Action, _blockPageV4, _blockPageV6, ExtendedDnsError.Censored, ExtraText(order), response);
+            return DnsDisposition.Answered;
+        }
+
+        keyLength = DnsCache.Key(query, qname, key);
+        length = _cache.TryGet(key[..keyLength], query.Id, response);
+        if (length > 0)
+        {
+            _metrics.CacheHit();
+            return DnsDisposition.Answered;
+        }
+
+        _metrics.CacheMiss();
+        return DnsDisposition.Forward;
+    }
+
+    private byte[] ExtraText(PolicyOrder order)
+    {
+        if (_extraTexts.TryGetValue(order, out byte[]? text))
+        {
+            return text;
+        }
+
+        text = DnsResponseWriter.ExtraText(order.Reference, _options.PortalUrl is null ? null : PolicyExporter.OrderPage(_options.PortalUrl, order.Reference));
+        _extraTexts.AddOrUpdate(order, text);
+        return text;
+    }
+}

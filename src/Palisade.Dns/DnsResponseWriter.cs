@@ -1,0 +1,119 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Palisade.Dns;
+
+/// <summary>Writes the answers the server makes itself (blocked names, errors) into a caller's buffer, repeating the
+/// query's header and question, with an OPT record when the query had one (RFC 6891 §7).</summary>
+internal static class DnsResponseWriter
+{
+    /// <summary>TTL of synthesised answers: short, so that a lifted block is noticed soon.</summary>
+    public const uint SynthesisedTtl = 60;
+
+    /// <summary>Longest EXTRA-TEXT written (RFC 8914 leaves it free; this keeps blocked answers well inside 512 bytes
+    /// with a long name).</summary>
+    public const int MaxExtraText = 180;
+
+    /// <summary>Writes an error response (FORMERR, SERVFAIL, REFUSED, NOTIMP or BADVERS) with the question repeated when
+    /// it could be read.</summary>
+    public static int WriteError(ReadOnlySpan<byte> request, in DnsQuery query, bool questionRead, int rcode, Span<byte> destination)
+    {
+        int position = StartResponse(request, query, questionRead, rcode, destination);
+        if (query.HasEdns)
+        {
+            position += WriteOpt(destination[position..], rcode, query.DnssecOk, default, []);
+            SetCount(destination, 10, 1);
+        }
+
+        return position;
+    }
+
+    /// <summary>Writes the answer for a blocked name: NXDOMAIN, NODATA, or the block page's address for A and AAAA, with
+    /// an Extended DNS Error naming the order when the query had EDNS.</summary>
+    public static int WriteBlocked(ReadOnlySpan<byte> request, in DnsQuery query, BlockAction action, ReadOnlySpan<byte> blockPageV4, ReadOnlySpan<byte> blockPageV6,
+        ExtendedDnsError error, ReadOnlySpan<byte> extraText, Span<byte> destination)
+    {
+        ReadOnlySpan<byte> address = action != BlockAction.BlockPage ? default
+            : query.QuestionType == DnsConstants.TypeA ? blockPageV4
+            : query.QuestionType == DnsConstants.TypeAaaa ? blockPageV6
+            : default;
+        int rcode = action == BlockAction.NxDomain ? DnsConstants.RcodeNxDomain : DnsConstants.RcodeNoError;
+        int position = StartResponse(request, query, questionRead: true, rcode, destination);
+        if (!address.IsEmpty)
+        {
+            // The question name is at offset 12: point to it (RFC 1035 §4.1.4).
+            Span<byte> record = destination[position..];
+            BinaryPrimitives.WriteUInt16BigEndian(record, 0xC000 | DnsConstants.HeaderLength);
+            BinaryPrimitives.WriteUInt16BigEndian(record[2..], query.QuestionType);
+            BinaryPrimitives.WriteUInt16BigEndian(record[4..], DnsConstants.ClassIn);
+            BinaryPrimitives.WriteUInt32BigEndian(record[6..], SynthesisedTtl);
+            BinaryPrimitives.WriteUInt16BigEndian(record[10..], (ushort)address.Length);
+            address.CopyTo(record[12..]);
+            position += 12 + address.Length;
+            SetCount(destination, 6, 1);
+        }
+
+        if (query.HasEdns)
+        {
+            position += WriteOpt(destination[position..], DnsConstants.RcodeNoError, query.DnssecOk, error, extraText);
+            SetCount(destination, 10, 1);
+        }
+
+        return position;
+    }
+
+    /// <summary>The EXTRA-TEXT for an order: "order REFERENCE URL", cut at a character boundary to fit.</summary>
+    public static byte[] ExtraText(string reference, string? orderPage)
+    {
+        string text = orderPage is null ? "order " + reference : "order " + reference + " " + orderPage;
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        if (bytes.Length <= MaxExtraText)
+        {
+            return bytes;
+        }
+
+        int cut = MaxExtraText;
+        while (cut > 0 && (bytes[cut] & 0xC0) == 0x80)
+        {
+            cut--;
+        }
+
+        return bytes[..cut];
+    }
+
+    private static int StartResponse(ReadOnlySpan<byte> request, in DnsQuery query, bool questionRead, int rcode, Span<byte> destination)
+    {
+        int length = questionRead ? query.QuestionEnd : DnsConstants.HeaderLength;
+        request[..length].CopyTo(destination);
+        ushort flags = (ushort)(DnsConstants.FlagQr | DnsConstants.FlagRa | (query.Flags & (DnsConstants.FlagRd | DnsConstants.FlagCd | 0x7800)) | (rcode & 0xF));
+        BinaryPrimitives.WriteUInt16BigEndian(destination[2..], flags);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[4..], (ushort)(questionRead ? 1 : 0));
+        destination[6..12].Clear();
+        return length;
+    }
+
+    /// <summary>An OPT pseudo-record (RFC 6891 §6.1.2), with an EDE option (RFC 8914 §2) when an error is given.</summary>
+    private static int WriteOpt(Span<byte> destination, int rcode, bool dnssecOk, ExtendedDnsError error, ReadOnlySpan<byte> extraText)
+    {
+        destination[0] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(destination[1..], DnsConstants.TypeOpt);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[3..], DnsConstants.UdpPayloadSize);
+        uint ttl = ((uint)(rcode >> 4) << 24) | (dnssecOk ? DnsConstants.EdnsDo : 0);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[5..], ttl);
+        if (error == default)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(destination[9..], 0);
+            return 11;
+        }
+
+        int optionLength = 2 + extraText.Length;
+        BinaryPrimitives.WriteUInt16BigEndian(destination[9..], (ushort)(4 + optionLength));
+        BinaryPrimitives.WriteUInt16BigEndian(destination[11..], DnsConstants.OptionExtendedError);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[13..], (ushort)optionLength);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[15..], (ushort)error);
+        extraText.CopyTo(destination[17..]);
+        return 17 + extraText.Length;
+    }
+
+    private static void SetCount(Span<byte> message, int offset, ushort count) => BinaryPrimitives.WriteUInt16BigEndian(message[offset..], count);
+}

@@ -1,0 +1,217 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Palisade.Core.Policy;
+
+namespace Palisade.Dns;
+
+/// <summary>
+/// The enforcing DNS server: UDP and TCP on the configured addresses, blocked names answered from the compiled policy
+/// with an Extended DNS Error naming the order, everything else forwarded to the upstreams through a cache. The policy
+/// comes from a delegate (the subscription's current snapshot), read once per query and never locked.
+/// </summary>
+public sealed partial class DnsServer : IAsyncDisposable
+{
+    private readonly DnsServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly DnsResponder _responder;
+    private readonly DnsForwarder _forwarder;
+    private readonly DnsCache _cache;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Socket> _sockets = [];
+    private readonly List<Task> _loops = [];
+    private int _inFlight;
+    private int _tcpConnections;
+
+    /// <summary>Creates the server; <see cref="Start"/> binds it.</summary>
+    public DnsServer(DnsServerOptions options, Func<CompiledPolicy> policy, ILogger? logger = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+        Metrics = new DnsMetrics();
+        TimeProvider clock = time ?? TimeProvider.System;
+        _cache = new DnsCache(options.CacheEntries, clock);
+        _responder = new DnsResponder(options, policy, clock, _cache, Metrics);
+        _forwarder = new DnsForwarder([.. options.Upstreams], options.UpstreamTimeout, options.UpstreamAttempts, Metrics);
+    }
+
+    /// <summary>The counters.</summary>
+    public DnsMetrics Metrics { get; }
+
+    /// <summary>The bound UDP addresses, in the order of <see cref="DnsServerOptions.Listen"/>.</summary>
+    public IReadOnlyList<IPEndPoint> UdpEndPoints { get; private set; } = [];
+
+    /// <summary>The bound TCP addresses.</summary>
+    public IReadOnlyList<IPEndPoint> TcpEndPoints { get; private set; } = [];
+
+    /// <summary>Answers zone transfers and NOTIFY on TCP for the RPZ zone; null serves no zone.</summary>
+    internal Func<ReadOnlyMemory<byte>, DnsQuery, string, Socket, CancellationToken, Task<bool>>? ZoneTransfer { get; set; }
+
+    /// <summary>Binds every address over UDP and TCP and starts serving.</summary>
+    /// <exception cref="SocketException">An address cannot be bound (in use, not local).</exception>
+    public void Start()
+    {
+        var udp = new List<IPEndPoint>();
+        var tcp = new List<IPEndPoint>();
+        foreach (IPEndPoint endPoint in _options.Listen)
+        {
+            var udpSocket = new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            _sockets.Add(udpSocket);
+            udpSocket.Bind(endPoint);
+            var bound = (IPEndPoint)udpSocket.LocalEndPoint!;
+
+            // TCP on the same port as UDP (port 0 resolves to the UDP socket's port).
+            var tcpSocket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            _sockets.Add(tcpSocket);
+            tcpSocket.Bind(bound);
+            tcpSocket.Listen(512);
+            udp.Add(bound);
+            tcp.Add((IPEndPoint)tcpSocket.LocalEndPoint!);
+            for (int i = 0; i < Math.Max(2, Environment.ProcessorCount); i++)
+            {
+                _loops.Add(Task.Run(() => ServeUdpAsync(udpSocket)));
+            }
+
+            _loops.Add(Task.Run(() => AcceptTcpAsync(tcpSocket)));
+            LogListening(_logger, bound);
+        }
+
+        UdpEndPoints = udp;
+        TcpEndPoints = tcp;
+    }
+
+    /// <summary>Stops serving and closes every socket.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        foreach (Socket socket in _sockets)
+        {
+            socket.Dispose();
+        }
+
+        try
+        {
+            await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException or TimeoutException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task ServeUdpAsync(Socket socket)
+    {
+        byte[] request = new byte[DnsConstants.MaxMessageLength];
+        byte[] response = new byte[DnsConstants.MaxMessageLength];
+        char[] key = new char[DnsConstants.MaxNameLength + 32];
+        var peer = new SocketAddress(socket.AddressFamily);
+        CancellationToken stop = _stop.Token;
+        while (!stop.IsCancellationRequested)
+        {
+            int received;
+            try
+            {
+                received = await socket.ReceiveFromAsync(request, SocketFlags.None, peer, stop).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                // ICMP port unreachable from an earlier reply surfaces here on some systems: keep serving.
+                continue;
+            }
+
+            Metrics.Query(tcp: false);
+            DnsDisposition disposition = _responder.Respond(request.AsSpan(0, received), response, out int length, out DnsQuery query, key, out int keyLength);
+            if (disposition == DnsDisposition.Answered)
+            {
+                await ReplyUdpAsync(socket, response, length, query, peer, stop).ConfigureAwait(false);
+            }
+            else if (disposition == DnsDisposition.Forward)
+            {
+                // The forward runs on its own; this loop goes on receiving. It owns copies of what it needs.
+                var copy = new SocketAddress(peer.Family, peer.Size);
+                peer.Buffer.CopyTo(copy.Buffer);
+                _ = ForwardUdpAsync(socket, request.AsSpan(0, received).ToArray(), query, new string(key, 0, keyLength), copy, stop);
+            }
+        }
+    }
+
+    private async Task ForwardUdpAsync(Socket socket, byte[] request, DnsQuery query, string key, SocketAddress peer, CancellationToken stop)
+    {
+        byte[] response = new byte[DnsConstants.MaxMessageLength];
+        int length = await ForwardAsync(request, query, key, response, stop).ConfigureAwait(false);
+        await ReplyUdpAsync(socket, response, length, query, peer, stop).ConfigureAwait(false);
+    }
+
+    /// <summary>Forwards, caches and returns the answer; SERVFAIL when no upstream answers or too many are in flight.</summary>
+    private async Task<int> ForwardAsync(byte[] request, DnsQuery query, string key, byte[] response, CancellationToken stop)
+    {
+        int length = 0;
+        if (Interlocked.Increment(ref _inFlight) <= _options.MaxInFlight)
+        {
+            try
+            {
+                length = await _forwarder.ForwardAsync(request, query.QuestionEnd, response, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                length = 0;
+            }
+        }
+
+        Interlocked.Decrement(ref _inFlight);
+        if (length > 0)
+        {
+            _cache.Store(key, response.AsSpan(0, length));
+            return length;
+        }
+
+        Metrics.ServFail();
+        return DnsResponseWriter.WriteError(request, query, questionRead: true, DnsConstants.RcodeServFail, response);
+    }
+
+    /// <summary>Sends a UDP answer, truncated to the client's size with TC set when it does not fit (RFC 6891 §7).</summary>
+    private async ValueTask ReplyUdpAsync(Socket socket, byte[] response, int length, DnsQuery query, SocketAddress peer, CancellationToken stop)
+    {
+        if (length > query.MaxUdpResponse && length > DnsConstants.HeaderLength)
+        {
+            length = Truncate(response, length, query);
+        }
+
+        try
+        {
+            await socket.SendToAsync(response.AsMemory(0, length), SocketFlags.None, peer, stop).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+        }
+    }
+
+    /// <summary>Keeps the header and question, sets TC and drops the records, so the client retries over TCP.</summary>
+    private static int Truncate(byte[] response, int length, DnsQuery query)
+    {
+        int questionEnd = DnsMessageWalker.QuestionEnd(response.AsSpan(0, length));
+        if (questionEnd < 0)
+        {
+            questionEnd = DnsConstants.HeaderLength;
+        }
+
+        response[2] |= 0x02;
+        response.AsSpan(6, 6).Clear();
+        _ = query;
+        return questionEnd;
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Palisade DNS listening on {EndPoint} (UDP and TCP)")]
+    private static partial void LogListening(ILogger logger, IPEndPoint endPoint);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "TCP connection ended: {Reason}")]
+    private static partial void LogTcpEnded(ILogger logger, string reason);
+}

@@ -1,0 +1,77 @@
+using System.Net;
+
+namespace Palisade.Dns;
+
+/// <summary>Settings of the DNS server; <see cref="Validate"/> names the one that is wrong.</summary>
+public sealed class DnsServerOptions
+{
+    /// <summary>Where to serve DNS, each over UDP and TCP (port 0 picks a free port).</summary>
+    public IList<IPEndPoint> Listen { get; } = [];
+
+    /// <summary>The resolvers names that are not blocked are forwarded to, tried in turn.</summary>
+    public IList<IPEndPoint> Upstreams { get; } = [];
+
+    /// <summary>How blocked names are answered.</summary>
+    public BlockAction Action { get; set; } = BlockAction.NxDomain;
+
+    /// <summary>The block page's IPv4 address (for <see cref="BlockAction.BlockPage"/>).</summary>
+    public IPAddress? BlockPageV4 { get; set; }
+
+    /// <summary>The block page's IPv6 address (for <see cref="BlockAction.BlockPage"/>).</summary>
+    public IPAddress? BlockPageV6 { get; set; }
+
+    /// <summary>The registry's public base URL: Extended DNS Errors link to <c>{url}/orders/{authority}/{decision}</c>.</summary>
+    public Uri? PortalUrl { get; set; }
+
+    /// <summary>How long to wait for one upstream answer.</summary>
+    public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Upstream attempts per query, across the upstreams in turn.</summary>
+    public int UpstreamAttempts { get; set; } = 3;
+
+    /// <summary>Most cached answers.</summary>
+    public int CacheEntries { get; set; } = 100_000;
+
+    /// <summary>Most queries being forwarded at once; beyond it a query is answered SERVFAIL.</summary>
+    public int MaxInFlight { get; set; } = 10_000;
+
+    /// <summary>Most TCP connections at once.</summary>
+    public int MaxTcpConnections { get; set; } = 1_000;
+
+    /// <summary>A TCP connection with no query for this long is closed (RFC 7766 §6.2.3).</summary>
+    public TimeSpan TcpIdleTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Checks the settings.</summary>
+    /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
+    public void Validate()
+    {
+        if (Listen.Count == 0)
+        {
+            throw new ArgumentException("Dns:Listen names no address to serve on");
+        }
+
+        if (Action == BlockAction.BlockPage && BlockPageV4 is null && BlockPageV6 is null)
+        {
+            throw new ArgumentException("Dns:Action is BlockPage but neither Dns:BlockPageV4 nor Dns:BlockPageV6 is set");
+        }
+
+        if (BlockPageV4 is { AddressFamily: not System.Net.Sockets.AddressFamily.InterNetwork })
+        {
+            throw new ArgumentException($"Dns:BlockPageV4 '{BlockPageV4}' is not an IPv4 address");
+        }
+
+        if (BlockPageV6 is { AddressFamily: not System.Net.Sockets.AddressFamily.InterNetworkV6 })
+        {
+            throw new ArgumentException($"Dns:BlockPageV6 '{BlockPageV6}' is not an IPv6 address");
+        }
+
+        if (UpstreamTimeout <= TimeSpan.Zero || UpstreamAttempts < 1 || CacheEntries < 0 || MaxInFlight < 1 || MaxTcpConnections < 1)
+        {
+            throw new ArgumentException("Dns: UpstreamTimeout, UpstreamAttempts, MaxInFlight and MaxTcpConnections are positive, CacheEntries is not negative");
+        }
+    }
+
+    /// <summary>Parses <c>host:port</c> or <c>[v6]:port</c> (the port may be 0).</summary>
+    public static bool TryParseEndPoint(string text, out IPEndPoint endPoint) =>
+        IPEndPoint.TryParse(text, out endPoint!) && (text.Contains("]:", StringComparison.Ordinal) || (!text.StartsWith('[') && text.Count(c => c == ':') == 1));
+}
