@@ -1,0 +1,137 @@
+using System.Buffers.Binary;
+using Palisade.Core.Policy;
+
+namespace Palisade.Dns.Tests;
+
+/// <summary>The wire layer: reading queries, writing blocked answers with EDE, truncation, and 0 B per answer.</summary>
+public sealed class DnsQueryTests
+{
+    /// <summary>A query as dig sends it: RD, one question, an OPT record with DO and a 1232-byte buffer.</summary>
+    internal static byte[] Query(string name, ushort type = DnsConstants.TypeA, bool edns = true, ushort id = 0x1234, byte version = 0)
+    {
+        var message = new List<byte> { (byte)(id >> 8), (byte)id, 0x01, 0x20, 0, 1, 0, 0, 0, 0, 0, (byte)(edns ? 1 : 0) };
+        foreach (string label in name.Split('.', StringSplitOptions.RemoveEmptyEntries))
+        {
+            message.Add((byte)label.Length);
+            message.AddRange(System.Text.Encoding.ASCII.GetBytes(label));
+        }
+
+        message.AddRange([0, (byte)(type >> 8), (byte)type, 0, 1]);
+        if (edns)
+        {
+            message.AddRange([0, 0, 41, 0x04, 0xD0, 0, version, 0x80, 0, 0, 0]);
+        }
+
+        return [.. message];
+    }
+
+    [Fact]
+    public void TryParse_DigQuery_ReadsQuestionAndEdns()
+    {
+        char[] name = new char[255];
+        Assert.Equal(DnsParseStatus.Ok, DnsQuery.TryParse(Query("WWW.Example.COM"), name, out DnsQuery query));
+        Assert.Equal("www.example.com", new string(name, 0, query.NameLength));
+        Assert.Equal(0x1234, query.Id);
+        Assert.True(query.RecursionDesired);
+        Assert.Equal(DnsConstants.TypeA, query.QuestionType);
+        Assert.True(query.HasEdns);
+        Assert.True(query.DnssecOk);
+        Assert.Equal(1232, query.EdnsUdpSize);
+        Assert.True(query.NameIsHostName);
+        Assert.Equal(512, Query("a.example", edns: false) is var plain && DnsQuery.TryParse(plain, name, out DnsQuery q) == DnsParseStatus.Ok ? q.MaxUdpResponse : 0);
+    }
+
+    [Fact]
+    public void TryParse_EveryTruncation_IsIncompleteOrInvalid()
+    {
+        byte[] message = Query("www.example.com");
+        char[] name = new char[255];
+        for (int length = 0; length < message.Length; length++)
+        {
+            DnsParseStatus status = DnsQuery.TryParse(message.AsSpan(0, length), name, out _);
+            Assert.True(status is DnsParseStatus.Incomplete or DnsParseStatus.Invalid, $"cut at {length}: {status}");
+        }
+    }
+
+    public static TheoryData<string, byte[]> Malformed => new()
+    {
+        { "two questions", [0, 1, 1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 1, (byte)'a', 0, 0, 1, 0, 1, 1, (byte)'b', 0, 0, 1, 0, 1] },
+        { "label of 64", [0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 64, .. new byte[64], 0, 0, 1, 0, 1] },
+        { "pointer in the question", [0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 12, 0, 1, 0, 1] },
+        { "two OPT records", [.. Query("a.example")[..^11].Select((b, i) => i == 11 ? (byte)2 : b), .. Query("a.example")[^11..], .. Query("a.example")[^11..]] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public void TryParse_Malformed_IsInvalid(string what, byte[] message)
+    {
+        Assert.True(DnsParseStatus.Invalid == DnsQuery.TryParse(message, new char[255], out _), what);
+    }
+
+    [Fact]
+    public void WriteBlocked_NxDomainWithExtendedError_NamesTheOrder()
+    {
+        byte[] request = Query("telegram.org");
+        DnsQuery.TryParse(request, new char[255], out DnsQuery query);
+        byte[] text = DnsResponseWriter.ExtraText("rkn/27-31-2018/Ид4412-18", "https://registry.example/orders/rkn/27-31-2018%2F%D0%98%D0%B44412-18");
+        byte[] response = new byte[512];
+        int length = DnsResponseWriter.WriteBlocked(request, query, BlockAction.NxDomain, [], [], ExtendedDnsError.Censored, text, response);
+
+        Assert.Equal(0x1234, BinaryPrimitives.ReadUInt16BigEndian(response));
+        Assert.Equal(0x81, response[2]);
+        Assert.Equal(0x83, response[3]);
+        int opt = query.QuestionEnd;
+        Assert.Equal(41, BinaryPrimitives.ReadUInt16BigEndian(response.AsSpan(opt + 1)));
+        Assert.Equal(15, BinaryPrimitives.ReadUInt16BigEndian(response.AsSpan(opt + 11)));
+        Assert.Equal(16, BinaryPrimitives.ReadUInt16BigEndian(response.AsSpan(opt + 15)));
+        Assert.Equal("order rkn/27-31-2018/Ид4412-18 https://registry.example/orders/rkn/27-31-2018%2F%D0%98%D0%B44412-18",
+            System.Text.Encoding.UTF8.GetString(response, opt + 17, length - opt - 17));
+    }
+
+    [Fact]
+    public void Responder_BlockedAndCachedAnswers_AllocateNothing()
+    {
+        var order = new PolicyOrder("rkn/R-1", "court-order", 0, null);
+        var policy = CompiledPolicy.Build(new PolicyBundle("r", 1, 1, new byte[32], 0, [new("*.t.me", order), new("telegram.org", order)]));
+        var options = new DnsServerOptions { PortalUrl = new Uri("https://registry.example/") };
+        options.Listen.Add(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var metrics = new DnsMetrics();
+        var cache = new DnsCache(100, TimeProvider.System);
+        var responder = new DnsResponder(options, () => policy, TimeProvider.System, cache, metrics);
+        byte[] blocked = Query("a.b.t.me");
+        byte[] allowed = Query("ok.example");
+        byte[] response = new byte[4096];
+        char[] key = new char[300];
+
+        // Cache an upstream answer for ok.example (A 192.0.2.1, TTL 300).
+        Assert.Equal(DnsDisposition.Forward, responder.Respond(allowed, response, out _, out DnsQuery query, key, out int keyLength));
+        byte[] upstream = [.. allowed[..query.QuestionEnd], 0xC0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 192, 0, 2, 1];
+        upstream[2] = 0x81;
+        upstream[3] = 0x80;
+        upstream[7] = 1;
+        upstream[11] = 0;
+        cache.Store(new string(key, 0, keyLength), upstream);
+
+        // Counts answers that are what they should be; no assertion library calls inside the measured loop.
+        int Answer()
+        {
+            int right = 0;
+            right += responder.Respond(blocked, response, out _, out _, key, out _) == DnsDisposition.Answered && (response[3] & 0xF) == 3 ? 1 : 0;
+            right += responder.Respond(allowed, response, out _, out _, key, out _) == DnsDisposition.Answered && response[7] == 1 ? 1 : 0;
+            return right;
+        }
+
+        Assert.Equal(2, Answer());
+        int correct = 0;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            correct += Answer();
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(200, correct);
+        Assert.Equal(0, allocated);
+        Assert.Equal(101, metrics.BlockedFor("rkn/R-1"));
+    }
+}
