@@ -58,7 +58,8 @@ public sealed partial class DnsServer : IAsyncDisposable
         var tcp = new List<IPEndPoint>();
         foreach (IPEndPoint endPoint in _options.Listen)
         {
-            var udpSocket = new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            // A large receive buffer absorbs bursts while the receive loops are busy (the kernel caps it at rmem_max).
+            var udpSocket = new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 4 << 20 };
             _sockets.Add(udpSocket);
             udpSocket.Bind(endPoint);
             var bound = (IPEndPoint)udpSocket.LocalEndPoint!;

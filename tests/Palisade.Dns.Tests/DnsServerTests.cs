@@ -1,0 +1,201 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Palisade.Core.Policy;
+
+namespace Palisade.Dns.Tests;
+
+/// <summary>The server on 127.0.0.1:0 queried with dig, forwarding to a real unbound: blocked names carry the EDE
+/// with the order, the rest resolves through the upstream and the cache, over UDP and TCP.</summary>
+public sealed class DnsServerTests(UpstreamResolver upstream) : IClassFixture<UpstreamResolver>
+{
+    private static readonly PolicyOrder s_order = new("rkn/27-31-2018/Ид4412-18", "court-order", 0, null);
+
+    private static CompiledPolicy Policy() => CompiledPolicy.Build(new PolicyBundle("registry.test/log", 1, 1, new byte[32], 0,
+        [new("*.t.me", s_order), new("telegram.org", s_order)]));
+
+    private async Task<DnsServer> StartAsync(Action<DnsServerOptions>? configure = null, bool withUpstream = true)
+    {
+        var options = new DnsServerOptions { PortalUrl = new Uri("https://registry.example/") };
+        options.Listen.Add(new IPEndPoint(IPAddress.Loopback, 0));
+        options.Upstreams.Add(new IPEndPoint(IPAddress.Loopback, withUpstream ? upstream.Port : ExternalTool.FreePort()));
+        options.UpstreamTimeout = TimeSpan.FromMilliseconds(500);
+        configure?.Invoke(options);
+        CompiledPolicy policy = Policy();
+        var server = new DnsServer(options, () => policy);
+        server.Start();
+        await Task.Yield();
+        return server;
+    }
+
+    private static async Task<string> DigAsync(DnsServer server, params string[] args)
+    {
+        (int exit, string output) = await ExternalTool.RunAsync("dig", ["@127.0.0.1", "-p", server.UdpEndPoints[0].Port.ToString(CultureInfo.InvariantCulture), "+tries=1", "+time=3", .. args]);
+        Assert.True(exit == 0, output);
+        return output;
+    }
+
+    [Fact]
+    public async Task Blocked_AnswersNxDomainWithTheOrderInTheExtendedError_OverUdpAndTcp()
+    {
+        await using DnsServer server = await StartAsync();
+        foreach (string transport in new[] { "+notcp", "+tcp" })
+        {
+            foreach (string name in new[] { "telegram.org", "a.t.me", "deep.a.t.me", "TELEGRAM.ORG" })
+            {
+                string output = await DigAsync(server, transport, name, "A");
+                Assert.Contains("status: NXDOMAIN", output, StringComparison.Ordinal);
+                Assert.Contains("EDE: 16 (Censored): (order rkn/27-31-2018/Ид4412-18 https://registry.example/orders/rkn/27-31-2018%2F%D0%98%D0%B44412-18)", output, StringComparison.Ordinal);
+            }
+
+            // The pattern covers names strictly below t.me: t.me itself resolves through the upstream.
+            string apex = await DigAsync(server, transport, "t.me", "A");
+            Assert.Contains("status: NOERROR", apex, StringComparison.Ordinal);
+            Assert.Contains("192.0.2.11", apex, StringComparison.Ordinal);
+            Assert.DoesNotContain("EDE", apex, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(8, server.Metrics.BlockedFor("rkn/27-31-2018/Ид4412-18"));
+    }
+
+    [Fact]
+    public async Task Allowed_ResolvesThroughUpstream_ThenFromTheCache_IncludingNegativeAnswers()
+    {
+        await using DnsServer server = await StartAsync();
+        string first = await DigAsync(server, "ok.example", "AAAA");
+        Assert.Contains("2001:db8::13", first, StringComparison.Ordinal);
+        string again = await DigAsync(server, "ok.example", "AAAA");
+        Assert.Contains("2001:db8::13", again, StringComparison.Ordinal);
+
+        string missing = await DigAsync(server, "nowhere.example", "A");
+        Assert.Contains("status: NXDOMAIN", missing, StringComparison.Ordinal);
+        Assert.DoesNotContain("EDE", missing, StringComparison.Ordinal);
+        await DigAsync(server, "nowhere.example", "A");
+
+        var metrics = new StringWriter();
+        server.Metrics.WritePrometheus(metrics, new PolicyStatus(1, 2, 0, 1, 0));
+        Assert.Contains("palisade_dns_cache_total{result=\"hit\"} 2", metrics.ToString(), StringComparison.Ordinal);
+        Assert.Contains("palisade_dns_cache_total{result=\"miss\"} 2", metrics.ToString(), StringComparison.Ordinal);
+        Assert.Contains("palisade_dns_upstream_latency_seconds_count 2", metrics.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LargeAnswer_IsTruncatedForSmallUdpBuffers_AndComplete_OverTcp()
+    {
+        await using DnsServer server = await StartAsync();
+        string udp = await DigAsync(server, "+bufsize=512", "+ignore", "big.example", "TXT");
+        Assert.Contains(" tc", udp.Split('\n').First(l => l.Contains("flags:", StringComparison.Ordinal)), StringComparison.Ordinal);
+        string tcp = await DigAsync(server, "+tcp", "big.example", "TXT");
+        Assert.Contains("ANSWER: 30,", tcp, StringComparison.Ordinal);
+        string noEdns = await DigAsync(server, "+noedns", "+ignore", "big.example", "TXT");
+        Assert.Contains(" tc", noEdns.Split('\n').First(l => l.Contains("flags:", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DnssecOk_PassesThroughToTheUpstreamAndBack()
+    {
+        await using DnsServer server = await StartAsync();
+        string output = await DigAsync(server, "+dnssec", "ok.example", "A");
+        Assert.Contains("flags: do;", output, StringComparison.Ordinal);
+        Assert.Contains("192.0.2.13", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BlockPageAction_AnswersTheBlockPageAddressWithTheExtendedError()
+    {
+        await using DnsServer server = await StartAsync(o =>
+        {
+            o.Action = BlockAction.BlockPage;
+            o.BlockPageV4 = IPAddress.Parse("192.0.2.99");
+        });
+        string a = await DigAsync(server, "telegram.org", "A");
+        Assert.Contains("status: NOERROR", a, StringComparison.Ordinal);
+        Assert.Matches(@"telegram\.org\.\s+60\s+IN\s+A\s+192\.0\.2\.99", a);
+        Assert.Contains("EDE: 16 (Censored)", a, StringComparison.Ordinal);
+        string aaaa = await DigAsync(server, "telegram.org", "AAAA");
+        Assert.Contains("ANSWER: 0,", aaaa, StringComparison.Ordinal);
+        Assert.Contains("status: NOERROR", aaaa, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UpstreamDown_AnswersServFail_AndCountsIt()
+    {
+        await using DnsServer server = await StartAsync(withUpstream: false);
+        string output = await DigAsync(server, "ok.example", "A");
+        Assert.Contains("status: SERVFAIL", output, StringComparison.Ordinal);
+        var metrics = new StringWriter();
+        server.Metrics.WritePrometheus(metrics, new PolicyStatus(1, 2, 0, 1, 0));
+        Assert.Contains("palisade_dns_servfail_total 1", metrics.ToString(), StringComparison.Ordinal);
+        Assert.Contains("palisade_dns_upstream_failures_total 3", metrics.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ManyQueriesInFlight_AreAllAnswered()
+    {
+        await using DnsServer server = await StartAsync();
+        using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        client.Client.ReceiveBufferSize = 1 << 20;
+        client.Connect(server.UdpEndPoints[0]);
+        const int Count = 300;
+        var answered = new HashSet<int>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        Task receiving = Task.Run(async () =>
+        {
+            while (answered.Count < Count)
+            {
+                UdpReceiveResult result = await client.ReceiveAsync(timeout.Token);
+                answered.Add(result.Buffer[0] << 8 | result.Buffer[1]);
+            }
+        }, TestContext.Current.CancellationToken);
+
+        // Sent without waiting for answers, so that hundreds are in flight at once, forwarded ones included.
+        for (int i = 0; i < Count; i++)
+        {
+            await client.SendAsync(DnsQueryTests.Query(i % 3 == 0 ? "telegram.org" : i % 3 == 1 ? "ok.example" : "t.me", id: (ushort)i), TestContext.Current.CancellationToken);
+        }
+
+        await receiving;
+        Assert.Equal(Count, answered.Count);
+    }
+
+    [Fact]
+    public async Task PipelinedTcp_AnswersEveryQueryOnOneConnection()
+    {
+        await using DnsServer server = await StartAsync();
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(server.TcpEndPoints[0], TestContext.Current.CancellationToken);
+        var framed = new List<byte>();
+        for (int i = 0; i < 20; i++)
+        {
+            byte[] query = DnsQueryTests.Query(i % 2 == 0 ? "telegram.org" : "ok.example", id: (ushort)(1000 + i));
+            framed.AddRange([(byte)(query.Length >> 8), (byte)query.Length, .. query]);
+        }
+
+        await socket.SendAsync(framed.ToArray(), SocketFlags.None, TestContext.Current.CancellationToken);
+        var ids = new HashSet<int>();
+        byte[] prefix = new byte[2];
+        for (int i = 0; i < 20; i++)
+        {
+            await DnsForwarder.ReceiveExactlyAsync(socket, prefix, TestContext.Current.CancellationToken);
+            byte[] message = new byte[prefix[0] << 8 | prefix[1]];
+            await DnsForwarder.ReceiveExactlyAsync(socket, message, TestContext.Current.CancellationToken);
+            ids.Add(message[0] << 8 | message[1]);
+        }
+
+        Assert.Equal(Enumerable.Range(1000, 20).ToHashSet(), ids);
+    }
+
+    [Fact]
+    public async Task BadEdnsVersionAndNotify_GetTheirRcodes()
+    {
+        await using DnsServer server = await StartAsync();
+        string badVersion = await DigAsync(server, "+edns=1", "+noednsneg", "ok.example", "A");
+        Assert.Contains("status: BADVERS", badVersion, StringComparison.Ordinal);
+        using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        byte[] notify = DnsQueryTests.Query("ok.example");
+        notify[2] = 0x20;
+        await client.SendAsync(notify, server.UdpEndPoints[0], TestContext.Current.CancellationToken);
+        UdpReceiveResult answer = await client.ReceiveAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(DnsConstants.RcodeNotImp, answer.Buffer[3] & 0xF);
+    }
+}
