@@ -146,10 +146,13 @@ public sealed partial class PolicySubscription
         while (!cancellationToken.IsCancellationRequested)
         {
             long failures = Failures;
+            long started = _time.GetTimestamp();
             try
             {
-                await UpdateAsync(wait, cancellationToken).ConfigureAwait(false);
-                if (Failures != failures)
+                bool updated = await UpdateAsync(wait, cancellationToken).ConfigureAwait(false);
+
+                // After a failure, or a registry that answers at once without holding the long poll, pause rather than spin.
+                if (Failures != failures || (!updated && _time.GetElapsedTime(started) < TimeSpan.FromMilliseconds(100)))
                 {
                     await Task.Delay(retry, _time, cancellationToken).ConfigureAwait(false);
                 }
@@ -163,7 +166,7 @@ public sealed partial class PolicySubscription
 
     private async Task<ulong> LatestAsync(ulong have, TimeSpan wait, CancellationToken cancellationToken)
     {
-        string query = have == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"?after={have}&wait={(int)wait.TotalSeconds}");
+        string query = wait <= TimeSpan.Zero ? "" : string.Create(CultureInfo.InvariantCulture, $"?after={have}&wait={(int)wait.TotalSeconds}");
         using HttpResponseMessage response = await _http.GetAsync(new Uri(_registry, "v1/bundles/latest" + query), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NoContent)
         {
