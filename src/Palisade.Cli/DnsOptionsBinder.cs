@@ -17,7 +17,9 @@ internal sealed class DnsOptionsBinder
 
     public Option<string[]> BlockPage { get; } = new("--block-page-address") { Description = "The block page's IPv4 and/or IPv6 address, for --block-action blockpage." };
 
-    public IEnumerable<Option> All => [Listen, Upstream, RpzZone, Action, BlockPage];
+    public Option<string[]> Notify { get; } = new("--notify") { Description = "Send NOTIFY for the RPZ zone to this secondary, host:port (repeatable)." };
+
+    public IEnumerable<Option> All => [Listen, Upstream, RpzZone, Action, BlockPage, Notify];
 
     /// <summary>Builds validated options; the error names the flag.</summary>
     public DnsServerOptions? Bind(ParseResult parseResult, Uri? portal, out string? error)
@@ -77,10 +79,22 @@ internal sealed class DnsOptionsBinder
             }
         }
 
-        if (!Core.DomainName.TryParse(parseResult.GetValue(RpzZone)!, out _, out string? zoneError))
+        if (!Core.DomainName.TryParse(parseResult.GetValue(RpzZone)!, out Core.DomainName zone, out string? zoneError))
         {
             error = $"--rpz-zone '{parseResult.GetValue(RpzZone)}' is not a domain name: {zoneError}";
             return null;
+        }
+
+        options.RpzZone = zone.Value;
+        foreach (string text in parseResult.GetValue(Notify) ?? [])
+        {
+            if (!DnsServerOptions.TryParseEndPoint(text, out IPEndPoint endPoint) || endPoint.Port == 0)
+            {
+                error = $"--notify '{text}' is not an address:port";
+                return null;
+            }
+
+            options.Notify.Add(endPoint);
         }
 
         try

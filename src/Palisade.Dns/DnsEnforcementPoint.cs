@@ -46,6 +46,11 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
         var subscription = new PolicySubscription(http, registry, key, loggerFactory.CreateLogger<PolicySubscription>(), time) { CacheDirectory = cacheDirectory };
         var server = new DnsServer(options, () => subscription.Current, loggerFactory.CreateLogger<DnsServer>(), time);
         var point = new DnsEnforcementPoint(http, subscription, server, time);
+        if (server.Rpz is { } zone)
+        {
+            subscription.Swapped += zone.Update;
+        }
+
         subscription.LoadCache();
         try
         {

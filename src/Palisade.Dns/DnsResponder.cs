@@ -44,6 +44,9 @@ internal sealed class DnsResponder
         _blockPageV6 = options.BlockPageV6?.GetAddressBytes() ?? [];
     }
 
+    /// <summary>The RPZ zone whose apex is answered with authority (null: none).</summary>
+    public RpzZone? Rpz { get; set; }
+
     /// <summary>Answers what can be answered here. For <see cref="DnsDisposition.Forward"/>, <paramref name="query"/> and
     /// the cache key in <paramref name="key"/> (<paramref name="keyLength"/> characters) describe what to forward.</summary>
     public DnsDisposition Respond(ReadOnlySpan<byte> request, Span<byte> response, out int length, out DnsQuery query, Span<char> key, out int keyLength)
@@ -79,7 +82,19 @@ internal sealed class DnsResponder
             return DnsDisposition.Answered;
         }
 
+        if (query.QuestionType is DnsConstants.TypeAxfr or DnsConstants.TypeIxfr)
+        {
+            // Zone transfers are only of the RPZ zone, only over TCP, and never forwarded.
+            length = DnsResponseWriter.WriteError(request, query, questionRead: true, DnsConstants.RcodeRefused, response);
+            return DnsDisposition.Answered;
+        }
+
         ReadOnlySpan<char> qname = name[..query.NameLength];
+        if (Rpz is not null && (length = Rpz.AnswerApex(request, query, qname, response)) > 0)
+        {
+            return DnsDisposition.Answered;
+        }
+
         if (query.QuestionClass == DnsConstants.ClassIn && query.NameIsHostName
             && _policy().TryMatchName(qname, _time.GetUtcNow().ToUnixTimeMilliseconds(), out _, out PolicyOrder? order))
         {

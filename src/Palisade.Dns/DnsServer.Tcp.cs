@@ -74,20 +74,15 @@ public sealed partial class DnsServer
                 }
 
                 Metrics.Query(tcp: true);
-                byte[] response = new byte[DnsConstants.MaxMessageLength];
-                DnsDisposition disposition = _responder.Respond(request, response, out int answered, out DnsQuery query, key, out int keyLength);
-                if (disposition == DnsDisposition.Drop)
-                {
-                    break;
-                }
 
-                if (ZoneTransfer is not null && query.QuestionType is DnsConstants.TypeAxfr or DnsConstants.TypeIxfr)
+                // A zone transfer of the RPZ zone is answered here, whole, before any other query on the connection.
+                if (Rpz is not null && DnsQuery.TryParse(request, name, out DnsQuery transfer) == DnsParseStatus.Ok
+                    && transfer.QuestionType is DnsConstants.TypeAxfr or DnsConstants.TypeIxfr)
                 {
                     await writeLock.WaitAsync(stop).ConfigureAwait(false);
                     try
                     {
-                        DnsQuery.TryParse(request, name, out _);
-                        if (await ZoneTransfer(request, query, new string(name, 0, query.NameLength), connection, stop).ConfigureAwait(false))
+                        if (await Rpz.TransferAsync(request, transfer, new string(name, 0, transfer.NameLength), connection, stop).ConfigureAwait(false))
                         {
                             continue;
                         }
@@ -96,6 +91,13 @@ public sealed partial class DnsServer
                     {
                         writeLock.Release();
                     }
+                }
+
+                byte[] response = new byte[DnsConstants.MaxMessageLength];
+                DnsDisposition disposition = _responder.Respond(request, response, out int answered, out DnsQuery query, key, out int keyLength);
+                if (disposition == DnsDisposition.Drop)
+                {
+                    break;
                 }
 
                 if (disposition == DnsDisposition.Answered)

@@ -36,6 +36,15 @@ public sealed partial class DnsServer : IAsyncDisposable
         _cache = new DnsCache(options.CacheEntries, clock);
         _responder = new DnsResponder(options, policy, clock, _cache, Metrics);
         _forwarder = new DnsForwarder([.. options.Upstreams], options.UpstreamTimeout, options.UpstreamAttempts, Metrics);
+        if (options.RpzZone is not null)
+        {
+            Rpz = new RpzZone(options.RpzZone, logger);
+            _responder.Rpz = Rpz;
+            foreach (IPEndPoint target in options.Notify)
+            {
+                Rpz.NotifyTargets.Add(target);
+            }
+        }
     }
 
     /// <summary>The counters.</summary>
@@ -47,8 +56,8 @@ public sealed partial class DnsServer : IAsyncDisposable
     /// <summary>The bound TCP addresses.</summary>
     public IReadOnlyList<IPEndPoint> TcpEndPoints { get; private set; } = [];
 
-    /// <summary>Answers zone transfers and NOTIFY on TCP for the RPZ zone; null serves no zone.</summary>
-    internal Func<ReadOnlyMemory<byte>, DnsQuery, string, Socket, CancellationToken, Task<bool>>? ZoneTransfer { get; set; }
+    /// <summary>The RPZ zone served by AXFR and IXFR on the TCP port; null serves none.</summary>
+    public RpzZone? Rpz { get; }
 
     /// <summary>Binds every address over UDP and TCP and starts serving.</summary>
     /// <exception cref="SocketException">An address cannot be bound (in use, not local).</exception>

@@ -23,6 +23,12 @@ public sealed class DnsServerOptions
     /// <summary>The registry's public base URL: Extended DNS Errors link to <c>{url}/orders/{authority}/{decision}</c>.</summary>
     public Uri? PortalUrl { get; set; }
 
+    /// <summary>The name of the RPZ zone served by AXFR/IXFR on the TCP port (null: none).</summary>
+    public string? RpzZone { get; set; } = "rpz.palisade";
+
+    /// <summary>Secondaries sent NOTIFY when the RPZ zone's serial changes.</summary>
+    public IList<IPEndPoint> Notify { get; } = [];
+
     /// <summary>How long to wait for one upstream answer.</summary>
     public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
