@@ -4,6 +4,7 @@ using Palisade.Core.Formats;
 using Palisade.Core.Policy;
 using Palisade.Core.Transparency;
 using Palisade.Core.Url;
+using Palisade.Dns;
 using SharpFuzz;
 
 // Fuzz targets for every Core parser. Build, instrument Palisade.Core.dll with `sharpfuzz`, then run under
@@ -26,6 +27,8 @@ var targets = new Dictionary<string, Action<byte[]>>(StringComparer.Ordinal)
     ["log-entry"] = b => Throwing(() => LogEventCodec.ParseEntry(b, 0)),
     ["policy-bundle"] = b => Throwing(() => CompiledPolicy.Build(PolicyBundle.Parse(b))),
     ["policy-delta"] = b => Throwing(() => PolicyDelta.Parse(b)),
+    ["dns-query"] = b => DnsQuery.TryParse(b, new char[255], out _),
+    ["dns-response"] = b => DnsResponse(b),
 };
 foreach (ImportFormat format in Enum.GetValues<ImportFormat>())
 {
@@ -42,6 +45,17 @@ Fuzzer.LibFuzzer.Run(bytes => target(bytes.ToArray()));
 return 0;
 
 static string Text(byte[] bytes) => Encoding.UTF8.GetString(bytes);
+
+// An upstream's answer is untrusted too: the cache reads its TTLs and ages them in place.
+static void DnsResponse(byte[] bytes)
+{
+    int questionEnd = DnsMessageWalker.QuestionEnd(bytes);
+    if (questionEnd > 0)
+    {
+        DnsMessageWalker.CacheTtl(bytes, questionEnd);
+        DnsMessageWalker.Age(bytes, questionEnd, 5);
+    }
+}
 
 static void Throwing(Action parse)
 {

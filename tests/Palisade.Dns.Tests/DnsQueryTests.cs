@@ -134,4 +134,27 @@ public sealed class DnsQueryTests
         Assert.Equal(0, allocated);
         Assert.Equal(101, metrics.BlockedFor("rkn/R-1"));
     }
+
+    [Fact]
+    public void UpstreamResponse_EveryTruncation_IsReadWithoutThrowing()
+    {
+        // NXDOMAIN with a SOA in the authority section, names compressed against the question.
+        byte[] query = Query("nowhere.example", edns: false);
+        byte[] response = [.. query, 0xC0, 20, 0, 6, 0, 1, 0, 0, 0, 60, 0, 27, 2, (byte)'n', (byte)'s', 0xC0, 20, 0xC0, 20, 0, 0, 0, 1, 0, 0, 0, 60, 0, 0, 0, 60, 0, 0, 0, 60, 0, 0, 0, 30];
+        response[2] = 0x81;
+        response[3] = 0x83;
+        response[9] = 1;
+        int questionEnd = DnsMessageWalker.QuestionEnd(response);
+        Assert.Equal(30u, DnsMessageWalker.CacheTtl(response, questionEnd));
+        for (int length = 0; length < response.Length; length++)
+        {
+            byte[] cut = response[..length];
+            int end = DnsMessageWalker.QuestionEnd(cut);
+            if (end > 0)
+            {
+                Assert.Null(DnsMessageWalker.CacheTtl(cut, end));
+                DnsMessageWalker.Age(cut, end, 10);
+            }
+        }
+    }
 }

@@ -198,4 +198,59 @@ public sealed class DnsServerTests(UpstreamResolver upstream) : IClassFixture<Up
         UdpReceiveResult answer = await client.ReceiveAsync(TestContext.Current.CancellationToken);
         Assert.Equal(DnsConstants.RcodeNotImp, answer.Buffer[3] & 0xF);
     }
+
+    [Fact]
+    public async Task MalformedQueries_GetFormErrOrAreDropped_AndTheServerGoesOn()
+    {
+        await using DnsServer server = await StartAsync();
+        using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        client.Connect(server.UdpEndPoints[0]);
+        var messages = new List<byte[]>();
+        byte[] valid = DnsQueryTests.Query("www.example.com");
+        for (int length = 1; length < valid.Length; length++)
+        {
+            messages.Add(valid[..length]);
+        }
+
+        var random = new Random(7);
+        for (int i = 0; i < 200; i++)
+        {
+            byte[] noise = new byte[random.Next(1, 600)];
+            random.NextBytes(noise);
+            if (noise.Length > 2)
+            {
+                noise[2] &= 0x7F;
+            }
+            messages.Add(noise);
+        }
+
+        // A name that points to itself, and two pointers that point to each other, in an answer record.
+        messages.Add([0, 9, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1, (byte)'a', 0, 0, 1, 0, 1, 0xC0, 19, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0]);
+        messages.Add([0, 10, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1, (byte)'a', 0, 0, 1, 0, 1, 0xC0, 21, 0xC0, 19, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0]);
+
+        int formErr = 0;
+        foreach (byte[] message in messages)
+        {
+            await client.SendAsync(message, TestContext.Current.CancellationToken);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            wait.CancelAfter(TimeSpan.FromMilliseconds(message.Length < 12 ? 20 : 500));
+            try
+            {
+                UdpReceiveResult answer = await client.ReceiveAsync(wait.Token);
+                Assert.True((answer.Buffer[2] & 0x80) != 0, "an answer is a response");
+                Assert.True(answer.Buffer.Length >= 12 && (answer.Buffer[3] & 0xF) is DnsConstants.RcodeFormErr or DnsConstants.RcodeServFail
+                    or DnsConstants.RcodeNotImp or DnsConstants.RcodeNoError or DnsConstants.RcodeNxDomain or DnsConstants.RcodeRefused);
+                formErr += (answer.Buffer[3] & 0xF) == DnsConstants.RcodeFormErr ? 1 : 0;
+            }
+            catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+            {
+                // Dropped: too short to answer.
+            }
+        }
+
+        Assert.True(formErr >= valid.Length - 12, $"{formErr} FORMERR answers");
+        string after = await DigAsync(server, "telegram.org", "A");
+        Assert.Contains("status: NXDOMAIN", after, StringComparison.Ordinal);
+        Assert.Contains("192.0.2.13", await DigAsync(server, "+tcp", "ok.example", "A"), StringComparison.Ordinal);
+    }
 }
