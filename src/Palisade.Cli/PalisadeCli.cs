@@ -20,6 +20,7 @@ internal static class PalisadeCli
         root.Subcommands.Add(BundleCommand.Create(stdout, stderr));
         root.Subcommands.Add(ExportCommand.Create(stdout, stderr));
         root.Subcommands.Add(ImportCommand.Create(stdout, stderr));
+        root.Subcommands.Add(DnsCommand.Create(stdout, stderr));
         return root;
     }
 

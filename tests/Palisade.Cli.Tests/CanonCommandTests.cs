@@ -90,4 +90,18 @@ public sealed class CanonCommandTests
             Directory.Delete(data, recursive: true);
         }
     }
+
+    [Theory]
+    [InlineData("dns --registry http://127.0.0.1:1", "--dns names no address")]
+    [InlineData("dns --registry ftp://x --dns 127.0.0.1:0", "not an absolute http(s) URL")]
+    [InlineData("dns --registry http://127.0.0.1:1 --dns 127.0.0.1", "not an address:port")]
+    [InlineData("dns --registry http://127.0.0.1:1 --dns 127.0.0.1:0 --block-action redirect", "not one of nxdomain, nodata, blockpage")]
+    [InlineData("dns --registry http://127.0.0.1:1 --dns 127.0.0.1:0 --block-action blockpage", "BlockPageV4")]
+    [InlineData("serve --dns 127.0.0.1:0 --upstream nowhere", "--upstream 'nowhere' is not an address:port")]
+    public void Dns_BadFlags_ExitOneNamingTheFlag(string args, string message)
+    {
+        var (exit, _, error) = Run("", args.Split(' '));
+        Assert.Equal(1, exit);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
 }
