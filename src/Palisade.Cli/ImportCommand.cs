@@ -89,11 +89,12 @@ internal static class ImportCommand
 
             if (registryText is not null)
             {
+                DateTimeOffset now = TimeProvider.System.GetUtcNow();
                 var defaults = new OrderDefaults(
-                    parseResult.GetValue(decision), parseResult.GetValue(decisionDate) ?? DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    parseResult.GetValue(decision), parseResult.GetValue(decisionDate) ?? now.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                     parseResult.GetValue(legalBasis)!, parseResult.GetValue(category)!,
                     parseResult.GetValue(summary) ?? $"Imported from {Path.GetFileName(path)} ({formatText})",
-                    parseResult.GetValue(effective) ?? LogTime.Format(DateTimeOffset.UtcNow));
+                    parseResult.GetValue(effective) ?? LogTime.Format(now));
                 int exit = await IssueAsync(registryText, apiKey!, result, defaults, stdout, stderr, cancellationToken).ConfigureAwait(false);
                 if (exit != ExitCodes.Success)
                 {

@@ -22,6 +22,7 @@ public sealed partial class DnsServer : IAsyncDisposable
     private readonly List<Socket> _sockets = [];
     private readonly List<Task> _loops = [];
     private int _inFlight;
+    private int _pendingReplies;
     private int _tcpConnections;
 
     /// <summary>Creates the server; <see cref="Start"/> binds it.</summary>
@@ -97,6 +98,13 @@ public sealed partial class DnsServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
+
+        // Forwards in flight end on the cancellation; let them finish before their socket goes away.
+        for (int i = 0; i < 100 && Volatile.Read(ref _pendingReplies) > 0; i++)
+        {
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+
         foreach (Socket socket in _sockets)
         {
             socket.Dispose();
@@ -155,9 +163,17 @@ public sealed partial class DnsServer : IAsyncDisposable
 
     private async Task ForwardUdpAsync(Socket socket, byte[] request, DnsQuery query, string key, SocketAddress peer, CancellationToken stop)
     {
-        byte[] response = new byte[DnsConstants.MaxMessageLength];
-        int length = await ForwardAsync(request, query, key, response, stop).ConfigureAwait(false);
-        await ReplyUdpAsync(socket, response, length, query, peer, stop).ConfigureAwait(false);
+        Interlocked.Increment(ref _pendingReplies);
+        try
+        {
+            byte[] response = new byte[DnsConstants.MaxMessageLength];
+            int length = await ForwardAsync(request, query, key, response, stop).ConfigureAwait(false);
+            await ReplyUdpAsync(socket, response, length, query, peer, stop).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pendingReplies);
+        }
     }
 
     /// <summary>Forwards, caches and returns the answer; SERVFAIL when no upstream answers or too many are in flight.</summary>

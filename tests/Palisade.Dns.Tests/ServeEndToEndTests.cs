@@ -50,29 +50,8 @@ public sealed class ServeEndToEndTests(UpstreamResolver upstream) : IClassFixtur
         Assert.Contains("20.0.160.154.149.rpz-ip.rpz.palisade.", axfr, StringComparison.Ordinal);
 
         string config = Path.Combine(upstream.Directory, $"secondary-{secondaryPort}.conf");
-        await File.WriteAllTextAsync(config, $"""
-            server:
-              interface: 127.0.0.1
-              port: {secondaryPort}
-              do-daemonize: no
-              username: ""
-              chroot: ""
-              directory: "{upstream.Directory}"
-              pidfile: ""
-              use-syslog: no
-              logfile: ""
-              module-config: "respip iterator"
-            auth-zone:
-              name: "."
-              zonefile: "{Path.Combine(upstream.Directory, "names.zone")}"
-              for-downstream: no
-              for-upstream: yes
-              fallback-enabled: no
-            rpz:
-              name: "rpz.palisade"
-              primary: 127.0.0.1@{port}
-              allow-notify: 127.0.0.1
-            """, TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(config, ExternalTool.UnboundConfig(secondaryPort, upstream.Directory, Path.Combine(upstream.Directory, "names.zone"),
+            $"rpz:\n  name: \"rpz.palisade\"\n  primary: 127.0.0.1@{port}\n  allow-notify: 127.0.0.1"), TestContext.Current.CancellationToken);
         using Process unbound = ExternalTool.Start("unbound", "-d", "-c", config);
         try
         {

@@ -35,25 +35,7 @@ public sealed class UpstreamResolver : IAsyncLifetime
         await File.WriteAllLinesAsync(zone, records);
         Port = ExternalTool.FreePort();
         string config = Path.Combine(Directory, "unbound.conf");
-        await File.WriteAllTextAsync(config, $"""
-            server:
-              interface: 127.0.0.1
-              port: {Port}
-              do-daemonize: no
-              username: ""
-              chroot: ""
-              directory: "{Directory}"
-              pidfile: ""
-              use-syslog: no
-              logfile: ""
-              module-config: "iterator"
-            auth-zone:
-              name: "."
-              zonefile: "{zone}"
-              for-downstream: no
-              for-upstream: yes
-              fallback-enabled: no
-            """);
+        await File.WriteAllTextAsync(config, ExternalTool.UnboundConfig(Port, Directory, zone));
         _unbound = ExternalTool.Start("unbound", "-d", "-c", config);
         for (int attempt = 0; attempt < 100; attempt++)
         {

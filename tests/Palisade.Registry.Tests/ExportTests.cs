@@ -72,28 +72,8 @@ public sealed class ExportTests
             """, TestContext.Current.CancellationToken);
         int port = ExternalTool.FreePort();
         string config = Path.Combine(f.Directory, "unbound.conf");
-        await File.WriteAllTextAsync(config, $"""
-            server:
-              interface: 127.0.0.1
-              port: {port}
-              do-daemonize: no
-              username: ""
-              chroot: ""
-              directory: "{f.Directory}"
-              pidfile: ""
-              use-syslog: no
-              logfile: ""
-              module-config: "respip iterator"
-            auth-zone:
-              name: "."
-              zonefile: "{names}"
-              for-downstream: no
-              for-upstream: yes
-              fallback-enabled: no
-            rpz:
-              name: "rpz.palisade"
-              zonefile: "{zone}"
-            """, TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(config, ExternalTool.UnboundConfig(port, f.Directory, names, $"rpz:\n  name: \"rpz.palisade\"\n  zonefile: \"{zone}\""),
+            TestContext.Current.CancellationToken);
         using Process unbound = ExternalTool.Start("unbound", "-d", "-c", config);
         try
         {

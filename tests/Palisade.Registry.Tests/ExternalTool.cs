@@ -44,6 +44,32 @@ internal static class ExternalTool
         return Process.Start(info) ?? throw new InvalidOperationException($"{name} did not start");
     }
 
+    /// <summary>
+    /// An unbound configuration for tests: in the foreground on 127.0.0.1:<paramref name="port"/>, resolving from
+    /// <paramref name="names"/> (an auth-zone for the root it iterates from, so answers pass through its modules and
+    /// RPZ), with <paramref name="rpz"/> appended (an <c>rpz:</c> clause, or nothing).
+    /// </summary>
+    public static string UnboundConfig(int port, string directory, string names, string rpz = "") => $"""
+        server:
+          interface: 127.0.0.1
+          port: {port}
+          do-daemonize: no
+          username: ""
+          chroot: ""
+          directory: "{directory}"
+          pidfile: ""
+          use-syslog: no
+          logfile: ""
+          module-config: "{(rpz.Length > 0 ? "respip iterator" : "iterator")}"
+        auth-zone:
+          name: "."
+          zonefile: "{names}"
+          for-downstream: no
+          for-upstream: yes
+          fallback-enabled: no
+        {rpz}
+        """;
+
     /// <summary>A loopback port free for both UDP and TCP at the time of asking.</summary>
     public static int FreePort()
     {
