@@ -208,7 +208,7 @@ public sealed partial class DnsServer : IAsyncDisposable
     {
         if (length > query.MaxUdpResponse && length > DnsConstants.HeaderLength)
         {
-            length = Truncate(response, length, query);
+            length = Truncate(response, length);
         }
 
         try
@@ -221,7 +221,7 @@ public sealed partial class DnsServer : IAsyncDisposable
     }
 
     /// <summary>Keeps the header and question, sets TC and drops the records, so the client retries over TCP.</summary>
-    private static int Truncate(byte[] response, int length, DnsQuery query)
+    private static int Truncate(byte[] response, int length)
     {
         int questionEnd = DnsMessageWalker.QuestionEnd(response.AsSpan(0, length));
         if (questionEnd < 0)
@@ -231,7 +231,6 @@ public sealed partial class DnsServer : IAsyncDisposable
 
         response[2] |= 0x02;
         response.AsSpan(6, 6).Clear();
-        _ = query;
         return questionEnd;
     }
 
