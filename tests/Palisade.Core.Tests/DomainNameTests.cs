@@ -101,6 +101,31 @@ public sealed class DomainNameTests
         Assert.Equal(0, allocated);
     }
 
+    [Theory]
+    [InlineData("xn--d1abbgf6aiiy.xn--p1ai")]
+    [InlineData("www.xn--mller-kva.example")]
+    [InlineData("xn--90ae.xn--80aswg.xn--p1ai")]
+    public void Parse_CanonicalAceString_AllocatesNothing(string input)
+    {
+        DomainName.Parse(input); // warm up
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var name = DomainName.Parse(input);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Same(input, name.Value);
+        Assert.Equal(0, allocated);
+    }
+
+    [Theory]
+    [InlineData("XN--D1ABBGF6AIIY.XN--P1AI", "xn--d1abbgf6aiiy.xn--p1ai")]
+    [InlineData("xn--a.example", null)]
+    [InlineData("xn--d1abbgf6aiiy-.example", null)]
+    public void Parse_AceLabels_SameAnswerAsTheGeneralPath(string input, string? expected)
+    {
+        Assert.Equal(expected is not null, DomainName.TryParse(input, out DomainName name, out string? error));
+        Assert.Equal(expected, expected is null ? null : name.Value);
+        Assert.True(expected is not null || error is not null);
+    }
+
     [Fact]
     public void Parse_CanonicalAsciiSpan_AllocatesOnlyTheResult()
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Palisade.Core.Idna;
@@ -27,6 +28,33 @@ internal static class Punycode
             return false;
         }
 
+        // Every code point takes at least one input character, so the input's length bounds the output.
+        int[] buffer = ArrayPool<int>.Shared.Rent(Math.Max(1, input.Length));
+        try
+        {
+            if (!TryDecode(input, buffer, out int count))
+            {
+                return false;
+            }
+
+            output.AddRange(buffer.AsSpan(0, count));
+            return true;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Decodes into <paramref name="output"/> (at least <paramref name="input"/>'s length) without allocating.</summary>
+    public static bool TryDecode(ReadOnlySpan<char> input, Span<int> output, out int count)
+    {
+        count = 0;
+        if (input.Length > MaxInputLength || output.Length < input.Length)
+        {
+            return false;
+        }
+
         int basicEnd = input.LastIndexOf(Delimiter);
         if (basicEnd < 0)
         {
@@ -41,7 +69,7 @@ internal static class Punycode
                 return false;
             }
 
-            output.Add(c);
+            output[count++] = c;
         }
 
         int n = InitialN;
@@ -84,22 +112,24 @@ internal static class Punycode
                 }
             }
 
-            int count = output.Count + 1;
-            bias = Adapt((int)(i - oldI), count, oldI == 0);
-            long next = n + (i / count);
+            int length = count + 1;
+            bias = Adapt((int)(i - oldI), length, oldI == 0);
+            long next = n + (i / length);
             if (next > 0x10FFFF)
             {
                 return false;
             }
 
             n = (int)next;
-            i %= count;
+            i %= length;
             if (n is >= 0xD800 and <= 0xDFFF)
             {
                 return false;
             }
 
-            output.Insert((int)i, n);
+            output[(int)i..count].CopyTo(output[((int)i + 1)..]);
+            output[(int)i] = n;
+            count++;
             i++;
         }
 
@@ -114,20 +144,52 @@ internal static class Punycode
             return false;
         }
 
+        // An encoding is never longer than a few characters per code point (a delta takes at most 7 digits).
+        int capacity = (input.Length * 8) + 1;
+        char[] buffer = ArrayPool<char>.Shared.Rent(capacity);
+        try
+        {
+            if (!TryEncode(input, buffer, out int written))
+            {
+                return false;
+            }
+
+            output.Append(buffer, 0, written);
+            return true;
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Encodes into <paramref name="output"/> without allocating; false when it does not fit or overflows.</summary>
+    public static bool TryEncode(ReadOnlySpan<int> input, Span<char> output, out int written)
+    {
+        written = 0;
+        if (input.Length > MaxInputLength)
+        {
+            return false;
+        }
+
         int basicCount = 0;
         foreach (int cp in input)
         {
             if (cp < 0x80)
             {
-                output.Append((char)cp);
+                if (!Put(output, ref written, (char)cp))
+                {
+                    return false;
+                }
+
                 basicCount++;
             }
         }
 
         int handled = basicCount;
-        if (basicCount > 0)
+        if (basicCount > 0 && !Put(output, ref written, Delimiter))
         {
-            output.Append(Delimiter);
+            return false;
         }
 
         int n = InitialN;
@@ -169,11 +231,19 @@ internal static class Punycode
                             break;
                         }
 
-                        output.Append(DigitChar((int)(t + ((q - t) % (Base - t)))));
+                        if (!Put(output, ref written, DigitChar((int)(t + ((q - t) % (Base - t))))))
+                        {
+                            return false;
+                        }
+
                         q = (q - t) / (Base - t);
                     }
 
-                    output.Append(DigitChar((int)q));
+                    if (!Put(output, ref written, DigitChar((int)q)))
+                    {
+                        return false;
+                    }
+
                     bias = Adapt((int)delta, handled + 1, handled == basicCount);
                     delta = 0;
                     handled++;
@@ -184,6 +254,17 @@ internal static class Punycode
             n++;
         }
 
+        return true;
+    }
+
+    private static bool Put(Span<char> output, ref int written, char c)
+    {
+        if (written >= output.Length)
+        {
+            return false;
+        }
+
+        output[written++] = c;
         return true;
     }
 

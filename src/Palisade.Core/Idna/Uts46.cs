@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Palisade.Core.Idna;
@@ -23,7 +24,19 @@ internal static class Uts46
             return IdnaError.NameTooLong;
         }
 
-        if (Ascii.IsValid(input) && (options.AsciiFastPath || !HasAceLabel(input)))
+        bool ascii = Ascii.IsValid(input);
+        if (ascii && !options.AsciiFastPath && HasAceLabel(input) && ToAsciiAce(input, options) is { } aceError)
+        {
+            if (aceError != IdnaError.None)
+            {
+                return aceError;
+            }
+
+            result = input.IndexOfAny(s_upperAscii) < 0 ? original ?? input.ToString() : LowerAscii(input);
+            return IdnaError.None;
+        }
+
+        if (ascii && (options.AsciiFastPath || !HasAceLabel(input)))
         {
             // UTS #46 §4 on ASCII without "xn--" labels maps A-Z to a-z and changes nothing else.
             var error = ValidateAscii(input, options);
@@ -64,6 +77,77 @@ internal static class Uts46
             }
         }
     }
+
+    /// <summary>
+    /// ToASCII of an ASCII name with A-labels, without allocating: each A-label is decoded on the stack and validated as
+    /// the general path would (§4.1), and must re-encode to itself, so the name is already its own ToASCII result. Null
+    /// sends the name down the general path: a label longer than a DNS label, an A-label that is not in canonical
+    /// Punycode, or a Bidi domain name (whose rule covers every label).
+    /// </summary>
+    private static IdnaError? ToAsciiAce(ReadOnlySpan<char> input, Uts46Options options)
+    {
+        const int MaxLabel = 63;
+        Span<int> decoded = stackalloc int[MaxLabel];
+        Span<char> lower = stackalloc char[MaxLabel];
+        Span<char> encoded = stackalloc char[MaxLabel];
+
+        // Pass 1, as §4 step 4 does for every label before validating any: decode the A-labels.
+        foreach (Range range in input.Split('.'))
+        {
+            ReadOnlySpan<char> label = input[range];
+            if (!IsAceLabel(label))
+            {
+                continue;
+            }
+
+            if (label.Length > MaxLabel)
+            {
+                return null;
+            }
+
+            Ascii.ToLower(label, lower, out int length);
+            ReadOnlySpan<char> body = lower[4..length];
+            if (!Punycode.TryDecode(body, decoded, out int count) || count == 0 || AllAscii(decoded[..count]))
+            {
+                return IdnaError.InvalidPunycode;
+            }
+
+            if (HasRtl(decoded[..count]) || !Punycode.TryEncode(decoded[..count], encoded, out int written) || !encoded[..written].SequenceEqual(body))
+            {
+                return null;
+            }
+        }
+
+        // Pass 2: validate every label in order (§4.1).
+        foreach (Range range in input.Split('.'))
+        {
+            ReadOnlySpan<char> label = input[range];
+            IdnaError error = IdnaError.None;
+            if (IsAceLabel(label))
+            {
+                Ascii.ToLower(label, lower, out int length);
+                Punycode.TryDecode(lower[4..length], decoded, out int count);
+                error = ValidateLabel(decoded[..count], fromAce: true, bidiDomain: false, options);
+            }
+            else if (!label.IsEmpty && options.UseStd3AsciiRules && !IsStd3Label(label))
+            {
+                error = IdnaError.Std3;
+            }
+            else if (!label.IsEmpty && options.CheckHyphens && !HyphensOk(label))
+            {
+                error = IdnaError.Hyphen;
+            }
+
+            if (error != IdnaError.None)
+            {
+                return error;
+            }
+        }
+
+        return options.VerifyDnsLength ? VerifyDnsLength(input) : IdnaError.None;
+    }
+
+    private static bool IsAceLabel(ReadOnlySpan<char> label) => label.Length >= 4 && label[..4].Equals("xn--", StringComparison.OrdinalIgnoreCase);
 
     private static bool HasAceLabel(ReadOnlySpan<char> input)
     {
@@ -150,7 +234,7 @@ internal static class Uts46
             bool ace = label.Length >= 4 && label[..4].Equals("xn--", StringComparison.OrdinalIgnoreCase);
             if (ace)
             {
-                if (!Ascii.IsValid(label) || !Punycode.TryDecode(label[4..], codePoints) || codePoints.Count == 0 || AllAscii(codePoints))
+                if (!Ascii.IsValid(label) || !Punycode.TryDecode(label[4..], codePoints) || codePoints.Count == 0 || AllAscii(CollectionsMarshal.AsSpan(codePoints)))
                 {
                     error = First(error, IdnaError.InvalidPunycode);
                 }
@@ -172,7 +256,7 @@ internal static class Uts46
         bool bidiDomain = options.CheckBidi && IsBidiDomain(labels);
         for (int i = 0; i < labels.Count; i++)
         {
-            error = ValidateLabel(labels[i], fromAce[i], bidiDomain, options);
+            error = ValidateLabel(CollectionsMarshal.AsSpan(labels[i]), fromAce[i], bidiDomain, options);
             if (error != IdnaError.None)
             {
                 return error;
@@ -189,7 +273,7 @@ internal static class Uts46
             }
 
             var label = labels[i];
-            if (AllAscii(label))
+            if (AllAscii(CollectionsMarshal.AsSpan(label)))
             {
                 foreach (int cp in label)
                 {
@@ -199,7 +283,7 @@ internal static class Uts46
             else
             {
                 output.Append("xn--");
-                if (!Punycode.TryEncode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(label), output))
+                if (!Punycode.TryEncode(CollectionsMarshal.AsSpan(label), output))
                 {
                     return IdnaError.InvalidPunycode;
                 }
@@ -221,32 +305,28 @@ internal static class Uts46
     }
 
     /// <summary>UTS #46 §4.1 validity criteria for one label.</summary>
-    private static IdnaError ValidateLabel(List<int> label, bool fromAce, bool bidiDomain, Uts46Options options)
+    private static IdnaError ValidateLabel(ReadOnlySpan<int> label, bool fromAce, bool bidiDomain, Uts46Options options)
     {
-        if (label.Count == 0)
+        if (label.Length == 0)
         {
             return IdnaError.None;
         }
 
         // 1. NFC. Labels split from the normalised string already are; decoded ACE labels need the check.
-        if (fromAce)
+        if (fromAce && !IsNfc(label))
         {
-            string text = ToText(label);
-            if (!text.IsNormalized(NormalizationForm.FormC))
-            {
-                return IdnaError.NotNormalized;
-            }
+            return IdnaError.NotNormalized;
         }
 
         // 2-4. Hyphens; without CheckHyphens a label must still not begin with "xn--".
         if (options.CheckHyphens)
         {
-            if ((label.Count >= 4 && label[2] == '-' && label[3] == '-') || label[0] == '-' || label[^1] == '-')
+            if ((label.Length >= 4 && label[2] == '-' && label[3] == '-') || label[0] == '-' || label[^1] == '-')
             {
                 return IdnaError.Hyphen;
             }
         }
-        else if (label.Count >= 4 && label[0] == 'x' && label[1] == 'n' && label[2] == '-' && label[3] == '-')
+        else if (label.Length >= 4 && label[0] == 'x' && label[1] == 'n' && label[2] == '-' && label[3] == '-')
         {
             return IdnaError.NestedAcePrefix;
         }
@@ -287,9 +367,9 @@ internal static class Uts46
         return IdnaError.None;
     }
 
-    private static bool JoinersOk(List<int> label)
+    private static bool JoinersOk(ReadOnlySpan<int> label)
     {
-        for (int i = 0; i < label.Count; i++)
+        for (int i = 0; i < label.Length; i++)
         {
             int cp = label[i];
             if (cp != 0x200C && cp != 0x200D)
@@ -316,12 +396,12 @@ internal static class Uts46
             }
 
             int after = i + 1;
-            while (after < label.Count && IdnaData.IsJoiningTransparent(label[after]))
+            while (after < label.Length && IdnaData.IsJoiningTransparent(label[after]))
             {
                 after++;
             }
 
-            if (before < 0 || after >= label.Count || !IdnaData.IsJoiningLeftOrDual(label[before]) || !IdnaData.IsJoiningRightOrDual(label[after]))
+            if (before < 0 || after >= label.Length || !IdnaData.IsJoiningLeftOrDual(label[before]) || !IdnaData.IsJoiningRightOrDual(label[after]))
             {
                 return false;
             }
@@ -330,7 +410,7 @@ internal static class Uts46
         return true;
     }
 
-    private static bool BidiOk(List<int> label)
+    private static bool BidiOk(ReadOnlySpan<int> label)
     {
         // Rule 1: the first character is L (left-to-right) or R/AL (right-to-left).
         bool rtl;
@@ -347,7 +427,7 @@ internal static class Uts46
             return false;
         }
 
-        int last = label.Count - 1;
+        int last = label.Length - 1;
         while (last >= 0 && IdnaData.IsBidiNonSpacingMark(label[last]))
         {
             last--;
@@ -387,12 +467,23 @@ internal static class Uts46
     {
         foreach (var label in labels)
         {
-            foreach (int cp in label)
+            if (HasRtl(CollectionsMarshal.AsSpan(label)))
             {
-                if (IdnaData.IsBidiDomainRtl(cp))
-                {
-                    return true;
-                }
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a label has a right-to-left code point (RFC 5893 §1.4: it makes the name a Bidi domain name).</summary>
+    private static bool HasRtl(ReadOnlySpan<int> label)
+    {
+        foreach (int cp in label)
+        {
+            if (IdnaData.IsBidiDomainRtl(cp))
+            {
+                return true;
             }
         }
 
@@ -447,7 +538,7 @@ internal static class Uts46
 
     private static bool IsLdh(char c) => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-';
 
-    private static bool AllAscii(List<int> codePoints)
+    private static bool AllAscii(ReadOnlySpan<int> codePoints)
     {
         foreach (int cp in codePoints)
         {
@@ -470,15 +561,45 @@ internal static class Uts46
         }
     }
 
-    private static string ToText(List<int> codePoints)
+    /// <summary>
+    /// Whether code points are in NFC. UAX #15 §9's quick check answers at once when every code point has NFC_QC=Yes and
+    /// canonical combining class 0 (it cannot compose with or reorder around a neighbour); this uses ranges where that
+    /// holds throughout — Latin below the combining diacriticals, Cyrillic letters, Hiragana, Katakana, CJK unified
+    /// ideographs and precomposed Hangul — and otherwise asks the runtime's normaliser, which allocates.
+    /// </summary>
+    private static bool IsNfc(ReadOnlySpan<int> codePoints)
     {
-        var sb = new StringBuilder(codePoints.Count);
+        bool quickYes = true;
         foreach (int cp in codePoints)
         {
-            AppendRune(sb, cp);
+            quickYes &= cp < 0x300 || cp is (>= 0x400 and <= 0x482) or (>= 0x48A and <= 0x52F) or (>= 0x3041 and <= 0x3096) or (>= 0x30A1 and <= 0x30FA)
+                or (>= 0x4E00 and <= 0x9FFF) or (>= 0xAC00 and <= 0xD7A3);
         }
 
-        return sb.ToString();
+        if (quickYes)
+        {
+            return true;
+        }
+
+        char[]? rented = null;
+        Span<char> text = codePoints.Length <= 128 ? stackalloc char[256] : (rented = ArrayPool<char>.Shared.Rent(codePoints.Length * 2));
+        try
+        {
+            int length = 0;
+            foreach (int cp in codePoints)
+            {
+                length += new Rune(cp).EncodeToUtf16(text[length..]);
+            }
+
+            return text[..length].IsNormalized(NormalizationForm.FormC);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
     }
 
     private static void AppendRune(StringBuilder sb, int codePoint)
