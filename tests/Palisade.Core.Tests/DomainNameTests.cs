@@ -105,6 +105,7 @@ public sealed class DomainNameTests
     [InlineData("xn--d1abbgf6aiiy.xn--p1ai")]
     [InlineData("www.xn--mller-kva.example")]
     [InlineData("xn--90ae.xn--80aswg.xn--p1ai")]
+    [InlineData("xn--hxajbheg2az3al.xn--jxalpdlp")]
     public void Parse_CanonicalAceString_AllocatesNothing(string input)
     {
         DomainName.Parse(input); // warm up

@@ -562,18 +562,18 @@ internal static class Uts46
     }
 
     /// <summary>
-    /// Whether code points are in NFC. UAX #15 §9's quick check answers at once when every code point has NFC_QC=Yes and
-    /// canonical combining class 0 (it cannot compose with or reorder around a neighbour); this uses ranges where that
-    /// holds throughout — Latin below the combining diacriticals, Cyrillic letters, Hiragana, Katakana, CJK unified
-    /// ideographs and precomposed Hangul — and otherwise asks the runtime's normaliser, which allocates.
+    /// Whether code points are in NFC. UAX #15 §9's quick check answers at once when no code point can compose with or
+    /// reorder around its neighbour: no combining mark (every non-zero combining class is a mark) and no conjoining
+    /// Hangul vowel or trailing consonant (the letters with NFC_QC=Maybe). Code points with NFC_QC=No are never
+    /// *valid* in UTS #46 (its mapping is NFKC-based), so a label holding one fails §4.1 step 7 whatever this says.
+    /// Otherwise the runtime's normaliser answers, which allocates.
     /// </summary>
     private static bool IsNfc(ReadOnlySpan<int> codePoints)
     {
         bool quickYes = true;
         foreach (int cp in codePoints)
         {
-            quickYes &= cp < 0x300 || cp is (>= 0x400 and <= 0x482) or (>= 0x48A and <= 0x52F) or (>= 0x3041 and <= 0x3096) or (>= 0x30A1 and <= 0x30FA)
-                or (>= 0x4E00 and <= 0x9FFF) or (>= 0xAC00 and <= 0xD7A3);
+            quickYes &= !IdnaData.IsCombiningMark(cp) && cp is not ((>= 0x1161 and <= 0x1175) or (>= 0x11A8 and <= 0x11C2));
         }
 
         if (quickYes)
