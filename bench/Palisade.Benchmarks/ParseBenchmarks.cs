@@ -9,6 +9,7 @@ public class ParseBenchmarks
 {
     private const string CanonicalDomain = "www.example.com";
     private const string UnicodeDomain = "Www.Президент.РФ.";
+    private const string CanonicalAceDomain = "www.xn--d1abbgf6aiiy.xn--p1ai";
     private const string CanonicalUrl = "https://www.example.com/news/2026/item?id=42";
     private const string MessyUrl = "HTTPS://Www.Example.COM:443/news/./2026/../2026/item?id=42#top";
     private const string IPv4Prefix = "198.51.100.0/22";
@@ -19,6 +20,9 @@ public class ParseBenchmarks
 
     [Benchmark]
     public DomainName DomainName_CanonicalAsciiSpan() => DomainName.Parse(CanonicalDomain.AsSpan());
+
+    [Benchmark]
+    public DomainName DomainName_CanonicalAce() => DomainName.Parse(CanonicalAceDomain);
 
     [Benchmark]
     public DomainName DomainName_Unicode() => DomainName.Parse(UnicodeDomain);
