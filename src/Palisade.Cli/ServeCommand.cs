@@ -25,13 +25,14 @@ internal static class ServeCommand
         var urls = new Option<string?>("--urls") { Description = $"Listening URLs, separated by ';' (as ASP.NET Core's --urls). Default: {DefaultUrls}." };
         var origin = new Option<string?>("--origin") { Description = "The log's checkpoint origin, fixed when the log is created. Default: palisade.local/<random>." };
         var publicUrl = new Option<string?>("--public-url") { Description = "The registry's public base URL, used in order URLs. Default: the first listening URL." };
+        var blockPage = new Option<string?>("--block-page") { Description = "Serve the block page (HTTP 451 for any Host) on this URL, such as http://127.0.0.1:8080." };
         var dns = new DnsOptionsBinder();
         var command = new Command("serve", "Run the registry (SQLite) with its transparency log and HTTP API in one process, and with --dns the " +
             "enforcing DNS server following it (metrics at /metrics).\n\n" +
             "Settings come from appsettings.json (section Palisade), the environment (Palisade__DataDirectory, …) and these flags. " +
             "Exit codes: 0 stopped; 1 usage; 4 a setting or the stored data is invalid, or an address cannot be bound.")
         {
-            RegistryConfiguration.Data, urls, origin, publicUrl,
+            RegistryConfiguration.Data, urls, origin, publicUrl, blockPage,
         };
         foreach (Option option in dns.All)
         {
@@ -107,7 +108,27 @@ internal static class ServeCommand
                     }
 
                     await using var dnsLifetime = enforcement;
+                    Palisade.Registry.Portal.BlockPageHost? blockPageHost = null;
+                    if (parseResult.GetValue(blockPage) is { } blockPageUrl)
+                    {
+                        try
+                        {
+                            blockPageHost = await Palisade.Registry.Portal.BlockPageHost.StartAsync(registry, [blockPageUrl], cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (IOException e)
+                        {
+                            await stderr.WriteLineAsync($"palisade serve: cannot serve the block page on {blockPageUrl}: {e.Message}").ConfigureAwait(false);
+                            return ExitCodes.ConfigurationError;
+                        }
+                    }
+
+                    await using var blockPageLifetime = blockPageHost;
                     await stdout.WriteLineAsync($"Palisade registry listening on {string.Join(' ', host.Addresses)}").ConfigureAwait(false);
+                    if (blockPageHost is not null)
+                    {
+                        await stdout.WriteLineAsync($"Palisade block page listening on {string.Join(' ', blockPageHost.Addresses)}").ConfigureAwait(false);
+                    }
+
                     if (enforcement is not null)
                     {
                         await stdout.WriteLineAsync($"Palisade DNS listening on {string.Join(' ', enforcement.Server.UdpEndPoints)} (UDP and TCP), forwarding to {(dnsOptions.Upstreams.Count == 0 ? "no upstream" : string.Join(' ', dnsOptions.Upstreams))}").ConfigureAwait(false);

@@ -170,6 +170,7 @@ internal static class RegistryEndpoints
         app.MapGet("/openapi.json", () => Results.Stream(
             typeof(RegistryEndpoints).Assembly.GetManifestResourceStream("Palisade.Registry.openapi.json")!, "application/json"));
 
+        Portal.PortalEndpoints.Map(app, registry);
         app.MapFallback((HttpContext context) => throw RegistryProblem.NotFound($"there is no resource at {context.Request.Path}"));
     }
 

@@ -123,6 +123,29 @@ public sealed partial class RegistryService
         return new OrderList(orders, next);
     }
 
+    /// <summary>Orders in force and their targets, by authority and category.</summary>
+    public sealed record ActiveCount(string Authority, string Category, long Orders, long Targets);
+
+    /// <summary>Counts of the orders in force now, by authority and category.</summary>
+    public List<ActiveCount> ActiveCounts()
+    {
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        using SqliteConnection connection = _database.Open();
+        using SqliteCommand query = RegistryDatabase.Command(connection, null,
+            "SELECT o.authority, o.category, count(DISTINCT o.decision), count(t.value) FROM orders o " +
+            "LEFT JOIN order_targets t ON t.authority = o.authority AND t.decision = o.decision " +
+            "WHERE o.revoked_ms IS NULL AND o.effective_ms <= $now AND (o.expires_ms IS NULL OR o.expires_ms > $now) " +
+            "GROUP BY o.authority, o.category ORDER BY o.authority, o.category", ("$now", now));
+        using SqliteDataReader reader = query.ExecuteReader();
+        var counts = new List<ActiveCount>();
+        while (reader.Read())
+        {
+            counts.Add(new ActiveCount(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3)));
+        }
+
+        return counts;
+    }
+
     /// <summary>Which active orders cover a name, a URL or an IP address.</summary>
     public LookupResult Lookup(string? name, string? url, string? ip)
     {

@@ -1,0 +1,95 @@
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Palisade.Registry.Api;
+
+namespace Palisade.Registry.Portal;
+
+/// <summary>
+/// The block page (RFC 7725): plain HTTP on its own address, answering any Host with 451 Unavailable For Legal Reasons,
+/// a <c>Link: &lt;order page&gt;; rel="blocked-by"</c> header and a page naming the order, the authority, the legal
+/// basis and how to appeal. The DNS server's block-page action sends users here. It never terminates TLS: an https
+/// request for a blocked name fails at the connection, and only plain http reaches this page.
+/// </summary>
+public sealed class BlockPageHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private BlockPageHost(WebApplication app) => _app = app;
+
+    /// <summary>The addresses it listens on, after start.</summary>
+    public IReadOnlyList<string> Addresses =>
+        [.. _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
+
+    /// <summary>Starts the block page on <paramref name="urls"/> (port 0 picks a free port).</summary>
+    public static async Task<BlockPageHost> StartAsync(RegistryService registry, IReadOnlyList<string> urls, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls([.. urls]);
+        builder.Logging.ClearProviders();
+        WebApplication app = builder.Build();
+        app.Run(context => Answer(registry, context));
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        return new BlockPageHost(app);
+    }
+
+    private static async Task Answer(RegistryService registry, HttpContext context)
+    {
+        string host = context.Request.Host.Host;
+        string url = "http://" + host + context.Request.Path + context.Request.QueryString;
+        LookupMatch? match = null;
+        try
+        {
+            match = registry.Lookup(null, url, null).Matches.FirstOrDefault();
+        }
+        catch (RegistryProblem)
+        {
+            // Not a URL we can look up (an IP literal with a zone, a malformed Host): the page still says why in general.
+        }
+
+        var html = new Html();
+        string title;
+        if (match is null)
+        {
+            title = "This address is blocked";
+            html.Raw("<p>Your network's resolver sent you here because ").Raw("<code>").Text(host).Raw("</code>")
+                .Raw(" was covered by a blocking order, which may since have been lifted. Search the register to see the orders in force.</p>");
+        }
+        else
+        {
+            int slash = match.Order.IndexOf('/', StringComparison.Ordinal);
+            OrderView order = registry.GetOrder(match.Order[..slash], match.Order[(slash + 1)..], targetLimit: 1, entryData: false)!;
+            string page = registry.PublicUrl.TrimEnd('/') + PortalEndpoints.OrderPath(order.Authority, order.Decision);
+            context.Response.Headers.Link = $"<{page}>; rel=\"blocked-by\"";
+            AuthorityView? authority = registry.ListAuthorities().Find(a => a.Id == order.Authority);
+            title = "Unavailable for legal reasons";
+            html.Raw("<p><code>").Text(host).Raw("</code> is blocked by order <a href=\"").Text(page).Raw("\">").Text(order.Reference).Raw("</a>.</p><dl>")
+                .Raw("<dt>Authority</dt><dd>").Text(authority?.Name ?? order.Authority).Raw("</dd>")
+                .Raw("<dt>Issued by</dt><dd>").Text(order.IssuingBody).Raw("</dd>")
+                .Raw("<dt>Legal basis</dt><dd>").Text(order.LegalBasis).Raw("</dd>")
+                .Raw("<dt>Decision</dt><dd>").Text(order.Decision + ", " + order.DecisionDate).Raw("</dd>")
+                .Raw("<dt>Matched target</dt><dd><code>").Text(match.Target).Raw("</code></dd></dl>")
+                .Raw("<h2>How to appeal</h2><p>The order was taken by ").Text(order.IssuingBody).Raw(" under ").Text(order.LegalBasis)
+                .Raw(". Appeals go to that body or to the courts of its jurisdiction; the authority's contact details are at <a href=\"")
+                .Text(authority?.Url ?? page).Raw("\">").Text(authority?.Url ?? page).Raw("</a>. The order, its history and its log proofs are public at the link above.</p>");
+        }
+
+        context.Response.StatusCode = StatusCodes.Status451UnavailableForLegalReasons;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        await context.Response.WriteAsync(html.Page(title, site: registry.PublicUrl.TrimEnd('/')), Encoding.UTF8).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,258 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Palisade.Registry.Api;
+
+namespace Palisade.Registry.Portal;
+
+/// <summary>
+/// The public portal, server-rendered: the latest checkpoint and counts, search by domain, URL, IP address or order
+/// reference (each match says how it matches), order pages with their history and inclusion proofs (checked in the
+/// browser by a small script), authority pages, and how to verify the log. Search results download as CSV or JSON.
+/// </summary>
+internal static class PortalEndpoints
+{
+    public static void Map(WebApplication app, RegistryService registry)
+    {
+        app.MapGet("/", () => HtmlResult(Home(registry), "Transparency register of blocking orders"));
+        app.MapGet("/search", (HttpContext context) => Search(registry, context));
+        app.MapGet("/search.csv", (HttpContext context) => SearchCsv(registry, context));
+        app.MapGet("/search.json", (HttpContext context) =>
+            Results.Json(Lookup(registry, context.Request.Query["q"].ToString()), RegistryJsonContext.Default.LookupResult));
+        app.MapGet("/orders/{**rest}", (HttpContext context) => OrderPage(registry, context));
+        app.MapGet("/authorities/{id}", (string id) => AuthorityPage(registry, id));
+        app.MapGet("/verify", () => HtmlResult(VerifyPage(registry), "Verify this registry yourself"));
+    }
+
+    /// <summary>The public page of an order, as links and EDE texts write it.</summary>
+    public static string OrderPath(string authority, string decision) => "/orders/" + Uri.EscapeDataString(authority) + "/" + Uri.EscapeDataString(decision);
+
+    private static IResult HtmlResult(Html html, string title, string? query = null, int status = 200) =>
+        Results.Content(html.Page(title, query), "text/html; charset=utf-8", Encoding.UTF8, status);
+
+    private static Html Home(RegistryService registry)
+    {
+        LogState state = registry.Log.State;
+        var html = new Html();
+        html.Raw("<section aria-labelledby=\"log\"><h2 id=\"log\">The log</h2><p>Tree size <strong>")
+            .Text(state.Checkpoint.Size.ToString(CultureInfo.InvariantCulture)).Raw("</strong>, root hash <code>")
+            .Text(Convert.ToBase64String(state.Checkpoint.RootHash)).Raw("</code>, signed by <code>").Text(registry.Log.VerifierKey)
+            .Raw("</code> (signature verified when the registry started and on every append).</p></section>");
+        html.Raw("<section aria-labelledby=\"counts\"><h2 id=\"counts\">Orders in force</h2><table><caption>Active orders and targets by authority and category</caption><thead><tr><th scope=\"col\">Authority</th><th scope=\"col\">Category</th><th scope=\"col\">Orders</th><th scope=\"col\">Targets</th></tr></thead><tbody>");
+        foreach (RegistryService.ActiveCount count in registry.ActiveCounts())
+        {
+            html.Raw("<tr><td><a href=\"/authorities/").Text(Uri.EscapeDataString(count.Authority)).Raw("\">").Text(count.Authority).Raw("</a></td><td>")
+                .Text(count.Category).Raw("</td><td>").Text(count.Orders.ToString(CultureInfo.InvariantCulture)).Raw("</td><td>")
+                .Text(count.Targets.ToString(CultureInfo.InvariantCulture)).Raw("</td></tr>");
+        }
+
+        html.Raw("</tbody></table></section><section aria-labelledby=\"recent\"><h2 id=\"recent\">Recent orders</h2>");
+        OrderTable(html, registry.ListOrders(null, 20, null).Orders);
+        return html.Raw("</section>");
+    }
+
+    private static void OrderTable(Html html, List<OrderSummary> orders)
+    {
+        html.Raw("<table><thead><tr><th scope=\"col\">Order</th><th scope=\"col\">Category</th><th scope=\"col\">Status</th><th scope=\"col\">Effective</th><th scope=\"col\">Targets</th></tr></thead><tbody>");
+        foreach (OrderSummary order in orders)
+        {
+            html.Raw("<tr><td><a href=\"").Text(OrderPath(order.Authority, order.Decision)).Raw("\">").Text(order.Reference).Raw("</a></td><td>")
+                .Text(order.Category).Raw("</td><td>").Text(order.Status).Raw("</td><td>").Text(order.Effective).Raw("</td><td>")
+                .Text(order.Targets.ToString(CultureInfo.InvariantCulture)).Raw("</td></tr>");
+        }
+
+        html.Raw("</tbody></table>");
+    }
+
+    private static IResult Search(RegistryService registry, HttpContext context)
+    {
+        string q = context.Request.Query["q"].ToString().Trim();
+        var html = new Html();
+        if (q.Length == 0)
+        {
+            return HtmlResult(html.Raw("<p>Enter a domain name (in any script), a URL, an IP address or an order reference such as <code>rkn/27-31-2018/Ид4412-18</code>.</p>"), "Search", q);
+        }
+
+        // An order reference goes straight to its page.
+        int slash = q.IndexOf('/', StringComparison.Ordinal);
+        if (slash > 0 && !q.Contains("://", StringComparison.Ordinal) && !IPNetwork.TryParse(q, out _)
+            && registry.GetOrder(q[..slash], q[(slash + 1)..], targetLimit: 1, entryData: false) is not null)
+        {
+            return Results.Redirect(OrderPath(q[..slash], q[(slash + 1)..]));
+        }
+
+        LookupResult result;
+        try
+        {
+            result = Lookup(registry, q);
+        }
+        catch (RegistryProblem problem)
+        {
+            return HtmlResult(html.Raw("<p role=\"alert\">").Text(problem.Message).Raw("</p>"), "Search", q, 400);
+        }
+
+        html.Raw("<p>").Text($"{result.Matches.Count} active order(s) cover {result.Kind} ").Raw("<code>").Text(result.Canonical).Raw("</code>")
+            .Text($" at {result.Time}.").Raw(" Download: <a href=\"/search.csv?q=").Text(Uri.EscapeDataString(q)).Raw("\">CSV</a>, <a href=\"/search.json?q=")
+            .Text(Uri.EscapeDataString(q)).Raw("\">JSON</a>.</p>");
+        html.Raw("<table><thead><tr><th scope=\"col\">Order</th><th scope=\"col\">Authority</th><th scope=\"col\">Category</th><th scope=\"col\">Target</th><th scope=\"col\">How it matches</th></tr></thead><tbody>");
+        foreach (LookupMatch match in result.Matches)
+        {
+            int split = match.Order.IndexOf('/', StringComparison.Ordinal);
+            html.Raw("<tr><td><a href=\"").Text(OrderPath(match.Order[..split], match.Order[(split + 1)..])).Raw("\">").Text(match.Order).Raw("</a></td><td>")
+                .Text(match.Authority).Raw("</td><td>").Text(match.Category).Raw("</td><td><code>").Text(match.Target).Raw("</code></td><td>")
+                .Text(Explain(match.Match)).Raw("</td></tr>");
+        }
+
+        html.Raw("</tbody></table>");
+        return HtmlResult(html, "Search: " + q, q);
+    }
+
+    private static string Explain(string match) => match switch
+    {
+        "exact" => "exact: the order names it",
+        "wildcard" => "wildcard: the order names every name below a parent",
+        "path-prefix" => "path prefix: the order names every URL below this path",
+        "covering-prefix" => "covering prefix: the address lies in a prefix the order names",
+        _ => match,
+    };
+
+    /// <summary>A search term as a lookup: an IP address, a URL, or else a domain name.</summary>
+    private static LookupResult Lookup(RegistryService registry, string q) =>
+        IPAddress.TryParse(q, out _) ? registry.Lookup(null, null, q)
+        : q.Contains("://", StringComparison.Ordinal) ? registry.Lookup(null, q, null)
+        : registry.Lookup(q, null, null);
+
+    private static IResult SearchCsv(RegistryService registry, HttpContext context)
+    {
+        LookupResult result = Lookup(registry, context.Request.Query["q"].ToString().Trim());
+        var csv = new StringBuilder("order,authority,category,target,kind,match\r\n");
+        foreach (LookupMatch m in result.Matches)
+        {
+            csv.Append(string.Join(',', new[] { m.Order, m.Authority, m.Category, m.Target, m.TargetKind, m.Match }.Select(Quote))).Append("\r\n");
+        }
+
+        context.Response.Headers.ContentDisposition = "attachment; filename=\"palisade-search.csv\"";
+        return Results.Text(csv.ToString(), "text/csv; charset=utf-8");
+    }
+
+    private static string Quote(string field) =>
+        field.AsSpan().IndexOfAny(",\"\r\n") < 0 ? field : "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static IResult OrderPage(RegistryService registry, HttpContext context)
+    {
+        string raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "";
+        raw = raw.Split('?')[0];
+        string[] segments = raw["/orders/".Length..].Split('/');
+        if (segments.Length != 2)
+        {
+            return HtmlResult(new Html().Raw("<p>An order page is /orders/{authority}/{decision}, with '/' in the decision written %2F.</p>"), "Not found", status: 404);
+        }
+
+        string authority = Uri.UnescapeDataString(segments[0]);
+        string decision = Uri.UnescapeDataString(segments[1]);
+        OrderView? order = registry.GetOrder(authority, decision, 1000, context.Request.Query["targetsAfter"], entryData: false);
+        if (order is null)
+        {
+            return HtmlResult(new Html().Raw("<p>There is no order ").Text(RegistryService.Reference(authority, decision)).Raw(".</p>"), "Not found", status: 404);
+        }
+
+        var html = new Html();
+        html.Raw("<dl>");
+        Field(html, "Authority", $"<a href=\"/authorities/{Html.Encode(Uri.EscapeDataString(order.Authority))}\">{Html.Encode(order.Authority)}</a>");
+        Field(html, "Issued by", Html.Encode(order.IssuingBody));
+        Field(html, "Decision", Html.Encode(order.Decision) + ", " + Html.Encode(order.DecisionDate));
+        Field(html, "Legal basis", Html.Encode(order.LegalBasis));
+        Field(html, "Category", Html.Encode(order.Category));
+        Field(html, "Status", Html.Encode(order.Status));
+        Field(html, "In force", Html.Encode(order.Effective) + " – " + Html.Encode(order.Expires ?? "no expiry"));
+        Field(html, "Summary", Html.Encode(order.Summary));
+        Field(html, "Measured status", "no probe has reported on this order yet");
+        html.Raw("</dl><h2 id=\"targets\">Targets</h2><p>").Text($"{order.TargetCount} target(s).").Raw("</p><ul>");
+        foreach (TargetView target in order.Targets)
+        {
+            html.Raw("<li><code>").Text(target.Value).Raw("</code> (").Text(target.Kind).Raw(")</li>");
+        }
+
+        html.Raw("</ul>");
+        if (order.TargetsNext is not null)
+        {
+            html.Raw("<p><a href=\"").Text(OrderPath(authority, decision) + "?targetsAfter=" + Uri.EscapeDataString(order.TargetsNext)).Raw("\">More targets</a></p>");
+        }
+
+        html.Raw("<h2 id=\"history\">History</h2><p>Every change is an entry of the transparency log. Each proof below shows that the entry is in the tree of size ")
+            .Text(order.TreeSize.ToString(CultureInfo.InvariantCulture)).Raw(" whose root is <code id=\"root\">").Text(order.RootHash)
+            .Raw("</code>; this page checks each proof in your browser.</p><table><thead><tr><th scope=\"col\">Event</th><th scope=\"col\">Time</th><th scope=\"col\">Log index</th><th scope=\"col\">Inclusion proof</th></tr></thead><tbody>");
+        foreach (EventView evt in order.History)
+        {
+            foreach (EntryProof entry in evt.Entries)
+            {
+                html.Raw("<tr><td>").Text(evt.Type).Raw("</td><td>").Text(evt.Time).Raw("</td><td>").Text(entry.Index.ToString(CultureInfo.InvariantCulture))
+                    .Raw("</td><td class=\"proof\" data-index=\"").Text(entry.Index.ToString(CultureInfo.InvariantCulture)).Raw("\" data-size=\"")
+                    .Text(order.TreeSize.ToString(CultureInfo.InvariantCulture)).Raw("\" data-leaf=\"").Text(entry.LeafHash).Raw("\" data-proof=\"")
+                    .Text(string.Join(' ', entry.Proof)).Raw("\"><span class=\"verdict\">not checked</span> <details><summary>proof</summary><code>")
+                    .Text(string.Join(' ', entry.Proof)).Raw("</code></details></td></tr>");
+            }
+        }
+
+        html.Raw("</tbody></table><h2 id=\"checkpoint\">Signed checkpoint</h2><pre>").Text(order.Checkpoint).Raw("</pre>");
+        html.Raw(ProofScript);
+        return HtmlResult(html, "Order " + order.Reference);
+    }
+
+    private static void Field(Html html, string name, string markup) => html.Raw("<dt>").Text(name).Raw("</dt><dd>").Raw(markup).Raw("</dd>");
+
+    private static IResult AuthorityPage(RegistryService registry, string id)
+    {
+        AuthorityView? authority = registry.ListAuthorities().Find(a => a.Id == id);
+        if (authority is null)
+        {
+            return HtmlResult(new Html().Raw("<p>There is no authority ").Text(id).Raw(".</p>"), "Not found", status: 404);
+        }
+
+        var html = new Html();
+        html.Raw("<dl>");
+        Field(html, "Jurisdiction", Html.Encode(authority.Jurisdiction));
+        Field(html, "Web site", $"<a href=\"{Html.Encode(authority.Url)}\">{Html.Encode(authority.Url)}</a>");
+        Field(html, "Registered", $"log entry {authority.LogIndex.ToString(CultureInfo.InvariantCulture)}");
+        html.Raw("</dl><h2>Orders</h2>");
+        OrderTable(html, registry.ListOrders(id, 1000, null).Orders);
+        return HtmlResult(html, authority.Name);
+    }
+
+    private static Html VerifyPage(RegistryService registry) => new Html()
+        .Raw("<p>This registry is a C2SP tlog-tiles transparency log: anyone can download every entry and check that the log only ever grows. ")
+        .Raw("Run the auditor yourself:</p><pre>palisade verify --log ").Text(registry.PublicUrl).Raw("/log/ --key '").Text(registry.Log.VerifierKey).Raw("'</pre>")
+        .Raw("<p>It checks the checkpoint's signature, re-hashes every entry and tile, and keeps the checkpoint in a state file, so the next run proves the new log extends the old one. ")
+        .Raw("<code>palisade bundle rebuild --log URL --version N</code> rebuilds what operators enforce from the log alone.</p>");
+
+    /// <summary>RFC 9162 §2.1.3.2: recompute the root from the leaf hash and the proof, with the browser's SHA-256.</summary>
+    private const string ProofScript = """
+        <script>
+        (async () => {
+          const b64 = s => Uint8Array.from(atob(s), c => c.charCodeAt(0));
+          const node = async (l, r) => new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array([1, ...l, ...r])));
+          const root = document.getElementById('root').textContent;
+          for (const cell of document.querySelectorAll('td.proof')) {
+            let fn = BigInt(cell.dataset.index), sn = BigInt(cell.dataset.size) - 1n, r = b64(cell.dataset.leaf);
+            const proof = cell.dataset.proof ? cell.dataset.proof.split(' ').map(b64) : [];
+            let ok = fn <= sn;
+            for (const p of proof) {
+              if (sn === 0n) { ok = false; break; }
+              if ((fn & 1n) === 1n || fn === sn) {
+                r = await node(p, r);
+                if ((fn & 1n) === 0n) { while ((fn & 1n) === 0n && fn !== 0n) { fn >>= 1n; sn >>= 1n; } }
+              } else { r = await node(r, p); }
+              fn >>= 1n; sn >>= 1n;
+            }
+            ok = ok && sn === 0n && btoa(String.fromCharCode(...r)) === root;
+            const verdict = cell.querySelector('.verdict');
+            verdict.textContent = ok ? 'verified' : 'DOES NOT VERIFY';
+            cell.dataset.verified = ok;
+          }
+        })();
+        </script>
+        """;
+}
