@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests use: the Public Suffix List (Core); the real peers that read exported lists:
-# named-checkzone (bind9-utils), dig (bind9-dnsutils), unbound, nft (nftables) and dnsmasq (dnsmasq-base).
-packages=(publicsuffix bind9-utils bind9-dnsutils unbound nftables dnsmasq-base)
+# named-checkzone (bind9-utils), dig (bind9-dnsutils), unbound, nft (nftables) and dnsmasq (dnsmasq-base); and the
+# browser the portal tests drive (chromium, headless, over the DevTools protocol).
+packages=(publicsuffix bind9-utils bind9-dnsutils unbound nftables dnsmasq-base chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Net;
+using Palisade.Registry.Portal;
+
+namespace Palisade.Registry.Tests;
+
+/// <summary>The portal and the block page in a real browser (Debian's Chromium, headless), with screenshots saved as
+/// test artifacts.</summary>
+public sealed class BrowserTests
+{
+    [Fact]
+    public async Task Browser_SearchesByUnicodeName_VerifiesTheOrdersProofs_AndSeesTheBlockPage()
+    {
+        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey,
+            RegistryFixture.Order("27-31-2018/Ид4412-18", "telegram.org", "xn--d1abbgf6aiiy.xn--p1ai"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await f.SendAsync(HttpMethod.Post, "/v1/orders/rkn/27-31-2018%2F%D0%98%D0%B44412-18/amend", f.RknKey,
+            new System.Text.Json.Nodes.JsonObject { ["add"] = new System.Text.Json.Nodes.JsonArray("*.blocked.example") })).StatusCode);
+        await using BlockPageHost blockPage = await BlockPageHost.StartAsync(f.Host.Registry, ["http://127.0.0.1:0"], TestContext.Current.CancellationToken);
+        int blockPort = new Uri(blockPage.Addresses[0]).Port;
+        await using Chromium browser = await Chromium.StartAsync($"MAP *.blocked.example 127.0.0.1:{blockPort.ToString(CultureInfo.InvariantCulture)}");
+
+        // Search from the home page's form, by the name in Cyrillic and upper case.
+        await browser.NavigateAsync(f.BaseAddress.AbsoluteUri);
+        await browser.EvaluateAsync("document.getElementById('q').value = 'Президент.РФ'; document.querySelector('form[role=search]').submit(); true");
+        await browser.WaitForAsync("location.pathname === '/search' && document.readyState === 'complete'");
+        string results = (await browser.EvaluateAsync("document.querySelector('main').innerText"))!.GetValue<string>();
+        Assert.Contains("rkn/27-31-2018/Ид4412-18", results, StringComparison.Ordinal);
+        Assert.Contains("xn--d1abbgf6aiiy.xn--p1ai", results, StringComparison.Ordinal);
+        await browser.ScreenshotAsync("search-unicode");
+
+        // Follow the result to the order page; its script checks every inclusion proof with the browser's SHA-256.
+        await browser.EvaluateAsync("document.querySelector('main table a').click(); true");
+        await browser.WaitForAsync("location.pathname.startsWith('/orders/') && document.querySelectorAll('td.proof').length > 0 && [...document.querySelectorAll('td.proof')].every(c => c.dataset.verified !== undefined)");
+        Assert.Equal(2, (await browser.EvaluateAsync("document.querySelectorAll('td.proof').length"))!.GetValue<int>());
+        Assert.True((await browser.EvaluateAsync("[...document.querySelectorAll('td.proof')].every(c => c.dataset.verified === 'true')"))!.GetValue<bool>());
+        Assert.Contains("order.amended", (await browser.EvaluateAsync("document.querySelector('main').innerText"))!.GetValue<string>(), StringComparison.Ordinal);
+        await browser.ScreenshotAsync("order-page");
+
+        // A tampered root: the same script must say the proofs do not verify.
+        await browser.EvaluateAsync("document.getElementById('root').textContent = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='; true");
+        await browser.EvaluateAsync("[...document.querySelectorAll('script')].map(s => { const n = document.createElement('script'); n.textContent = s.textContent; document.body.appendChild(n); }).length");
+        await browser.WaitForAsync("[...document.querySelectorAll('td.proof')].every(c => c.dataset.verified === 'false')");
+
+        // The DNS block-page action sends users to the block page: 451 with the order. (A .example name: real sites
+        // such as telegram.org are on Chromium's HSTS preload list, so it would never ask for them over plain http.)
+        await browser.NavigateAsync("http://news.blocked.example/today");
+        Assert.Equal("news.blocked.example", (await browser.EvaluateAsync("location.hostname"))!.GetValue<string>());
+        Assert.Equal("451 <" + f.Host.Registry.PublicUrl.TrimEnd('/') + "/orders/rkn/27-31-2018%2F%D0%98%D0%B44412-18>; rel=\"blocked-by\"",
+            (await browser.EvaluateAsync("fetch(location.href).then(r => r.status + ' ' + r.headers.get('link'))"))!.GetValue<string>());
+        string blocked = (await browser.EvaluateAsync("document.querySelector('main').innerText"))!.GetValue<string>();
+        Assert.Contains("Unavailable for legal reasons", blocked, StringComparison.Ordinal);
+        Assert.Contains("rkn/27-31-2018/Ид4412-18", blocked, StringComparison.Ordinal);
+        Assert.Contains("How to appeal", blocked, StringComparison.Ordinal);
+        await browser.ScreenshotAsync("block-page");
+    }
+}
