@@ -123,13 +123,32 @@ public sealed partial class RegistryService
         return new OrderList(orders, next);
     }
 
+    private CountsSnapshot? _activeCounts;
+
+    private sealed record CountsSnapshot(ulong Size, long Time, List<ActiveCount> Counts);
+
     /// <summary>Orders in force and their targets, by authority and category.</summary>
     public sealed record ActiveCount(string Authority, string Category, long Orders, long Targets);
 
-    /// <summary>Counts of the orders in force now, by authority and category.</summary>
+    /// <summary>Counts of the orders in force now, by authority and category. They take a pass over every target, so
+    /// they are kept until the log grows or a minute passes (orders come into and out of force with time).</summary>
     public List<ActiveCount> ActiveCounts()
     {
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        ulong size = _log.Size;
+        CountsSnapshot? cached = Volatile.Read(ref _activeCounts);
+        if (cached is not null && cached.Size == size && now - cached.Time < 60_000)
+        {
+            return cached.Counts;
+        }
+
+        List<ActiveCount> counts = CountActive(now);
+        Volatile.Write(ref _activeCounts, new CountsSnapshot(size, now, counts));
+        return counts;
+    }
+
+    private List<ActiveCount> CountActive(long now)
+    {
         using SqliteConnection connection = _database.Open();
         using SqliteCommand query = RegistryDatabase.Command(connection, null,
             "SELECT o.authority, o.category, count(DISTINCT o.decision), count(t.value) FROM orders o " +

@@ -62,6 +62,13 @@ public sealed partial class PortalTests
         Assert.Equal(HttpStatusCode.NotFound, (await f.Http.GetAsync("/orders/rkn/NOPE", TestContext.Current.CancellationToken)).StatusCode);
         string authority = await f.Http.GetStringAsync("/authorities/rkn", TestContext.Current.CancellationToken);
         Assert.Contains("rkn/27-31-2018/Ид4412-18", authority, StringComparison.Ordinal);
+        string csv = await f.Http.GetStringAsync("/orders.csv?authority=rkn", TestContext.Current.CancellationToken);
+        Assert.StartsWith("reference,authority,decision,category,status,effective,targets,url\r\nrkn/27-31-2018/Ид4412-18,rkn,27-31-2018/Ид4412-18,court-order,active,", csv, StringComparison.Ordinal);
+        Assert.Equal(2, csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length);
+        string all = await f.Http.GetStringAsync("/orders", TestContext.Current.CancellationToken);
+        Assert.Contains("agcom/PS-7", all, StringComparison.Ordinal);
+        Assert.Contains("rkn/27-31-2018/Ид4412-18", all, StringComparison.Ordinal);
+        Assert.Equal(2, System.Text.Json.Nodes.JsonNode.Parse(await f.Http.GetStringAsync("/orders.json", TestContext.Current.CancellationToken))!.AsArray().Count);
         string home = await f.Http.GetStringAsync("/", TestContext.Current.CancellationToken);
         Assert.Matches(@"<td><a href=""/authorities/rkn"">rkn</a></td><td>court-order</td><td>1</td><td>4</td>", home);
     }

@@ -18,6 +18,7 @@ namespace Palisade.Registry.Api;
 [JsonSerializable(typeof(KeyCreated))]
 [JsonSerializable(typeof(OrderView))]
 [JsonSerializable(typeof(OrderList))]
+[JsonSerializable(typeof(List<OrderSummary>))]
 [JsonSerializable(typeof(LookupResult))]
 [JsonSerializable(typeof(InclusionProofView))]
 [JsonSerializable(typeof(ConsistencyProofView))]

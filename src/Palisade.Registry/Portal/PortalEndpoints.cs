@@ -22,6 +22,10 @@ internal static class PortalEndpoints
         app.MapGet("/search.csv", (HttpContext context) => SearchCsv(registry, context));
         app.MapGet("/search.json", (HttpContext context) =>
             Results.Json(Lookup(registry, context.Request.Query["q"].ToString()), RegistryJsonContext.Default.LookupResult));
+        app.MapGet("/orders", (HttpContext context) => OrderList(registry, context));
+        app.MapGet("/orders.csv", (HttpContext context) => OrdersCsv(registry, context));
+        app.MapGet("/orders.json", (HttpContext context) =>
+            Results.Json(AllOrders(registry, context.Request.Query["authority"]).ToList(), RegistryJsonContext.Default.ListOrderSummary));
         app.MapGet("/orders/{**rest}", (HttpContext context) => OrderPage(registry, context));
         app.MapGet("/authorities/{id}", (string id) => AuthorityPage(registry, id));
         app.MapGet("/verify", () => HtmlResult(VerifyPage(registry), "Verify this registry yourself"));
@@ -51,7 +55,7 @@ internal static class PortalEndpoints
 
         html.Raw("</tbody></table></section><section aria-labelledby=\"recent\"><h2 id=\"recent\">Recent orders</h2>");
         OrderTable(html, registry.ListOrders(null, 20, null).Orders);
-        return html.Raw("</section>");
+        return html.Raw("<p><a href=\"/orders\">All orders</a></p></section>");
     }
 
     private static void OrderTable(Html html, List<OrderSummary> orders)
@@ -65,6 +69,51 @@ internal static class PortalEndpoints
         }
 
         html.Raw("</tbody></table>");
+    }
+
+    /// <summary>Every order, newest first, 100 to a page, optionally of one authority.</summary>
+    private static IResult OrderList(RegistryService registry, HttpContext context)
+    {
+        string? authority = context.Request.Query["authority"];
+        string filter = authority is null ? "" : "authority=" + Uri.EscapeDataString(authority);
+        OrderList page = registry.ListOrders(authority, 100, context.Request.Query["after"]);
+        var html = new Html();
+        html.Raw("<p>Download every order: <a href=\"/orders.csv?").Text(filter).Raw("\">CSV</a>, <a href=\"/orders.json?").Text(filter).Raw("\">JSON</a>.</p>");
+        OrderTable(html, page.Orders);
+        if (page.Next is not null)
+        {
+            html.Raw("<p><a rel=\"next\" href=\"/orders?").Text(filter.Length > 0 ? filter + "&" : "").Raw("after=").Text(page.Next).Raw("\">Older orders</a></p>");
+        }
+
+        return HtmlResult(html, authority is null ? "All orders" : "Orders of " + authority);
+    }
+
+    private static IEnumerable<OrderSummary> AllOrders(RegistryService registry, string? authority)
+    {
+        string? after = null;
+        do
+        {
+            OrderList page = registry.ListOrders(authority, 1000, after);
+            foreach (OrderSummary order in page.Orders)
+            {
+                yield return order;
+            }
+
+            after = page.Next;
+        }
+        while (after is not null);
+    }
+
+    private static IResult OrdersCsv(RegistryService registry, HttpContext context)
+    {
+        var csv = new StringBuilder("reference,authority,decision,category,status,effective,targets,url\r\n");
+        foreach (OrderSummary o in AllOrders(registry, context.Request.Query["authority"]))
+        {
+            csv.Append(string.Join(',', new[] { o.Reference, o.Authority, o.Decision, o.Category, o.Status, o.Effective, o.Targets.ToString(CultureInfo.InvariantCulture), o.Url }.Select(Quote))).Append("\r\n");
+        }
+
+        context.Response.Headers.ContentDisposition = "attachment; filename=\"palisade-orders.csv\"";
+        return Results.Text(csv.ToString(), "text/csv; charset=utf-8");
     }
 
     private static IResult Search(RegistryService registry, HttpContext context)
@@ -217,8 +266,14 @@ internal static class PortalEndpoints
         Field(html, "Jurisdiction", Html.Encode(authority.Jurisdiction));
         Field(html, "Web site", $"<a href=\"{Html.Encode(authority.Url)}\">{Html.Encode(authority.Url)}</a>");
         Field(html, "Registered", $"log entry {authority.LogIndex.ToString(CultureInfo.InvariantCulture)}");
-        html.Raw("</dl><h2>Orders</h2>");
-        OrderTable(html, registry.ListOrders(id, 1000, null).Orders);
+        OrderList orders = registry.ListOrders(id, 100, null);
+        html.Raw("</dl><h2>Orders</h2><p>Download: <a href=\"/orders.csv?authority=").Text(Uri.EscapeDataString(id)).Raw("\">CSV</a>, <a href=\"/orders.json?authority=")
+            .Text(Uri.EscapeDataString(id)).Raw("\">JSON</a>.</p>");
+        OrderTable(html, orders.Orders);
+        if (orders.Next is not null)
+        {
+            html.Raw("<p><a rel=\"next\" href=\"/orders?authority=").Text(Uri.EscapeDataString(id)).Raw("&after=").Text(orders.Next).Raw("\">Older orders</a></p>");
+        }
         return HtmlResult(html, authority.Name);
     }
 
