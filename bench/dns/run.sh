@@ -18,8 +18,8 @@ WORK=$(mktemp -d /tmp/palisade-dnsbench-XXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
+source bench/lib.sh
 
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 wait_dns() { # port name status
   for _ in $(seq 1 1200); do
     if dig @127.0.0.1 -p "$1" +tries=1 +time=1 "$2" A 2>/dev/null | grep -q "status: $3"; then return 0; fi
@@ -27,9 +27,6 @@ wait_dns() { # port name status
   done
   echo "port $1 never answered $3 for $2" >&2; return 1
 }
-
-dotnet build src/Palisade.Cli -c Release -nologo -v:q >/dev/null
-PALISADE="dotnet src/Palisade.Cli/bin/Release/net10.0/palisade.dll"
 
 echo "== upstream: unbound authoritative for 1,000 allowed names (and a wildcard for every other name)"
 UP=$(free_port)
@@ -45,24 +42,8 @@ unbound -d -c "$WORK/upstream.conf" > "$WORK/upstream.log" 2>&1 & PIDS+=($!)
 wait_dns "$UP" allowed-1.example NOERROR
 
 echo "== palisade serve --dns, importing $ENTRIES names"
-HTTP=$(free_port); PDNS=$(free_port)
-Palisade__PublishDelay=00:00:20 $PALISADE serve --data "$WORK/data" --urls "http://127.0.0.1:$HTTP" --dns "127.0.0.1:$PDNS" --upstream "127.0.0.1:$UP" > "$WORK/serve.log" 2>&1 & SERVE=$!; PIDS+=($SERVE)
-for _ in $(seq 1 100); do grep -q "Palisade DNS listening" "$WORK/serve.log" && break; sleep 0.2; done
-ADMIN=$(grep -o 'pal_[A-Za-z0-9_-]*' "$WORK/serve.log" | head -1)
-curl -sf -X POST -H "Authorization: Bearer $ADMIN" -H 'content-type: application/json' \
-  -d '{"id":"court","name":"A court","jurisdiction":"XX","url":"https://court.example/"}' "http://127.0.0.1:$HTTP/v1/authorities" >/dev/null
-KEY=$(curl -sf -X POST -H "Authorization: Bearer $ADMIN" -H 'content-type: application/json' -d '{"role":"authority","authority":"court"}' \
-  "http://127.0.0.1:$HTTP/v1/keys" | python3 -c 'import json,sys;print(json.load(sys.stdin)["key"])')
-python3 - "$ENTRIES" > "$WORK/list.csv" <<'PY'
-import sys
-n = int(sys.argv[1])
-print("target,decision")
-for i in range(n):
-    print(f"blocked-{i}.example,D-{i // 1000}")
-PY
-time $PALISADE import --format csv "$WORK/list.csv" --registry "http://127.0.0.1:$HTTP" --key "$KEY" --legal-basis "Benchmark" --category court-order \
-  --effective 2020-01-01T00:00:00Z > "$WORK/import.log"
-cat "$WORK/import.log"
+PDNS=$(free_port)
+start_registry_with_names --dns "127.0.0.1:$PDNS" --upstream "127.0.0.1:$UP"
 wait_dns "$PDNS" "blocked-$((ENTRIES - 1)).example" NXDOMAIN
 # The registry publishes after its batching delay; the export must see that version.
 for _ in $(seq 1 600); do

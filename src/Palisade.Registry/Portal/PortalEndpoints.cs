@@ -219,7 +219,9 @@ internal static class PortalEndpoints
         Field(html, "In force", Html.Encode(order.Effective) + " – " + Html.Encode(order.Expires ?? "no expiry"));
         Field(html, "Summary", Html.Encode(order.Summary));
         Field(html, "Measured status", "no probe has reported on this order yet");
-        html.Raw("</dl><h2 id=\"targets\">Targets</h2><p>").Text($"{order.TargetCount} target(s).").Raw("</p><ul>");
+        string api = "/v1/orders/" + Uri.EscapeDataString(authority) + "/" + Uri.EscapeDataString(decision);
+        html.Raw("</dl><h2 id=\"targets\">Targets</h2><p>").Text($"{order.TargetCount} target(s). ").Raw("Download: <a href=\"").Text(api)
+            .Raw("\">JSON</a> (the order, its targets and every log entry with its proof; <code>targetLimit</code> and <code>targetsAfter</code> page it).</p><ul>");
         foreach (TargetView target in order.Targets)
         {
             html.Raw("<li><code>").Text(target.Value).Raw("</code> (").Text(target.Kind).Raw(")</li>");
