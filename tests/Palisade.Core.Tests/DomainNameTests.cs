@@ -89,24 +89,13 @@ public sealed class DomainNameTests
         Assert.False(a.TryFormat(stackalloc byte[4], out _, default, null));
     }
 
-    [Fact]
-    public void Parse_CanonicalAsciiString_AllocatesNothing()
-    {
-        string input = "www.example.com";
-        DomainName.Parse(input); // warm up
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        var name = DomainName.Parse(input);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Same(input, name.Value);
-        Assert.Equal(0, allocated);
-    }
-
     [Theory]
+    [InlineData("www.example.com")]
     [InlineData("xn--d1abbgf6aiiy.xn--p1ai")]
     [InlineData("www.xn--mller-kva.example")]
     [InlineData("xn--90ae.xn--80aswg.xn--p1ai")]
     [InlineData("xn--hxajbheg2az3al.xn--jxalpdlp")]
-    public void Parse_CanonicalAceString_AllocatesNothing(string input)
+    public void Parse_CanonicalAsciiString_AllocatesNothing(string input)
     {
         DomainName.Parse(input); // warm up
         long before = GC.GetAllocatedBytesForCurrentThread();

@@ -278,7 +278,7 @@ public static class PolicyExporter
     }
 
     /// <summary>RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.</summary>
-    private static string Csv(string field) =>
+    public static string Csv(string field) =>
         field.AsSpan().IndexOfAny(",\"\r\n") < 0 ? field : "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static int WriteDelisting(TextWriter writer, IReadOnlyList<BundleEntry> entries, ExportOptions options)

@@ -109,7 +109,7 @@ internal static class PortalEndpoints
         var csv = new StringBuilder("reference,authority,decision,category,status,effective,targets,url\r\n");
         foreach (OrderSummary o in AllOrders(registry, context.Request.Query["authority"]))
         {
-            csv.Append(string.Join(',', new[] { o.Reference, o.Authority, o.Decision, o.Category, o.Status, o.Effective, o.Targets.ToString(CultureInfo.InvariantCulture), o.Url }.Select(Quote))).Append("\r\n");
+            csv.Append(string.Join(',', new[] { o.Reference, o.Authority, o.Decision, o.Category, o.Status, o.Effective, o.Targets.ToString(CultureInfo.InvariantCulture), o.Url }.Select(Core.Formats.PolicyExporter.Csv))).Append("\r\n");
         }
 
         context.Response.Headers.ContentDisposition = "attachment; filename=\"palisade-orders.csv\"";
@@ -180,15 +180,12 @@ internal static class PortalEndpoints
         var csv = new StringBuilder("order,authority,category,target,kind,match\r\n");
         foreach (LookupMatch m in result.Matches)
         {
-            csv.Append(string.Join(',', new[] { m.Order, m.Authority, m.Category, m.Target, m.TargetKind, m.Match }.Select(Quote))).Append("\r\n");
+            csv.Append(string.Join(',', new[] { m.Order, m.Authority, m.Category, m.Target, m.TargetKind, m.Match }.Select(Core.Formats.PolicyExporter.Csv))).Append("\r\n");
         }
 
         context.Response.Headers.ContentDisposition = "attachment; filename=\"palisade-search.csv\"";
         return Results.Text(csv.ToString(), "text/csv; charset=utf-8");
     }
-
-    private static string Quote(string field) =>
-        field.AsSpan().IndexOfAny(",\"\r\n") < 0 ? field : "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static IResult OrderPage(RegistryService registry, HttpContext context)
     {
