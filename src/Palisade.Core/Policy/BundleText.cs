@@ -24,6 +24,14 @@ internal static class BundleText
 
     public static void WriteHeader(Stream stream, string name, ulong value) => WriteHeader(stream, name, value.ToString(CultureInfo.InvariantCulture));
 
+    /// <summary>The log prefix a version covers: <c>log-size</c>, <c>log-root</c>, <c>log-time</c> (bundles and deltas alike).</summary>
+    public static void WriteLogPrefix(Stream stream, ulong logSize, byte[] logRoot, long logTimeMs)
+    {
+        WriteHeader(stream, "log-size", logSize);
+        WriteHeader(stream, "log-root", Convert.ToBase64String(logRoot));
+        WriteHeader(stream, "log-time", LogTime.Format(logTimeMs));
+    }
+
     public static void WriteEntries(Stream stream, ReadOnlySpan<BundleEntry> entries, ReadOnlySpan<byte> prefix)
     {
         var tails = new Dictionary<PolicyOrder, byte[]>(ReferenceEqualityComparer.Instance);
@@ -137,6 +145,15 @@ internal static class BundleText
             }
 
             throw Error($"'{name}' is not a 32-byte hash in {(hex ? "lower-case hex" : "base64")}");
+        }
+
+        /// <summary>Reads what <see cref="WriteLogPrefix"/> writes.</summary>
+        public (ulong LogSize, byte[] LogRoot, long LogTimeMs) ReadLogPrefix()
+        {
+            ulong logSize = ReadNumber("log-size");
+            byte[] logRoot = ReadHash("log-root", hex: false);
+            string time = ReadHeader("log-time");
+            return LogTime.TryParse(time, out long ms) ? (logSize, logRoot, ms) : throw Error($"the log time '{time}' is not an RFC 3339 UTC time");
         }
 
         public void ReadBlank()

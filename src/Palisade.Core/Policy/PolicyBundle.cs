@@ -51,9 +51,7 @@ public sealed class PolicyBundle
         BundleText.WriteHeader(stream, "palisade-bundle", "1");
         BundleText.WriteHeader(stream, "registry", Registry);
         BundleText.WriteHeader(stream, "version", Version);
-        BundleText.WriteHeader(stream, "log-size", LogSize);
-        BundleText.WriteHeader(stream, "log-root", Convert.ToBase64String(LogRoot));
-        BundleText.WriteHeader(stream, "log-time", LogTime.Format(LogTimeMs));
+        BundleText.WriteLogPrefix(stream, LogSize, LogRoot, LogTimeMs);
         BundleText.WriteHeader(stream, "entries", (ulong)Entries.Length);
         stream.WriteByte((byte)'\n');
         BundleText.WriteEntries(stream, Entries, NoPrefix);
@@ -87,10 +85,7 @@ public sealed class PolicyBundle
 
         string registry = reader.ReadHeader("registry");
         ulong version = reader.ReadNumber("version");
-        ulong logSize = reader.ReadNumber("log-size");
-        byte[] logRoot = reader.ReadHash("log-root", hex: false);
-        string time = reader.ReadHeader("log-time");
-        long logTime = LogTime.TryParse(time, out long ms) ? ms : throw reader.Error($"the log time '{time}' is not an RFC 3339 UTC time");
+        (ulong logSize, byte[] logRoot, long logTime) = reader.ReadLogPrefix();
         int count = (int)reader.ReadNumber("entries", BundleText.MaxEntries);
         reader.ReadBlank();
         BundleEntry[] entries = ReadSorted(ref reader, count, NoPrefix);

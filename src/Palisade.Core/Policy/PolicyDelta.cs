@@ -61,9 +61,7 @@ public sealed class PolicyDelta
         BundleText.WriteHeader(stream, "registry", Registry);
         BundleText.WriteHeader(stream, "version", Version);
         BundleText.WriteHeader(stream, "from-version", FromVersion);
-        BundleText.WriteHeader(stream, "log-size", LogSize);
-        BundleText.WriteHeader(stream, "log-root", Convert.ToBase64String(LogRoot));
-        BundleText.WriteHeader(stream, "log-time", LogTime.Format(LogTimeMs));
+        BundleText.WriteLogPrefix(stream, LogSize, LogRoot, LogTimeMs);
         BundleText.WriteHeader(stream, "bundle-sha256", Convert.ToHexStringLower(BundleSha256));
         BundleText.WriteHeader(stream, "removed", (ulong)Removed.Length);
         BundleText.WriteHeader(stream, "added", (ulong)Added.Length);
@@ -98,10 +96,7 @@ public sealed class PolicyDelta
             throw reader.Error($"a delta goes from one version to the next, not from {fromVersion} to {version}");
         }
 
-        ulong logSize = reader.ReadNumber("log-size");
-        byte[] logRoot = reader.ReadHash("log-root", hex: false);
-        string time = reader.ReadHeader("log-time");
-        long logTime = LogTime.TryParse(time, out long ms) ? ms : throw reader.Error($"the log time '{time}' is not an RFC 3339 UTC time");
+        (ulong logSize, byte[] logRoot, long logTime) = reader.ReadLogPrefix();
         byte[] bundleHash = reader.ReadHash("bundle-sha256", hex: true);
         int removedCount = (int)reader.ReadNumber("removed", BundleText.MaxEntries);
         int addedCount = (int)reader.ReadNumber("added", BundleText.MaxEntries);
