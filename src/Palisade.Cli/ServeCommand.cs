@@ -60,7 +60,7 @@ internal static class ServeCommand
 
             using (registry)
             {
-                if (registry.IsEmpty)
+                if (!registry.HasAdminKey)
                 {
                     Palisade.Registry.Api.KeyCreated admin = registry.CreateKey(new Palisade.Registry.Api.CreateKeyRequest { Role = "admin" });
                     await stdout.WriteLineAsync($"First admin key (shown once, keep it safe): {admin.Key}").ConfigureAwait(false);

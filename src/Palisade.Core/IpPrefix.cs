@@ -87,6 +87,42 @@ public readonly struct IpPrefix : IEquatable<IpPrefix>, IComparable<IpPrefix>, I
     public bool Contains(IpPrefix other) =>
         other._isIPv6 == _isIPv6 && other._prefixLength >= _prefixLength && (other._bits & Mask(_prefixLength, AddressBits)) == _bits;
 
+    /// <summary>The IPv4-mapped IPv6 prefix <c>::ffff:0:0/96</c> (RFC 4291 §2.5.5.2): IPv4 addresses written as IPv6.</summary>
+    public static IpPrefix IPv4Mapped { get; } = new(((UInt128)0xFFFF) << 32, 96, true);
+
+    /// <summary>The NAT64 well-known prefix <c>64:ff9b::/96</c> (RFC 6052 §2.1): IPv6 names of IPv4 hosts behind a
+    /// translator.</summary>
+    public static IpPrefix Nat64WellKnown { get; } = new(((UInt128)0x0064_FF9B) << 96, 96, true);
+
+    /// <summary>
+    /// The IPv4 addresses this IPv6 prefix stands for through a /96 translation prefix such as <see cref="IPv4Mapped"/>
+    /// or <see cref="Nat64WellKnown"/> (RFC 6052 §2.2, the /96 format: the IPv4 address is the last 32 bits). A prefix
+    /// inside the translation prefix embeds the IPv4 prefix of its last bits; one that covers the whole translation
+    /// prefix embeds <c>0.0.0.0/0</c>; false when the two do not overlap.
+    /// </summary>
+    public bool TryGetEmbeddedIPv4(IpPrefix translation, out IpPrefix ipv4)
+    {
+        ipv4 = default;
+        if (!_isIPv6 || !translation._isIPv6 || translation._prefixLength != 96)
+        {
+            return false;
+        }
+
+        if (translation.Contains(this))
+        {
+            ipv4 = new IpPrefix((uint)_bits, _prefixLength - 96, false);
+            return true;
+        }
+
+        if (Contains(translation))
+        {
+            ipv4 = new IpPrefix(0, 0, false);
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Parses a prefix or a host address.</summary>
     /// <exception cref="FormatException">The value is not a prefix; the message says why.</exception>
     public static IpPrefix Parse(string s) => Parse(s.AsSpan());

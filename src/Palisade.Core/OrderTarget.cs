@@ -78,6 +78,13 @@ public readonly struct OrderTarget : IEquatable<OrderTarget>
                 return false;
             }
 
+            // An IPv4-mapped IPv6 prefix is an IPv4 prefix in IPv6 spelling; its canonical form is the IPv4 one, so
+            // that one order, one lookup and one export trigger cover the addresses whichever way they are written.
+            if (prefix.PrefixLength >= 96 && prefix.TryGetEmbeddedIPv4(IpPrefix.IPv4Mapped, out IpPrefix ipv4))
+            {
+                prefix = ipv4;
+            }
+
             target = new OrderTarget(TargetKind.Prefix, prefix.ToString(), default, default, prefix);
             return true;
         }
@@ -102,7 +109,18 @@ public readonly struct OrderTarget : IEquatable<OrderTarget>
 
         if (!string.Equals(target.Value, text, StringComparison.Ordinal))
         {
-            error = $"'{text}' is not in canonical form; write it as '{target.Value}'";
+            error = target.Kind == TargetKind.Prefix && text.Contains(':', StringComparison.Ordinal) && !target.Prefix.IsIPv6
+                ? $"'{text}' is an IPv4-mapped IPv6 prefix (::ffff:0:0/96) that stands for IPv4 addresses; write it as '{target.Value}'"
+                : $"'{text}' is not in canonical form; write it as '{target.Value}'";
+            target = default;
+            return false;
+        }
+
+        // The log is public and permanent: a user name or password in a URL target would be published for ever.
+        if (target.Kind == TargetKind.Url && target.Url.HasUserInfo)
+        {
+            error = $"'{text}' holds a user name or password; the transparency log is public and permanent, so an order names the URL without them";
+            target = default;
             return false;
         }
 

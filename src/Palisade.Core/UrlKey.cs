@@ -46,6 +46,9 @@ public readonly struct UrlKey : IEquatable<UrlKey>, IComparable<UrlKey>, ISpanPa
         }
     }
 
+    /// <summary>True when the URL carries userinfo (a user name or password before '@' in its authority).</summary>
+    public bool HasUserInfo => _value is not null && Authority(_value).Contains('@');
+
     /// <summary>Parses an http or https URL.</summary>
     /// <exception cref="FormatException">The value is not an http(s) URL; the message says why.</exception>
     public static UrlKey Parse(string s) => TryParse(s.AsSpan(), s, out var result, out string? error) ? result : ThrowFormat(s, error);

@@ -5,6 +5,8 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Palisade.Core.Transparency;
 using Palisade.Registry.Api;
 
@@ -12,12 +14,17 @@ namespace Palisade.Registry;
 
 /// <summary>The registry's HTTP API: the log under <c>/log/</c> (C2SP tlog-tiles), proofs, authorities, keys, orders and
 /// lookup under <c>/v1/</c>. Errors are RFC 9457 problem documents.</summary>
-internal static class RegistryEndpoints
+internal static partial class RegistryEndpoints
 {
+    /// <summary>The largest request body accepted: room for an order of <see cref="RegistryService.MaxTargetsPerRequest"/>
+    /// long URLs.</summary>
+    internal const long MaxRequestBodyBytes = 32 * 1024 * 1024;
+
     private const string Immutable = "public, max-age=31536000, immutable";
 
     public static void Map(WebApplication app, RegistryService registry)
     {
+        ILogger errors = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Palisade.Registry.Http");
         app.Use(async (context, next) =>
         {
             try
@@ -34,9 +41,28 @@ internal static class RegistryEndpoints
                 await WriteProblem(context, RegistryProblem.Invalid(field.Length == 0 ? "body" : field,
                     $"the request body is not valid for this endpoint{(field.Length == 0 ? string.Empty : " at '" + field + "'")}: {FirstSentence(e.Message)}")).ConfigureAwait(false);
             }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                await WriteProblem(context, new RegistryProblem(e.StatusCode, "content-too-large", "Request content too large",
+                    $"{e.Message}; a request body holds at most {MaxRequestBodyBytes} bytes (send more targets by amending the order)")).ConfigureAwait(false);
+            }
             catch (BadHttpRequestException e)
             {
                 await WriteProblem(context, new RegistryProblem(e.StatusCode, "bad-request", "Bad request", e.Message)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+            {
+                // A fault of ours: logged with the trace id that the problem document carries, so an operator can find
+                // the one from the other; the detail stays generic (no stack traces or SQL to the client).
+                string traceId = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
+                LogUnhandled(errors, e, context.Request.Method, context.Request.Path.Value ?? "/", traceId);
+                if (context.Response.HasStarted)
+                {
+                    throw;
+                }
+
+                await WriteProblem(context, new RegistryProblem(500, "internal", "Internal error",
+                    $"the registry failed to answer this request; the operator can find it in the log under trace id {traceId}"), traceId).ConfigureAwait(false);
             }
         });
 
@@ -145,7 +171,17 @@ internal static class RegistryEndpoints
             {
                 ulong after = QueryNumber(context, "after", null);
                 ulong wait = Math.Min(QueryNumber(context, "wait", 0), 60);
-                latest = await registry.WaitForVersionAsync(after, TimeSpan.FromSeconds(wait), context.RequestAborted).ConfigureAwait(false);
+                // A long poll ends early when the server stops, so that shutdown does not wait for it.
+                using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, app.Lifetime.ApplicationStopping);
+                try
+                {
+                    latest = await registry.WaitForVersionAsync(after, TimeSpan.FromSeconds(wait), ended.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+                {
+                    latest = registry.LatestVersion;
+                }
+
                 if (latest is null || latest.Version <= after)
                 {
                     context.Response.Headers.CacheControl = "no-cache";
@@ -268,8 +304,9 @@ internal static class RegistryEndpoints
 
     private static Caller Authenticate(RegistryService registry, HttpContext context)
     {
+        // The scheme is case-insensitive (RFC 9110 §11.1); the token is taken exactly as sent.
         string? header = context.Request.Headers.Authorization;
-        if (header is null || !header.StartsWith("Bearer ", StringComparison.Ordinal))
+        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
             throw RegistryProblem.Unauthenticated("this request changes the registry and needs 'Authorization: Bearer <key>'");
@@ -340,7 +377,10 @@ internal static class RegistryEndpoints
         return end < 0 ? message : message[..end];
     }
 
-    private static async Task WriteProblem(HttpContext context, RegistryProblem problem)
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Error, Message = "{Method} {Path} failed (trace id {TraceId})")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path, string traceId);
+
+    private static async Task WriteProblem(HttpContext context, RegistryProblem problem, string? traceId = null)
     {
         if (context.Response.HasStarted)
         {
@@ -361,6 +401,11 @@ internal static class RegistryEndpoints
             if (problem.Field is not null)
             {
                 writer.WriteString("field", problem.Field);
+            }
+
+            if (traceId is not null)
+            {
+                writer.WriteString("traceId", traceId);
             }
 
             writer.WriteEndObject();

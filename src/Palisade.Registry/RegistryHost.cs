@@ -13,6 +13,9 @@ namespace Palisade.Registry;
 /// <summary>Runs a <see cref="RegistryService"/> behind Kestrel on the given URLs (port 0 picks a free port).</summary>
 public sealed class RegistryHost : IAsyncDisposable
 {
+    /// <summary>How long a stopping server waits for requests in progress.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(2);
+
     private readonly WebApplication _app;
 
     private RegistryHost(WebApplication app, RegistryService registry)
@@ -64,7 +67,11 @@ public sealed class RegistryHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(registry);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls([.. urls]);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RegistryEndpoints.MaxRequestBodyBytes);
         builder.Logging.ClearProviders();
+
+        // Requests still running when the process is told to stop get this long to finish (long polls end at once).
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         logging?.Invoke(builder.Logging);
         WebApplication app = builder.Build();
         routes?.Invoke(app);

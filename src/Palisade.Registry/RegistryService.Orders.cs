@@ -23,10 +23,12 @@ public sealed partial class RegistryService
         }
 
         string authority = caller.Authority;
-        string decision = Required(request.Decision, "decision", 200);
-        if (decision.Contains('\n', StringComparison.Ordinal))
+        string decision = Label(request.Decision, "decision", 200);
+        if (decision is "." or "..")
         {
-            throw RegistryProblem.Invalid("decision", "'decision' is one line");
+            // The order's page and API resource are addressed by the decision number as a path segment, where '.' and
+            // '..' are dot segments that a URL parser removes (RFC 3986 §5.2.4): no link could reach the order.
+            throw RegistryProblem.Invalid("decision", $"the decision number '{decision}' is a dot segment, which no URL can address");
         }
 
         string decisionDate = Required(request.DecisionDate, "decisionDate", 10);
@@ -68,7 +70,7 @@ public sealed partial class RegistryService
 
             if (request.IssuingBody is not null)
             {
-                issuingBody = Required(request.IssuingBody, "issuingBody", 300);
+                issuingBody = Label(request.IssuingBody, "issuingBody", 300);
             }
 
             using (SqliteCommand exists = RegistryDatabase.Command(connection, transaction, "SELECT 1 FROM orders WHERE authority = $a AND decision = $d", ("$a", authority), ("$d", decision)))
@@ -378,27 +380,39 @@ public sealed partial class RegistryService
 
                 return null;
             case TargetKind.Prefix:
-                IpPrefix prefix = target.Prefix;
-                int widest = prefix.IsIPv6 ? Options.WidestIPv6Prefix : Options.WidestIPv4Prefix;
-                if (prefix.PrefixLength < widest)
+                // A prefix in the NAT64 well-known prefix reaches IPv4 hosts through a translator (RFC 6052): it is held
+                // to the IPv4 limits through the IPv4 prefix it embeds, as well as to the IPv6 ones.
+                if (target.Prefix.TryGetEmbeddedIPv4(IpPrefix.Nat64WellKnown, out IpPrefix embedded)
+                    && PrefixProtectionReason(embedded) is { } translated)
                 {
-                    return $"is wider than /{widest}, the widest {(prefix.IsIPv6 ? "IPv6" : "IPv4")} prefix an order may name without an override";
+                    return $"reaches {embedded} through the NAT64 prefix {IpPrefix.Nat64WellKnown}, and {embedded} {translated}";
                 }
 
-                foreach (ProtectedResource resource in _protected)
-                {
-                    if (resource.Overlaps(prefix))
-                    {
-                        return $"overlaps the protected resource '{resource}'";
-                    }
-                }
-
-                return null;
+                return PrefixProtectionReason(target.Prefix);
             default:
                 // A URL target names one resource exactly, which is how content on shared infrastructure is reached
                 // without collateral damage; it needs no override.
                 return null;
         }
+    }
+
+    private string? PrefixProtectionReason(IpPrefix prefix)
+    {
+        int widest = prefix.IsIPv6 ? Options.WidestIPv6Prefix : Options.WidestIPv4Prefix;
+        if (prefix.PrefixLength < widest)
+        {
+            return $"is wider than /{widest}, the widest {(prefix.IsIPv6 ? "IPv6" : "IPv4")} prefix an order may name without an override";
+        }
+
+        foreach (ProtectedResource resource in _protected)
+        {
+            if (resource.Overlaps(prefix))
+            {
+                return $"overlaps the protected resource '{resource}'";
+            }
+        }
+
+        return null;
     }
 
     private static JsonArray ToArray(List<OrderTarget> targets)

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -15,6 +17,14 @@ namespace Palisade.Registry;
 public sealed partial class RegistryService : IDisposable
 {
     private const string KeyPrefix = "pal_";
+
+    /// <summary>Bytes of an API key's secret (256 bits).</summary>
+    private const int SecretLength = 32;
+
+    /// <summary>Characters of the secret in unpadded base64url (RFC 4648 §5).</summary>
+    private const int SecretCharacters = 43;
+
+    private static readonly SearchValues<char> s_base64Url = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
 
     private readonly RegistryDatabase _database;
     private readonly TransparencyLog _log;
@@ -43,8 +53,17 @@ public sealed partial class RegistryService : IDisposable
 
     internal TransparencyLog Log => _log;
 
-    /// <summary>Whether this registry has no authorities and no keys yet (a first run).</summary>
-    public bool IsEmpty { get; private set; }
+    /// <summary>Whether the registry has an admin key that is not revoked. Without one nobody can register authorities or
+    /// create keys over the API, so <c>palisade serve</c> creates one and prints it.</summary>
+    public bool HasAdminKey
+    {
+        get
+        {
+            using SqliteConnection connection = _database.Open();
+            using SqliteCommand count = RegistryDatabase.Command(connection, null, "SELECT 1 FROM api_keys WHERE role = 'admin' AND revoked IS NULL LIMIT 1");
+            return count.ExecuteScalar() is not null;
+        }
+    }
 
     /// <summary>Opens (creating on first run) the data directory, the database and the log key, and checks the log.</summary>
     /// <exception cref="RegistryConfigurationException">A setting is invalid or the stored log does not verify.</exception>
@@ -102,8 +121,6 @@ public sealed partial class RegistryService : IDisposable
         }
 
         var service = new RegistryService(options, database, log, time ?? TimeProvider.System, PublicSuffixList.Load(options.PublicSuffixListPath), protectedResources);
-        using SqliteCommand count = RegistryDatabase.Command(connection, null, "SELECT (SELECT count(*) FROM api_keys) + (SELECT count(*) FROM authorities)");
-        service.IsEmpty = Convert.ToInt64(count.ExecuteScalar(), CultureInfo.InvariantCulture) == 0;
         service.LoadVersions(connection);
         service.StartPublisher();
         return service;
@@ -208,7 +225,6 @@ public sealed partial class RegistryService : IDisposable
                 }
 
                 committed?.Invoke(result);
-                IsEmpty = false;
                 return result;
             }
             catch
@@ -233,8 +249,8 @@ public sealed partial class RegistryService : IDisposable
             throw RegistryProblem.Invalid("id", $"the authority id '{id}' must be 1 to 64 lower-case letters, digits and hyphens, starting with a letter or digit");
         }
 
-        string name = Required(request.Name, "name", 300);
-        string jurisdiction = Required(request.Jurisdiction, "jurisdiction", 100);
+        string name = Label(request.Name, "name", 300);
+        string jurisdiction = Label(request.Jurisdiction, "jurisdiction", 100);
         string url = Required(request.Url, "url", 2000);
         if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || (uri.Scheme != "https" && uri.Scheme != "http"))
         {
@@ -387,8 +403,8 @@ public sealed partial class RegistryService : IDisposable
 
     private static (string Key, byte[] Secret) NewSecret(string id)
     {
-        byte[] secret = RandomNumberGenerator.GetBytes(32);
-        return (KeyPrefix + id + "_" + Convert.ToBase64String(secret).TrimEnd('=').Replace('+', '-').Replace('/', '_'), secret);
+        byte[] secret = RandomNumberGenerator.GetBytes(SecretLength);
+        return (KeyPrefix + id + "_" + Base64Url.EncodeToString(secret), secret);
     }
 
     /// <summary>Checks a bearer key; null when it is unknown, malformed or revoked.</summary>
@@ -407,13 +423,16 @@ public sealed partial class RegistryService : IDisposable
         }
 
         string id = key[KeyPrefix.Length..split];
-        byte[] secret;
-        try
+        // Exactly one spelling of a secret is accepted: the unpadded base64url that NewSecret prints. A decoder alone
+        // would also take padding, the standard alphabet and other values of the unused final bits.
+        ReadOnlySpan<char> encoded = key.AsSpan(split + 1);
+        if (encoded.Length != SecretCharacters || encoded.ContainsAnyExcept(s_base64Url))
         {
-            string b64 = key[(split + 1)..].Replace('-', '+').Replace('_', '/');
-            secret = Convert.FromBase64String(b64.PadRight(b64.Length + ((4 - (b64.Length % 4)) % 4), '='));
+            return null;
         }
-        catch (FormatException)
+
+        byte[] secret = Convert.FromBase64String(encoded.ToString().Replace('-', '+').Replace('_', '/') + "=");
+        if (!encoded.SequenceEqual(Base64Url.EncodeToString(secret)))
         {
             return null;
         }
@@ -514,6 +533,32 @@ public sealed partial class RegistryService : IDisposable
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// A one-line name that people read and compare, such as a decision number or an authority's name: required, at most
+    /// <paramref name="maxLength"/> characters, normalised to NFC (so one reference has one spelling), without control
+    /// or format characters (Unicode Cc and Cf: bidi overrides, zero-width characters) or line separators, which would
+    /// let two references look alike.
+    /// </summary>
+    private static string Label(string? value, string field, int maxLength)
+    {
+        string text = Required(value, field, maxLength);
+        if (!text.IsNormalized(NormalizationForm.FormC))
+        {
+            text = text.Normalize(NormalizationForm.FormC);
+        }
+
+        foreach (Rune rune in text.EnumerateRunes())
+        {
+            UnicodeCategory category = Rune.GetUnicodeCategory(rune);
+            if (category is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
+            {
+                throw RegistryProblem.Invalid(field, $"'{field}' holds U+{rune.Value:X4} ({category}); names are one line of visible characters, so that two of them cannot look alike");
+            }
+        }
+
+        return text;
     }
 
     /// <inheritdoc />

@@ -250,13 +250,13 @@ internal sealed class TransparencyLog : IDisposable
     }
 
     /// <summary>Whether the tile (or entry bundle) at <paramref name="index"/>, <paramref name="width"/> wide, exists
-    /// when its level holds <paramref name="available"/> hashes: full tiles, and the partial tile of the current tree
-    /// (older partial tiles are not kept).</summary>
+    /// when its level holds <paramref name="available"/> hashes. A partial tile of width W is a prefix of the final tile
+    /// and never changes, so every width up to what the tree holds is served, not only the current one: a client that
+    /// holds an older checkpoint can still fetch the partial tiles it names while the log grows (C2SP tlog-tiles).</summary>
     public static bool TileExists(ulong available, ulong index, int width)
     {
         ulong start = index * TlogTiles.TileWidth;
-        return start / TlogTiles.TileWidth == index && start + (ulong)width <= available
-            && (width == TlogTiles.TileWidth || start + (ulong)width == available);
+        return width is > 0 and <= TlogTiles.TileWidth && start / TlogTiles.TileWidth == index && start + (ulong)width <= available;
     }
 
     /// <summary>The inclusion proof of an entry in the tree of the given size (at most the published size).</summary>

@@ -33,14 +33,14 @@ internal sealed class RegistryFixture : IAsyncDisposable
 
     public Uri BaseAddress => Http.BaseAddress!;
 
-    public static async Task<RegistryFixture> StartAsync(Action<RegistryOptions>? configure = null)
+    public static async Task<RegistryFixture> StartAsync(Action<RegistryOptions>? configure = null, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? logging = null)
     {
         string directory = Path.Combine(Path.GetTempPath(), "palisade-test-" + Guid.NewGuid().ToString("N"));
         var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
         var options = new RegistryOptions { DataDirectory = directory, Origin = "registry.test/log" };
         configure?.Invoke(options);
         RegistryService registry = RegistryService.Open(options, time);
-        RegistryHost host = await RegistryHost.StartAsync(registry, ["http://127.0.0.1:0"]);
+        RegistryHost host = await RegistryHost.StartAsync(registry, ["http://127.0.0.1:0"], logging);
         var http = new HttpClient { BaseAddress = new Uri(host.Addresses[0]) };
         var fixture = new RegistryFixture(directory, host, http, time);
         fixture.AdminKey = registry.CreateKey(new Api.CreateKeyRequest { Role = "admin" }).Key;

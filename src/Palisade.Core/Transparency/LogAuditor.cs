@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 
 namespace Palisade.Core.Transparency;
@@ -35,21 +36,7 @@ public sealed class LogAuditor
     public async Task<LogAuditResult> AuditAsync(NoteVerifier verifier, Checkpoint? previous, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(verifier);
-        string note = await _http.GetStringAsync(new Uri(_prefix, "checkpoint"), cancellationToken).ConfigureAwait(false);
-        Checkpoint checkpoint;
-        try
-        {
-            checkpoint = Checkpoint.Parse(verifier.Verify(note).Text);
-        }
-        catch (Exception e) when (e is FormatException or CryptographicNoteException)
-        {
-            throw new LogVerificationException($"the checkpoint does not verify with key {verifier.VerifierKey}: {e.Message}", e);
-        }
-
-        if (checkpoint.Origin != verifier.Name)
-        {
-            throw new LogVerificationException($"the checkpoint's origin '{checkpoint.Origin}' is not the key's name '{verifier.Name}'");
-        }
+        Checkpoint checkpoint = await FetchCheckpointAsync(verifier, cancellationToken).ConfigureAwait(false);
 
         if (previous is not null && previous.Origin != checkpoint.Origin)
         {
@@ -68,7 +55,7 @@ public sealed class LogAuditor
         {
             ulong start = tile * TlogTiles.TileWidth;
             int width = (int)Math.Min(TlogTiles.TileWidth, size - start);
-            byte[] bundle = await FetchAsync(TlogTiles.EntriesPath(tile, width), cancellationToken).ConfigureAwait(false);
+            (byte[] bundle, bool wider) = await FetchTileAsync(-1, tile, width, verifier, cancellationToken).ConfigureAwait(false);
             List<byte[]> decoded;
             try
             {
@@ -77,6 +64,12 @@ public sealed class LogAuditor
             catch (FormatException e)
             {
                 throw new LogVerificationException($"entry bundle {tile}: {e.Message}", e);
+            }
+
+            if (wider && decoded.Count > width)
+            {
+                // The log grew past this checkpoint: the wider bundle's first entries are the ones the checkpoint covers.
+                decoded.RemoveRange(width, decoded.Count - width);
             }
 
             if (decoded.Count != width)
@@ -99,7 +92,7 @@ public sealed class LogAuditor
             throw new LogVerificationException($"the {size} entries the log serves hash to root {Convert.ToBase64String(root)}, not to the signed root {Convert.ToBase64String(checkpoint.RootHash)}: the entries were changed after they were signed");
         }
 
-        await CheckTilesAsync(nodes, size, cancellationToken).ConfigureAwait(false);
+        await CheckTilesAsync(nodes, size, verifier, cancellationToken).ConfigureAwait(false);
 
         if (previous is not null && previous.Size > 0)
         {
@@ -123,7 +116,7 @@ public sealed class LogAuditor
         return new LogAuditResult(checkpoint, events, previous?.Size ?? 0, entries, nodes);
     }
 
-    private async Task CheckTilesAsync(MerkleNodeStore nodes, ulong size, CancellationToken cancellationToken)
+    private async Task CheckTilesAsync(MerkleNodeStore nodes, ulong size, NoteVerifier verifier, CancellationToken cancellationToken)
     {
         for (int level = 0; level * TlogTiles.TileHeight < 64 && (size >> (level * TlogTiles.TileHeight)) > 0; level++)
         {
@@ -133,7 +126,12 @@ public sealed class LogAuditor
             {
                 ulong start = tile * TlogTiles.TileWidth;
                 int width = (int)Math.Min(TlogTiles.TileWidth, hashes - start);
-                byte[] served = await FetchAsync(TlogTiles.TilePath(level, tile, width), cancellationToken).ConfigureAwait(false);
+                (byte[] served, bool wider) = await FetchTileAsync(level, tile, width, verifier, cancellationToken).ConfigureAwait(false);
+                if (wider && served.Length > width * MerkleHash.Size)
+                {
+                    served = served[..(width * MerkleHash.Size)];
+                }
+
                 if (served.Length != width * MerkleHash.Size)
                 {
                     throw new LogVerificationException($"tile {level}/{tile} has {served.Length} bytes, not {width * MerkleHash.Size}");
@@ -150,9 +148,70 @@ public sealed class LogAuditor
         }
     }
 
-    private async Task<byte[]> FetchAsync(string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Fetches a tile the checkpoint names: a hash tile, or with <paramref name="level"/> -1 an entry bundle. A partial
+    /// tile is a prefix of every wider one, so when the log no longer serves the width asked for (a log may keep only
+    /// the full tiles and the current partial ones; C2SP tlog-tiles), the full tile is fetched instead, and failing that
+    /// the partial tile of the log's current tree, whose checkpoint must verify too. Returns the bytes, and whether they
+    /// come from a wider tile (the caller keeps the first <paramref name="width"/> hashes or entries).
+    /// </summary>
+    private async Task<(byte[] Bytes, bool Wider)> FetchTileAsync(int level, ulong tile, int width, NoteVerifier verifier, CancellationToken cancellationToken)
     {
+        string path = TileOrBundlePath(level, tile, width);
         using HttpResponseMessage response = await _http.GetAsync(new Uri(_prefix, path), cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.NotFound || width == TlogTiles.TileWidth)
+        {
+            return (await ReadAsync(response, path, cancellationToken).ConfigureAwait(false), false);
+        }
+
+        string fullPath = TileOrBundlePath(level, tile, TlogTiles.TileWidth);
+        using (HttpResponseMessage full = await _http.GetAsync(new Uri(_prefix, fullPath), cancellationToken).ConfigureAwait(false))
+        {
+            if (full.IsSuccessStatusCode)
+            {
+                return (await full.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false), true);
+            }
+        }
+
+        Checkpoint current = await FetchCheckpointAsync(verifier, cancellationToken).ConfigureAwait(false);
+        ulong hashes = current.Size >> (TlogTiles.TileHeight * Math.Max(level, 0));
+        int currentWidth = hashes / TlogTiles.TileWidth == tile ? (int)(hashes % TlogTiles.TileWidth) : 0;
+        if (currentWidth <= width)
+        {
+            throw new LogVerificationException($"{path}: the log answered 404 Not Found for a resource its checkpoint requires, and serves neither the full tile nor a wider partial one");
+        }
+
+        string currentPath = TileOrBundlePath(level, tile, currentWidth);
+        using HttpResponseMessage wider = await _http.GetAsync(new Uri(_prefix, currentPath), cancellationToken).ConfigureAwait(false);
+        return (await ReadAsync(wider, currentPath, cancellationToken).ConfigureAwait(false), true);
+    }
+
+    private async Task<Checkpoint> FetchCheckpointAsync(NoteVerifier verifier, CancellationToken cancellationToken)
+    {
+        string note = await _http.GetStringAsync(new Uri(_prefix, "checkpoint"), cancellationToken).ConfigureAwait(false);
+        Checkpoint checkpoint;
+        try
+        {
+            checkpoint = Checkpoint.Parse(verifier.Verify(note).Text);
+        }
+        catch (Exception e) when (e is FormatException or CryptographicNoteException)
+        {
+            throw new LogVerificationException($"the checkpoint does not verify with key {verifier.VerifierKey}: {e.Message}", e);
+        }
+
+        if (checkpoint.Origin != verifier.Name)
+        {
+            throw new LogVerificationException($"the checkpoint's origin '{checkpoint.Origin}' is not the key's name '{verifier.Name}'");
+        }
+
+        return checkpoint;
+    }
+
+    private static string TileOrBundlePath(int level, ulong tile, int width) =>
+        level < 0 ? TlogTiles.EntriesPath(tile, width) : TlogTiles.TilePath(level, tile, width);
+
+    private static async Task<byte[]> ReadAsync(HttpResponseMessage response, string path, CancellationToken cancellationToken)
+    {
         if (!response.IsSuccessStatusCode)
         {
             throw new LogVerificationException($"{path}: the log answered {(int)response.StatusCode} {response.ReasonPhrase} for a resource its checkpoint requires");

@@ -6,6 +6,7 @@ namespace Palisade.Registry.Api;
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    AllowDuplicateProperties = false,
     WriteIndented = false)]
 [JsonSerializable(typeof(IssueOrderRequest))]
 [JsonSerializable(typeof(AmendOrderRequest))]

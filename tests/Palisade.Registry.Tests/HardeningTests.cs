@@ -1,0 +1,388 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Palisade.Core.Transparency;
+
+namespace Palisade.Registry.Tests;
+
+/// <summary>What an auditor overlapping writes, a hostile client and a careless authority found: each case fails
+/// without its fix.</summary>
+public sealed class HardeningTests
+{
+    private static readonly Caller Rkn = new("k", Role.Authority, "rkn");
+
+    [Fact]
+    public async Task Verify_WhileOrdersAreAppended_EveryRunPasses()
+    {
+        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        using var stop = new CancellationTokenSource();
+        int appended = 0;
+        Task writer = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Issue(f, $"W-{appended}", $"w{appended}.example");
+                appended++;
+            }
+        }, TestContext.Current.CancellationToken);
+
+        string log = f.BaseAddress + "log/";
+        string state = Path.Combine(f.Directory, "verify.state");
+        try
+        {
+            for (int run = 0; run < 12; run++)
+            {
+                (int exit, string stdout, string stderr) = Cli("verify", "--log", log, "--state", state);
+                Assert.True(exit == 0, $"run {run} at tree size {f.Host.Registry.Log.Size}: {stdout} {stderr}");
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await writer;
+        }
+
+        Assert.True(appended > 12, $"only {appended} orders were appended while verify ran");
+    }
+
+    [Fact]
+    public async Task Tiles_EveryPartialWidthUpToTheTreeSize_IsServedAsPrefixOfTheFullTile()
+    {
+        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        for (int i = 0; i < 260; i++)
+        {
+            Issue(f, $"T-{i}", $"t{i}.example");
+        }
+
+        ulong size = f.Host.Registry.Log.Size;
+        Assert.True(size > 256);
+        byte[] full = await f.Http.GetByteArrayAsync("/log/tile/0/000", TestContext.Current.CancellationToken);
+        foreach (int width in new[] { 1, 5, 17, 200, 255 })
+        {
+            byte[] partial = await f.Http.GetByteArrayAsync($"/log/tile/0/000.p/{width}", TestContext.Current.CancellationToken);
+            Assert.Equal(full.AsSpan(0, width * MerkleHash.Size).ToArray(), partial);
+            byte[] entries = await f.Http.GetByteArrayAsync($"/log/tile/entries/000.p/{width}", TestContext.Current.CancellationToken);
+            Assert.Equal(width, TlogTiles.DecodeBundle(entries).Count);
+        }
+
+        // Beyond the tree there is nothing.
+        int beyond = (int)(size % 256) + 1;
+        using HttpResponseMessage missing = await f.Http.GetAsync($"/log/tile/0/001.p/{beyond}", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task Auditor_PartialTileGone_FallsBackToTheFullTile()
+    {
+        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        for (int i = 0; i < 300; i++)
+        {
+            Issue(f, $"A-{i}", $"a{i}.example");
+        }
+
+        // A checkpoint whose last tile is partial; then the log grows past that tile.
+        string oldCheckpoint = await f.Http.GetStringAsync("/log/checkpoint", TestContext.Current.CancellationToken);
+        for (int i = 0; i < 260; i++)
+        {
+            Issue(f, $"B-{i}", $"b{i}.example");
+        }
+
+        // A log that keeps only full tiles (as C2SP tlog-tiles allows) once they exist, seen through a stale checkpoint.
+        using var handler = new PartialTilesGoneHandler(Encoding.UTF8.GetBytes(oldCheckpoint), () => f.Host.Registry.Log.Size);
+        using var http = new HttpClient(handler);
+        var auditor = new LogAuditor(http, new Uri(f.BaseAddress, "log/"));
+        NoteVerifier verifier = NoteVerifier.Parse(await auditor.FetchVerifierKeyAsync(TestContext.Current.CancellationToken));
+        LogAuditResult result = await auditor.AuditAsync(verifier, null, TestContext.Current.CancellationToken);
+        Assert.Equal(Checkpoint.Parse(verifier.Verify(oldCheckpoint).Text).Size, result.Checkpoint.Size);
+        Assert.True(handler.PartialsRefused > 0);
+    }
+
+    [Theory]
+    [InlineData("::ffff:0:0/96", "0.0.0.0/0")]
+    [InlineData("::ffff:198.41.0.4/128", "198.41.0.4/32")]
+    [InlineData("::ffff:149.154.160.0/116", "149.154.160.0/20")]
+    public async Task Order_IPv4MappedTarget_RefusedWithTheIPv4Form(string target, string ipv4)
+    {
+        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        ulong size = f.Host.Registry.Log.Size;
+        using HttpResponseMessage response = await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("M-1", target));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        JsonObject problem = await f.JsonAsync(response);
+        Assert.Equal("targets[0]", problem["field"]!.GetValue<string>());
+        Assert.Contains($"write it as '{ipv4}'", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("IPv4-mapped", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(size, f.Host.Registry.Log.Size);
+    }
+
+    [Theory]
+    [InlineData("64:ff9b::/96", "wider than /")]
+    [InlineData("64:ff9b::c629:4/128", "protected resource '198.41.0.4/32'")]
+    [InlineData("64::/16", "wider than /")]
+    public async Task Order_Nat64Target_HeldToTheIPv4Safeguards(string target, string reason)
+    {
+        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        using HttpResponseMessage response = await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("N-1", target));
+        Assert.Equal((HttpStatusCode)422, response.StatusCode);
+        string detail = (await f.JsonAsync(response))["detail"]!.GetValue<string>();
+        Assert.Contains(reason, detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Order_Nat64HostOfAnOrdinaryAddress_IsAccepted_AndMappedLookupFindsIPv4Order()
+    {
+        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("N-2", "64:ff9b::9599:a101/128"))).StatusCode);
+        JsonObject body = RegistryFixture.Order("N-3", "198.41.0.4/32");
+        body["overrides"] = new JsonArray(new JsonObject { ["target"] = "198.41.0.4/32", ["justification"] = "test of the safeguard" });
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, body)).StatusCode);
+        JsonObject result = await f.JsonAsync(await f.Http.GetAsync("/v1/lookup?ip=::ffff:198.41.0.4", TestContext.Current.CancellationToken));
+        JsonArray matches = result["matches"]!.AsArray();
+        Assert.True(matches.Count == 1, result.ToJsonString());
+        Assert.Single(matches);
+        Assert.Equal("rkn/N-3", matches[0]!["order"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("https://user:pass@example.org/")]
+    [InlineData("https://user@example.org/path")]
+    [InlineData("http://:secret@example.org/")]
+    public async Task Order_UrlWithUserinfo_Refused(string url)
+    {
+        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        ulong size = f.Host.Registry.Log.Size;
+        using HttpResponseMessage response = await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("U-1", url));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        string detail = (await f.JsonAsync(response))["detail"]!.GetValue<string>();
+        Assert.Contains("public and permanent", detail, StringComparison.Ordinal);
+        Assert.Equal(size, f.Host.Registry.Log.Size);
+    }
+
+    [Theory]
+    [InlineData(".")]
+    [InlineData("..")]
+    [InlineData("27-31\u202E8102")]
+    [InlineData("27-31\u200B-2018")]
+    [InlineData("A\u2028B")]
+    [InlineData("A\u0007B")]
+    [InlineData("\uFEFF123")]
+    public async Task Order_DecisionThatBreaksOrSpoofsReferences_Refused(string decision)
+    {
+        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        ulong size = f.Host.Registry.Log.Size;
+        using HttpResponseMessage response = await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order(decision, "a.example"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("decision", (await f.JsonAsync(response))["field"]!.GetValue<string>());
+        Assert.Equal(size, f.Host.Registry.Log.Size);
+    }
+
+    [Fact]
+    public async Task Order_DecisionAndAuthorityName_NormalisedToNfc()
+    {
+        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        string decomposed = "Re\u0301f-1";
+        using (HttpResponseMessage created = await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order(decomposed, "a.example")))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            Assert.Equal("rkn/R\u00E9f-1", (await f.JsonAsync(created))["reference"]!.GetValue<string>());
+        }
+
+        using HttpResponseMessage read = await f.Http.GetAsync("/v1/orders/rkn/R%C3%A9f-1", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+
+        using HttpResponseMessage authority = await f.SendAsync(HttpMethod.Post, "/v1/authorities", f.AdminKey,
+            new JsonObject { ["id"] = "cnil", ["name"] = "Commission nationale de l'informatique et des liberte\u0301s", ["jurisdiction"] = "FR", ["url"] = "https://cnil.example/" });
+        Assert.Equal(HttpStatusCode.Created, authority.StatusCode);
+        Assert.EndsWith("libert\u00E9s", (await f.JsonAsync(authority))["name"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        using HttpResponseMessage spoof = await f.SendAsync(HttpMethod.Post, "/v1/authorities", f.AdminKey,
+            new JsonObject { ["id"] = "spoof", ["name"] = "Roskom\u202Eradzor", ["jurisdiction"] = "RU", ["url"] = "https://spoof.example/" });
+        Assert.Equal(HttpStatusCode.BadRequest, spoof.StatusCode);
+    }
+
+    [Fact]
+    public async Task Request_DuplicateMember_Refused()
+    {
+        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        ulong size = f.Host.Registry.Log.Size;
+        string order = RegistryFixture.Order("DUP-1", "a.example").ToJsonString();
+        string[] bodies =
+        [
+            order.Replace("\"decision\":\"DUP-1\"", "\"decision\":\"DUP-1\",\"decision\":\"DUP-2\"", StringComparison.Ordinal),
+            order.Replace("\"targets\":[\"a.example\"]", "\"targets\":[\"a.example\"],\"targets\":[\"b.example\"]", StringComparison.Ordinal),
+            order.Replace("\"targets\":[\"a.example\"]", "\"targets\":[\"a.example\"],\"overrides\":[{\"target\":\"a\",\"target\":\"b\",\"justification\":\"j\"}]", StringComparison.Ordinal),
+        ];
+        foreach (string body in bodies)
+        {
+            Assert.NotEqual(order, body);
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/orders") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", f.RknKey);
+            using HttpResponseMessage response = await f.Http.SendAsync(request, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains("duplicate", (await f.JsonAsync(response))["detail"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+        }
+
+        Assert.Equal(size, f.Host.Registry.Log.Size);
+    }
+
+    [Fact]
+    public async Task ApiKey_OnlyItsOwnSpellingIsAccepted_AndTheSchemeIsCaseInsensitive()
+    {
+        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        string key = f.AdminKey;
+        for (int i = 0; i < 40 && !key.AsSpan(key.IndexOf('_', "pal_".Length) + 1).ContainsAny('-', '_'); i++)
+        {
+            key = await f.CreateKeyAsync("admin", null);
+        }
+
+        int split = key.IndexOf('_', "pal_".Length);
+        string secret = key[(split + 1)..];
+        Assert.Equal(43, secret.Length);
+        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        char otherLast = Alphabet[Alphabet.IndexOf(secret[^1], StringComparison.Ordinal) ^ 1];
+        string[] variants =
+        [
+            key + "=",
+            key[..(split + 1)] + secret.Replace('-', '+').Replace('_', '/'),
+            key[..^1] + otherLast,
+        ];
+        foreach (string variant in variants)
+        {
+            Assert.NotEqual(key, variant);
+            using HttpResponseMessage refused = await f.SendAsync(HttpMethod.Post, "/v1/keys", variant, new JsonObject { ["role"] = "auditor" });
+            Assert.True(refused.StatusCode == HttpStatusCode.Unauthorized, $"{variant}: {(int)refused.StatusCode}");
+        }
+
+        foreach (string scheme in new[] { "Bearer", "bearer", "BEARER" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/keys") { Content = new StringContent("{\"role\":\"auditor\"}", Encoding.UTF8, "application/json") };
+            request.Headers.TryAddWithoutValidation("Authorization", scheme + " " + key);
+            using HttpResponseMessage response = await f.Http.SendAsync(request, TestContext.Current.CancellationToken);
+            Assert.True(response.StatusCode == HttpStatusCode.Created, scheme);
+        }
+    }
+
+    [Fact]
+    public async Task Request_TooLarge_HasItsOwnProblemType()
+    {
+        await using RegistryFixture f = await RegistryFixture.StartAsync();
+
+        // Over a plain socket: the declared length is over the limit, so the server answers before the body is sent.
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(f.BaseAddress.Host, f.BaseAddress.Port, TestContext.Current.CancellationToken);
+        await using System.Net.Sockets.NetworkStream stream = client.GetStream();
+        string head = $"POST /v1/orders HTTP/1.1\r\nHost: {f.BaseAddress.Authority}\r\nAuthorization: Bearer {f.RknKey}\r\n" +
+            $"Content-Type: application/json\r\nContent-Length: {RegistryEndpoints.MaxRequestBodyBytes + 1}\r\n\r\n{{";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), TestContext.Current.CancellationToken);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        string response = await reader.ReadToEndAsync(TestContext.Current.CancellationToken);
+        Assert.StartsWith("HTTP/1.1 413", response, StringComparison.Ordinal);
+        Assert.Contains("application/problem+json", response, StringComparison.Ordinal);
+        Assert.Contains("\"type\":\"/problems/content-too-large\"", response, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnhandledFault_AnswersProblemWithTraceId_AndLogsIt()
+    {
+        var logged = new ListLoggerProvider();
+        await using RegistryFixture f = await RegistryFixture.StartAsync(logging: b => b.AddProvider(logged));
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("F-1", "a.example"))).StatusCode);
+
+        // The database loses a table under the running server.
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(f.Directory, "registry.db")};Pooling=False"))
+        {
+            connection.Open();
+            using SqliteCommand drop = connection.CreateCommand();
+            drop.CommandText = "ALTER TABLE order_targets RENAME TO order_targets_gone";
+            drop.ExecuteNonQuery();
+        }
+
+        using HttpResponseMessage response = await f.Http.GetAsync("/v1/orders/rkn/F-1", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        JsonObject problem = await f.JsonAsync(response);
+        string traceId = problem["traceId"]!.GetValue<string>();
+        Assert.False(string.IsNullOrEmpty(traceId));
+        Assert.Contains(traceId, problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain("order_targets", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        (LogLevel level, string message, Exception? exception) = Assert.Single(logged.Entries, e => e.Message.Contains(traceId, StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Error, level);
+        Assert.IsType<SqliteException>(exception);
+    }
+
+    private static void Issue(RegistryFixture f, string decision, string target) =>
+        f.Host.Registry.IssueOrder(Rkn, new Api.IssueOrderRequest
+        {
+            Decision = decision, DecisionDate = "2024-01-01", LegalBasis = "law", Category = "malware", Summary = "s",
+            Effective = "2026-01-01T00:00:00Z", Targets = [target],
+        });
+
+    private static (int Exit, string Stdout, string Stderr) Cli(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        int exit = Palisade.Cli.PalisadeCli.Run(args, TextReader.Null, stdout, stderr);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>A log as the registry served it before: partial tiles only at the current tree size. Its first
+    /// checkpoint is an older, genuinely signed one, as a verifier holds when the log grows under it.</summary>
+    private sealed class PartialTilesGoneHandler(byte[] checkpoint, Func<ulong> size) : DelegatingHandler(new SocketsHttpHandler())
+    {
+        private bool _served;
+
+        public int PartialsRefused { get; private set; }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            string path = request.RequestUri!.AbsolutePath;
+            if (path.EndsWith("/log/checkpoint", StringComparison.Ordinal) && !_served)
+            {
+                _served = true;
+                return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(checkpoint), RequestMessage = request });
+            }
+
+            int tile = path.IndexOf("/log/tile/", StringComparison.Ordinal);
+            if (tile >= 0 && TlogTiles.TryParsePath(path[(tile + "/log/tile/".Length)..], out int level, out ulong index, out int width) && width < TlogTiles.TileWidth)
+            {
+                ulong hashes = size() >> (TlogTiles.TileHeight * Math.Max(level, 0));
+                if (index != hashes / TlogTiles.TileWidth || width != (int)(hashes % TlogTiles.TileWidth))
+                {
+                    PartialsRefused++;
+                    return Task.FromResult(new HttpResponseMessage(HttpStatusCode.NotFound) { RequestMessage = request });
+                }
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    private sealed class ListLoggerProvider : ILoggerProvider
+    {
+        public List<(LogLevel Level, string Message, Exception? Exception)> Entries { get; } = [];
+
+        public ILogger CreateLogger(string categoryName) => new ListLogger(this);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class ListLogger(ListLoggerProvider provider) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lock (provider.Entries)
+                {
+                    provider.Entries.Add((logLevel, formatter(state, exception), exception));
+                }
+            }
+        }
+    }
+}
