@@ -27,6 +27,7 @@ internal static partial class RegistryEndpoints
         ILogger errors = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Palisade.Registry.Http");
         app.Use(async (context, next) =>
         {
+            Portal.Html.SetSecurityHeaders(context.Response);
             try
             {
                 await next(context).ConfigureAwait(false);

@@ -37,6 +37,18 @@ public sealed class BrowserTests
         Assert.Contains("order.amended", (await browser.EvaluateAsync("document.querySelector('main').innerText"))!.GetValue<string>(), StringComparison.Ordinal);
         await browser.ScreenshotAsync("order-page");
 
+        // The page runs under its Content-Security-Policy: its own style sheet and proof checker apply (above), an
+        // injected inline script does not run, and the headers are there.
+        Assert.Equal("0px", (await browser.EvaluateAsync("getComputedStyle(document.body).marginTop"))!.GetValue<string>());
+        await browser.EvaluateAsync("(() => { const x = document.createElement('script'); x.textContent = 'window.injected = 1'; document.body.appendChild(x); return true; })()");
+        Assert.Equal("undefined", (await browser.EvaluateAsync("typeof window.injected"))!.GetValue<string>());
+        string headers = (await browser.EvaluateAsync(
+            "fetch(location.href).then(r => ['content-security-policy', 'x-content-type-options', 'referrer-policy'].map(h => r.headers.get(h)).join('|'))"))!.GetValue<string>();
+        Assert.Contains("frame-ancestors 'none'", headers, StringComparison.Ordinal);
+        Assert.Contains("script-src 'sha256-", headers, StringComparison.Ordinal);
+        Assert.DoesNotContain("unsafe-inline", headers, StringComparison.Ordinal);
+        Assert.Contains("|nosniff|no-referrer", headers, StringComparison.Ordinal);
+
         // A tampered root: the same script must say the proofs do not verify.
         await browser.EvaluateAsync("document.getElementById('root').textContent = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='; true");
         await browser.EvaluateAsync("[...document.querySelectorAll('script')].map(s => { const n = document.createElement('script'); n.textContent = s.textContent; document.body.appendChild(n); }).length");

@@ -80,6 +80,7 @@ public sealed class BlockPageHost : IAsyncDisposable
                 .Text(authority?.Url ?? page).Raw("\">").Text(authority?.Url ?? page).Raw("</a>. The order, its history and its log proofs are public at the link above.</p>");
         }
 
+        Html.SetSecurityHeaders(context.Response, new Uri(registry.PublicUrl).GetLeftPart(UriPartial.Authority));
         context.Response.StatusCode = StatusCodes.Status451UnavailableForLegalReasons;
         context.Response.ContentType = "text/html; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";

@@ -246,7 +246,7 @@ internal static class PortalEndpoints
         }
 
         html.Raw("</tbody></table><h2 id=\"checkpoint\">Signed checkpoint</h2><pre>").Text(order.Checkpoint).Raw("</pre>");
-        html.Raw(ProofScript);
+        html.Raw("<script>").Raw(ProofScript).Raw("</script>");
         return HtmlResult(html, "Order " + order.Reference);
     }
 
@@ -283,8 +283,8 @@ internal static class PortalEndpoints
         .Raw("<code>palisade bundle rebuild --log URL --version N</code> rebuilds what operators enforce from the log alone.</p>");
 
     /// <summary>RFC 9162 §2.1.3.2: recompute the root from the leaf hash and the proof, with the browser's SHA-256.</summary>
-    private const string ProofScript = """
-        <script>
+    /// <summary>The order page's one script; <see cref="Html.ContentSecurityPolicy"/> allows it by its hash.</summary>
+    internal const string ProofScript = """
         (async () => {
           const b64 = s => Uint8Array.from(atob(s), c => c.charCodeAt(0));
           const node = async (l, r) => new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array([1, ...l, ...r])));
@@ -307,6 +307,5 @@ internal static class PortalEndpoints
             cell.dataset.verified = ok;
           }
         })();
-        </script>
         """;
 }
