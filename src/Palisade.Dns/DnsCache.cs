@@ -10,9 +10,7 @@ namespace Palisade.Dns;
 /// </summary>
 internal sealed class DnsCache
 {
-    /// <summary>Longest time anything is kept, whatever its TTL says (one day; negative answers at most three hours).</summary>
-    public const uint MaxTtl = 86_400;
-
+    /// <summary>Longest time a negative answer is kept, whatever its SOA says (three hours, RFC 2308 §5).</summary>
     public const uint MaxNegativeTtl = 10_800;
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -20,10 +18,14 @@ internal sealed class DnsCache
     private readonly int _capacity;
     private readonly TimeProvider _time;
 
-    public DnsCache(int capacity, TimeProvider time)
+    private readonly uint _maxTtl;
+
+    /// <summary>Creates a cache of at most <paramref name="capacity"/> answers, each kept at most <paramref name="maxTtl"/> seconds.</summary>
+    public DnsCache(int capacity, TimeProvider time, uint maxTtl = 86_400)
     {
         _capacity = capacity;
         _time = time;
+        _maxTtl = maxTtl;
         _lookup = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -83,7 +85,7 @@ internal sealed class DnsCache
         }
 
         bool negative = rcode == DnsConstants.RcodeNxDomain || BinaryPrimitives.ReadUInt16BigEndian(response[6..]) == 0;
-        uint seconds = Math.Min(ttl.Value, negative ? MaxNegativeTtl : MaxTtl);
+        uint seconds = Math.Min(ttl.Value, negative ? Math.Min(MaxNegativeTtl, _maxTtl) : _maxTtl);
         if (_entries.Count >= _capacity)
         {
             Evict();

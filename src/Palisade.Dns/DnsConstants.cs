@@ -21,9 +21,12 @@ internal static class DnsConstants
     public const ushort TypeNs = 2;
     public const ushort TypeCname = 5;
     public const ushort TypeSoa = 6;
+    public const ushort TypePtr = 12;
     public const ushort TypeTxt = 16;
     public const ushort TypeAaaa = 28;
+    public const ushort TypeDname = 39;
     public const ushort TypeOpt = 41;
+    public const ushort TypeTsig = 250;
     public const ushort TypeIxfr = 251;
     public const ushort TypeAxfr = 252;
     public const ushort ClassIn = 1;

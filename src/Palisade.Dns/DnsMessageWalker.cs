@@ -59,6 +59,70 @@ internal static class DnsMessageWalker
         return isNegative ? negative : smallest;
     }
 
+    /// <summary>
+    /// Checks an upstream response before anything of it is cached or passed on, and bounds its TTLs in place. Every
+    /// record the header counts must be in the message, every name must be checked through its compression pointers
+    /// (<see cref="DnsName.SkipChecked"/>), every RDLENGTH must fit, A and AAAA data must be 4 and 16 bytes, and names in
+    /// CNAME, DNAME, NS and PTR data must fill them exactly. A TTL above 2^31−1 counts as 0 (RFC 2181 §8); a TTL above
+    /// <paramref name="maxTtl"/> is lowered to it. False when the response must not be used.
+    /// </summary>
+    public static bool TryNormalise(Span<byte> message, int questionEnd, uint maxTtl)
+    {
+        if (message.Length < DnsConstants.HeaderLength || questionEnd > message.Length)
+        {
+            return false;
+        }
+
+        int records = BinaryPrimitives.ReadUInt16BigEndian(message[6..]) + BinaryPrimitives.ReadUInt16BigEndian(message[8..]) + BinaryPrimitives.ReadUInt16BigEndian(message[10..]);
+        if (records > MaxRecords)
+        {
+            return false;
+        }
+
+        int position = questionEnd;
+        for (int i = 0; i < records; i++)
+        {
+            if (DnsName.SkipChecked(message, ref position) != DnsParseStatus.Ok || message.Length < position + 10)
+            {
+                return false;
+            }
+
+            ushort type = BinaryPrimitives.ReadUInt16BigEndian(message[position..]);
+            ushort @class = BinaryPrimitives.ReadUInt16BigEndian(message[(position + 2)..]);
+            uint ttl = BinaryPrimitives.ReadUInt32BigEndian(message[(position + 4)..]);
+            int rdLength = BinaryPrimitives.ReadUInt16BigEndian(message[(position + 8)..]);
+            int rdata = position + 10;
+            if (message.Length < rdata + rdLength)
+            {
+                return false;
+            }
+
+            if (type != DnsConstants.TypeOpt)
+            {
+                uint bounded = ttl > int.MaxValue ? 0 : Math.Min(ttl, maxTtl);
+                BinaryPrimitives.WriteUInt32BigEndian(message[(position + 4)..], bounded);
+            }
+
+            if (@class == DnsConstants.ClassIn && (type == DnsConstants.TypeA && rdLength != 4 || type == DnsConstants.TypeAaaa && rdLength != 16))
+            {
+                return false;
+            }
+
+            if (type is DnsConstants.TypeCname or DnsConstants.TypeDname or DnsConstants.TypeNs or DnsConstants.TypePtr)
+            {
+                int name = rdata;
+                if (DnsName.SkipChecked(message[..(rdata + rdLength)], ref name) != DnsParseStatus.Ok || name != rdata + rdLength)
+                {
+                    return false;
+                }
+            }
+
+            position = rdata + rdLength;
+        }
+
+        return true;
+    }
+
     /// <summary>Subtracts <paramref name="elapsed"/> seconds from every TTL but the OPT record's (which holds flags).</summary>
     public static void Age(Span<byte> message, int questionEnd, uint elapsed)
     {

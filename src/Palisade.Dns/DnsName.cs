@@ -47,6 +47,68 @@ internal static class DnsName
         }
     }
 
+    /// <summary>
+    /// Moves past a name at <paramref name="position"/>, checking all of it through its compression pointers (RFC 1035
+    /// §4.1.4): every pointer goes strictly backwards from the labels it continues and never into the header, so a
+    /// pointer loop is refused rather than followed, and the name is at most 255 bytes.
+    /// </summary>
+    public static DnsParseStatus SkipChecked(ReadOnlySpan<byte> message, ref int position)
+    {
+        int cursor = position;
+        int limit = position;
+        int end = -1;
+        int total = 1;
+        while (true)
+        {
+            if (cursor >= message.Length)
+            {
+                return DnsParseStatus.Incomplete;
+            }
+
+            byte length = message[cursor];
+            if (length == 0)
+            {
+                position = end < 0 ? cursor + 1 : end;
+                return DnsParseStatus.Ok;
+            }
+
+            if ((length & 0xC0) == 0xC0)
+            {
+                if (cursor + 2 > message.Length)
+                {
+                    return DnsParseStatus.Incomplete;
+                }
+
+                int target = ((length & 0x3F) << 8) | message[cursor + 1];
+                if (target >= limit || target < DnsConstants.HeaderLength)
+                {
+                    return DnsParseStatus.Invalid;
+                }
+
+                if (end < 0)
+                {
+                    end = cursor + 2;
+                }
+
+                cursor = limit = target;
+                continue;
+            }
+
+            if ((length & 0xC0) != 0)
+            {
+                return DnsParseStatus.Invalid;
+            }
+
+            total += length + 1;
+            if (total > DnsConstants.MaxNameLength)
+            {
+                return DnsParseStatus.Invalid;
+            }
+
+            cursor += length + 1;
+        }
+    }
+
     /// <summary>Writes a dotted name (no trailing dot; "" is the root) in wire form; returns the bytes written.</summary>
     public static int Write(ReadOnlySpan<char> name, Span<byte> destination)
     {

@@ -85,6 +85,7 @@ internal readonly struct DnsQuery
         int records = answers + authorities + additional;
         for (int i = 0; i < records; i++)
         {
+            int owner = position;
             status = DnsName.Skip(message, ref position);
             if (status != DnsParseStatus.Ok)
             {
@@ -103,6 +104,13 @@ internal readonly struct DnsQuery
                 if (edns)
                 {
                     // RFC 6891 §6.1.1: more than one OPT record is a FORMERR.
+                    return DnsParseStatus.Invalid;
+                }
+
+                // RFC 6891 §6.1.2: the OPT record's owner is the root, and its options fill its RDATA exactly.
+                if (position != owner + 1 || message[owner] != 0 || message.Length < position + 10 + rdLength
+                    || !OptionsFit(message.Slice(position + 10, rdLength)))
+                {
                     return DnsParseStatus.Invalid;
                 }
 
@@ -137,6 +145,28 @@ internal readonly struct DnsQuery
             DnssecOk = dnssecOk,
         };
         return DnsParseStatus.Ok;
+    }
+
+    /// <summary>Whether EDNS options (code, length, data; RFC 6891 §6.1.2) fill <paramref name="rdata"/> exactly.</summary>
+    private static bool OptionsFit(ReadOnlySpan<byte> rdata)
+    {
+        while (!rdata.IsEmpty)
+        {
+            if (rdata.Length < 4)
+            {
+                return false;
+            }
+
+            int length = BinaryPrimitives.ReadUInt16BigEndian(rdata[2..]);
+            if (rdata.Length < 4 + length)
+            {
+                return false;
+            }
+
+            rdata = rdata[(4 + length)..];
+        }
+
+        return true;
     }
 
     /// <summary>A question name is written in full: a compression pointer has nothing before it to point to.</summary>

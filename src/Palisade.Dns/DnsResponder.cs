@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Palisade.Core.Formats;
 using Palisade.Core.Policy;
@@ -108,11 +109,60 @@ internal sealed class DnsResponder
         if (length > 0)
         {
             _metrics.CacheHit();
+            length = EnforceAnswerAddresses(request, query, response, length);
             return DnsDisposition.Answered;
         }
 
         _metrics.CacheMiss();
         return DnsDisposition.Forward;
+    }
+
+    /// <summary>
+    /// Applies prefix orders to the addresses an answer resolves to, as an rpz-ip trigger does in a resolver that
+    /// follows the RPZ export (response IP address, draft-vixie-dnsop-dns-rpz §4.3): when an A or AAAA record of the
+    /// answer section lies in an ordered prefix, the response becomes the blocked answer with an Extended DNS Error
+    /// naming that order. Returns the length of what to send. <paramref name="response"/> must already have passed
+    /// <see cref="DnsMessageWalker.TryNormalise"/> (cached answers have).
+    /// </summary>
+    public int EnforceAnswerAddresses(ReadOnlySpan<byte> request, in DnsQuery query, Span<byte> response, int length)
+    {
+        if (query.QuestionClass != DnsConstants.ClassIn)
+        {
+            return length;
+        }
+
+        CompiledPolicy policy = _policy();
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        ReadOnlySpan<byte> message = response[..length];
+        int answers = BinaryPrimitives.ReadUInt16BigEndian(message[6..]);
+        int position = query.QuestionEnd;
+        for (int i = 0; i < answers; i++)
+        {
+            if (DnsName.Skip(message, ref position) != DnsParseStatus.Ok || message.Length < position + 10)
+            {
+                return length;
+            }
+
+            ushort type = BinaryPrimitives.ReadUInt16BigEndian(message[position..]);
+            ushort @class = BinaryPrimitives.ReadUInt16BigEndian(message[(position + 2)..]);
+            int rdLength = BinaryPrimitives.ReadUInt16BigEndian(message[(position + 8)..]);
+            position += 10;
+            if (message.Length < position + rdLength)
+            {
+                return length;
+            }
+
+            if (@class == DnsConstants.ClassIn && (type == DnsConstants.TypeA && rdLength == 4 || type == DnsConstants.TypeAaaa && rdLength == 16)
+                && policy.TryMatchAddress(message.Slice(position, rdLength), now, out _, out PolicyOrder? order))
+            {
+                _metrics.Blocked(order!.Reference);
+                return DnsResponseWriter.WriteBlocked(request, query, _options.Action, _blockPageV4, _blockPageV6, ExtendedDnsError.Censored, ExtraText(order), response);
+            }
+
+            position += rdLength;
+        }
+
+        return length;
     }
 
     private byte[] ExtraText(PolicyOrder order)

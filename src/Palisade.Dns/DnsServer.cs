@@ -34,7 +34,7 @@ public sealed partial class DnsServer : IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         Metrics = new DnsMetrics();
         TimeProvider clock = time ?? TimeProvider.System;
-        _cache = new DnsCache(options.CacheEntries, clock);
+        _cache = new DnsCache(options.CacheEntries, clock, (uint)options.MaxCacheTtl.TotalSeconds);
         _responder = new DnsResponder(options, policy, clock, _cache, Metrics);
         _forwarder = new DnsForwarder([.. options.Upstreams], options.UpstreamTimeout, options.UpstreamAttempts, Metrics);
         if (options.RpzZone is not null)
@@ -193,10 +193,17 @@ public sealed partial class DnsServer : IAsyncDisposable
         }
 
         Interlocked.Decrement(ref _inFlight);
+        if (length > 0 && !DnsMessageWalker.TryNormalise(response.AsSpan(0, length), query.QuestionEnd, (uint)_options.MaxCacheTtl.TotalSeconds))
+        {
+            // An answer we cannot read whole is neither cached nor passed on.
+            Metrics.UpstreamMalformed();
+            length = 0;
+        }
+
         if (length > 0)
         {
             _cache.Store(key, response.AsSpan(0, length));
-            return length;
+            return _responder.EnforceAnswerAddresses(request, query, response, length);
         }
 
         Metrics.ServFail();

@@ -41,6 +41,9 @@ public sealed class DnsServerOptions
     /// <summary>Most queries being forwarded at once; beyond it a query is answered SERVFAIL.</summary>
     public int MaxInFlight { get; set; } = 10_000;
 
+    /// <summary>Longest time an upstream answer is cached, and the largest TTL passed on (one day by default).</summary>
+    public TimeSpan MaxCacheTtl { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>Most TCP connections at once.</summary>
     public int MaxTcpConnections { get; set; } = 1_000;
 
@@ -69,6 +72,11 @@ public sealed class DnsServerOptions
         if (BlockPageV6 is { AddressFamily: not System.Net.Sockets.AddressFamily.InterNetworkV6 })
         {
             throw new ArgumentException($"Dns:BlockPageV6 '{BlockPageV6}' is not an IPv6 address");
+        }
+
+        if (MaxCacheTtl < TimeSpan.FromSeconds(1) || MaxCacheTtl.TotalSeconds > int.MaxValue)
+        {
+            throw new ArgumentException($"Dns:MaxCacheTtl {MaxCacheTtl} is not between one second and 2^31-1 seconds");
         }
 
         if (UpstreamTimeout <= TimeSpan.Zero || UpstreamAttempts < 1 || CacheEntries < 0 || MaxInFlight < 1 || MaxTcpConnections < 1)

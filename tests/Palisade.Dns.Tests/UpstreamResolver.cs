@@ -26,6 +26,10 @@ public sealed class UpstreamResolver : IAsyncLifetime
             "a.t.me. A 192.0.2.12",
             "ok.example. A 192.0.2.13",
             "ok.example. AAAA 2001:db8::13",
+            "cdn.example. A 149.154.161.1",
+            "cdn.example. AAAA 2001:67c:4e8:f004::a",
+            "alias.example. CNAME cdn.example.",
+            "mapped.example. AAAA ::ffff:149.154.161.7",
         };
         for (int i = 0; i < 30; i++)
         {

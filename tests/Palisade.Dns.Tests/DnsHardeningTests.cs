@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Palisade.Core.Policy;
+
+namespace Palisade.Dns.Tests;
+
+/// <summary>What a hostile client and a hostile upstream found: answers inside ordered prefixes, unreadable upstream
+/// answers, extreme TTLs and malformed EDNS.</summary>
+public sealed class DnsHardeningTests(UpstreamResolver upstream) : IClassFixture<UpstreamResolver>
+{
+    private static readonly PolicyOrder s_nameOrder = new("rkn/27-31-2018/Ид4412-18", "court-order", 0, null);
+    private static readonly PolicyOrder s_ipOrder = new("rkn/ip-2018-04", "court-order", 0, null);
+    private static readonly PolicyOrder s_laterOrder = new("rkn/later", "court-order", 0, null);
+
+    private static CompiledPolicy Policy(params BundleEntry[] more) => CompiledPolicy.Build(new PolicyBundle("registry.test/log", 1, 1, new byte[32], 0,
+        [new("telegram.org", s_nameOrder), new("149.154.160.0/20", s_ipOrder), new("2001:67c:4e8::/48", s_ipOrder), .. more]));
+
+    private static async Task<DnsServer> StartAsync(IPEndPoint upstreamEndPoint, Func<CompiledPolicy> policy, Action<DnsServerOptions>? configure = null)
+    {
+        var options = new DnsServerOptions { PortalUrl = new Uri("https://registry.example/") };
+        options.Listen.Add(new IPEndPoint(IPAddress.Loopback, 0));
+        options.Upstreams.Add(upstreamEndPoint);
+        options.UpstreamTimeout = TimeSpan.FromMilliseconds(500);
+        options.UpstreamAttempts = 1;
+        configure?.Invoke(options);
+        var server = new DnsServer(options, policy);
+        server.Start();
+        await Task.Yield();
+        return server;
+    }
+
+    private static async Task<string> DigAsync(DnsServer server, params string[] args)
+    {
+        (int exit, string output) = await ExternalTool.RunAsync("dig", ["@127.0.0.1", "-p", server.UdpEndPoints[0].Port.ToString(CultureInfo.InvariantCulture), "+tries=1", "+time=3", .. args]);
+        Assert.True(exit == 0, output);
+        return output;
+    }
+
+    [Fact]
+    public async Task UpstreamAddressInsideAnOrderedPrefix_IsBlockedWithTheOrder_AlsoThroughCnameAndFromTheCache()
+    {
+        CompiledPolicy policy = Policy();
+        await using DnsServer server = await StartAsync(new IPEndPoint(IPAddress.Loopback, upstream.Port), () => policy);
+        foreach (string transport in new[] { "+notcp", "+tcp" })
+        {
+            foreach ((string name, string type) in new[] { ("cdn.example", "A"), ("cdn.example", "AAAA"), ("alias.example", "A"), ("mapped.example", "AAAA"), ("cdn.example", "A") })
+            {
+                string output = await DigAsync(server, transport, name, type);
+                Assert.Contains("status: NXDOMAIN", output, StringComparison.Ordinal);
+                Assert.Contains("EDE: 16 (Censored): (order rkn/ip-2018-04 https://registry.example/orders/rkn/ip-2018-04)", output, StringComparison.Ordinal);
+                Assert.DoesNotContain("149.154.161.1", output, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Equal(10, server.Metrics.BlockedFor("rkn/ip-2018-04"));
+
+        // An answer cached before an order exists is checked again when it is served from the cache.
+        Assert.Contains("192.0.2.13", await DigAsync(server, "ok.example", "A"), StringComparison.Ordinal);
+        policy = Policy(new BundleEntry("192.0.2.13/32", s_laterOrder));
+        string cached = await DigAsync(server, "ok.example", "A");
+        Assert.Contains("status: NXDOMAIN", cached, StringComparison.Ordinal);
+        Assert.Contains("order rkn/later", cached, StringComparison.Ordinal);
+
+        // With the block-page action the address is replaced by the block page's.
+        await using DnsServer blockPage = await StartAsync(new IPEndPoint(IPAddress.Loopback, upstream.Port), () => policy, o =>
+        {
+            o.Action = BlockAction.BlockPage;
+            o.BlockPageV4 = IPAddress.Parse("192.0.2.99");
+        });
+        string page = await DigAsync(blockPage, "cdn.example", "A");
+        Assert.Matches(@"cdn\.example\.\s+60\s+IN\s+A\s+192\.0\.2\.99", page);
+        Assert.Contains("EDE: 16 (Censored)", page, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("loop")]
+    [InlineData("count")]
+    [InlineData("rdlength")]
+    [InlineData("shorta")]
+    public async Task UnreadableUpstreamAnswer_IsServFail_NotCached_AndTheServerGoesOn(string mode)
+    {
+        await using var hostile = new HostileUpstream();
+        CompiledPolicy policy = Policy();
+        await using DnsServer server = await StartAsync(hostile.EndPoint, () => policy);
+        for (int i = 0; i < 2; i++)
+        {
+            string output = await DigAsync(server, mode + ".hostile.example", "A");
+            Assert.Contains("status: SERVFAIL", output, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(2, hostile.Queries);
+        var metrics = new StringWriter();
+        server.Metrics.WritePrometheus(metrics, new PolicyStatus(1, 3, 0, 1, 0));
+        Assert.Contains("palisade_dns_upstream_malformed_total 2", metrics.ToString(), StringComparison.Ordinal);
+        Assert.Contains("status: NXDOMAIN", await DigAsync(server, "telegram.org", "A"), StringComparison.Ordinal);
+        Assert.Contains("rkn/ip-2018-04", await DigAsync(server, "fine.hostile.example", "A"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TtlAbove2To31_CountsAsZero_AndIsNotCached_LongTtlIsCapped()
+    {
+        await using var hostile = new HostileUpstream();
+        CompiledPolicy policy = Policy();
+        await using DnsServer server = await StartAsync(hostile.EndPoint, () => policy, o => o.MaxCacheTtl = TimeSpan.FromHours(1));
+        for (int i = 0; i < 2; i++)
+        {
+            string output = await DigAsync(server, "hugettl.hostile.example", "A");
+            Assert.Matches(@"hugettl\.hostile\.example\.\s+0\s+IN\s+A\s+192\.0\.2\.50", output);
+        }
+
+        Assert.Equal(2, hostile.Queries);
+        for (int i = 0; i < 2; i++)
+        {
+            string output = await DigAsync(server, "weekttl.hostile.example", "A");
+            Assert.Matches(@"weekttl\.hostile\.example\.\s+3600\s+IN\s+A\s+192\.0\.2\.51", output);
+        }
+
+        Assert.Equal(3, hostile.Queries);
+    }
+
+    [Theory]
+    [InlineData("two OPT records")]
+    [InlineData("option overruns the RDATA")]
+    [InlineData("option header cut short")]
+    [InlineData("OPT owner not the root")]
+    public async Task EdnsErrors_GetFormErr(string kind)
+    {
+        CompiledPolicy policy = Policy();
+        await using DnsServer server = await StartAsync(new IPEndPoint(IPAddress.Loopback, upstream.Port), () => policy);
+        byte[] query = DnsQueryTests.Query("ok.example", edns: false);
+        query[11] = 1;
+        byte[] opt = kind switch
+        {
+            "two OPT records" => [0, 0, 41, 0x04, 0xD0, 0, 0, 0, 0, 0, 0, 0, 0, 41, 0x04, 0xD0, 0, 0, 0, 0, 0, 0],
+            "option overruns the RDATA" => [0, 0, 41, 0x04, 0xD0, 0, 0, 0, 0, 0, 6, 0, 10, 0, 8, 1, 2],
+            "option header cut short" => [0, 0, 41, 0x04, 0xD0, 0, 0, 0, 0, 0, 2, 0, 10],
+            _ => [1, (byte)'a', 0, 0, 41, 0x04, 0xD0, 0, 0, 0, 0, 0, 0],
+        };
+        if (kind == "two OPT records")
+        {
+            query[11] = 2;
+        }
+
+        byte[] message = [.. query, .. opt];
+        foreach (bool tcp in new[] { false, true })
+        {
+            byte[] answer = tcp ? await TcpExchangeAsync(server, message) : await UdpExchangeAsync(server, message);
+            Assert.True((answer[2] & 0x80) != 0);
+            Assert.Equal(DnsConstants.RcodeFormErr, answer[3] & 0xF);
+        }
+    }
+
+    private static async Task<byte[]> UdpExchangeAsync(DnsServer server, byte[] message)
+    {
+        using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        client.Connect(server.UdpEndPoints[0]);
+        await client.SendAsync(message, TestContext.Current.CancellationToken);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        wait.CancelAfter(TimeSpan.FromSeconds(5));
+        return (await client.ReceiveAsync(wait.Token)).Buffer;
+    }
+
+    internal static async Task<byte[]> TcpExchangeAsync(DnsServer server, byte[] message, IPAddress? from = null)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(from ?? IPAddress.Loopback, 0));
+        await socket.ConnectAsync(server.TcpEndPoints[0], TestContext.Current.CancellationToken);
+        byte[] framed = [(byte)(message.Length >> 8), (byte)message.Length, .. message];
+        await socket.SendAsync(framed, SocketFlags.None, TestContext.Current.CancellationToken);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        wait.CancelAfter(TimeSpan.FromSeconds(5));
+        byte[] prefix = new byte[2];
+        await DnsForwarder.ReceiveExactlyAsync(socket, prefix, wait.Token);
+        byte[] answer = new byte[(prefix[0] << 8) | prefix[1]];
+        await DnsForwarder.ReceiveExactlyAsync(socket, answer, wait.Token);
+        return answer;
+    }
+}
