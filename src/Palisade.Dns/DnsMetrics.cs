@@ -22,6 +22,8 @@ public sealed class DnsMetrics
     private long _servfail;
     private long _malformed;
     private long _upstreamMalformed;
+    private long _tcpRefused;
+    private long _tcpIdleClosed;
     private long _latencySumMicroseconds;
     private long _latencyCount;
 
@@ -41,6 +43,10 @@ public sealed class DnsMetrics
     internal void Malformed() => Interlocked.Increment(ref _malformed);
 
     internal void UpstreamMalformed() => Interlocked.Increment(ref _upstreamMalformed);
+
+    internal void TcpRefused() => Interlocked.Increment(ref _tcpRefused);
+
+    internal void TcpIdleClosed() => Interlocked.Increment(ref _tcpIdleClosed);
 
     internal void UpstreamAnswered(TimeSpan latency)
     {
@@ -74,6 +80,8 @@ public sealed class DnsMetrics
         Counter(writer, "palisade_dns_upstream_failures_total", "Upstream attempts that timed out or failed.", ("", Interlocked.Read(ref _upstreamFailures)));
         Counter(writer, "palisade_dns_servfail_total", "Queries answered SERVFAIL because no upstream answered.", ("", Interlocked.Read(ref _servfail)));
         Counter(writer, "palisade_dns_malformed_total", "Messages refused as malformed.", ("", Interlocked.Read(ref _malformed)));
+        Counter(writer, "palisade_dns_tcp_connections_closed_total", "TCP connections refused at a limit, or closed idle to make room.",
+            ("reason=\"limit\"", Interlocked.Read(ref _tcpRefused)), ("reason=\"idle\"", Interlocked.Read(ref _tcpIdleClosed)));
         Counter(writer, "palisade_dns_upstream_malformed_total", "Upstream answers refused as unreadable (answered SERVFAIL, not cached).", ("", Interlocked.Read(ref _upstreamMalformed)));
 
         writer.Write("# HELP palisade_dns_upstream_latency_seconds Time to an upstream answer.\n# TYPE palisade_dns_upstream_latency_seconds histogram\n");

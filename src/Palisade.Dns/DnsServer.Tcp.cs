@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Net;
 using System.Net.Sockets;
 
 namespace Palisade.Dns;
@@ -24,14 +25,81 @@ public sealed partial class DnsServer
                 continue;
             }
 
-            if (Interlocked.Increment(ref _tcpConnections) > _options.MaxTcpConnections)
+            if (!TryAdmit(connection, out TcpClientConnection? admitted))
             {
-                Interlocked.Decrement(ref _tcpConnections);
                 connection.Dispose();
                 continue;
             }
 
-            _ = ServeTcpAsync(connection, stop);
+            _ = ServeTcpAsync(admitted, stop);
+        }
+    }
+
+    /// <summary>
+    /// Admits a new TCP connection within the limits: at most <see cref="DnsServerOptions.MaxTcpConnectionsPerClient"/>
+    /// from one address, so one client cannot take every slot; and at most <see cref="DnsServerOptions.MaxTcpConnections"/>
+    /// in all, where under pressure the connection idle for longest is closed to make room (RFC 7766 §6.2.3).
+    /// </summary>
+    private bool TryAdmit(Socket socket, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TcpClientConnection? admitted)
+    {
+        admitted = null;
+        IPAddress client = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        lock (_tcpClients)
+        {
+            _tcpPerClient.TryGetValue(client, out int fromClient);
+            if (fromClient >= _options.MaxTcpConnectionsPerClient)
+            {
+                Metrics.TcpRefused();
+                return false;
+            }
+
+            if (_tcpClients.Count >= _options.MaxTcpConnections)
+            {
+                TcpClientConnection? oldest = null;
+                foreach (TcpClientConnection candidate in _tcpClients)
+                {
+                    if (candidate.IsIdle && (oldest is null || candidate.LastActivity < oldest.LastActivity))
+                    {
+                        oldest = candidate;
+                    }
+                }
+
+                if (oldest is null)
+                {
+                    Metrics.TcpRefused();
+                    return false;
+                }
+
+                // Closing the socket ends that connection's read; its loop then leaves the table.
+                oldest.Close();
+                Forget(oldest);
+                Metrics.TcpIdleClosed();
+            }
+
+            admitted = new TcpClientConnection(socket, client);
+            _tcpClients.Add(admitted);
+            _tcpPerClient[client] = fromClient + 1;
+            return true;
+        }
+    }
+
+    private void Forget(TcpClientConnection connection)
+    {
+        lock (_tcpClients)
+        {
+            if (!_tcpClients.Remove(connection))
+            {
+                return;
+            }
+
+            if (_tcpPerClient.TryGetValue(connection.Client, out int count) && count > 1)
+            {
+                _tcpPerClient[connection.Client] = count - 1;
+            }
+            else
+            {
+                _tcpPerClient.Remove(connection.Client);
+            }
         }
     }
 
@@ -39,8 +107,9 @@ public sealed partial class DnsServer
     /// One TCP connection: length-prefixed messages (RFC 1035 §4.2.2), pipelined — each query is answered when its
     /// answer is ready, possibly out of order (RFC 7766 §6.2.1.1) — closed after an idle period.
     /// </summary>
-    private async Task ServeTcpAsync(Socket connection, CancellationToken stop)
+    private async Task ServeTcpAsync(TcpClientConnection client, CancellationToken stop)
     {
+        Socket connection = client.Socket;
         using var writeLock = new SemaphoreSlim(1, 1);
         var pending = new List<Task>();
         byte[] prefix = new byte[2];
@@ -53,7 +122,10 @@ public sealed partial class DnsServer
                 using (var idle = CancellationTokenSource.CreateLinkedTokenSource(stop))
                 {
                     idle.CancelAfter(_options.TcpIdleTimeout);
+                    pending.RemoveAll(t => t.IsCompleted);
+                    client.Waiting(pending.Count == 0);
                     int first = await connection.ReceiveAsync(prefix, SocketFlags.None, idle.Token).ConfigureAwait(false);
+                    client.Busy();
                     if (first == 0)
                     {
                         break;
@@ -120,7 +192,7 @@ public sealed partial class DnsServer
         }
         finally
         {
-            Interlocked.Decrement(ref _tcpConnections);
+            Forget(client);
             connection.Dispose();
         }
     }

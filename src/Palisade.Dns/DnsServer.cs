@@ -23,7 +23,8 @@ public sealed partial class DnsServer : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private int _inFlight;
     private int _pendingReplies;
-    private int _tcpConnections;
+    private readonly HashSet<TcpClientConnection> _tcpClients = [];
+    private readonly Dictionary<IPAddress, int> _tcpPerClient = [];
 
     /// <summary>Creates the server; <see cref="Start"/> binds it.</summary>
     public DnsServer(DnsServerOptions options, Func<CompiledPolicy> policy, ILogger? logger = null, TimeProvider? time = null)

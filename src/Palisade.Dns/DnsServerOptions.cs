@@ -44,8 +44,15 @@ public sealed class DnsServerOptions
     /// <summary>Longest time an upstream answer is cached, and the largest TTL passed on (one day by default).</summary>
     public TimeSpan MaxCacheTtl { get; set; } = TimeSpan.FromDays(1);
 
-    /// <summary>Most TCP connections at once.</summary>
+    /// <summary>Default of <see cref="MaxTcpConnectionsPerClient"/>: enough for a resolver that pipelines and transfers
+    /// zones, far below <see cref="MaxTcpConnections"/>.</summary>
+    public const int DefaultMaxTcpConnectionsPerClient = 32;
+
+    /// <summary>Most TCP connections at once; when all are taken, the one idle for longest is closed for a new one.</summary>
     public int MaxTcpConnections { get; set; } = 1_000;
+
+    /// <summary>Most TCP connections from one client address at once.</summary>
+    public int MaxTcpConnectionsPerClient { get; set; } = DefaultMaxTcpConnectionsPerClient;
 
     /// <summary>A TCP connection with no query for this long is closed (RFC 7766 §6.2.3).</summary>
     public TimeSpan TcpIdleTimeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -79,9 +86,9 @@ public sealed class DnsServerOptions
             throw new ArgumentException($"Dns:MaxCacheTtl {MaxCacheTtl} is not between one second and 2^31-1 seconds");
         }
 
-        if (UpstreamTimeout <= TimeSpan.Zero || UpstreamAttempts < 1 || CacheEntries < 0 || MaxInFlight < 1 || MaxTcpConnections < 1)
+        if (UpstreamTimeout <= TimeSpan.Zero || UpstreamAttempts < 1 || CacheEntries < 0 || MaxInFlight < 1 || MaxTcpConnections < 1 || MaxTcpConnectionsPerClient < 1)
         {
-            throw new ArgumentException("Dns: UpstreamTimeout, UpstreamAttempts, MaxInFlight and MaxTcpConnections are positive, CacheEntries is not negative");
+            throw new ArgumentException("Dns: UpstreamTimeout, UpstreamAttempts, MaxInFlight, MaxTcpConnections and MaxTcpConnectionsPerClient are positive, CacheEntries is not negative");
         }
     }
 

@@ -151,6 +151,71 @@ public sealed class DnsHardeningTests(UpstreamResolver upstream) : IClassFixture
         }
     }
 
+    [Fact]
+    public async Task OneClientHoldingAThousandTcpConnections_DoesNotShutOutAnother()
+    {
+        CompiledPolicy policy = Policy();
+        await using DnsServer server = await StartAsync(new IPEndPoint(IPAddress.Loopback, upstream.Port), () => policy);
+        List<Socket> held = await HoldConnectionsAsync(server, IPAddress.Parse("127.0.0.2"), 1000);
+        try
+        {
+            byte[] answer = await TcpExchangeAsync(server, DnsQueryTests.Query("ok.example"));
+            Assert.Equal(DnsConstants.RcodeNoError, answer[3] & 0xF);
+            Assert.Equal(1, answer[7]);
+            var metrics = new StringWriter();
+            server.Metrics.WritePrometheus(metrics, new PolicyStatus(1, 3, 0, 1, 0));
+            Assert.Contains("palisade_dns_tcp_connections_closed_total{reason=\"limit\"} " + (1000 - DnsServerOptions.DefaultMaxTcpConnectionsPerClient), metrics.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            held.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task EveryTcpSlotTaken_TheLongestIdleConnectionMakesRoom()
+    {
+        CompiledPolicy policy = Policy();
+        await using DnsServer server = await StartAsync(new IPEndPoint(IPAddress.Loopback, upstream.Port), () => policy, o => o.MaxTcpConnections = 8);
+        List<Socket> held = await HoldConnectionsAsync(server, IPAddress.Parse("127.0.0.2"), 8);
+        try
+        {
+            byte[] answer = await TcpExchangeAsync(server, DnsQueryTests.Query("ok.example"));
+            Assert.Equal(DnsConstants.RcodeNoError, answer[3] & 0xF);
+
+            // The first connection opened was idle for longest: the server closed it.
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            wait.CancelAfter(TimeSpan.FromSeconds(5));
+            Assert.Equal(0, await held[0].ReceiveAsync(new byte[2], SocketFlags.None, wait.Token));
+        }
+        finally
+        {
+            held.ForEach(s => s.Dispose());
+        }
+    }
+
+    /// <summary>Opens connections from <paramref name="from"/> that never send anything, one after another, so the
+    /// server admits them in order.</summary>
+    private static async Task<List<Socket>> HoldConnectionsAsync(DnsServer server, IPAddress from, int count)
+    {
+        var sockets = new List<Socket>(count);
+        for (int i = 0; i < count; i++)
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(from, 0));
+            await socket.ConnectAsync(server.TcpEndPoints[0], TestContext.Current.CancellationToken);
+            sockets.Add(socket);
+            if (i < 16)
+            {
+                await Task.Delay(5, TestContext.Current.CancellationToken);
+            }
+        }
+
+        // Let the server accept (and refuse) the last of them.
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        return sockets;
+    }
+
     private static async Task<byte[]> UdpExchangeAsync(DnsServer server, byte[] message)
     {
         using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
