@@ -19,7 +19,11 @@ internal sealed class DnsOptionsBinder
 
     public Option<string[]> Notify { get; } = new("--notify") { Description = "Send NOTIFY for the RPZ zone to this secondary, host:port (repeatable)." };
 
-    public IEnumerable<Option> All => [Listen, Upstream, RpzZone, Action, BlockPage, Notify];
+    public Option<string[]> RpzAllow { get; } = new("--rpz-allow") { Description = "Allow zone transfers (AXFR/IXFR) of the RPZ zone from this prefix, such as 192.0.2.53/32 (repeatable; default: loopback and the --notify targets; others get REFUSED)." };
+
+    public Option<string> RpzTsig { get; } = new("--rpz-tsig") { Description = "Also require zone transfers to be signed with this TSIG key, [hmac-sha256:]NAME:BASE64SECRET (RFC 8945); answers are signed with it." };
+
+    public IEnumerable<Option> All => [Listen, Upstream, RpzZone, Action, BlockPage, Notify, RpzAllow, RpzTsig];
 
     /// <summary>Builds validated options; the error names the flag.</summary>
     public DnsServerOptions? Bind(ParseResult parseResult, Uri? portal, out string? error)
@@ -95,6 +99,28 @@ internal sealed class DnsOptionsBinder
             }
 
             options.Notify.Add(endPoint);
+        }
+
+        foreach (string text in parseResult.GetValue(RpzAllow) ?? [])
+        {
+            if (!Core.IpPrefix.TryParse(text, out Core.IpPrefix prefix, out string? prefixError))
+            {
+                error = $"--rpz-allow '{text}' is not an IP prefix: {prefixError}";
+                return null;
+            }
+
+            options.RpzAllow.Add(prefix);
+        }
+
+        if (parseResult.GetValue(RpzTsig) is { } tsig)
+        {
+            if (!TsigKey.TryParse(tsig, out TsigKey? key, out string? tsigError))
+            {
+                error = $"--rpz-tsig: {tsigError}";
+                return null;
+            }
+
+            options.RpzTsig = key;
         }
 
         try

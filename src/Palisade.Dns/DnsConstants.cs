@@ -40,6 +40,7 @@ internal static class DnsConstants
     public const int RcodeNxDomain = 3;
     public const int RcodeNotImp = 4;
     public const int RcodeRefused = 5;
+    public const int RcodeNotAuth = 9;
 
     /// <summary>BADVERS (RFC 6891 §6.1.3): 16, of which the upper 8 bits go into the OPT record.</summary>
     public const int RcodeBadVers = 16;

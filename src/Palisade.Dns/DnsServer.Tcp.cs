@@ -154,7 +154,7 @@ public sealed partial class DnsServer
                     await writeLock.WaitAsync(stop).ConfigureAwait(false);
                     try
                     {
-                        if (await Rpz.TransferAsync(request, transfer, new string(name, 0, transfer.NameLength), connection, stop).ConfigureAwait(false))
+                        if (await Rpz.TransferAsync(request, transfer, new string(name, 0, transfer.NameLength), connection, client.Client, stop).ConfigureAwait(false))
                         {
                             continue;
                         }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Palisade.Core;
 using Palisade.Core.Policy;
 
 namespace Palisade.Dns;
@@ -40,11 +41,16 @@ public sealed partial class DnsServer : IAsyncDisposable
         _forwarder = new DnsForwarder([.. options.Upstreams], options.UpstreamTimeout, options.UpstreamAttempts, Metrics);
         if (options.RpzZone is not null)
         {
-            Rpz = new RpzZone(options.RpzZone, logger);
+            Rpz = new RpzZone(options.RpzZone, logger, options.MaxConcurrentTransfers, clock) { TransferKey = options.RpzTsig };
             _responder.Rpz = Rpz;
             foreach (IPEndPoint target in options.Notify)
             {
                 Rpz.NotifyTargets.Add(target);
+            }
+
+            foreach (IpPrefix allowed in options.EffectiveRpzAllow())
+            {
+                Rpz.TransferAllowed.Add(allowed);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using Palisade.Core;
 
 namespace Palisade.Dns;
 
@@ -28,6 +29,34 @@ public sealed class DnsServerOptions
 
     /// <summary>Secondaries sent NOTIFY when the RPZ zone's serial changes.</summary>
     public IList<IPEndPoint> Notify { get; } = [];
+
+    /// <summary>Addresses allowed to transfer the RPZ zone (AXFR/IXFR); empty means loopback and the
+    /// <see cref="Notify"/> targets. Everyone else gets REFUSED.</summary>
+    public IList<IpPrefix> RpzAllow { get; } = [];
+
+    /// <summary>When set, a zone transfer must also be signed with this TSIG key, and its answer is signed.</summary>
+    public TsigKey? RpzTsig { get; set; }
+
+    /// <summary>Most zone transfers served at once.</summary>
+    public int MaxConcurrentTransfers { get; set; } = Dns.RpzZone.DefaultMaxConcurrentTransfers;
+
+    /// <summary>The prefixes allowed to transfer: <see cref="RpzAllow"/>, or loopback and the NOTIFY targets.</summary>
+    public IReadOnlyList<IpPrefix> EffectiveRpzAllow()
+    {
+        if (RpzAllow.Count > 0)
+        {
+            return [.. RpzAllow];
+        }
+
+        var allowed = new List<IpPrefix> { IpPrefix.Parse("127.0.0.0/8"), IpPrefix.Parse("::1/128") };
+        foreach (IPEndPoint target in Notify)
+        {
+            IPAddress address = target.Address.IsIPv4MappedToIPv6 ? target.Address.MapToIPv4() : target.Address;
+            allowed.Add(IpPrefix.Create(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32));
+        }
+
+        return allowed;
+    }
 
     /// <summary>How long to wait for one upstream answer.</summary>
     public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromSeconds(2);
@@ -86,7 +115,7 @@ public sealed class DnsServerOptions
             throw new ArgumentException($"Dns:MaxCacheTtl {MaxCacheTtl} is not between one second and 2^31-1 seconds");
         }
 
-        if (UpstreamTimeout <= TimeSpan.Zero || UpstreamAttempts < 1 || CacheEntries < 0 || MaxInFlight < 1 || MaxTcpConnections < 1 || MaxTcpConnectionsPerClient < 1)
+        if (UpstreamTimeout <= TimeSpan.Zero || UpstreamAttempts < 1 || CacheEntries < 0 || MaxInFlight < 1 || MaxTcpConnections < 1 || MaxTcpConnectionsPerClient < 1 || MaxConcurrentTransfers < 1)
         {
             throw new ArgumentException("Dns: UpstreamTimeout, UpstreamAttempts, MaxInFlight, MaxTcpConnections and MaxTcpConnectionsPerClient are positive, CacheEntries is not negative");
         }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
@@ -24,20 +25,43 @@ public sealed partial class RpzZone
     /// <summary>TTL of the zone's records.</summary>
     public const uint Ttl = 300;
 
+    /// <summary>Default of the most zone transfers served at once; more wait for none and get SERVFAIL (try later).</summary>
+    public const int DefaultMaxConcurrentTransfers = 4;
+
+    /// <summary>Record bytes per transfer message, before its TSIG record.</summary>
     private const int MessageBudget = 16 * 1024;
+
+    /// <summary>How long one message of a transfer may take to leave; a secondary that stops reading loses its transfer.</summary>
+    private static readonly TimeSpan s_sendTimeout = TimeSpan.FromSeconds(30);
 
     private readonly string _zone;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly List<Change> _history = [];
     private readonly object _gate = new();
+    private readonly SemaphoreSlim _transfers;
     private Snapshot _current = new(0, []);
 
     /// <summary>Creates the zone <paramref name="zone"/> (such as rpz.palisade).</summary>
-    public RpzZone(string zone, ILogger? logger = null)
+    /// <param name="zone">The zone's name.</param>
+    /// <param name="logger">Where transfers and refusals are logged.</param>
+    /// <param name="maxConcurrentTransfers">The most transfers served at once.</param>
+    /// <param name="time">The clock TSIG times are checked against.</param>
+    public RpzZone(string zone, ILogger? logger = null, int maxConcurrentTransfers = DefaultMaxConcurrentTransfers, TimeProvider? time = null)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrentTransfers, 1);
         _zone = zone.TrimEnd('.').ToLowerInvariant();
         _logger = logger ?? NullLogger.Instance;
+        _time = time ?? TimeProvider.System;
+        _transfers = new SemaphoreSlim(maxConcurrentTransfers, maxConcurrentTransfers);
     }
+
+    /// <summary>The addresses allowed to transfer the zone; empty allows none.</summary>
+    public IList<IpPrefix> TransferAllowed { get; } = [];
+
+    /// <summary>When set, a transfer also needs a request signed with this key, and every message of the answer is
+    /// signed with it (RFC 8945).</summary>
+    public TsigKey? TransferKey { get; set; }
 
     /// <summary>The zone's name.</summary>
     public string Name => _zone;
@@ -102,64 +126,228 @@ public sealed partial class RpzZone
         }
     }
 
-    /// <summary>Answers an AXFR or IXFR for this zone on a TCP connection; false when the query is for another name.</summary>
-    internal async Task<bool> TransferAsync(byte[] request, DnsQuery query, string name, Socket connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Answers an AXFR or IXFR for this zone on a TCP connection; false when the query is for another name. Only a
+    /// client in <see cref="TransferAllowed"/> (and with a valid signature when <see cref="TransferKey"/> is set) gets
+    /// the zone; others get REFUSED, or NOTAUTH with the TSIG error. The answer streams from the immutable snapshot,
+    /// one message at a time through one buffer, so a transfer costs the same memory whatever the zone's size.
+    /// </summary>
+    internal async Task<bool> TransferAsync(byte[] request, DnsQuery query, string name, Socket connection, IPAddress client, CancellationToken cancellationToken)
     {
         if (!string.Equals(name, _zone, StringComparison.Ordinal) || query.QuestionClass != DnsConstants.ClassIn)
         {
             return false;
         }
 
-        Snapshot current = Volatile.Read(ref _current);
-        List<Change>? chain = null;
-        if (query.QuestionType == DnsConstants.TypeIxfr && ClientSerial(request, query) is { } client)
+        string kind = query.QuestionType == DnsConstants.TypeIxfr ? "IXFR" : "AXFR";
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(2 + DnsConstants.MaxMessageLength);
+        try
         {
-            chain = Chain(client, current.Serial);
+            long now = _time.GetUtcNow().ToUnixTimeSeconds();
+            if (client.IsIPv4MappedToIPv6)
+            {
+                client = client.MapToIPv4();
+            }
+
+            if (!IsAllowed(client))
+            {
+                LogRefused(_logger, kind, _zone, client, "its address is not allowed to transfer the zone");
+                await SendAsync(connection, buffer, WriteError(request, query, DnsConstants.RcodeRefused, buffer), cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+
+            byte[] requestMac = [];
+            if (TransferKey is { } key)
+            {
+                TsigStatus status = key.Verify(request, query.QuestionEnd, now, out requestMac);
+                if (status != TsigStatus.Verified)
+                {
+                    LogRefused(_logger, kind, _zone, client, $"TSIG {status}");
+                    int length = status switch
+                    {
+                        TsigStatus.Unsigned => WriteError(request, query, DnsConstants.RcodeRefused, buffer),
+                        TsigStatus.Malformed => WriteError(request, query, DnsConstants.RcodeFormErr, buffer),
+                        TsigStatus.BadTime => key.Sign(buffer.AsSpan(2), WriteError(request, query, DnsConstants.RcodeNotAuth, buffer) - 2, requestMac, first: true, now,
+                            query.Id, (ushort)TsigError.BadTime, new byte[64]) + 2,
+                        _ => key.AppendError(buffer.AsSpan(2), WriteError(request, query, DnsConstants.RcodeNotAuth, buffer) - 2, now, query.Id,
+                            status == TsigStatus.BadKey ? TsigError.BadKey : TsigError.BadSig) + 2,
+                    };
+                    await SendAsync(connection, buffer, length, cancellationToken).ConfigureAwait(false);
+                    return true;
+                }
+            }
+
+            if (!_transfers.Wait(0))
+            {
+                LogRefused(_logger, kind, _zone, client, "the most transfers at once are running");
+                await SendAsync(connection, buffer, WriteError(request, query, DnsConstants.RcodeServFail, buffer), cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+
+            try
+            {
+                Snapshot current = Volatile.Read(ref _current);
+                List<Change>? chain = null;
+                if (query.QuestionType == DnsConstants.TypeIxfr && ClientSerial(request, query) is { } serial)
+                {
+                    chain = Chain(serial, current.Serial);
+                }
+
+                await StreamAsync(request, query, Records(current, chain), connection, buffer, requestMac, now, cancellationToken).ConfigureAwait(false);
+                LogTransfer(_logger, query.QuestionType == DnsConstants.TypeIxfr ? (chain is null ? "IXFR (as full zone)" : "IXFR") : "AXFR", _zone, current.Serial);
+            }
+            finally
+            {
+                _transfers.Release();
+            }
+
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private bool IsAllowed(IPAddress client)
+    {
+        foreach (IpPrefix prefix in TransferAllowed)
+        {
+            if (prefix.Contains(client))
+            {
+                return true;
+            }
         }
 
-        var messages = new TransferWriter(request, query, _zone);
+        return false;
+    }
+
+    /// <summary>The records of the answer, in order, generated as they are sent.</summary>
+    private static IEnumerable<ZoneRecord> Records(Snapshot current, List<Change>? chain)
+    {
+        yield return ZoneRecord.Soa(current.Serial);
         if (chain is { Count: 0 })
         {
             // RFC 1995 §4: a client that is up to date gets the current SOA alone.
-            messages.Soa(current.Serial);
+            yield break;
         }
-        else if (chain is not null)
+
+        if (chain is not null)
         {
             // RFC 1995 §4: the new SOA, then per change the old SOA, deletions, the new SOA, additions; the new SOA last.
-            messages.Soa(current.Serial);
             foreach (Change change in chain)
             {
-                messages.Soa(change.From);
-                change.Removed.ForEach(messages.Trigger);
-                messages.Soa(change.To);
-                change.Added.ForEach(messages.Trigger);
-            }
+                yield return ZoneRecord.Soa(change.From);
+                foreach (string removed in change.Removed)
+                {
+                    yield return ZoneRecord.Trigger(removed);
+                }
 
-            messages.Soa(current.Serial);
+                yield return ZoneRecord.Soa(change.To);
+                foreach (string added in change.Added)
+                {
+                    yield return ZoneRecord.Trigger(added);
+                }
+            }
         }
         else
         {
             // AXFR (RFC 5936 §2.2), also the answer to an IXFR from a serial too old to chain from.
-            messages.Soa(current.Serial);
-            messages.Record(_zone, DnsConstants.TypeNs, [9, (byte)'l', (byte)'o', (byte)'c', (byte)'a', (byte)'l', (byte)'h', (byte)'o', (byte)'s', (byte)'t', 0]);
+            yield return ZoneRecord.Apex;
             foreach (string trigger in current.Triggers)
             {
-                messages.Trigger(trigger);
+                yield return ZoneRecord.Trigger(trigger);
+            }
+        }
+
+        yield return ZoneRecord.Soa(current.Serial);
+    }
+
+    /// <summary>Writes the records into messages of at most <see cref="MessageBudget"/> record bytes, each repeating the
+    /// question, and sends each as soon as it is full (signed when a TSIG key is set).</summary>
+    private async Task StreamAsync(byte[] request, DnsQuery query, IEnumerable<ZoneRecord> records, Socket connection, byte[] buffer, byte[] requestMac,
+        long now, CancellationToken cancellationToken)
+    {
+        const int Start = 2;
+        int recordsStart = Start + query.QuestionEnd;
+        request.AsSpan(0, query.QuestionEnd).CopyTo(buffer.AsSpan(Start));
+        int position = recordsStart;
+        int count = 0;
+        bool first = true;
+        byte[] mac = requestMac;
+        byte[] scratch = new byte[DnsConstants.MaxNameLength + 10 + 64];
+        foreach (ZoneRecord record in records)
+        {
+            int size = WriteRecord(record, scratch);
+            if (count > 0 && position + size - recordsStart > MessageBudget)
+            {
+                // The record does not fit: send the message without it, then start the next one.
+                (mac, int length) = FinishMessage(buffer, position, count, mac, first, now, query.Id);
+                await SendAsync(connection, buffer, length, cancellationToken).ConfigureAwait(false);
+                request.AsSpan(0, query.QuestionEnd).CopyTo(buffer.AsSpan(Start));
+                position = recordsStart;
+                count = 0;
+                first = false;
             }
 
-            messages.Soa(current.Serial);
+            scratch.AsSpan(0, size).CopyTo(buffer.AsSpan(position));
+            position += size;
+            count++;
         }
 
-        foreach (byte[] message in messages.Finish())
+        (_, int last) = FinishMessage(buffer, position, count, mac, first, now, query.Id);
+        await SendAsync(connection, buffer, last, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sets the header of the message in <paramref name="buffer"/> (after its 2-byte length prefix), signs it
+    /// when a key is set, and returns the MAC to chain and the framed length.</summary>
+    private (byte[] Mac, int Length) FinishMessage(byte[] buffer, int end, int count, byte[] priorMac, bool first, long now, ushort id)
+    {
+        Span<byte> message = buffer.AsSpan(2);
+        BinaryPrimitives.WriteUInt16BigEndian(message[2..], DnsConstants.FlagQr | DnsConstants.FlagAa);
+        BinaryPrimitives.WriteUInt16BigEndian(message[4..], 1);
+        BinaryPrimitives.WriteUInt16BigEndian(message[6..], (ushort)count);
+        message[8..12].Clear();
+        int length = end - 2;
+        byte[] mac = priorMac;
+        if (TransferKey is { } key)
         {
-            byte[] framed = new byte[message.Length + 2];
-            BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)message.Length);
-            message.CopyTo(framed, 2);
-            await connection.SendAsync(framed, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            mac = new byte[32];
+            length = key.Sign(message, length, priorMac, first, now, id, 0, mac);
         }
 
-        LogTransfer(_logger, query.QuestionType == DnsConstants.TypeIxfr ? (chain is null ? "IXFR (as full zone)" : "IXFR") : "AXFR", _zone, current.Serial);
-        return true;
+        return (mac, length + 2);
+    }
+
+    /// <summary>Writes an error answer (after the 2-byte prefix); returns the framed length.</summary>
+    private static int WriteError(byte[] request, in DnsQuery query, int rcode, byte[] buffer) =>
+        DnsResponseWriter.WriteError(request, query, questionRead: true, rcode, buffer.AsSpan(2)) + 2;
+
+    private static async Task SendAsync(Socket connection, byte[] buffer, int framedLength, CancellationToken cancellationToken)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(buffer, (ushort)(framedLength - 2));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(s_sendTimeout);
+        await connection.SendAsync(buffer.AsMemory(0, framedLength), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+    }
+
+    private int WriteRecord(ZoneRecord record, Span<byte> destination)
+    {
+        Span<byte> rdata = stackalloc byte[64];
+        (string owner, ushort type, int rdLength) = record.Kind switch
+        {
+            ZoneRecordKind.Soa => (_zone, DnsConstants.TypeSoa, WriteSoaData(rdata, record.Serial)),
+            ZoneRecordKind.Apex => (_zone, DnsConstants.TypeNs, DnsName.Write("localhost", rdata)),
+            _ => (record.Owner + "." + _zone, DnsConstants.TypeCname, DnsName.Write("", rdata)),
+        };
+
+        int length = DnsName.Write(owner, destination);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[length..], type);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[(length + 2)..], DnsConstants.ClassIn);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[(length + 4)..], Ttl);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[(length + 8)..], (ushort)rdLength);
+        rdata[..rdLength].CopyTo(destination[(length + 10)..]);
+        return length + 10 + rdLength;
     }
 
     /// <summary>Answers a query for the zone's apex with authority: its SOA for SOA queries (how secondaries probe the
@@ -287,6 +475,9 @@ public sealed partial class RpzZone
     [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "{Kind} of {Zone} at serial {Serial}")]
     private static partial void LogTransfer(ILogger logger, string kind, string zone, uint serial);
 
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Warning, Message = "{Kind} of {Zone} refused to {Client}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string kind, string zone, IPAddress client, string reason);
+
     [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "NOTIFY for {Zone} serial {Serial} acknowledged by {Target}")]
     private static partial void LogNotified(ILogger logger, IPEndPoint target, string zone, uint serial);
 
@@ -294,63 +485,20 @@ public sealed partial class RpzZone
 
     private sealed record Change(uint From, uint To, List<string> Removed, List<string> Added);
 
-    /// <summary>Builds the transfer's messages: each repeats the question and holds records up to a size budget.</summary>
-    private sealed class TransferWriter(byte[] request, DnsQuery query, string zone)
+    private enum ZoneRecordKind
     {
-        private readonly List<byte[]> _messages = [];
-        private readonly MemoryStream _records = new();
-        private int _count;
+        Soa,
+        Apex,
+        Trigger,
+    }
 
-        public void Soa(uint serial)
-        {
-            Span<byte> rdata = stackalloc byte[64];
-            Record(zone, DnsConstants.TypeSoa, rdata[..WriteSoaData(rdata, serial)]);
-        }
+    /// <summary>One record of a transfer: the SOA with a serial, the apex NS, or a trigger (CNAME to the root, NXDOMAIN).</summary>
+    private readonly record struct ZoneRecord(ZoneRecordKind Kind, string? Owner, uint Serial)
+    {
+        public static ZoneRecord Apex => new(ZoneRecordKind.Apex, null, 0);
 
-        /// <summary>A trigger: owner under the zone, CNAME to the root (NXDOMAIN).</summary>
-        public void Trigger(string owner) => Record(owner + "." + zone, DnsConstants.TypeCname, [0]);
+        public static ZoneRecord Soa(uint serial) => new(ZoneRecordKind.Soa, null, serial);
 
-        public void Record(string owner, ushort type, ReadOnlySpan<byte> rdata)
-        {
-            Span<byte> header = stackalloc byte[DnsConstants.MaxNameLength + 10];
-            int length = DnsName.Write(owner, header);
-            BinaryPrimitives.WriteUInt16BigEndian(header[length..], type);
-            BinaryPrimitives.WriteUInt16BigEndian(header[(length + 2)..], DnsConstants.ClassIn);
-            BinaryPrimitives.WriteUInt32BigEndian(header[(length + 4)..], Ttl);
-            BinaryPrimitives.WriteUInt16BigEndian(header[(length + 8)..], (ushort)rdata.Length);
-            if (_records.Length + length + 10 + rdata.Length > MessageBudget)
-            {
-                Flush();
-            }
-
-            _records.Write(header[..(length + 10)]);
-            _records.Write(rdata);
-            _count++;
-        }
-
-        public List<byte[]> Finish()
-        {
-            Flush();
-            return _messages;
-        }
-
-        private void Flush()
-        {
-            if (_count == 0)
-            {
-                return;
-            }
-
-            byte[] message = new byte[query.QuestionEnd + _records.Length];
-            request.AsSpan(0, query.QuestionEnd).CopyTo(message);
-            BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(2), DnsConstants.FlagQr | DnsConstants.FlagAa);
-            BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(4), 1);
-            BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(6), (ushort)_count);
-            message.AsSpan(8, 4).Clear();
-            _records.GetBuffer().AsSpan(0, (int)_records.Length).CopyTo(message.AsSpan(query.QuestionEnd));
-            _messages.Add(message);
-            _records.SetLength(0);
-            _count = 0;
-        }
+        public static ZoneRecord Trigger(string owner) => new(ZoneRecordKind.Trigger, owner, 0);
     }
 }

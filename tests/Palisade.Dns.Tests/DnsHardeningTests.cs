@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Palisade.Core.Policy;
 
 namespace Palisade.Dns.Tests;
@@ -193,6 +194,92 @@ public sealed class DnsHardeningTests(UpstreamResolver upstream) : IClassFixture
             held.ForEach(s => s.Dispose());
         }
     }
+
+    [Fact]
+    public async Task RpzTransfer_OnlyToAllowedAddresses_OthersRefused()
+    {
+        CompiledPolicy policy = ZonePolicy(10);
+        await using DnsServer server = await StartAsync(new IPEndPoint(IPAddress.Loopback, upstream.Port), () => policy, o => o.RpzAllow.Add(Core.IpPrefix.Parse("127.0.0.1/32")));
+        server.Rpz!.Update(policy);
+        string allowed = await DigAsync(server, "-b", "127.0.0.1", "rpz.palisade", "AXFR");
+        Assert.Contains("n9.blocked.example.rpz.palisade.", allowed, StringComparison.Ordinal);
+        Assert.DoesNotContain("Transfer failed", allowed, StringComparison.Ordinal);
+        foreach (string type in new[] { "AXFR", "IXFR=0" })
+        {
+            string refused = await DigAsync(server, "-b", "127.0.0.2", "rpz.palisade", type);
+            Assert.Contains("Transfer failed", refused, StringComparison.Ordinal);
+            Assert.DoesNotContain("blocked.example", refused, StringComparison.Ordinal);
+        }
+
+        byte[] answer = await TcpExchangeAsync(server, DnsQueryTests.Query("rpz.palisade", DnsConstants.TypeAxfr, edns: false), IPAddress.Parse("127.0.0.2"));
+        Assert.Equal(DnsConstants.RcodeRefused, answer[3] & 0xF);
+        Assert.Equal(0, answer[7]);
+    }
+
+    [Fact]
+    public async Task RpzTransfer_WithTsig_SignedRequestsOnly_AndEveryMessageSigned()
+    {
+        const string Secret = "c2VjcmV0LWtleS1mb3ItcGFsaXNhZGUtcnB6LXRyYW5zZmVycw==";
+        Assert.True(TsigKey.TryParse("hmac-sha256:xfr.palisade:" + Secret, out TsigKey? key, out string? error), error);
+        CompiledPolicy policy = ZonePolicy(3000);
+        await using DnsServer server = await StartAsync(new IPEndPoint(IPAddress.Loopback, upstream.Port), () => policy, o => o.RpzTsig = key);
+        server.Rpz!.Update(policy);
+
+        // dig checks the TSIG of every message and fails the transfer on the first that does not verify.
+        string signed = await DigAsync(server, "-y", "hmac-sha256:xfr.palisade:" + Secret, "rpz.palisade", "AXFR");
+        Assert.DoesNotContain("Transfer failed", signed, StringComparison.Ordinal);
+        Assert.DoesNotContain("ouldn't verify", signed, StringComparison.Ordinal);
+        Assert.Contains("n2999.blocked.example.rpz.palisade.", signed, StringComparison.Ordinal);
+        Assert.True(Regex.Count(signed, @"xfr\.palisade\.\s+0\s+ANY\s+TSIG\s+hmac-sha256\.") > 2, "several messages, each signed");
+
+        string unsigned = await DigAsync(server, "rpz.palisade", "AXFR");
+        Assert.Contains("Transfer failed", unsigned, StringComparison.Ordinal);
+        string wrongKey = await DigAsync(server, "-y", "hmac-sha256:xfr.palisade:d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldC13cm9uZw==", "rpz.palisade", "AXFR");
+        Assert.DoesNotContain("n1.blocked.example", wrongKey, StringComparison.Ordinal);
+        string otherName = await DigAsync(server, "-y", "hmac-sha256:other.key:" + Secret, "rpz.palisade", "AXFR");
+        Assert.DoesNotContain("n1.blocked.example", otherName, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RpzTransfers_BeyondTheLimit_GetServFail_AndTcpDnsGoesOn()
+    {
+        CompiledPolicy policy = ZonePolicy(100_000);
+        await using DnsServer server = await StartAsync(new IPEndPoint(IPAddress.Loopback, upstream.Port), () => policy, o => o.MaxConcurrentTransfers = 2);
+        server.Rpz!.Update(policy);
+        byte[] axfr = DnsQueryTests.Query("rpz.palisade", DnsConstants.TypeAxfr, edns: false);
+        byte[] framed = [(byte)(axfr.Length >> 8), (byte)axfr.Length, .. axfr];
+
+        // Two secondaries ask and never read: their transfers stall on full socket buffers and hold both slots.
+        var stalled = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+                await socket.ConnectAsync(server.TcpEndPoints[0], TestContext.Current.CancellationToken);
+                await socket.SendAsync(framed, SocketFlags.None, TestContext.Current.CancellationToken);
+                stalled.Add(socket);
+            }
+
+            await Task.Delay(500, TestContext.Current.CancellationToken);
+            byte[] third = await TcpExchangeAsync(server, axfr);
+            Assert.Equal(DnsConstants.RcodeServFail, third[3] & 0xF);
+            byte[] query = await TcpExchangeAsync(server, DnsQueryTests.Query("ok.example"));
+            Assert.Equal(DnsConstants.RcodeNoError, query[3] & 0xF);
+        }
+        finally
+        {
+            stalled.ForEach(s => s.Dispose());
+        }
+
+        // Once they are gone, a transfer is served whole again.
+        string whole = await DigAsync(server, "rpz.palisade", "AXFR");
+        Assert.Contains("n99999.blocked.example.rpz.palisade.", whole, StringComparison.Ordinal);
+    }
+
+    private static CompiledPolicy ZonePolicy(int names) => CompiledPolicy.Build(new PolicyBundle("registry.test/log", 1, 1, new byte[32], 0,
+        [.. Enumerable.Range(0, names).Select(i => new BundleEntry(string.Create(CultureInfo.InvariantCulture, $"n{i}.blocked.example"), s_nameOrder))
+            .OrderBy(e => e.Target, StringComparer.Ordinal)]));
 
     /// <summary>Opens connections from <paramref name="from"/> that never send anything, one after another, so the
     /// server admits them in order.</summary>
