@@ -34,6 +34,40 @@ public sealed class ServeEndToEndTests(UpstreamResolver upstream) : IClassFixtur
     }
 
     [Fact]
+    public async Task Serve_DataDirectoryMadeByAuthorityAdd_PrintsAdminKey_StopsWithinFiveSecondsOfSigterm_AndRestarts()
+    {
+        string data = Data;
+        var add = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "palisade.dll"), "authority", "add", "--data", data, "--id", "agcom", "--name", "AGCOM" })
+        {
+            add.ArgumentList.Add(arg);
+        }
+
+        using (Process process = Process.Start(add)!)
+        {
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+            Assert.True(process.ExitCode == 0, await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken));
+        }
+
+        // StartAsync needs the admin key line: the registry has authorities but no admin key, so serve creates one.
+        string dnsPort = ExternalTool.FreePort().ToString(CultureInfo.InvariantCulture);
+        ServeProcess serve = await ServeProcess.StartAsync(data, "--dns", "127.0.0.1:" + dnsPort, "--upstream", Upstream);
+        await using (serve)
+        {
+            await serve.IssueAsync("R-1", "telegram.org");
+            await UntilAsync(dnsPort, "telegram.org", "NXDOMAIN");
+            (TimeSpan elapsed, int exit) = await serve.TerminateAsync();
+            TestContext.Current.SendDiagnosticMessage($"palisade serve --dns stopped {elapsed.TotalMilliseconds:F0} ms after SIGTERM");
+            Assert.True(elapsed < TimeSpan.FromSeconds(5), $"stopped after {elapsed}");
+            Assert.Equal(0, exit);
+        }
+
+        // A restart right away gets the data directory and the ports back, and enforces the stored order.
+        await using ServeProcess again = await ServeProcess.RestartAsync(data, "--dns", "127.0.0.1:" + dnsPort, "--upstream", Upstream);
+        await UntilAsync(dnsPort, "telegram.org", "NXDOMAIN");
+    }
+
+    [Fact]
     public async Task Rpz_UnboundSecondary_TransfersTheZone_AndFollowsNotifyAndIxfr()
     {
         int dnsPort = ExternalTool.FreePort();

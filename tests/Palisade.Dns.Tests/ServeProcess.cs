@@ -24,7 +24,12 @@ internal sealed partial class ServeProcess : IAsyncDisposable
 
     public string AuthorityKey { get; private set; } = "";
 
-    public static async Task<ServeProcess> StartAsync(string data, params string[] arguments)
+    public static Task<ServeProcess> StartAsync(string data, params string[] arguments) => StartAsync(data, fresh: true, arguments);
+
+    /// <summary>Starts serve on a data directory that already has its admin key and authority.</summary>
+    public static Task<ServeProcess> RestartAsync(string data, params string[] arguments) => StartAsync(data, fresh: false, arguments);
+
+    private static async Task<ServeProcess> StartAsync(string data, bool fresh, string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "palisade.dll"), "serve", "--data", data, "--urls", "http://127.0.0.1:0" }.Concat(arguments))
@@ -36,7 +41,7 @@ internal sealed partial class ServeProcess : IAsyncDisposable
         string? admin = null, http = null, dns = null;
         using var starting = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         starting.CancelAfter(TimeSpan.FromSeconds(60));
-        while (admin is null || http is null || dns is null)
+        while ((fresh && admin is null) || http is null || dns is null)
         {
             string? line = await process.StandardOutput.ReadLineAsync(starting.Token);
             if (line is null)
@@ -61,15 +66,20 @@ internal sealed partial class ServeProcess : IAsyncDisposable
         // The process goes on writing its log: keep draining both streams so it never blocks on a full pipe.
         _ = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         _ = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        if (admin is null || http is null || dns is null)
+        if ((fresh && admin is null) || http is null || dns is null)
         {
             process.Kill(entireProcessTree: true);
             Assert.Fail("palisade serve did not print its addresses and admin key");
         }
 
         var serve = new ServeProcess(process, new HttpClient { BaseAddress = new Uri(http) }, dns.Split(':')[1]);
-        await serve.Post(admin, "/v1/authorities", new JsonObject { ["id"] = "rkn", ["name"] = "Roskomnadzor", ["jurisdiction"] = "RU", ["url"] = "https://rkn.example/" });
-        JsonObject created = await serve.Post(admin, "/v1/keys", new JsonObject { ["role"] = "authority", ["authority"] = "rkn" });
+        if (!fresh)
+        {
+            return serve;
+        }
+
+        await serve.Post(admin!, "/v1/authorities", new JsonObject { ["id"] = "rkn", ["name"] = "Roskomnadzor", ["jurisdiction"] = "RU", ["url"] = "https://rkn.example/" });
+        JsonObject created = await serve.Post(admin!, "/v1/keys", new JsonObject { ["role"] = "authority", ["authority"] = "rkn" });
         serve.AuthorityKey = created["key"]!.GetValue<string>();
         return serve;
     }
@@ -80,8 +90,30 @@ internal sealed partial class ServeProcess : IAsyncDisposable
         ["summary"] = "A court order", ["effective"] = "2018-04-16T00:00:00Z", ["expires"] = null, ["targets"] = new JsonArray([.. targets.Select(t => JsonValue.Create(t))]),
     });
 
+    /// <summary>Sends SIGTERM, as a service manager stops the process, and returns how long it took to exit and its exit code.</summary>
+    public async Task<(TimeSpan Elapsed, int ExitCode)> TerminateAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        using (Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        wait.CancelAfter(TimeSpan.FromSeconds(60));
+        await _process.WaitForExitAsync(wait.Token);
+        return (clock.Elapsed, _process.ExitCode);
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (_process.HasExited)
+        {
+            _process.Dispose();
+            Http.Dispose();
+            return;
+        }
+
         _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
         _process.Dispose();
