@@ -29,6 +29,7 @@ var targets = new Dictionary<string, Action<byte[]>>(StringComparer.Ordinal)
     ["policy-delta"] = b => Throwing(() => PolicyDelta.Parse(b)),
     ["dns-query"] = b => DnsQuery.TryParse(b, new char[255], out _),
     ["dns-response"] = b => DnsResponse(b),
+    ["tsig"] = b => Tsig(b),
 };
 foreach (ImportFormat format in Enum.GetValues<ImportFormat>())
 {
@@ -54,6 +55,17 @@ static void DnsResponse(byte[] bytes)
     {
         DnsMessageWalker.CacheTtl(bytes, questionEnd);
         DnsMessageWalker.Age(bytes, questionEnd, 5);
+        DnsMessageWalker.TryNormalise(bytes, questionEnd, 86_400);
+    }
+}
+
+// A zone-transfer request's TSIG record, checked against a fixed key.
+static void Tsig(byte[] bytes)
+{
+    int questionEnd = DnsMessageWalker.QuestionEnd(bytes);
+    if (questionEnd > 0 && TsigKey.TryParse("fuzz.key:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", out TsigKey? key, out _))
+    {
+        key.Verify(bytes, questionEnd, 0, out _);
     }
 }
 

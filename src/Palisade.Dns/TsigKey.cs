@@ -162,8 +162,10 @@ public sealed class TsigKey
         // The record: owner (the key name, written in full), TYPE, CLASS ANY, TTL 0, RDLENGTH, RDATA.
         int owner = start;
         int ownerEnd = owner;
-        if (!ReadFullName(request, ref ownerEnd) || ownerEnd != typeOffset)
+        if (!ReadFullName(request, ref ownerEnd) || ownerEnd != typeOffset
+            || BinaryPrimitives.ReadUInt16BigEndian(request[(ownerEnd + 2)..]) != ClassAny || BinaryPrimitives.ReadUInt32BigEndian(request[(ownerEnd + 4)..]) != 0)
         {
+            // RFC 8945 §4.2: a TSIG record is of class ANY with TTL 0.
             return TsigStatus.Malformed;
         }
 

@@ -146,6 +146,7 @@ public sealed class DnsQueryTests
         response[9] = 1;
         int questionEnd = DnsMessageWalker.QuestionEnd(response);
         Assert.Equal(30u, DnsMessageWalker.CacheTtl(response, questionEnd));
+        Assert.True(DnsMessageWalker.TryNormalise(response.ToArray(), questionEnd, 86_400));
         for (int length = 0; length < response.Length; length++)
         {
             byte[] cut = response[..length];
@@ -153,8 +154,44 @@ public sealed class DnsQueryTests
             if (end > 0)
             {
                 Assert.Null(DnsMessageWalker.CacheTtl(cut, end));
+                Assert.False(DnsMessageWalker.TryNormalise(cut.ToArray(), end, 86_400));
                 DnsMessageWalker.Age(cut, end, 10);
             }
         }
+    }
+
+    [Fact]
+    public void Tsig_SignedRequest_Verifies_AndEveryTruncationOrChangeDoesNot()
+    {
+        Assert.True(TsigKey.TryParse("hmac-sha256:xfr.palisade:c2VjcmV0LWtleS1mb3ItcGFsaXNhZGUtcnB6LXRyYW5zZmVycw==", out TsigKey? key, out string? error), error);
+        byte[] query = Query("rpz.palisade", DnsConstants.TypeAxfr, edns: false);
+        byte[] signed = new byte[512];
+        query.CopyTo(signed, 0);
+        const long Now = 1_796_161_634;
+        int length = key.Sign(signed, query.Length, [], first: true, Now, 0x1234, 0, new byte[32]);
+        signed = signed[..length];
+        int questionEnd = query.Length;
+        Assert.Equal(TsigStatus.Verified, key.Verify(signed, questionEnd, Now + 10, out byte[] mac));
+        Assert.Equal(32, mac.Length);
+        Assert.Equal(TsigStatus.BadTime, key.Verify(signed, questionEnd, Now + TsigKey.Fudge + 1, out _));
+        Assert.Equal(TsigStatus.Unsigned, key.Verify(query, questionEnd, Now, out _));
+        // Every byte but the message ID, which a forwarder may rewrite (the MAC covers the original ID, RFC 8945 §4.3.1).
+        for (int i = 2; i < signed.Length; i++)
+        {
+            byte[] changed = [.. signed];
+            changed[i] ^= 0x01;
+            Assert.True(key.Verify(changed, questionEnd, Now, out _) != TsigStatus.Verified, $"byte {i} changed");
+        }
+
+        for (int cut = questionEnd; cut < signed.Length; cut++)
+        {
+            Assert.NotEqual(TsigStatus.Verified, key.Verify(signed[..cut], questionEnd, Now, out _));
+        }
+
+        Assert.True(TsigKey.TryParse("xfr.palisade:c2VjcmV0LWtleS1mb3ItcGFsaXNhZGUtcnB6LXRyYW5zZmVycw==", out _, out _));
+        Assert.False(TsigKey.TryParse("hmac-md5:xfr.palisade:c2VjcmV0LWtleS1mb3ItcGFsaXNhZGUtcnB6LXRyYW5zZmVycw==", out _, out error));
+        Assert.Contains("hmac-sha256", error, StringComparison.Ordinal);
+        Assert.False(TsigKey.TryParse("xfr.palisade:c2hvcnQ=", out _, out error));
+        Assert.Contains("at least 16", error, StringComparison.Ordinal);
     }
 }
