@@ -23,7 +23,11 @@ internal sealed class DnsOptionsBinder
 
     public Option<string> RpzTsig { get; } = new("--rpz-tsig") { Description = "Also require zone transfers to be signed with this TSIG key, [hmac-sha256:]NAME:BASE64SECRET (RFC 8945); answers are signed with it." };
 
-    public IEnumerable<Option> All => [Listen, Upstream, RpzZone, Action, BlockPage, Notify, RpzAllow, RpzTsig];
+    public Option<int> TcpPerClient { get; } = new("--tcp-per-client") { Description = "The most DNS-over-TCP connections from one client address.", DefaultValueFactory = _ => DnsServerOptions.DefaultMaxTcpConnectionsPerClient };
+
+    public Option<int> MaxCacheTtl { get; } = new("--max-cache-ttl") { Description = "The longest time, in seconds, an upstream answer is cached, and the largest TTL passed on.", DefaultValueFactory = _ => 86_400 };
+
+    public IEnumerable<Option> All => [Listen, Upstream, RpzZone, Action, BlockPage, Notify, RpzAllow, RpzTsig, TcpPerClient, MaxCacheTtl];
 
     /// <summary>Builds validated options; the error names the flag.</summary>
     public DnsServerOptions? Bind(ParseResult parseResult, Uri? portal, out string? error)
@@ -123,6 +127,8 @@ internal sealed class DnsOptionsBinder
             options.RpzTsig = key;
         }
 
+        options.MaxTcpConnectionsPerClient = parseResult.GetValue(TcpPerClient);
+        options.MaxCacheTtl = TimeSpan.FromSeconds(parseResult.GetValue(MaxCacheTtl));
         try
         {
             if (options.Listen.Count > 0)

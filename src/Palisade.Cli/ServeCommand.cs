@@ -71,7 +71,9 @@ internal static class ServeCommand
                 DnsEnforcementPoint? enforcement = null;
                 try
                 {
-                    host = await RegistryHost.StartAsync(registry, listen, routes: app => app.MapGet("/metrics", (HttpContext context) =>
+                    // The registry's own warnings and errors (a fault answered 500 is logged with its trace id) go to the console.
+                    host = await RegistryHost.StartAsync(registry, listen, logging: b => b.AddSimpleConsole(o => o.SingleLine = true)
+                        .SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning), routes: app => app.MapGet("/metrics", (HttpContext context) =>
                     {
                         if (enforcement is null)
                         {

@@ -112,12 +112,12 @@ public sealed class DnsServerOptions
 
         if (MaxCacheTtl < TimeSpan.FromSeconds(1) || MaxCacheTtl.TotalSeconds > int.MaxValue)
         {
-            throw new ArgumentException($"Dns:MaxCacheTtl {MaxCacheTtl} is not between one second and 2^31-1 seconds");
+            throw new ArgumentException($"Dns:MaxCacheTtl (--max-cache-ttl) {MaxCacheTtl.TotalSeconds} s is not between one second and 2^31-1 seconds");
         }
 
         if (UpstreamTimeout <= TimeSpan.Zero || UpstreamAttempts < 1 || CacheEntries < 0 || MaxInFlight < 1 || MaxTcpConnections < 1 || MaxTcpConnectionsPerClient < 1 || MaxConcurrentTransfers < 1)
         {
-            throw new ArgumentException("Dns: UpstreamTimeout, UpstreamAttempts, MaxInFlight, MaxTcpConnections and MaxTcpConnectionsPerClient are positive, CacheEntries is not negative");
+            throw new ArgumentException("Dns: UpstreamTimeout, UpstreamAttempts, MaxInFlight, MaxTcpConnections, MaxTcpConnectionsPerClient (--tcp-per-client) and MaxConcurrentTransfers are positive, CacheEntries is not negative");
         }
     }
 
