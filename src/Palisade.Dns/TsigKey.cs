@@ -39,9 +39,6 @@ public sealed class TsigKey
     /// <summary>Seconds of clock difference accepted, and announced in signed answers (RFC 8945 §5.2.3 recommends 300).</summary>
     public const ushort Fudge = 300;
 
-    /// <summary>The largest TSIG record this server writes: key name, algorithm name, the fixed fields and the MAC.</summary>
-    internal const int MaxRecordLength = DnsConstants.MaxNameLength + 10 + 13 + 16 + MacLength + 6;
-
     private const int MacLength = 32;
 
     /// <summary>The shortest truncated MAC accepted: half the hash, at least 10 bytes (RFC 8945 §5.2.2.1).</summary>

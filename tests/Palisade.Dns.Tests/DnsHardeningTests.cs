@@ -31,12 +31,7 @@ public sealed class DnsHardeningTests(UpstreamResolver upstream) : IClassFixture
         return server;
     }
 
-    private static async Task<string> DigAsync(DnsServer server, params string[] args)
-    {
-        (int exit, string output) = await ExternalTool.RunAsync("dig", ["@127.0.0.1", "-p", server.UdpEndPoints[0].Port.ToString(CultureInfo.InvariantCulture), "+tries=1", "+time=3", .. args]);
-        Assert.True(exit == 0, output);
-        return output;
-    }
+    private static Task<string> DigAsync(DnsServer server, params string[] args) => DnsServerTests.DigAsync(server, args);
 
     [Fact]
     public async Task UpstreamAddressInsideAnOrderedPrefix_IsBlockedWithTheOrder_AlsoThroughCnameAndFromTheCache()

@@ -28,7 +28,8 @@ public sealed class DnsServerTests(UpstreamResolver upstream) : IClassFixture<Up
         return server;
     }
 
-    private static async Task<string> DigAsync(DnsServer server, params string[] args)
+    /// <summary>Asks the server with dig over loopback; dig must exit 0.</summary>
+    internal static async Task<string> DigAsync(DnsServer server, params string[] args)
     {
         (int exit, string output) = await ExternalTool.RunAsync("dig", ["@127.0.0.1", "-p", server.UdpEndPoints[0].Port.ToString(CultureInfo.InvariantCulture), "+tries=1", "+time=3", .. args]);
         Assert.True(exit == 0, output);

@@ -318,13 +318,7 @@ public sealed class HardeningTests
             Effective = "2026-01-01T00:00:00Z", Targets = [target],
         });
 
-    private static (int Exit, string Stdout, string Stderr) Cli(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        int exit = Palisade.Cli.PalisadeCli.Run(args, TextReader.Null, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Stdout, string Stderr) Cli(params string[] args) => LogAuditTests.Cli(args);
 
     /// <summary>A log as the registry served it before: partial tiles only at the current tree size. Its first
     /// checkpoint is an older, genuinely signed one, as a verifier holds when the log grows under it.</summary>

@@ -106,7 +106,8 @@ public sealed class LogAuditTests
         Assert.Equal(1, write.ExecuteNonQuery());
     }
 
-    private static (int Exit, string Stdout, string Stderr) Cli(params string[] args)
+    /// <summary>Runs the palisade command in-process and returns its exit code and output.</summary>
+    internal static (int Exit, string Stdout, string Stderr) Cli(params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
