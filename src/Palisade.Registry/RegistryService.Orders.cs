@@ -269,11 +269,10 @@ public sealed partial class RegistryService
     }
 
     /// <summary>The order reference <c>authority/decision</c>.</summary>
-    public static string Reference(string authority, string decision) => authority + "/" + decision;
+    public static string Reference(string authority, string decision) => new OrderReference(authority, decision).ToString();
 
     /// <summary>The public URL of an order's API resource (decision percent-encoded).</summary>
-    public string OrderUrl(string authority, string decision) =>
-        PublicUrl.TrimEnd('/') + "/v1/orders/" + authority + "/" + Uri.EscapeDataString(decision);
+    public string OrderUrl(string authority, string decision) => new OrderReference(authority, decision).ApiUrl(PublicUrl);
 
     private List<OrderTarget> ParseTargets(List<string> texts, string field)
     {

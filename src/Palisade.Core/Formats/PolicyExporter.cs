@@ -332,9 +332,7 @@ public static class PolicyExporter
     public static string OrderPage(Uri registry, string reference)
     {
         ArgumentNullException.ThrowIfNull(registry);
-        ArgumentNullException.ThrowIfNull(reference);
-        int slash = reference.IndexOf('/', StringComparison.Ordinal);
-        return registry.AbsoluteUri.TrimEnd('/') + "/orders/" + Uri.EscapeDataString(reference[..slash]) + "/" + Uri.EscapeDataString(reference[(slash + 1)..]);
+        return OrderReference.Parse(reference).PageUrl(registry.AbsoluteUri);
     }
 
     private static void Header(TextWriter writer, string comment, PolicyBundle bundle) =>

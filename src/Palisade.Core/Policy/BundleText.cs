@@ -219,8 +219,7 @@ internal static class BundleText
             }
 
             ReadOnlySpan<char> reference = text[fields[0]];
-            int slash = reference.IndexOf('/');
-            if (slash <= 0 || slash == reference.Length - 1)
+            if (!OrderReference.TryParse(reference, out _))
             {
                 throw Error($"'{reference}' is not an order reference authority/decision");
             }

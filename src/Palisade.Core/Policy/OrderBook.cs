@@ -39,7 +39,7 @@ public sealed class OrderBook
             return;
         }
 
-        string reference = Text(evt, "authority") + "/" + Text(evt, "decision");
+        string reference = new OrderReference(Text(evt, "authority"), Text(evt, "decision")).ToString();
         switch (type)
         {
             case "order.issued":

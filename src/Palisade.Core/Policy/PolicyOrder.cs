@@ -7,7 +7,7 @@ namespace Palisade.Core.Policy;
 public sealed record PolicyOrder(string Reference, string Category, long EffectiveMs, long? ExpiresMs)
 {
     /// <summary>The authority part of the reference.</summary>
-    public string Authority => Reference[..Reference.IndexOf('/', StringComparison.Ordinal)];
+    public string Authority => OrderReference.Parse(Reference).Authority;
 
     /// <summary>Whether the order is enforced at <paramref name="unixMilliseconds"/>: effective, not yet expired.</summary>
     public bool IsActiveAt(long unixMilliseconds) => EffectiveMs <= unixMilliseconds && (ExpiresMs is not { } expires || expires > unixMilliseconds);

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Palisade.Core;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -63,9 +64,9 @@ public sealed class BlockPageHost : IAsyncDisposable
         }
         else
         {
-            int slash = match.Order.IndexOf('/', StringComparison.Ordinal);
-            OrderView order = registry.GetOrder(match.Order[..slash], match.Order[(slash + 1)..], targetLimit: 1, entryData: false)!;
-            string page = registry.PublicUrl.TrimEnd('/') + PortalEndpoints.OrderPath(order.Authority, order.Decision);
+            var reference = OrderReference.Parse(match.Order);
+            OrderView order = registry.GetOrder(reference.Authority, reference.Decision, targetLimit: 1, entryData: false)!;
+            string page = reference.PageUrl(registry.PublicUrl);
             context.Response.Headers.Link = $"<{page}>; rel=\"blocked-by\"";
             AuthorityView? authority = registry.ListAuthorities().Find(a => a.Id == order.Authority);
             title = "Unavailable for legal reasons";

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Palisade.Core;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Palisade.Registry.Api;
@@ -32,7 +33,7 @@ internal static class PortalEndpoints
     }
 
     /// <summary>The public page of an order, as links and EDE texts write it.</summary>
-    public static string OrderPath(string authority, string decision) => "/orders/" + Uri.EscapeDataString(authority) + "/" + Uri.EscapeDataString(decision);
+    public static string OrderPath(string authority, string decision) => new OrderReference(authority, decision).PagePath;
 
     private static IResult HtmlResult(Html html, string title, string? query = null, int status = 200) =>
         Results.Content(html.Page(title, query), "text/html; charset=utf-8", Encoding.UTF8, status);
@@ -126,11 +127,10 @@ internal static class PortalEndpoints
         }
 
         // An order reference goes straight to its page.
-        int slash = q.IndexOf('/', StringComparison.Ordinal);
-        if (slash > 0 && !q.Contains("://", StringComparison.Ordinal) && !IPNetwork.TryParse(q, out _)
-            && registry.GetOrder(q[..slash], q[(slash + 1)..], targetLimit: 1, entryData: false) is not null)
+        if (OrderReference.TryParse(q, out OrderReference reference) && !q.Contains("://", StringComparison.Ordinal) && !IPNetwork.TryParse(q, out _)
+            && registry.GetOrder(reference.Authority, reference.Decision, targetLimit: 1, entryData: false) is not null)
         {
-            return Results.Redirect(OrderPath(q[..slash], q[(slash + 1)..]));
+            return Results.Redirect(reference.PagePath);
         }
 
         LookupResult result;
@@ -149,8 +149,7 @@ internal static class PortalEndpoints
         html.Raw("<table><thead><tr><th scope=\"col\">Order</th><th scope=\"col\">Authority</th><th scope=\"col\">Category</th><th scope=\"col\">Target</th><th scope=\"col\">How it matches</th></tr></thead><tbody>");
         foreach (LookupMatch match in result.Matches)
         {
-            int split = match.Order.IndexOf('/', StringComparison.Ordinal);
-            html.Raw("<tr><td><a href=\"").Text(OrderPath(match.Order[..split], match.Order[(split + 1)..])).Raw("\">").Text(match.Order).Raw("</a></td><td>")
+            html.Raw("<tr><td><a href=\"").Text(OrderReference.Parse(match.Order).PagePath).Raw("\">").Text(match.Order).Raw("</a></td><td>")
                 .Text(match.Authority).Raw("</td><td>").Text(match.Category).Raw("</td><td><code>").Text(match.Target).Raw("</code></td><td>")
                 .Text(Explain(match.Match)).Raw("</td></tr>");
         }
@@ -216,7 +215,7 @@ internal static class PortalEndpoints
         Field(html, "In force", Html.Encode(order.Effective) + " – " + Html.Encode(order.Expires ?? "no expiry"));
         Field(html, "Summary", Html.Encode(order.Summary));
         Field(html, "Measured status", "no probe has reported on this order yet");
-        string api = "/v1/orders/" + Uri.EscapeDataString(authority) + "/" + Uri.EscapeDataString(decision);
+        string api = new OrderReference(authority, decision).ApiPath;
         html.Raw("</dl><h2 id=\"targets\">Targets</h2><p>").Text($"{order.TargetCount} target(s). ").Raw("Download: <a href=\"").Text(api)
             .Raw("\">JSON</a> (the order, its targets and every log entry with its proof; <code>targetLimit</code> and <code>targetsAfter</code> page it).</p><ul>");
         foreach (TargetView target in order.Targets)
