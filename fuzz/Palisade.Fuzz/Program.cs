@@ -1,5 +1,6 @@
 using System.Text;
 using Palisade.Core;
+using Palisade.Core.Events;
 using Palisade.Core.Formats;
 using Palisade.Core.Policy;
 using Palisade.Core.Transparency;
@@ -25,6 +26,7 @@ var targets = new Dictionary<string, Action<byte[]>>(StringComparer.Ordinal)
     ["tile-path"] = b => TlogTiles.TryParsePath(Text(b), out _, out _, out _),
     ["bundle"] = b => Throwing(() => TlogTiles.DecodeBundle(b)),
     ["log-entry"] = b => Throwing(() => LogEventCodec.ParseEntry(b, 0)),
+    ["log-event"] = b => Throwing(() => LogEvents.Parse(LogEventCodec.ParseEntry(b, 0))),
     ["policy-bundle"] = b => Throwing(() => CompiledPolicy.Build(PolicyBundle.Parse(b))),
     ["policy-delta"] = b => Throwing(() => PolicyDelta.Parse(b)),
     ["dns-query"] = b => DnsQuery.TryParse(b, new char[255], out _),

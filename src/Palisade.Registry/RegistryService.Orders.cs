@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Palisade.Core;
+using Palisade.Core.Events;
 using Palisade.Registry.Api;
 
 namespace Palisade.Registry;
@@ -58,7 +58,7 @@ public sealed partial class RegistryService
         }
 
         List<OrderTarget> targets = ParseTargets(request.Targets, "targets");
-        JsonArray overrides = CheckSafeguards(targets, "targets", request.Overrides);
+        List<LoggedOverride>? overrides = CheckSafeguards(targets, "targets", request.Overrides);
 
         return Write((connection, transaction, log) =>
         {
@@ -82,33 +82,21 @@ public sealed partial class RegistryService
             }
 
             DateTimeOffset now = _time.GetUtcNow();
-            var targetArray = new JsonArray();
-            foreach (OrderTarget target in targets)
+            (long index, int entries) = log(new OrderIssued
             {
-                targetArray.Add(target.Value);
-            }
-
-            var evt = new JsonObject
-            {
-                ["type"] = "order.issued",
-                ["time"] = FormatTime(now),
-                ["authority"] = authority,
-                ["decision"] = decision,
-                ["decisionDate"] = decisionDate,
-                ["legalBasis"] = legalBasis,
-                ["category"] = category,
-                ["issuingBody"] = issuingBody,
-                ["summary"] = summary,
-                ["effective"] = FormatTime(effective),
-                ["expires"] = expires is null ? null : FormatTime(expires.Value),
-                ["targets"] = targetArray,
-            };
-            if (overrides.Count > 0)
-            {
-                evt["overrides"] = overrides;
-            }
-
-            (long index, int entries) = log(evt);
+                Time = now,
+                Authority = authority,
+                Decision = decision,
+                DecisionDate = decisionDate,
+                LegalBasis = legalBasis,
+                Category = category,
+                IssuingBody = issuingBody,
+                Summary = summary,
+                Effective = effective,
+                Expires = expires,
+                Targets = Values(targets),
+                Overrides = overrides,
+            });
             using (SqliteCommand insert = RegistryDatabase.Command(connection, transaction, """
                 INSERT INTO orders (authority, decision, decision_date, legal_basis, category, issuing_body, summary, effective_ms, expires_ms, issued_ms)
                 VALUES ($a, $d, $date, $basis, $category, $body, $summary, $effective, $expires, $now)
@@ -143,7 +131,7 @@ public sealed partial class RegistryService
             throw RegistryProblem.Invalid("add", "an amendment adds or removes targets or changes the expiry");
         }
 
-        JsonArray overrides = CheckSafeguards(add, "add", request.Overrides);
+        List<LoggedOverride>? overrides = CheckSafeguards(add, "add", request.Overrides);
         string? reason = request.Reason is null ? null : Required(request.Reason, "reason", 10_000);
         return Write((connection, transaction, log) =>
         {
@@ -181,35 +169,17 @@ public sealed partial class RegistryService
             }
 
             DateTimeOffset now = _time.GetUtcNow();
-            var evt = new JsonObject
+            (long index, int entries) = log(new OrderAmended
             {
-                ["type"] = "order.amended",
-                ["time"] = FormatTime(now),
-                ["authority"] = authority,
-                ["decision"] = decision,
-                ["add"] = ToArray(add),
-                ["remove"] = ToArray(remove),
-            };
-            if (expires is not null)
-            {
-                evt["expires"] = FormatTime(expires.Value);
-            }
-            else if (removeExpiry)
-            {
-                evt["expires"] = null;
-            }
-
-            if (reason is not null)
-            {
-                evt["reason"] = reason;
-            }
-
-            if (overrides.Count > 0)
-            {
-                evt["overrides"] = overrides;
-            }
-
-            (long index, int entries) = log(evt);
+                Time = now,
+                Authority = authority,
+                Decision = decision,
+                Add = Values(add),
+                Remove = Values(remove),
+                Expires = expires is not null ? ExpiryChange.To(expires.Value) : removeExpiry ? ExpiryChange.Removed : ExpiryChange.Unchanged,
+                Reason = reason,
+                Overrides = overrides,
+            });
             InsertTargets(connection, transaction, authority, decision, add);
             foreach (OrderTarget target in remove)
             {
@@ -244,19 +214,7 @@ public sealed partial class RegistryService
             }
 
             DateTimeOffset now = _time.GetUtcNow();
-            var evt = new JsonObject
-            {
-                ["type"] = "order.revoked",
-                ["time"] = FormatTime(now),
-                ["authority"] = authority,
-                ["decision"] = decision,
-            };
-            if (reason is not null)
-            {
-                evt["reason"] = reason;
-            }
-
-            (long index, int entries) = log(evt);
+            (long index, int entries) = log(new OrderRevoked { Time = now, Authority = authority, Decision = decision, Reason = reason });
             using (SqliteCommand update = RegistryDatabase.Command(connection, transaction, "UPDATE orders SET revoked_ms = $now, revoke_reason = $reason WHERE authority = $a AND decision = $d",
                 ("$now", now.ToUnixTimeMilliseconds()), ("$reason", reason), ("$a", authority), ("$d", decision)))
             {
@@ -310,7 +268,7 @@ public sealed partial class RegistryService
 
     /// <summary>Refuses a target that would cover a public suffix, a protected resource or an over-wide prefix unless an
     /// override with a justification names it; returns the overrides to log.</summary>
-    private JsonArray CheckSafeguards(List<OrderTarget> targets, string field, List<TargetOverride>? overrides)
+    private List<LoggedOverride>? CheckSafeguards(List<OrderTarget> targets, string field, List<TargetOverride>? overrides)
     {
         var justifications = new Dictionary<string, string>(StringComparer.Ordinal);
         if (overrides is not null)
@@ -326,7 +284,7 @@ public sealed partial class RegistryService
             }
         }
 
-        var logged = new JsonArray();
+        var logged = new List<LoggedOverride>();
         var used = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < targets.Count; i++)
         {
@@ -342,7 +300,7 @@ public sealed partial class RegistryService
             }
 
             used.Add(targets[i].Value);
-            logged.Add(new JsonObject { ["target"] = targets[i].Value, ["protection"] = reason, ["justification"] = justification });
+            logged.Add(new LoggedOverride { Target = targets[i].Value, Protection = reason, Justification = justification });
         }
 
         for (int i = 0; overrides is not null && i < overrides.Count; i++)
@@ -353,7 +311,7 @@ public sealed partial class RegistryService
             }
         }
 
-        return logged;
+        return logged.Count > 0 ? logged : null;
     }
 
     private string? ProtectionReason(OrderTarget target)
@@ -414,15 +372,15 @@ public sealed partial class RegistryService
         return null;
     }
 
-    private static JsonArray ToArray(List<OrderTarget> targets)
+    private static string[] Values(List<OrderTarget> targets)
     {
-        var array = new JsonArray();
-        foreach (OrderTarget target in targets)
+        string[] values = new string[targets.Count];
+        for (int i = 0; i < values.Length; i++)
         {
-            array.Add(target.Value);
+            values[i] = targets[i].Value;
         }
 
-        return array;
+        return values;
     }
 
     private static void InsertTargets(SqliteConnection connection, SqliteTransaction transaction, string authority, string decision, List<OrderTarget> targets)

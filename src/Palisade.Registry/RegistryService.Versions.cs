@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
+using Palisade.Core.Events;
 using Microsoft.Data.Sqlite;
 using Palisade.Core;
 using Palisade.Core.Policy;
@@ -51,15 +51,14 @@ public sealed partial class RegistryService
             var delta = new PolicyDelta(_log.Origin, version, version - 1, size, root, change.LogTimeMs, bundleHash, change.Removed, change.Added);
             byte[] deltaHash = WriteSigned(delta.ToBytes(), version, "delta");
             long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-            (long index, _) = log(new JsonObject
+            (long index, _) = log(new VersionPublished
             {
-                ["type"] = "version.published",
-                ["time"] = LogTime.Format(now),
-                ["version"] = (long)version,
-                ["logSize"] = (long)size,
-                ["entries"] = change.Entries.Length,
-                ["bundle"] = Convert.ToHexStringLower(bundleHash),
-                ["delta"] = Convert.ToHexStringLower(deltaHash),
+                Time = DateTimeOffset.FromUnixTimeMilliseconds(now),
+                Version = version,
+                LogSize = size,
+                Entries = change.Entries.Length,
+                Bundle = Convert.ToHexStringLower(bundleHash),
+                Delta = Convert.ToHexStringLower(deltaHash),
             });
             using SqliteCommand insert = RegistryDatabase.Command(connection, transaction,
                 "INSERT INTO versions (version, log_size, log_index, bundle_sha256, delta_sha256, entries, time_ms) VALUES ($v, $size, $index, $bundle, $delta, $entries, $time)",
@@ -163,7 +162,7 @@ public sealed partial class RegistryService
         }
 
         bool accepted = latest is null;
-        foreach ((ulong index, _, JsonObject evt) in LogEventCodec.Join(ReadAllEntries()))
+        foreach ((ulong index, _, LogEvent evt) in LogEvents.Join(ReadAllEntries()))
         {
             if (!accepted && index >= latest!.LogSize)
             {

@@ -3,7 +3,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Nodes;
+using Palisade.Core.Events;
 using Microsoft.Data.Sqlite;
 using Palisade.Core;
 using Palisade.Core.Transparency;
@@ -188,7 +188,7 @@ public sealed partial class RegistryService : IDisposable
     /// checkpoint go into the same transaction, which commits before this returns.</summary>
     /// <remarks>After the commit, still under the writer lock, the logged event goes to the order book and
     /// <paramref name="committed"/> runs, so the book sees events in log order.</remarks>
-    private T Write<T>(Func<SqliteConnection, SqliteTransaction, Func<JsonObject, (long FirstIndex, int Entries)>, T> work, Action<T>? committed = null)
+    private T Write<T>(Func<SqliteConnection, SqliteTransaction, Func<LogEvent, (long FirstIndex, int Entries)>, T> work, Action<T>? committed = null)
     {
         _writer.Wait();
         try
@@ -197,7 +197,7 @@ public sealed partial class RegistryService : IDisposable
             using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
             ulong before = _log.Size;
             LogState? staged = null;
-            JsonObject? logged = null;
+            LogEvent? logged = null;
             try
             {
                 T result = work(connection, transaction, evt =>
@@ -207,7 +207,7 @@ public sealed partial class RegistryService : IDisposable
                         throw new InvalidOperationException("one write logs one event");
                     }
 
-                    List<byte[]> entries = LogEventCodec.Encode(evt, _log.Size);
+                    List<byte[]> entries = LogEvents.Encode(evt, _log.Size);
                     (ulong first, LogState state) = _log.Stage(connection, transaction, entries);
                     staged = state;
                     logged = evt;
@@ -218,7 +218,7 @@ public sealed partial class RegistryService : IDisposable
                 {
                     _log.Publish(staged);
                     _book.Apply(logged!);
-                    if (logged!["type"]!.GetValue<string>().StartsWith("order.", StringComparison.Ordinal))
+                    if (logged is OrderEvent)
                     {
                         _publisher?.OrderChanged();
                     }
@@ -267,11 +267,10 @@ public sealed partial class RegistryService : IDisposable
                 }
             }
 
-            (long index, _) = log(new JsonObject
+            (long index, _) = log(new AuthorityRegistered
             {
-                ["type"] = "authority.registered",
-                ["time"] = FormatTime(_time.GetUtcNow()),
-                ["authority"] = new JsonObject { ["id"] = id, ["name"] = name, ["jurisdiction"] = jurisdiction, ["url"] = url },
+                Time = _time.GetUtcNow(),
+                Authority = new AuthorityDetails { Id = id, Name = name, Jurisdiction = jurisdiction, Url = url },
             });
             using SqliteCommand insert = RegistryDatabase.Command(connection, transaction,
                 "INSERT INTO authorities (id, name, jurisdiction, url, log_index) VALUES ($id, $name, $jurisdiction, $url, $index)",
@@ -315,15 +314,9 @@ public sealed partial class RegistryService : IDisposable
                 }
             }
 
-            string now = FormatTime(_time.GetUtcNow());
-            (long index, _) = log(new JsonObject
-            {
-                ["type"] = "key.created",
-                ["time"] = now,
-                ["key"] = id,
-                ["role"] = RoleName(role),
-                ["authority"] = authority,
-            });
+            DateTimeOffset time = _time.GetUtcNow();
+            string now = FormatTime(time);
+            (long index, _) = log(new KeyCreated { Time = time, Key = id, Role = RoleName(role), Authority = authority });
             using SqliteCommand insert = RegistryDatabase.Command(connection, transaction,
                 "INSERT INTO api_keys (id, secret_hash, role, authority, created, log_index) VALUES ($id, $hash, $role, $authority, $created, $index)",
                 ("$id", id), ("$hash", SHA256.HashData(secret)), ("$role", RoleName(role)), ("$authority", authority), ("$created", now), ("$index", index));
@@ -351,8 +344,9 @@ public sealed partial class RegistryService : IDisposable
                 }
             }
 
-            string now = FormatTime(_time.GetUtcNow());
-            log(new JsonObject { ["type"] = "key.revoked", ["time"] = now, ["key"] = id });
+            DateTimeOffset time = _time.GetUtcNow();
+            string now = FormatTime(time);
+            log(new KeyRevoked { Time = time, Key = id });
             using SqliteCommand update = RegistryDatabase.Command(connection, transaction, "UPDATE api_keys SET revoked = $now WHERE id = $id", ("$now", now), ("$id", id));
             update.ExecuteNonQuery();
             return 0;
@@ -393,7 +387,7 @@ public sealed partial class RegistryService : IDisposable
                 authority = reader.IsDBNull(1) ? null : reader.GetString(1);
             }
 
-            (long index, _) = log(new JsonObject { ["type"] = "key.rotated", ["time"] = FormatTime(_time.GetUtcNow()), ["key"] = id });
+            (long index, _) = log(new KeyRotated { Time = _time.GetUtcNow(), Key = id });
             using SqliteCommand update = RegistryDatabase.Command(connection, transaction,
                 "UPDATE api_keys SET secret_hash = $hash WHERE id = $id", ("$hash", SHA256.HashData(secret)), ("$id", id));
             update.ExecuteNonQuery();

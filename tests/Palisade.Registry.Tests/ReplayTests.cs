@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Palisade.Core.Events;
 using Palisade.Core.Policy;
 using Palisade.Core.Transparency;
 
@@ -59,9 +60,11 @@ public sealed class ReplayTests
     {
         List<(ulong Index, byte[] Entry)> entries = Entries();
         int events = 0;
-        foreach ((ulong index, int count, JsonObject evt) in LogEventCodec.Join(entries))
+        var types = new HashSet<Type>();
+        foreach ((ulong index, int count, LogEvent evt) in LogEvents.Join(entries))
         {
-            List<byte[]> encoded = LogEventCodec.Encode(evt, index);
+            types.Add(evt.GetType());
+            List<byte[]> encoded = LogEvents.Encode(evt, index);
             Assert.Equal(count, encoded.Count);
             for (int i = 0; i < count; i++)
             {
@@ -72,6 +75,7 @@ public sealed class ReplayTests
         }
 
         Assert.Equal(22, events);
+        Assert.Equal(8, types.Count);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
+using Palisade.Core.Events;
 using Palisade.Core.Transparency;
 
 namespace Palisade.Core.Policy;
@@ -22,25 +22,22 @@ public static class BundleRebuilder
     {
         var book = new OrderBook();
         ulong latest = 0;
-        foreach ((ulong index, _, JsonObject evt) in LogEventCodec.Join(entries))
+        foreach ((ulong index, _, LogEvent evt) in LogEvents.Join(entries))
         {
-            if (evt["type"]?.GetValue<string>() == "version.published")
+            if (evt is VersionPublished published)
             {
-                ulong published = evt["version"]!.GetValue<ulong>();
-                latest = published;
-                if (published == version)
+                latest = published.Version;
+                if (published.Version == version)
                 {
-                    ulong size = evt["logSize"]!.GetValue<ulong>();
-                    if (size != index)
+                    if (published.LogSize != index)
                     {
-                        throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"version {version} is published at log index {index} but claims to cover {size} entries"));
+                        throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"version {version} is published at log index {index} but claims to cover {published.LogSize} entries"));
                     }
 
                     PolicyChange change = book.Prepare();
-                    var bundle = new PolicyBundle(origin, version, size, MerkleProofBuilder.Root(tree, size), change.LogTimeMs, change.Entries);
-                    return (bundle, evt["bundle"]!.GetValue<string>());
+                    var bundle = new PolicyBundle(origin, version, published.LogSize, MerkleProofBuilder.Root(tree, published.LogSize), change.LogTimeMs, change.Entries);
+                    return (bundle, published.Bundle);
                 }
-
             }
 
             book.Apply(evt);

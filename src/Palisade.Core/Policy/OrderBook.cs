@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using Palisade.Core.Events;
 
 namespace Palisade.Core.Policy;
 
@@ -21,63 +21,60 @@ public sealed class OrderBook
     /// <summary>The entries of the version accepted last.</summary>
     public ReadOnlySpan<BundleEntry> Published => _published;
 
-    /// <summary>Applies one joined log event. Events that do not concern orders only advance the time.</summary>
-    /// <exception cref="FormatException">The event is not a well-formed registry event.</exception>
-    public void Apply(JsonObject evt)
+    /// <summary>Applies one log event. Events that do not concern orders only advance the time.</summary>
+    /// <exception cref="FormatException">The event contradicts the log before it (an order issued twice, or changed
+    /// before it was issued).</exception>
+    public void Apply(LogEvent evt)
     {
         ArgumentNullException.ThrowIfNull(evt);
-        string type = Text(evt, "type");
-        if (!LogTime.TryParse(Text(evt, "time"), out long time))
-        {
-            throw new FormatException($"the {type} event's time '{evt["time"]}' is not an RFC 3339 UTC time");
-        }
 
         // The time only moves forward, so an entry that expired stays expired even if a clock stepped back.
-        LastEventMs = Math.Max(LastEventMs, time);
-        if (!type.StartsWith("order.", StringComparison.Ordinal))
+        LastEventMs = Math.Max(LastEventMs, evt.Time.ToUnixTimeMilliseconds());
+        if (evt is OrderEvent order)
         {
-            return;
+            Apply(order);
         }
+    }
 
-        string reference = new OrderReference(Text(evt, "authority"), Text(evt, "decision")).ToString();
-        switch (type)
+    private void Apply(OrderEvent evt)
+    {
+        string reference = evt.Reference.ToString();
+        switch (evt)
         {
-            case "order.issued":
-                var issued = new OrderState(new PolicyOrder(reference, Text(evt, "category"), Time(evt, "effective") ?? throw Missing("effective"), Time(evt, "expires")));
-                foreach (string target in Strings(evt, "targets"))
+            case OrderIssued issued:
+                var state = new OrderState(new PolicyOrder(reference, issued.Category, issued.Effective.ToUnixTimeMilliseconds(), issued.Expires?.ToUnixTimeMilliseconds()));
+                foreach (string target in issued.Targets)
                 {
-                    issued.Targets.Add(target);
+                    state.Targets.Add(target);
                 }
 
-                if (!_orders.TryAdd(reference, issued))
+                if (!_orders.TryAdd(reference, state))
                 {
                     throw new FormatException($"order {reference} is issued twice");
                 }
 
                 break;
-            case "order.amended":
-                OrderState amended = Find(reference);
-                foreach (string target in Strings(evt, "remove"))
+            case OrderAmended amended:
+                OrderState changed = Find(reference);
+                foreach (string target in amended.Remove)
                 {
-                    amended.Targets.Remove(target);
+                    changed.Targets.Remove(target);
                 }
 
-                foreach (string target in Strings(evt, "add"))
+                foreach (string target in amended.Add)
                 {
-                    amended.Targets.Add(target);
+                    changed.Targets.Add(target);
                 }
 
-                if (evt.ContainsKey("expires"))
+                if (amended.Expires.IsChanged)
                 {
-                    amended.Order = amended.Order with { ExpiresMs = Time(evt, "expires") };
+                    changed.Order = changed.Order with { ExpiresMs = amended.Expires.Expires?.ToUnixTimeMilliseconds() };
                 }
 
                 break;
-            case "order.revoked":
+            case OrderRevoked:
                 Find(reference).Revoked = true;
                 break;
-            default:
-                throw new FormatException($"'{type}' is not an order event");
         }
 
         _changed.Add(reference);
@@ -177,37 +174,6 @@ public sealed class OrderBook
 
     private OrderState Find(string reference) =>
         _orders.TryGetValue(reference, out OrderState? state) ? state : throw new FormatException($"the log changes order {reference} before issuing it");
-
-    private static string Text(JsonObject evt, string member) =>
-        evt[member] is JsonValue value && value.TryGetValue(out string? text) ? text : throw Missing(member);
-
-    private static long? Time(JsonObject evt, string member)
-    {
-        JsonNode? node = evt[member];
-        if (node is null)
-        {
-            return null;
-        }
-
-        return node is JsonValue value && value.TryGetValue(out string? text) && LogTime.TryParse(text, out long ms)
-            ? ms
-            : throw new FormatException($"'{member}' is not an RFC 3339 UTC time: {node.ToJsonString()}");
-    }
-
-    private static IEnumerable<string> Strings(JsonObject evt, string member)
-    {
-        if (evt[member] is not JsonArray array)
-        {
-            yield break;
-        }
-
-        foreach (JsonNode? item in array)
-        {
-            yield return item is JsonValue value && value.TryGetValue(out string? text) ? text : throw new FormatException($"'{member}' holds a non-string item");
-        }
-    }
-
-    private static FormatException Missing(string member) => new($"the event has no string member '{member}'");
 
     private sealed class OrderState(PolicyOrder order)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Palisade.Core.Events;
 using Palisade.Core.Policy;
 using static Palisade.Core.Tests.Policy.PolicyFixtures;
 
@@ -62,7 +63,7 @@ public sealed class OrderBookTests
         Assert.Contains("before issuing", Assert.Throws<FormatException>(() => book.Apply(Revoked("rkn", "X", Jan1))).Message, StringComparison.Ordinal);
         book.Apply(Issued("rkn", "A-1", Jan1, null, "a.example"));
         Assert.Contains("issued twice", Assert.Throws<FormatException>(() => book.Apply(Issued("rkn", "A-1", Jan1, null, "a.example"))).Message, StringComparison.Ordinal);
-        Assert.Contains("time", Assert.Throws<FormatException>(() => book.Apply(new JsonObject { ["type"] = "key.created", ["time"] = "yesterday" })).Message, StringComparison.Ordinal);
+        Assert.Contains("time", Assert.Throws<FormatException>(() => LogEvents.Parse(new JsonObject { ["type"] = "key.rotated", ["time"] = "yesterday", ["key"] = "k" })).Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -73,33 +74,33 @@ public sealed class OrderBookTests
     {
         var random = new Random(seed);
         var book = new OrderBook();
-        var events = new List<JsonObject>();
+        var events = new List<LogEvent>();
         var live = new List<string>();
         PolicyBundle previous = new("r", 0, 0, new byte[32], 0, []);
         long time = Jan1;
         for (int step = 0; step < 400; step++)
         {
             time += random.Next(0, 3) * 60_000;
-            JsonObject evt;
+            LogEvent evt;
             int choice = random.Next(10);
             if (live.Count == 0 || choice < 4)
             {
                 string decision = "D-" + step;
                 long? expires = random.Next(4) == 0 ? time + random.Next(1, 30) * 60_000 : null;
                 evt = Issued(random.Next(2) == 0 ? "rkn" : "agcom", decision, time, expires, [.. Enumerable.Range(0, random.Next(1, 5)).Select(_ => Target(random))]);
-                live.Add(evt["authority"]!.GetValue<string>() + "/" + decision);
+                live.Add(((OrderIssued)evt).Reference.ToString());
             }
             else
             {
                 string reference = live[random.Next(live.Count)];
-                string[] parts = reference.Split('/');
+                var parts = OrderReference.Parse(reference);
                 if (choice < 8)
                 {
-                    evt = Amended(parts[0], parts[1], time, [Target(random)], [Target(random)], time + 3_600_000, changeExpiry: random.Next(3) == 0);
+                    evt = Amended(parts.Authority, parts.Decision, time, [Target(random)], [Target(random)], time + 3_600_000, changeExpiry: random.Next(3) == 0);
                 }
                 else
                 {
-                    evt = Revoked(parts[0], parts[1], time);
+                    evt = Revoked(parts.Authority, parts.Decision, time);
                     live.Remove(reference);
                 }
             }

@@ -1,3 +1,4 @@
+using Palisade.Core.Events;
 using System.Text.Json.Nodes;
 using Palisade.Core.Policy;
 
@@ -8,43 +9,36 @@ internal static class PolicyFixtures
 {
     public const long Jan1 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 
-    public static JsonObject Issued(string authority, string decision, long time, long? expires, params string[] targets) => new()
+    public static OrderIssued Issued(string authority, string decision, long time, long? expires, params string[] targets) => new()
     {
-        ["type"] = "order.issued",
-        ["time"] = LogTime.Format(time),
-        ["authority"] = authority,
-        ["decision"] = decision,
-        ["category"] = "court-order",
-        ["effective"] = LogTime.Format(Jan1),
-        ["expires"] = expires is null ? null : LogTime.Format(expires.Value),
-        ["targets"] = new JsonArray([.. targets.Select(t => JsonValue.Create(t))]),
+        Time = DateTimeOffset.FromUnixTimeMilliseconds(time),
+        Authority = authority,
+        Decision = decision,
+        DecisionDate = "2018-04-13",
+        LegalBasis = "law",
+        Category = "court-order",
+        IssuingBody = "court",
+        Summary = "summary",
+        Effective = DateTimeOffset.FromUnixTimeMilliseconds(Jan1),
+        Expires = expires is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(expires.Value),
+        Targets = targets,
     };
 
-    public static JsonObject Amended(string authority, string decision, long time, string[] add, string[] remove, long? expires = null, bool changeExpiry = false)
+    public static OrderAmended Amended(string authority, string decision, long time, string[] add, string[] remove, long? expires = null, bool changeExpiry = false) => new()
     {
-        var evt = new JsonObject
-        {
-            ["type"] = "order.amended",
-            ["time"] = LogTime.Format(time),
-            ["authority"] = authority,
-            ["decision"] = decision,
-            ["add"] = new JsonArray([.. add.Select(t => JsonValue.Create(t))]),
-            ["remove"] = new JsonArray([.. remove.Select(t => JsonValue.Create(t))]),
-        };
-        if (changeExpiry)
-        {
-            evt["expires"] = expires is null ? null : LogTime.Format(expires.Value);
-        }
+        Time = DateTimeOffset.FromUnixTimeMilliseconds(time),
+        Authority = authority,
+        Decision = decision,
+        Add = add,
+        Remove = remove,
+        Expires = !changeExpiry ? ExpiryChange.Unchanged : expires is null ? ExpiryChange.Removed : ExpiryChange.To(DateTimeOffset.FromUnixTimeMilliseconds(expires.Value)),
+    };
 
-        return evt;
-    }
-
-    public static JsonObject Revoked(string authority, string decision, long time) => new()
+    public static OrderRevoked Revoked(string authority, string decision, long time) => new()
     {
-        ["type"] = "order.revoked",
-        ["time"] = LogTime.Format(time),
-        ["authority"] = authority,
-        ["decision"] = decision,
+        Time = DateTimeOffset.FromUnixTimeMilliseconds(time),
+        Authority = authority,
+        Decision = decision,
     };
 
     /// <summary>A bundle of the given targets, each named by its own order unless listed twice.</summary>

@@ -1,0 +1,17 @@
+using System.Text.Json.Serialization;
+
+namespace Palisade.Core.Events;
+
+/// <summary><c>authority.registered</c>: an authority that may issue orders.</summary>
+public sealed record AuthorityRegistered : LogEvent
+{
+    /// <summary>The event type.</summary>
+    public const string TypeName = "authority.registered";
+
+    /// <summary>The authority.</summary>
+    public required AuthorityDetails Authority { get; init; }
+
+    /// <inheritdoc />
+    [JsonIgnore]
+    public override string Type => TypeName;
+}
