@@ -10,6 +10,10 @@ public sealed class RegistryOptions
     /// <summary>The SQLite database file; by default <c>registry.db</c> in the data directory.</summary>
     public string? DatabasePath { get; set; }
 
+    /// <summary>A PostgreSQL database (an Npgsql connection string or a <c>postgresql://</c> URI) to keep the registry in
+    /// instead of the SQLite file; the data directory then holds only the log key and the bundle files.</summary>
+    public string? Database { get; set; }
+
     /// <summary>The log's checkpoint origin and signing key name, fixed when the log is created. By default
     /// <c>palisade.local/</c> and eight random hex digits.</summary>
     public string? Origin { get; set; }

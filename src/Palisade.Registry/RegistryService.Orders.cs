@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Net;
-using Microsoft.Data.Sqlite;
 using Palisade.Core;
 using Palisade.Core.Events;
 using Palisade.Registry.Api;
+using Palisade.Registry.Storage;
 
 namespace Palisade.Registry;
 
@@ -60,25 +60,18 @@ public sealed partial class RegistryService
         List<OrderTarget> targets = ParseTargets(request.Targets, "targets");
         List<LoggedOverride>? overrides = CheckSafeguards(targets, "targets", request.Overrides);
 
-        return Write((connection, transaction, log) =>
+        return Write((session, log) =>
         {
-            string issuingBody;
-            using (SqliteCommand find = RegistryDatabase.Command(connection, transaction, "SELECT name FROM authorities WHERE id = $id", ("$id", authority)))
-            {
-                issuingBody = find.ExecuteScalar() as string ?? throw RegistryProblem.Forbidden($"the key's authority '{authority}' does not exist");
-            }
+            string issuingBody = session.AuthorityName(authority) ?? throw RegistryProblem.Forbidden($"the key's authority '{authority}' does not exist");
 
             if (request.IssuingBody is not null)
             {
                 issuingBody = Label(request.IssuingBody, "issuingBody", 300);
             }
 
-            using (SqliteCommand exists = RegistryDatabase.Command(connection, transaction, "SELECT 1 FROM orders WHERE authority = $a AND decision = $d", ("$a", authority), ("$d", decision)))
+            if (session.OrderExists(authority, decision))
             {
-                if (exists.ExecuteScalar() is not null)
-                {
-                    throw RegistryProblem.Conflict("decision", $"the authority '{authority}' already has an order with decision number '{decision}'; amend it instead");
-                }
+                throw RegistryProblem.Conflict("decision", $"the authority '{authority}' already has an order with decision number '{decision}'; amend it instead");
             }
 
             DateTimeOffset now = _time.GetUtcNow();
@@ -97,18 +90,11 @@ public sealed partial class RegistryService
                 Targets = Values(targets),
                 Overrides = overrides,
             });
-            using (SqliteCommand insert = RegistryDatabase.Command(connection, transaction, """
-                INSERT INTO orders (authority, decision, decision_date, legal_basis, category, issuing_body, summary, effective_ms, expires_ms, issued_ms)
-                VALUES ($a, $d, $date, $basis, $category, $body, $summary, $effective, $expires, $now)
-                """,
-                ("$a", authority), ("$d", decision), ("$date", decisionDate), ("$basis", legalBasis), ("$category", category), ("$body", issuingBody),
-                ("$summary", summary), ("$effective", effective.ToUnixTimeMilliseconds()), ("$expires", expires?.ToUnixTimeMilliseconds()), ("$now", now.ToUnixTimeMilliseconds())))
-            {
-                insert.ExecuteNonQuery();
-            }
+            session.InsertOrder(new OrderRow(authority, decision, decisionDate, legalBasis, category, issuingBody, summary, effective.ToUnixTimeMilliseconds(),
+                expires?.ToUnixTimeMilliseconds(), null), now.ToUnixTimeMilliseconds());
 
-            InsertTargets(connection, transaction, authority, decision, targets);
-            RecordEvent(connection, transaction, index, entries, authority, decision, "order.issued", now);
+            InsertTargets(session, authority, decision, targets);
+            session.InsertOrderEvent(index, entries, authority, decision, "order.issued", now.ToUnixTimeMilliseconds());
             return new OrderEventCreated(Reference(authority, decision), OrderUrl(authority, decision), "order.issued", index, entries, index + entries);
         });
     }
@@ -133,9 +119,9 @@ public sealed partial class RegistryService
 
         List<LoggedOverride>? overrides = CheckSafeguards(add, "add", request.Overrides);
         string? reason = request.Reason is null ? null : Required(request.Reason, "reason", 10_000);
-        return Write((connection, transaction, log) =>
+        return Write((session, log) =>
         {
-            OrderRow order = RequireOwnOrder(connection, transaction, caller, authority, decision);
+            OrderRow order = RequireOwnOrder(session, caller, authority, decision);
             if (order.RevokedMs is not null)
             {
                 throw RegistryProblem.Conflict("decision", $"the order {Reference(authority, decision)} is revoked and cannot be amended");
@@ -146,7 +132,7 @@ public sealed partial class RegistryService
                 throw RegistryProblem.Invalid("expires", $"the expiry {FormatTime(expires.Value)} is not after the effective time {FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(order.EffectiveMs))}");
             }
 
-            HashSet<string> current = LoadTargetValues(connection, transaction, authority, decision);
+            HashSet<string> current = session.TargetValues(authority, decision);
             for (int i = 0; i < add.Count; i++)
             {
                 if (current.Contains(add[i].Value))
@@ -180,22 +166,18 @@ public sealed partial class RegistryService
                 Reason = reason,
                 Overrides = overrides,
             });
-            InsertTargets(connection, transaction, authority, decision, add);
+            InsertTargets(session, authority, decision, add);
             foreach (OrderTarget target in remove)
             {
-                using SqliteCommand delete = RegistryDatabase.Command(connection, transaction, "DELETE FROM order_targets WHERE authority = $a AND decision = $d AND value = $v",
-                    ("$a", authority), ("$d", decision), ("$v", target.Value));
-                delete.ExecuteNonQuery();
+session.DeleteTarget(authority, decision, target.Value);
             }
 
             if (expires is not null || removeExpiry)
             {
-                using SqliteCommand update = RegistryDatabase.Command(connection, transaction, "UPDATE orders SET expires_ms = $e WHERE authority = $a AND decision = $d",
-                    ("$e", expires?.ToUnixTimeMilliseconds()), ("$a", authority), ("$d", decision));
-                update.ExecuteNonQuery();
+session.SetExpiry(authority, decision, expires?.ToUnixTimeMilliseconds());
             }
 
-            RecordEvent(connection, transaction, index, entries, authority, decision, "order.amended", now);
+            session.InsertOrderEvent(index, entries, authority, decision, "order.amended", now.ToUnixTimeMilliseconds());
             return new OrderEventCreated(Reference(authority, decision), OrderUrl(authority, decision), "order.amended", index, entries, index + entries);
         });
     }
@@ -205,9 +187,9 @@ public sealed partial class RegistryService
     {
         ArgumentNullException.ThrowIfNull(request);
         string? reason = request.Reason is null ? null : Required(request.Reason, "reason", 10_000);
-        return Write((connection, transaction, log) =>
+        return Write((session, log) =>
         {
-            OrderRow order = RequireOwnOrder(connection, transaction, caller, authority, decision);
+            OrderRow order = RequireOwnOrder(session, caller, authority, decision);
             if (order.RevokedMs is not null)
             {
                 throw RegistryProblem.Conflict("decision", $"the order {Reference(authority, decision)} is already revoked");
@@ -215,13 +197,9 @@ public sealed partial class RegistryService
 
             DateTimeOffset now = _time.GetUtcNow();
             (long index, int entries) = log(new OrderRevoked { Time = now, Authority = authority, Decision = decision, Reason = reason });
-            using (SqliteCommand update = RegistryDatabase.Command(connection, transaction, "UPDATE orders SET revoked_ms = $now, revoke_reason = $reason WHERE authority = $a AND decision = $d",
-                ("$now", now.ToUnixTimeMilliseconds()), ("$reason", reason), ("$a", authority), ("$d", decision)))
-            {
-                update.ExecuteNonQuery();
-            }
+            session.SetRevoked(authority, decision, now.ToUnixTimeMilliseconds(), reason);
 
-            RecordEvent(connection, transaction, index, entries, authority, decision, "order.revoked", now);
+            session.InsertOrderEvent(index, entries, authority, decision, "order.revoked", now.ToUnixTimeMilliseconds());
             return new OrderEventCreated(Reference(authority, decision), OrderUrl(authority, decision), "order.revoked", index, entries, index + entries);
         });
     }
@@ -383,32 +361,17 @@ public sealed partial class RegistryService
         return values;
     }
 
-    private static void InsertTargets(SqliteConnection connection, SqliteTransaction transaction, string authority, string decision, List<OrderTarget> targets)
-    {
-        using SqliteCommand insert = RegistryDatabase.Command(connection, transaction,
-            "INSERT INTO order_targets (authority, decision, kind, value, family, ip_start, ip_end) VALUES ($a, $d, $kind, $value, $family, $start, $end)",
-            ("$a", authority), ("$d", decision), ("$kind", ""), ("$value", ""), ("$family", null), ("$start", null), ("$end", null));
-        foreach (OrderTarget target in targets)
+    private static void InsertTargets(RegistrySession session, string authority, string decision, List<OrderTarget> targets) =>
+        session.InsertTargets(authority, decision, targets.Select(target =>
         {
-            insert.Parameters["$kind"].Value = target.KindName;
-            insert.Parameters["$value"].Value = target.Value;
-            if (target.Kind == TargetKind.Prefix)
+            if (target.Kind != TargetKind.Prefix)
             {
-                (byte[] start, byte[] end) = Range(target.Prefix);
-                insert.Parameters["$family"].Value = target.Prefix.IsIPv6 ? 6 : 4;
-                insert.Parameters["$start"].Value = start;
-                insert.Parameters["$end"].Value = end;
-            }
-            else
-            {
-                insert.Parameters["$family"].Value = DBNull.Value;
-                insert.Parameters["$start"].Value = DBNull.Value;
-                insert.Parameters["$end"].Value = DBNull.Value;
+                return (target.KindName, target.Value, (int?)null, (byte[]?)null, (byte[]?)null);
             }
 
-            insert.ExecuteNonQuery();
-        }
-    }
+            (byte[] start, byte[] end) = Range(target.Prefix);
+            return (target.KindName, target.Value, target.Prefix.IsIPv6 ? 6 : 4, start, end);
+        }));
 
     /// <summary>The first and last address of a prefix as 16 big-endian bytes, which SQLite compares as blobs in
     /// address order.</summary>
@@ -438,30 +401,9 @@ public sealed partial class RegistryService
         return padded;
     }
 
-    private static void RecordEvent(SqliteConnection connection, SqliteTransaction transaction, long index, int entries, string authority, string decision, string type, DateTimeOffset time)
+    private static OrderRow RequireOwnOrder(RegistrySession session, Caller caller, string authority, string decision)
     {
-        using SqliteCommand insert = RegistryDatabase.Command(connection, transaction,
-            "INSERT INTO order_events (log_index, entries, authority, decision, type, time_ms) VALUES ($i, $n, $a, $d, $t, $time)",
-            ("$i", index), ("$n", entries), ("$a", authority), ("$d", decision), ("$t", type), ("$time", time.ToUnixTimeMilliseconds()));
-        insert.ExecuteNonQuery();
-    }
-
-    private static HashSet<string> LoadTargetValues(SqliteConnection connection, SqliteTransaction? transaction, string authority, string decision)
-    {
-        using SqliteCommand query = RegistryDatabase.Command(connection, transaction, "SELECT value FROM order_targets WHERE authority = $a AND decision = $d", ("$a", authority), ("$d", decision));
-        using SqliteDataReader reader = query.ExecuteReader();
-        var set = new HashSet<string>(StringComparer.Ordinal);
-        while (reader.Read())
-        {
-            set.Add(reader.GetString(0));
-        }
-
-        return set;
-    }
-
-    private static OrderRow RequireOwnOrder(SqliteConnection connection, SqliteTransaction transaction, Caller caller, string authority, string decision)
-    {
-        OrderRow order = LoadOrder(connection, transaction, authority, decision) ?? throw RegistryProblem.NotFound($"there is no order {Reference(authority, decision)}");
+        OrderRow order = session.LoadOrder(authority, decision) ?? throw RegistryProblem.NotFound($"there is no order {Reference(authority, decision)}");
         if (caller.Role != Role.Authority || caller.Authority != authority)
         {
             throw RegistryProblem.Forbidden(caller.Role == Role.Authority

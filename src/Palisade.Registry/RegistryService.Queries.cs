@@ -1,15 +1,13 @@
 using System.Globalization;
 using System.Net;
-using Microsoft.Data.Sqlite;
 using Palisade.Core;
 using Palisade.Registry.Api;
+using Palisade.Registry.Storage;
 
 namespace Palisade.Registry;
 
 public sealed partial class RegistryService
 {
-    private const string OrderColumns = "authority, decision, decision_date, legal_basis, category, issuing_body, summary, effective_ms, expires_ms, revoked_ms";
-
     /// <summary>Most targets one order answer lists; the rest are paged with <c>targetsAfter</c>.</summary>
     public const int MaxTargetPage = 10_000;
 
@@ -19,63 +17,38 @@ public sealed partial class RegistryService
     public OrderView? GetOrder(string authority, string decision, int targetLimit = 1000, string? targetsAfter = null, bool entryData = true)
     {
         targetLimit = Math.Clamp(targetLimit, 1, MaxTargetPage);
-        using SqliteConnection connection = _database.Open();
-        using SqliteTransaction transaction = connection.BeginTransaction(deferred: true);
-        OrderRow? order = LoadOrder(connection, transaction, authority, decision);
+        using RegistrySession session = _store.OpenRead(snapshot: true);
+        OrderRow? order = session.LoadOrder(authority, decision);
         if (order is null)
         {
             return null;
         }
 
-        var targets = new List<TargetView>();
+        List<TargetView> targets = session.TargetPage(authority, decision, targetsAfter ?? "", targetLimit + 1);
         string? targetsNext = null;
-        using (SqliteCommand query = RegistryDatabase.Command(connection, transaction,
-            "SELECT kind, value FROM order_targets WHERE authority = $a AND decision = $d AND value > $after ORDER BY value LIMIT $limit",
-            ("$a", authority), ("$d", decision), ("$after", targetsAfter ?? ""), ("$limit", targetLimit + 1)))
-        using (SqliteDataReader reader = query.ExecuteReader())
+        if (targets.Count > targetLimit)
         {
-            while (reader.Read())
-            {
-                if (targets.Count == targetLimit)
-                {
-                    targetsNext = targets[^1].Value;
-                    break;
-                }
-
-                targets.Add(new TargetView(reader.GetString(0), reader.GetString(1)));
-            }
+            targets.RemoveAt(targetLimit);
+            targetsNext = targets[^1].Value;
         }
 
-        long targetCount;
-        using (SqliteCommand count = RegistryDatabase.Command(connection, transaction, "SELECT count(*) FROM order_targets WHERE authority = $a AND decision = $d",
-            ("$a", authority), ("$d", decision)))
-        {
-            targetCount = (long)count.ExecuteScalar()!;
-        }
+        long targetCount = session.TargetCount(authority, decision);
 
         LogState state = _log.State;
         ulong size = state.Checkpoint.Size;
         var history = new List<EventView>();
-        using (SqliteCommand query = RegistryDatabase.Command(connection, transaction,
-            "SELECT e.log_index, e.entries, e.type, e.time_ms FROM order_events e WHERE e.authority = $a AND e.decision = $d AND e.log_index < $size ORDER BY e.log_index",
-            ("$a", authority), ("$d", decision), ("$size", (long)size)))
-        using (SqliteDataReader reader = query.ExecuteReader())
+        foreach ((long index, int count, string type, long timeMs) in session.OrderEvents(authority, decision, (long)size))
         {
-            while (reader.Read())
+            List<byte[]>? data = entryData ? session.ReadEntries(index, count) : null;
+            var entries = new List<EntryProof>(count);
+            for (int i = 0; i < count; i++)
             {
-                long index = reader.GetInt64(0);
-                int count = reader.GetInt32(1);
-                List<byte[]>? data = entryData ? ReadEntries((ulong)index, count) : null;
-                var entries = new List<EntryProof>(count);
-                for (int i = 0; i < count; i++)
-                {
-                    ulong entryIndex = (ulong)index + (ulong)i;
-                    entries.Add(new EntryProof((long)entryIndex, data is null ? null : Convert.ToBase64String(data[i]), Convert.ToBase64String(_log.LeafHash(entryIndex)),
-                        _log.InclusionProof(entryIndex, size).ConvertAll(Convert.ToBase64String)));
-                }
-
-                history.Add(new EventView(reader.GetString(2), FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))), index, entries));
+                ulong entryIndex = (ulong)index + (ulong)i;
+                entries.Add(new EntryProof((long)entryIndex, data is null ? null : Convert.ToBase64String(data[i]), Convert.ToBase64String(_log.LeafHash(entryIndex)),
+                    _log.InclusionProof(entryIndex, size).ConvertAll(Convert.ToBase64String)));
             }
+
+            history.Add(new EventView(type, FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(timeMs)), index, entries));
         }
 
         return new OrderView(
@@ -90,34 +63,28 @@ public sealed partial class RegistryService
     public OrderList ListOrders(string? authority, int limit, string? after)
     {
         limit = Math.Clamp(limit, 1, 1000);
-        // Orders are never deleted, so the rowid is their issue order: a cursor that no two orders share.
+        // Orders are never deleted, so their sequence is their issue order: a cursor that no two orders share.
         long afterRow = long.MaxValue;
         if (after is not null && !long.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out afterRow))
         {
             throw RegistryProblem.Invalid("after", $"'{after}' is not a page cursor from a previous answer");
         }
 
-        using SqliteConnection connection = _database.Open();
-        using SqliteCommand query = RegistryDatabase.Command(connection, null,
-            $"SELECT {OrderColumns}, o.rowid, (SELECT count(*) FROM order_targets t WHERE t.authority = o.authority AND t.decision = o.decision) FROM orders o " +
-            "WHERE ($a IS NULL OR authority = $a) AND o.rowid < $after ORDER BY o.rowid DESC LIMIT $limit",
-            ("$a", authority), ("$after", afterRow), ("$limit", limit + 1));
-        using SqliteDataReader reader = query.ExecuteReader();
+        long lastSequence = 0;
+        using RegistrySession session = _store.OpenRead();
         var orders = new List<OrderSummary>();
         string? next = null;
-        long lastRow = 0;
-        while (reader.Read())
+        foreach ((OrderRow row, long sequence, long targets) in session.ListOrders(authority, afterRow, limit + 1))
         {
             if (orders.Count == limit)
             {
-                next = lastRow.ToString(CultureInfo.InvariantCulture);
+                next = lastSequence.ToString(CultureInfo.InvariantCulture);
                 break;
             }
 
-            OrderRow row = ReadOrder(reader);
-            lastRow = reader.GetInt64(10);
+            lastSequence = sequence;
             orders.Add(new OrderSummary(Reference(row.Authority, row.Decision), OrderUrl(row.Authority, row.Decision), row.Authority, row.Decision,
-                row.Category, Status(row), FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(row.EffectiveMs)), reader.GetInt32(11)));
+                row.Category, Status(row), FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(row.EffectiveMs)), (int)targets));
         }
 
         return new OrderList(orders, next);
@@ -149,20 +116,8 @@ public sealed partial class RegistryService
 
     private List<ActiveCount> CountActive(long now)
     {
-        using SqliteConnection connection = _database.Open();
-        using SqliteCommand query = RegistryDatabase.Command(connection, null,
-            "SELECT o.authority, o.category, count(DISTINCT o.decision), count(t.value) FROM orders o " +
-            "LEFT JOIN order_targets t ON t.authority = o.authority AND t.decision = o.decision " +
-            "WHERE o.revoked_ms IS NULL AND o.effective_ms <= $now AND (o.expires_ms IS NULL OR o.expires_ms > $now) " +
-            "GROUP BY o.authority, o.category ORDER BY o.authority, o.category", ("$now", now));
-        using SqliteDataReader reader = query.ExecuteReader();
-        var counts = new List<ActiveCount>();
-        while (reader.Read())
-        {
-            counts.Add(new ActiveCount(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3)));
-        }
-
-        return counts;
+        using RegistrySession session = _store.OpenRead();
+        return session.CountActive(now);
     }
 
     /// <summary>Which active orders cover a name, a URL or an IP address.</summary>
@@ -175,7 +130,7 @@ public sealed partial class RegistryService
         }
 
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        using SqliteConnection connection = _database.Open();
+        using RegistrySession session = _store.OpenRead();
         var matches = new List<LookupMatch>();
         string kind;
         string canonical;
@@ -190,7 +145,7 @@ public sealed partial class RegistryService
             }
 
             canonical = domain.Value;
-            MatchName(connection, domain, now, matches);
+            MatchName(session, domain, now, matches);
         }
         else if (url is not null)
         {
@@ -202,7 +157,7 @@ public sealed partial class RegistryService
             }
 
             canonical = key.Value;
-            MatchUrl(connection, key, now, matches);
+            MatchUrl(session, key, now, matches);
             string host = key.Host.ToString();
             if (host.StartsWith('['))
             {
@@ -211,11 +166,11 @@ public sealed partial class RegistryService
 
             if (IPAddress.TryParse(host, out IPAddress? hostAddress))
             {
-                MatchAddress(connection, hostAddress, now, matches);
+                MatchAddress(session, hostAddress, now, matches);
             }
             else if (DomainName.TryParse(host, out DomainName domain))
             {
-                MatchName(connection, domain, now, matches);
+                MatchName(session, domain, now, matches);
             }
         }
         else
@@ -228,13 +183,13 @@ public sealed partial class RegistryService
             }
 
             canonical = address.ToString();
-            MatchAddress(connection, address, now, matches);
+            MatchAddress(session, address, now, matches);
         }
 
         return new LookupResult(query, kind, canonical, FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(now)), matches);
     }
 
-    private void MatchName(SqliteConnection connection, DomainName domain, long now, List<LookupMatch> matches)
+    private void MatchName(RegistrySession session, DomainName domain, long now, List<LookupMatch> matches)
     {
         var candidates = new List<(string Value, string Match)> { (domain.Value, "exact") };
         DomainName current = domain;
@@ -244,10 +199,10 @@ public sealed partial class RegistryService
             current = parent;
         }
 
-        MatchValues(connection, candidates, ["domain", "pattern"], now, matches);
+        MatchValues(session, candidates, ["domain", "pattern"], now, matches);
     }
 
-    private void MatchUrl(SqliteConnection connection, UrlKey key, long now, List<LookupMatch> matches)
+    private void MatchUrl(RegistrySession session, UrlKey key, long now, List<LookupMatch> matches)
     {
         string value = key.Value;
         var candidates = new List<(string Value, string Match)> { (value, "exact") };
@@ -265,56 +220,35 @@ public sealed partial class RegistryService
             }
         }
 
-        MatchValues(connection, candidates, ["url"], now, matches);
+        MatchValues(session, candidates, ["url"], now, matches);
     }
 
-    private void MatchValues(SqliteConnection connection, List<(string Value, string Match)> candidates, string[] kinds, long now, List<LookupMatch> matches)
+    private void MatchValues(RegistrySession session, List<(string Value, string Match)> candidates, string[] kinds, long now, List<LookupMatch> matches)
     {
-        using SqliteCommand query = RegistryDatabase.Command(connection, null,
-            "SELECT t.authority, t.decision, t.kind, o.category FROM order_targets t JOIN orders o ON o.authority = t.authority AND o.decision = t.decision " +
-            "WHERE t.value = $v AND o.revoked_ms IS NULL AND o.effective_ms <= $now AND (o.expires_ms IS NULL OR o.expires_ms > $now) ORDER BY t.authority, t.decision",
-            ("$v", ""), ("$now", now));
         foreach ((string value, string match) in candidates)
         {
-            query.Parameters["$v"].Value = value;
-            using SqliteDataReader reader = query.ExecuteReader();
-            while (reader.Read())
+            foreach ((string authority, string decision, string kind, string category) in session.ActiveWithTarget(value, now))
             {
-                string kind = reader.GetString(2);
-                if (Array.IndexOf(kinds, kind) < 0)
+                if (Array.IndexOf(kinds, kind) >= 0)
                 {
-                    continue;
+                    matches.Add(new LookupMatch(Reference(authority, decision), OrderUrl(authority, decision), authority, category, value, kind, match));
                 }
-
-                string authority = reader.GetString(0);
-                string decision = reader.GetString(1);
-                matches.Add(new LookupMatch(Reference(authority, decision), OrderUrl(authority, decision), authority, reader.GetString(3), value, kind, match));
             }
         }
     }
 
-    private void MatchAddress(SqliteConnection connection, IPAddress address, long now, List<LookupMatch> matches)
+    private void MatchAddress(RegistrySession session, IPAddress address, long now, List<LookupMatch> matches)
     {
         if (address.IsIPv4MappedToIPv6)
         {
             address = address.MapToIPv4();
         }
 
-        byte[] key = AddressBytes(address);
         int family = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 6 : 4;
-        using SqliteCommand query = RegistryDatabase.Command(connection, null,
-            "SELECT t.authority, t.decision, t.value, o.category FROM order_targets t JOIN orders o ON o.authority = t.authority AND o.decision = t.decision " +
-            "WHERE t.family = $family AND t.ip_start <= $ip AND t.ip_end >= $ip AND o.revoked_ms IS NULL AND o.effective_ms <= $now AND (o.expires_ms IS NULL OR o.expires_ms > $now) " +
-            "ORDER BY t.authority, t.decision",
-            ("$family", family), ("$ip", key), ("$now", now));
-        using SqliteDataReader reader = query.ExecuteReader();
-        while (reader.Read())
+        foreach ((string authority, string decision, string value, string category) in session.ActiveCovering(family, AddressBytes(address), now))
         {
-            string authority = reader.GetString(0);
-            string decision = reader.GetString(1);
-            string value = reader.GetString(2);
             bool host = value.EndsWith(family == 4 ? "/32" : "/128", StringComparison.Ordinal);
-            matches.Add(new LookupMatch(Reference(authority, decision), OrderUrl(authority, decision), authority, reader.GetString(3), value, "prefix", host ? "exact" : "covering-prefix"));
+            matches.Add(new LookupMatch(Reference(authority, decision), OrderUrl(authority, decision), authority, category, value, "prefix", host ? "exact" : "covering-prefix"));
         }
     }
 
@@ -326,16 +260,4 @@ public sealed partial class RegistryService
             : order.ExpiresMs is not null && order.ExpiresMs <= now ? "expired"
             : "active";
     }
-
-    private static OrderRow? LoadOrder(SqliteConnection connection, SqliteTransaction? transaction, string authority, string decision)
-    {
-        using SqliteCommand query = RegistryDatabase.Command(connection, transaction, $"SELECT {OrderColumns} FROM orders WHERE authority = $a AND decision = $d",
-            ("$a", authority), ("$d", decision));
-        using SqliteDataReader reader = query.ExecuteReader();
-        return reader.Read() ? ReadOrder(reader) : null;
-    }
-
-    private static OrderRow ReadOrder(SqliteDataReader reader) => new(
-        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6),
-        reader.GetInt64(7), reader.IsDBNull(8) ? null : reader.GetInt64(8), reader.IsDBNull(9) ? null : reader.GetInt64(9));
 }

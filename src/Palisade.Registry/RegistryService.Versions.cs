@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using Palisade.Core.Events;
-using Microsoft.Data.Sqlite;
 using Palisade.Core;
 using Palisade.Core.Policy;
 using Palisade.Core.Transparency;
+using Palisade.Registry.Storage;
 
 namespace Palisade.Registry;
 
@@ -34,7 +34,7 @@ public sealed partial class RegistryService
     public RegistryVersion? PublishVersion()
     {
         PolicyChange? change = null;
-        return Write((connection, transaction, log) =>
+        return Write((session, log) =>
         {
             change = _book.Prepare();
             if (change.IsEmpty)
@@ -60,11 +60,9 @@ public sealed partial class RegistryService
                 Bundle = Convert.ToHexStringLower(bundleHash),
                 Delta = Convert.ToHexStringLower(deltaHash),
             });
-            using SqliteCommand insert = RegistryDatabase.Command(connection, transaction,
-                "INSERT INTO versions (version, log_size, log_index, bundle_sha256, delta_sha256, entries, time_ms) VALUES ($v, $size, $index, $bundle, $delta, $entries, $time)",
-                ("$v", (long)version), ("$size", (long)size), ("$index", index), ("$bundle", bundleHash), ("$delta", deltaHash), ("$entries", change.Entries.Length), ("$time", now));
-            insert.ExecuteNonQuery();
-            return new RegistryVersion(version, size, index, bundleHash, deltaHash, change.Entries.Length, now);
+            var published = new RegistryVersion(version, size, index, bundleHash, deltaHash, change.Entries.Length, now);
+            session.InsertVersion(published);
+            return published;
         },
         committed: published =>
         {
@@ -80,15 +78,9 @@ public sealed partial class RegistryService
     /// <summary>A published version by number; null when there is none.</summary>
     public RegistryVersion? GetVersion(ulong version)
     {
-        using SqliteConnection connection = _database.Open();
-        using SqliteCommand query = RegistryDatabase.Command(connection, null,
-            "SELECT version, log_size, log_index, bundle_sha256, delta_sha256, entries, time_ms FROM versions WHERE version = $v", ("$v", (long)version));
-        using SqliteDataReader reader = query.ExecuteReader();
-        return reader.Read() ? ReadVersion(reader) : null;
+        using RegistrySession session = _store.OpenRead();
+        return session.GetVersion(version);
     }
-
-    private static RegistryVersion ReadVersion(SqliteDataReader reader) =>
-        new((ulong)reader.GetInt64(0), (ulong)reader.GetInt64(1), reader.GetInt64(2), (byte[])reader[3], (byte[])reader[4], reader.GetInt32(5), reader.GetInt64(6));
 
     /// <summary>Waits until a version newer than <paramref name="after"/> exists, at most <paramref name="wait"/>.</summary>
     /// <returns>The latest version, which may still be <paramref name="after"/> or older when the wait ran out.</returns>
@@ -148,17 +140,12 @@ public sealed partial class RegistryService
 
     /// <summary>Replays the log into the order book, accepting the latest published version at the log size it
     /// covers, and checks that its stored files are what the log says they are.</summary>
-    private void LoadVersions(SqliteConnection connection)
+    private void LoadVersions()
     {
-        RegistryVersion? latest = null;
-        using (SqliteCommand query = RegistryDatabase.Command(connection, null,
-            "SELECT version, log_size, log_index, bundle_sha256, delta_sha256, entries, time_ms FROM versions ORDER BY version DESC LIMIT 1"))
-        using (SqliteDataReader reader = query.ExecuteReader())
+        RegistryVersion? latest;
+        using (RegistrySession session = _store.OpenRead())
         {
-            if (reader.Read())
-            {
-                latest = ReadVersion(reader);
-            }
+            latest = session.LatestVersion();
         }
 
         bool accepted = latest is null;

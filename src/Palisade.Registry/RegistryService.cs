@@ -4,9 +4,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Palisade.Core.Events;
-using Microsoft.Data.Sqlite;
 using Palisade.Core;
 using Palisade.Core.Transparency;
+using Palisade.Registry.Storage;
 
 namespace Palisade.Registry;
 
@@ -26,7 +26,7 @@ public sealed partial class RegistryService : IDisposable
 
     private static readonly SearchValues<char> s_base64Url = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
 
-    private readonly RegistryDatabase _database;
+    private readonly RegistryStore _store;
     private readonly TransparencyLog _log;
     private readonly SemaphoreSlim _writer = new(1, 1);
     private readonly TimeProvider _time;
@@ -35,10 +35,10 @@ public sealed partial class RegistryService : IDisposable
 
     private FileStream? _lock;
 
-    private RegistryService(RegistryOptions options, RegistryDatabase database, TransparencyLog log, TimeProvider time, PublicSuffixList publicSuffixes, List<ProtectedResource> protectedResources)
+    private RegistryService(RegistryOptions options, RegistryStore store, TransparencyLog log, TimeProvider time, PublicSuffixList publicSuffixes, List<ProtectedResource> protectedResources)
     {
         Options = options;
-        _database = database;
+        _store = store;
         _log = log;
         _time = time;
         _publicSuffixes = publicSuffixes;
@@ -59,9 +59,8 @@ public sealed partial class RegistryService : IDisposable
     {
         get
         {
-            using SqliteConnection connection = _database.Open();
-            using SqliteCommand count = RegistryDatabase.Command(connection, null, "SELECT 1 FROM api_keys WHERE role = 'admin' AND revoked IS NULL LIMIT 1");
-            return count.ExecuteScalar() is not null;
+            using RegistrySession session = _store.OpenRead();
+            return session.HasAdminKey();
         }
     }
 
@@ -102,12 +101,11 @@ public sealed partial class RegistryService : IDisposable
 
     private static RegistryService OpenLocked(RegistryOptions options, TimeProvider? time)
     {
-        var database = new RegistryDatabase(options.ResolvedDatabasePath);
-        database.Initialize();
+        RegistryStore store = RegistryStore.Open(options);
+        store.Initialize();
 
-        NoteSigner signer = LoadOrCreateKey(options, database);
-        using SqliteConnection connection = database.Open();
-        TransparencyLog log = TransparencyLog.Open(connection, signer);
+        NoteSigner signer = LoadOrCreateKey(options, store);
+        TransparencyLog log = TransparencyLog.Open(store, signer);
 
         var protectedResources = new List<ProtectedResource>();
         foreach (string text in options.OmitDefaultProtectedResources ? options.ProtectedResources : [.. ProtectedResource.Defaults, .. options.ProtectedResources])
@@ -120,16 +118,18 @@ public sealed partial class RegistryService : IDisposable
             protectedResources.Add(resource);
         }
 
-        var service = new RegistryService(options, database, log, time ?? TimeProvider.System, PublicSuffixList.Load(options.PublicSuffixListPath), protectedResources);
-        service.LoadVersions(connection);
+        var service = new RegistryService(options, store, log, time ?? TimeProvider.System, PublicSuffixList.Load(options.PublicSuffixListPath), protectedResources);
+        service.LoadVersions();
         service.StartPublisher();
         return service;
     }
 
-    private static NoteSigner LoadOrCreateKey(RegistryOptions options, RegistryDatabase database)
+    private static NoteSigner LoadOrCreateKey(RegistryOptions options, RegistryStore store)
     {
-        using SqliteConnection connection = database.Open();
-        string? origin = RegistryDatabase.GetMeta(connection, null, "origin");
+        // The origin is set under the store's write lock, so that of several nodes starting on an empty database one
+        // creates the log's identity and the others find it.
+        using RegistrySession session = store.BeginWrite();
+        string? origin = session.GetMeta("origin");
         if (File.Exists(options.LogKeyPath))
         {
             NoteSigner signer;
@@ -154,13 +154,14 @@ public sealed partial class RegistryService : IDisposable
                 throw new RegistryConfigurationException($"Palisade:Origin is {options.Origin}, but this log was created with origin {signer.Name}; an origin cannot change");
             }
 
-            RegistryDatabase.SetMeta(connection, null, "origin", signer.Name);
+            session.SetMeta("origin", signer.Name);
+            session.Commit();
             return signer;
         }
 
         if (origin is not null)
         {
-            throw new RegistryConfigurationException($"the log key {options.LogKeyPath} is missing; the log of origin {origin} cannot be extended without it");
+            throw new RegistryConfigurationException($"{store.Description} holds the log of origin {origin}, but {options.LogKeyPath} is missing: copy log.key from the data directory of the node that created the log (the log key is the log's identity and cannot be made again)");
         }
 
         string name = options.Origin ?? "palisade.local/" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
@@ -180,7 +181,8 @@ public sealed partial class RegistryService : IDisposable
         }
 
         File.Move(temporary, options.LogKeyPath);
-        RegistryDatabase.SetMeta(connection, null, "origin", name);
+        session.SetMeta("origin", name);
+        session.Commit();
         return created;
     }
 
@@ -188,19 +190,18 @@ public sealed partial class RegistryService : IDisposable
     /// checkpoint go into the same transaction, which commits before this returns.</summary>
     /// <remarks>After the commit, still under the writer lock, the logged event goes to the order book and
     /// <paramref name="committed"/> runs, so the book sees events in log order.</remarks>
-    private T Write<T>(Func<SqliteConnection, SqliteTransaction, Func<LogEvent, (long FirstIndex, int Entries)>, T> work, Action<T>? committed = null)
+    private T Write<T>(Func<RegistrySession, Func<LogEvent, (long FirstIndex, int Entries)>, T> work, Action<T>? committed = null)
     {
         _writer.Wait();
         try
         {
-            using SqliteConnection connection = _database.Open();
-            using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
+            using RegistrySession session = _store.BeginWrite();
             ulong before = _log.Size;
             LogState? staged = null;
             LogEvent? logged = null;
             try
             {
-                T result = work(connection, transaction, evt =>
+                T result = work(session, evt =>
                 {
                     if (staged is not null)
                     {
@@ -208,12 +209,12 @@ public sealed partial class RegistryService : IDisposable
                     }
 
                     List<byte[]> entries = LogEvents.Encode(evt, _log.Size);
-                    (ulong first, LogState state) = _log.Stage(connection, transaction, entries);
+                    (ulong first, LogState state) = _log.Stage(session, entries);
                     staged = state;
                     logged = evt;
                     return ((long)first, entries.Count);
                 });
-                transaction.Commit();
+                session.Commit();
                 if (staged is not null)
                 {
                     _log.Publish(staged);
@@ -257,14 +258,11 @@ public sealed partial class RegistryService : IDisposable
             throw RegistryProblem.Invalid("url", $"'{url}' is not an absolute http(s) URL");
         }
 
-        return Write((connection, transaction, log) =>
+        return Write((session, log) =>
         {
-            using (SqliteCommand exists = RegistryDatabase.Command(connection, transaction, "SELECT 1 FROM authorities WHERE id = $id", ("$id", id)))
+            if (session.AuthorityExists(id))
             {
-                if (exists.ExecuteScalar() is not null)
-                {
-                    throw RegistryProblem.Conflict("id", $"the authority '{id}' already exists");
-                }
+                throw RegistryProblem.Conflict("id", $"the authority '{id}' already exists");
             }
 
             (long index, _) = log(new AuthorityRegistered
@@ -272,11 +270,9 @@ public sealed partial class RegistryService : IDisposable
                 Time = _time.GetUtcNow(),
                 Authority = new AuthorityDetails { Id = id, Name = name, Jurisdiction = jurisdiction, Url = url },
             });
-            using SqliteCommand insert = RegistryDatabase.Command(connection, transaction,
-                "INSERT INTO authorities (id, name, jurisdiction, url, log_index) VALUES ($id, $name, $jurisdiction, $url, $index)",
-                ("$id", id), ("$name", name), ("$jurisdiction", jurisdiction), ("$url", url), ("$index", index));
-            insert.ExecuteNonQuery();
-            return new Api.AuthorityView(id, name, jurisdiction, url, index);
+            var view = new Api.AuthorityView(id, name, jurisdiction, url, index);
+            session.InsertAuthority(view);
+            return view;
         });
     }
 
@@ -303,24 +299,17 @@ public sealed partial class RegistryService : IDisposable
 
         string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         (string key, byte[] secret) = NewSecret(id);
-        return Write((connection, transaction, log) =>
+        return Write((session, log) =>
         {
-            if (authority is not null)
+            if (authority is not null && !session.AuthorityExists(authority))
             {
-                using SqliteCommand exists = RegistryDatabase.Command(connection, transaction, "SELECT 1 FROM authorities WHERE id = $id", ("$id", authority));
-                if (exists.ExecuteScalar() is null)
-                {
-                    throw RegistryProblem.Invalid("authority", $"the authority '{authority}' does not exist");
-                }
+                throw RegistryProblem.Invalid("authority", $"the authority '{authority}' does not exist");
             }
 
             DateTimeOffset time = _time.GetUtcNow();
             string now = FormatTime(time);
             (long index, _) = log(new KeyCreated { Time = time, Key = id, Role = RoleName(role), Authority = authority });
-            using SqliteCommand insert = RegistryDatabase.Command(connection, transaction,
-                "INSERT INTO api_keys (id, secret_hash, role, authority, created, log_index) VALUES ($id, $hash, $role, $authority, $created, $index)",
-                ("$id", id), ("$hash", SHA256.HashData(secret)), ("$role", RoleName(role)), ("$authority", authority), ("$created", now), ("$index", index));
-            insert.ExecuteNonQuery();
+            session.InsertKey(id, SHA256.HashData(secret), RoleName(role), authority, now, index);
             return new Api.KeyCreated(id, key, RoleName(role), authority, index);
         });
     }
@@ -328,27 +317,20 @@ public sealed partial class RegistryService : IDisposable
     /// <summary>Revokes an API key (logged as <c>key.revoked</c>).</summary>
     public void RevokeKey(string id)
     {
-        Write((connection, transaction, log) =>
+        Write((session, log) =>
         {
-            using (SqliteCommand find = RegistryDatabase.Command(connection, transaction, "SELECT revoked FROM api_keys WHERE id = $id", ("$id", id)))
+            switch (session.FindKey(id))
             {
-                object? revoked = find.ExecuteScalar();
-                if (revoked is null)
-                {
+                case null:
                     throw RegistryProblem.NotFound($"there is no key '{id}'");
-                }
-
-                if (revoked is string)
-                {
+                case { Revoked: true }:
                     throw RegistryProblem.Conflict("id", $"the key '{id}' is already revoked");
-                }
             }
 
             DateTimeOffset time = _time.GetUtcNow();
             string now = FormatTime(time);
             log(new KeyRevoked { Time = time, Key = id });
-            using SqliteCommand update = RegistryDatabase.Command(connection, transaction, "UPDATE api_keys SET revoked = $now WHERE id = $id", ("$now", now), ("$id", id));
-            update.ExecuteNonQuery();
+            session.RevokeKey(id, now);
             return 0;
         });
     }
@@ -366,31 +348,16 @@ public sealed partial class RegistryService : IDisposable
         }
 
         (string key, byte[] secret) = NewSecret(id);
-        return Write((connection, transaction, log) =>
+        return Write((session, log) =>
         {
-            string role;
-            string? authority;
-            using (SqliteCommand find = RegistryDatabase.Command(connection, transaction, "SELECT role, authority, revoked FROM api_keys WHERE id = $id", ("$id", id)))
-            using (SqliteDataReader reader = find.ExecuteReader())
+            (byte[] _, string role, string? authority, bool revoked) = session.FindKey(id) ?? throw RegistryProblem.NotFound($"there is no key '{id}'");
+            if (revoked)
             {
-                if (!reader.Read())
-                {
-                    throw RegistryProblem.NotFound($"there is no key '{id}'");
-                }
-
-                if (!reader.IsDBNull(2))
-                {
-                    throw RegistryProblem.Conflict("id", $"the key '{id}' is revoked; create a new one");
-                }
-
-                role = reader.GetString(0);
-                authority = reader.IsDBNull(1) ? null : reader.GetString(1);
+                throw RegistryProblem.Conflict("id", $"the key '{id}' is revoked; create a new one");
             }
 
             (long index, _) = log(new KeyRotated { Time = _time.GetUtcNow(), Key = id });
-            using SqliteCommand update = RegistryDatabase.Command(connection, transaction,
-                "UPDATE api_keys SET secret_hash = $hash WHERE id = $id", ("$hash", SHA256.HashData(secret)), ("$id", id));
-            update.ExecuteNonQuery();
+            session.SetKeySecret(id, SHA256.HashData(secret));
             return new Api.KeyCreated(id, key, role, authority, index);
         });
     }
@@ -431,53 +398,28 @@ public sealed partial class RegistryService : IDisposable
             return null;
         }
 
-        using SqliteConnection connection = _database.Open();
-        using SqliteCommand find = RegistryDatabase.Command(connection, null, "SELECT secret_hash, role, authority, revoked FROM api_keys WHERE id = $id", ("$id", id));
-        using SqliteDataReader reader = find.ExecuteReader();
-        if (!reader.Read() || !reader.IsDBNull(3))
+        using RegistrySession session = _store.OpenRead();
+        if (session.FindKey(id) is not { Revoked: false } found || !CryptographicOperations.FixedTimeEquals(found.SecretHash, SHA256.HashData(secret)))
         {
             return null;
         }
 
-        byte[] stored = (byte[])reader[0];
-        if (!CryptographicOperations.FixedTimeEquals(stored, SHA256.HashData(secret)))
-        {
-            return null;
-        }
-
-        _ = TryParseRole(reader.GetString(1), out Role role);
-        return new Caller(id, role, reader.IsDBNull(2) ? null : reader.GetString(2));
+        _ = TryParseRole(found.Role, out Role role);
+        return new Caller(id, role, found.Authority);
     }
 
     /// <summary>All authorities.</summary>
     public List<Api.AuthorityView> ListAuthorities()
     {
-        using SqliteConnection connection = _database.Open();
-        using SqliteCommand query = RegistryDatabase.Command(connection, null, "SELECT id, name, jurisdiction, url, log_index FROM authorities ORDER BY id");
-        using SqliteDataReader reader = query.ExecuteReader();
-        var list = new List<Api.AuthorityView>();
-        while (reader.Read())
-        {
-            list.Add(new Api.AuthorityView(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4)));
-        }
-
-        return list;
+        using RegistrySession session = _store.OpenRead();
+        return session.ListAuthorities();
     }
 
     /// <summary>Reads log entries [start, start + count) of the published tree.</summary>
     public List<byte[]> ReadEntries(ulong start, int count)
     {
-        using SqliteConnection connection = _database.Open();
-        using SqliteCommand query = RegistryDatabase.Command(connection, null, "SELECT data FROM log_entries WHERE idx >= $start AND idx < $end ORDER BY idx",
-            ("$start", (long)start), ("$end", (long)start + count));
-        using SqliteDataReader reader = query.ExecuteReader();
-        var list = new List<byte[]>(count);
-        while (reader.Read())
-        {
-            list.Add((byte[])reader[0]);
-        }
-
-        return list;
+        using RegistrySession session = _store.OpenRead();
+        return session.ReadEntries((long)start, count);
     }
 
     internal static bool TryParseRole(string text, out Role role)

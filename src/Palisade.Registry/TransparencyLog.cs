@@ -1,6 +1,6 @@
 using System.Globalization;
-using Microsoft.Data.Sqlite;
 using Palisade.Core.Transparency;
+using Palisade.Registry.Storage;
 
 namespace Palisade.Registry;
 
@@ -39,12 +39,12 @@ internal sealed class TransparencyLog : IDisposable
 
     /// <summary>Loads the log, recomputes every leaf hash and the tree, and checks them against every stored checkpoint.</summary>
     /// <exception cref="RegistryConfigurationException">The stored log does not agree with itself; the message says where.</exception>
-    public static TransparencyLog Open(SqliteConnection connection, NoteSigner signer)
+    public static TransparencyLog Open(RegistryStore store, NoteSigner signer)
     {
         var log = new TransparencyLog(signer, default!);
         try
         {
-            log.Load(connection);
+            log.Load(store);
             return log;
         }
         catch
@@ -54,26 +54,23 @@ internal sealed class TransparencyLog : IDisposable
         }
     }
 
-    private void Load(SqliteConnection connection)
+    private void Load(RegistryStore store)
     {
         var verifier = NoteVerifier.Parse(_signer.VerifierKey);
-        using (SqliteCommand entries = RegistryDatabase.Command(connection, null, "SELECT idx, data, leaf_hash FROM log_entries ORDER BY idx"))
-        using (SqliteDataReader reader = entries.ExecuteReader())
+        using RegistrySession session = store.OpenRead();
         {
             Span<byte> computed = stackalloc byte[MerkleHash.Size];
             ulong expected = 0;
-            while (reader.Read())
+            foreach ((long stored, byte[] data, byte[] leafHash) in session.ReadLog())
             {
-                ulong index = (ulong)reader.GetInt64(0);
+                ulong index = (ulong)stored;
                 if (index != expected)
                 {
                     throw new RegistryConfigurationException($"the log is missing entry {expected} (the next stored entry is {index})");
                 }
 
-                byte[] data = (byte[])reader[1];
-                byte[] stored = (byte[])reader[2];
                 MerkleHash.Leaf(data, computed);
-                if (!computed.SequenceEqual(stored))
+                if (!computed.SequenceEqual(leafHash))
                 {
                     throw new RegistryConfigurationException($"log entry {index} does not hash to its stored leaf hash: the entry was changed after it was logged");
                 }
@@ -86,13 +83,10 @@ internal sealed class TransparencyLog : IDisposable
         Checkpoint? latest = null;
         string? latestNote = null;
         ulong lastGood = 0;
-        using (SqliteCommand checkpoints = RegistryDatabase.Command(connection, null, "SELECT size, root, note FROM checkpoints ORDER BY size"))
-        using (SqliteDataReader reader = checkpoints.ExecuteReader())
         {
-            while (reader.Read())
+            foreach ((long storedSize, string note) in session.ReadCheckpoints())
             {
-                ulong size = (ulong)reader.GetInt64(0);
-                string note = reader.GetString(2);
+                ulong size = (ulong)storedSize;
                 Checkpoint checkpoint;
                 try
                 {
@@ -135,9 +129,13 @@ internal sealed class TransparencyLog : IDisposable
 
             var empty = new Checkpoint(_signer.Name, 0, MerkleHash.EmptyRoot.ToArray());
             string note = _signer.SignNote(empty.ToText());
-            using SqliteCommand insert = RegistryDatabase.Command(connection, null, "INSERT INTO checkpoints (size, root, note) VALUES (0, $root, $note)",
-                ("$root", empty.RootHash), ("$note", note));
-            insert.ExecuteNonQuery();
+            using (RegistrySession write = store.BeginWrite())
+            {
+                // Another node may have appended meanwhile: only an empty log gets the empty checkpoint.
+                write.InsertCheckpoint(0, empty.RootHash, note);
+                write.Commit();
+            }
+
             latest = empty;
             latestNote = note;
         }
@@ -152,7 +150,7 @@ internal sealed class TransparencyLog : IDisposable
     /// <summary>Writes entries and the checkpoint that covers them in the caller's transaction. Call
     /// <see cref="Publish"/> after the commit, or <see cref="Abandon"/> if it fails.</summary>
     /// <returns>The index of the first entry and the staged state.</returns>
-    public (ulong FirstIndex, LogState Staged) Stage(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<byte[]> entries)
+    public (ulong FirstIndex, LogState Staged) Stage(RegistrySession session, IReadOnlyList<byte[]> entries)
     {
         ulong first;
         byte[] root;
@@ -180,20 +178,12 @@ internal sealed class TransparencyLog : IDisposable
 
         for (int i = 0; i < entries.Count; i++)
         {
-            ulong index = first + (ulong)i;
-            using SqliteCommand insert = RegistryDatabase.Command(connection, transaction,
-                "INSERT INTO log_entries (idx, data, leaf_hash) VALUES ($idx, $data, $hash)",
-                ("$idx", (long)index), ("$data", entries[i]), ("$hash", leafHashes[i]));
-            insert.ExecuteNonQuery();
+            session.InsertEntry((long)(first + (ulong)i), entries[i], leafHashes[i]);
         }
 
         var checkpoint = new Checkpoint(_signer.Name, first + (ulong)entries.Count, root);
         string note = _signer.SignNote(checkpoint.ToText());
-        using (SqliteCommand insert = RegistryDatabase.Command(connection, transaction, "INSERT INTO checkpoints (size, root, note) VALUES ($size, $root, $note)",
-                   ("$size", (long)checkpoint.Size), ("$root", root), ("$note", note)))
-        {
-            insert.ExecuteNonQuery();
-        }
+        session.InsertCheckpoint((long)checkpoint.Size, root, note);
 
         return (first, new LogState(checkpoint, note));
     }

@@ -1,0 +1,120 @@
+using System.Data;
+using System.Data.Common;
+using Npgsql;
+
+namespace Palisade.Registry.Storage;
+
+/// <summary>
+/// The registry on PostgreSQL (Npgsql). The same tables as SQLite in PostgreSQL types; a write takes a transaction-level
+/// advisory lock, so writers anywhere append to one linear log; commits are durable (<c>synchronous_commit</c> is
+/// left at the server's setting, <c>on</c> by default).
+/// </summary>
+internal sealed class PostgresRegistryStore : RegistryStore
+{
+    /// <summary>The advisory lock key every writer takes inside its transaction ("palisade" in ASCII).</summary>
+    private const long WriterLock = 0x70616c6973616465;
+
+    private readonly NpgsqlDataSource _dataSource;
+
+    public PostgresRegistryStore(string connection)
+    {
+        ConnectionString = ToConnectionString(connection);
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
+        Description = $"the PostgreSQL database {builder.Database} at {builder.Host}:{builder.Port}";
+        _dataSource = NpgsqlDataSource.Create(ConnectionString);
+    }
+
+    /// <summary>The Npgsql connection string.</summary>
+    public string ConnectionString { get; }
+
+    /// <inheritdoc />
+    public override string Description { get; }
+
+    /// <inheritdoc />
+    internal override string OrderSequence => "seq";
+
+    /// <inheritdoc />
+    protected override string SchemaSql => """
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS log_entries (idx BIGINT PRIMARY KEY, data BYTEA NOT NULL, leaf_hash BYTEA NOT NULL);
+        CREATE TABLE IF NOT EXISTS checkpoints (size BIGINT PRIMARY KEY, root BYTEA NOT NULL, note TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS authorities (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, jurisdiction TEXT NOT NULL, url TEXT NOT NULL, log_index BIGINT NOT NULL);
+        CREATE TABLE IF NOT EXISTS api_keys (
+            id TEXT PRIMARY KEY, secret_hash BYTEA NOT NULL, role TEXT NOT NULL, authority TEXT REFERENCES authorities(id),
+            created TEXT NOT NULL, revoked TEXT, log_index BIGINT NOT NULL);
+        CREATE TABLE IF NOT EXISTS orders (
+            seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+            authority TEXT NOT NULL REFERENCES authorities(id), decision TEXT NOT NULL, decision_date TEXT NOT NULL,
+            legal_basis TEXT NOT NULL, category TEXT NOT NULL, issuing_body TEXT NOT NULL, summary TEXT NOT NULL,
+            effective_ms BIGINT NOT NULL, expires_ms BIGINT, revoked_ms BIGINT, revoke_reason TEXT,
+            issued_ms BIGINT NOT NULL, PRIMARY KEY (authority, decision));
+        CREATE TABLE IF NOT EXISTS order_events (
+            log_index BIGINT PRIMARY KEY, entries BIGINT NOT NULL, authority TEXT NOT NULL, decision TEXT NOT NULL,
+            type TEXT NOT NULL, time_ms BIGINT NOT NULL);
+        CREATE INDEX IF NOT EXISTS order_events_order ON order_events (authority, decision);
+        CREATE TABLE IF NOT EXISTS order_targets (
+            authority TEXT NOT NULL, decision TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+            family BIGINT, ip_start BYTEA, ip_end BYTEA, PRIMARY KEY (authority, decision, value));
+        CREATE INDEX IF NOT EXISTS order_targets_value ON order_targets (value);
+        CREATE INDEX IF NOT EXISTS order_targets_ip ON order_targets (family, ip_start);
+        CREATE TABLE IF NOT EXISTS versions (
+            version BIGINT PRIMARY KEY, log_size BIGINT NOT NULL, log_index BIGINT NOT NULL, bundle_sha256 BYTEA NOT NULL,
+            delta_sha256 BYTEA NOT NULL, entries BIGINT NOT NULL, time_ms BIGINT NOT NULL);
+        """;
+
+    /// <summary>Takes an Npgsql connection string or a <c>postgresql://user[:password]@host[:port]/database</c> URI.</summary>
+    /// <exception cref="RegistryConfigurationException">It is neither.</exception>
+    public static string ToConnectionString(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) && !text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                return new NpgsqlConnectionStringBuilder(text).ConnectionString;
+            }
+            catch (ArgumentException e)
+            {
+                throw new RegistryConfigurationException($"--database '{text}' is not an Npgsql connection string (Host=…;Port=…;Database=…;Username=…) or a postgresql:// URI: {e.Message}", e);
+            }
+        }
+
+        if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) || uri.Host.Length == 0)
+        {
+            throw new RegistryConfigurationException($"--database '{text}' is not a postgresql://user@host:port/database URI");
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder { Host = uri.Host, Port = uri.IsDefaultPort || uri.Port < 0 ? 5432 : uri.Port };
+        string database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+        if (database.Length > 0)
+        {
+            builder.Database = database;
+        }
+
+        if (uri.UserInfo.Length > 0)
+        {
+            string[] user = uri.UserInfo.Split(':', 2);
+            builder.Username = Uri.UnescapeDataString(user[0]);
+            if (user.Length == 2)
+            {
+                builder.Password = Uri.UnescapeDataString(user[1]);
+            }
+        }
+
+        return builder.ConnectionString;
+    }
+
+    /// <inheritdoc />
+    protected override DbConnection OpenConnection() => _dataSource.OpenConnection();
+
+    /// <inheritdoc />
+    protected override DbTransaction BeginWriteTransaction(DbConnection connection)
+    {
+        NpgsqlTransaction transaction = ((NpgsqlConnection)connection).BeginTransaction(IsolationLevel.ReadCommitted);
+        using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", (NpgsqlConnection)connection, transaction);
+        command.Parameters.AddWithValue("key", WriterLock);
+        command.ExecuteNonQuery();
+        return transaction;
+    }
+}

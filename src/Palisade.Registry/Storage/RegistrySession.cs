@@ -1,0 +1,376 @@
+using System.Data;
+using System.Data.Common;
+using Palisade.Registry.Api;
+
+namespace Palisade.Registry.Storage;
+
+/// <summary>
+/// One connection to a <see cref="RegistryStore"/>, with a transaction when it writes or reads a snapshot: every
+/// statement the registry runs, written once in SQL that SQLite and PostgreSQL both accept (parameters <c>@name</c>,
+/// each typed so that a null is typed too).
+/// </summary>
+internal sealed class RegistrySession : IDisposable
+{
+    private const string OrderColumns = "authority, decision, decision_date, legal_basis, category, issuing_body, summary, effective_ms, expires_ms, revoked_ms";
+
+    private readonly RegistryStore _store;
+    private readonly DbConnection _connection;
+    private readonly DbTransaction? _transaction;
+    private DbCommand? _parameters;
+
+    public RegistrySession(RegistryStore store, DbConnection connection, DbTransaction? transaction)
+    {
+        _store = store;
+        _connection = connection;
+        _transaction = transaction;
+    }
+
+    /// <summary>Commits the session's transaction (durably: the stores commit synchronously).</summary>
+    public void Commit() => _transaction?.Commit();
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _parameters?.Dispose();
+        _transaction?.Dispose();
+        _connection.Dispose();
+    }
+
+    /// <summary>Runs statements without parameters (the schema).</summary>
+    public void Execute(string sql)
+    {
+        using DbCommand command = Command(sql);
+        command.ExecuteNonQuery();
+    }
+
+    // --- meta -----------------------------------------------------------------------------------------------------
+
+    public string? GetMeta(string key) => Scalar("SELECT value FROM meta WHERE key = @key", Text("key", key)) as string;
+
+    public void SetMeta(string key, string value) =>
+        NonQuery("INSERT INTO meta (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value", Text("key", key), Text("value", value));
+
+    // --- the log ----------------------------------------------------------------------------------------------------
+
+    /// <summary>Every stored entry with its stored leaf hash, in index order.</summary>
+    public IEnumerable<(long Index, byte[] Data, byte[] LeafHash)> ReadLog()
+    {
+        using DbCommand command = Command("SELECT idx, data, leaf_hash FROM log_entries ORDER BY idx");
+        using DbDataReader reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return (reader.GetInt64(0), (byte[])reader[1], (byte[])reader[2]);
+        }
+    }
+
+    /// <summary>Entries [start, start + count).</summary>
+    public List<byte[]> ReadEntries(long start, int count)
+    {
+        using DbCommand command = Command("SELECT data FROM log_entries WHERE idx >= @start AND idx < @end ORDER BY idx", Int("start", start), Int("end", start + count));
+        using DbDataReader reader = command.ExecuteReader();
+        var list = new List<byte[]>(count);
+        while (reader.Read())
+        {
+            list.Add((byte[])reader[0]);
+        }
+
+        return list;
+    }
+
+    public void InsertEntry(long index, byte[] data, byte[] leafHash) =>
+        NonQuery("INSERT INTO log_entries (idx, data, leaf_hash) VALUES (@idx, @data, @hash)", Int("idx", index), Blob("data", data), Blob("hash", leafHash));
+
+    /// <summary>Every stored checkpoint (size and signed note), by size.</summary>
+    public IEnumerable<(long Size, string Note)> ReadCheckpoints()
+    {
+        using DbCommand command = Command("SELECT size, note FROM checkpoints ORDER BY size");
+        using DbDataReader reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return (reader.GetInt64(0), reader.GetString(1));
+        }
+    }
+
+    public void InsertCheckpoint(long size, byte[] root, string note) =>
+        NonQuery("INSERT INTO checkpoints (size, root, note) VALUES (@size, @root, @note)", Int("size", size), Blob("root", root), Text("note", note));
+
+    // --- authorities and keys ---------------------------------------------------------------------------------------
+
+    public bool AuthorityExists(string id) => Scalar("SELECT 1 FROM authorities WHERE id = @id", Text("id", id)) is not null;
+
+    public string? AuthorityName(string id) => Scalar("SELECT name FROM authorities WHERE id = @id", Text("id", id)) as string;
+
+    public void InsertAuthority(AuthorityView authority) =>
+        NonQuery("INSERT INTO authorities (id, name, jurisdiction, url, log_index) VALUES (@id, @name, @jurisdiction, @url, @index)",
+            Text("id", authority.Id), Text("name", authority.Name), Text("jurisdiction", authority.Jurisdiction), Text("url", authority.Url), Int("index", authority.LogIndex));
+
+    public List<AuthorityView> ListAuthorities()
+    {
+        using DbCommand command = Command("SELECT id, name, jurisdiction, url, log_index FROM authorities ORDER BY id");
+        using DbDataReader reader = command.ExecuteReader();
+        var list = new List<AuthorityView>();
+        while (reader.Read())
+        {
+            list.Add(new AuthorityView(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4)));
+        }
+
+        return list;
+    }
+
+    public void InsertKey(string id, byte[] secretHash, string role, string? authority, string created, long logIndex) =>
+        NonQuery("INSERT INTO api_keys (id, secret_hash, role, authority, created, log_index) VALUES (@id, @hash, @role, @authority, @created, @index)",
+            Text("id", id), Blob("hash", secretHash), Text("role", role), Text("authority", authority), Text("created", created), Int("index", logIndex));
+
+    /// <summary>A key's secret hash, role, authority and whether it is revoked; null when there is no such key.</summary>
+    public (byte[] SecretHash, string Role, string? Authority, bool Revoked)? FindKey(string id)
+    {
+        using DbCommand command = Command("SELECT secret_hash, role, authority, revoked FROM api_keys WHERE id = @id", Text("id", id));
+        using DbDataReader reader = command.ExecuteReader();
+        return reader.Read() ? ((byte[])reader[0], reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), !reader.IsDBNull(3)) : null;
+    }
+
+    public bool HasAdminKey() => Scalar("SELECT 1 FROM api_keys WHERE role = 'admin' AND revoked IS NULL LIMIT 1") is not null;
+
+    public void RevokeKey(string id, string time) => NonQuery("UPDATE api_keys SET revoked = @now WHERE id = @id", Text("now", time), Text("id", id));
+
+    public void SetKeySecret(string id, byte[] secretHash) => NonQuery("UPDATE api_keys SET secret_hash = @hash WHERE id = @id", Blob("hash", secretHash), Text("id", id));
+
+    // --- orders ---------------------------------------------------------------------------------------------------
+
+    public bool OrderExists(string authority, string decision) =>
+        Scalar("SELECT 1 FROM orders WHERE authority = @a AND decision = @d", Text("a", authority), Text("d", decision)) is not null;
+
+    public OrderRow? LoadOrder(string authority, string decision)
+    {
+        using DbCommand command = Command($"SELECT {OrderColumns} FROM orders WHERE authority = @a AND decision = @d", Text("a", authority), Text("d", decision));
+        using DbDataReader reader = command.ExecuteReader();
+        return reader.Read() ? ReadOrder(reader) : null;
+    }
+
+    public void InsertOrder(OrderRow order, long issuedMs) =>
+        NonQuery("""
+            INSERT INTO orders (authority, decision, decision_date, legal_basis, category, issuing_body, summary, effective_ms, expires_ms, issued_ms)
+            VALUES (@a, @d, @date, @basis, @category, @body, @summary, @effective, @expires, @now)
+            """,
+            Text("a", order.Authority), Text("d", order.Decision), Text("date", order.DecisionDate), Text("basis", order.LegalBasis), Text("category", order.Category),
+            Text("body", order.IssuingBody), Text("summary", order.Summary), Int("effective", order.EffectiveMs), Int("expires", order.ExpiresMs), Int("now", issuedMs));
+
+    public void SetExpiry(string authority, string decision, long? expiresMs) =>
+        NonQuery("UPDATE orders SET expires_ms = @e WHERE authority = @a AND decision = @d", Int("e", expiresMs), Text("a", authority), Text("d", decision));
+
+    public void SetRevoked(string authority, string decision, long revokedMs, string? reason) =>
+        NonQuery("UPDATE orders SET revoked_ms = @now, revoke_reason = @reason WHERE authority = @a AND decision = @d",
+            Int("now", revokedMs), Text("reason", reason), Text("a", authority), Text("d", decision));
+
+    /// <summary>Adds targets: kind, value and, for prefixes, the family and first and last address (16 bytes, big-endian,
+    /// which both stores compare byte by byte).</summary>
+    public void InsertTargets(string authority, string decision, IEnumerable<(string Kind, string Value, int? Family, byte[]? Start, byte[]? End)> targets)
+    {
+        using DbCommand command = Command(
+            "INSERT INTO order_targets (authority, decision, kind, value, family, ip_start, ip_end) VALUES (@a, @d, @kind, @value, @family, @start, @end)",
+            Text("a", authority), Text("d", decision), Text("kind", ""), Text("value", ""), Int("family", null), Blob("start", null), Blob("end", null));
+        foreach ((string kind, string value, int? family, byte[]? start, byte[]? end) in targets)
+        {
+            command.Parameters["kind"].Value = kind;
+            command.Parameters["value"].Value = value;
+            command.Parameters["family"].Value = family is null ? DBNull.Value : (long)family.Value;
+            command.Parameters["start"].Value = (object?)start ?? DBNull.Value;
+            command.Parameters["end"].Value = (object?)end ?? DBNull.Value;
+            command.ExecuteNonQuery();
+        }
+    }
+
+    public void DeleteTarget(string authority, string decision, string value) =>
+        NonQuery("DELETE FROM order_targets WHERE authority = @a AND decision = @d AND value = @v", Text("a", authority), Text("d", decision), Text("v", value));
+
+    public HashSet<string> TargetValues(string authority, string decision)
+    {
+        using DbCommand command = Command("SELECT value FROM order_targets WHERE authority = @a AND decision = @d", Text("a", authority), Text("d", decision));
+        using DbDataReader reader = command.ExecuteReader();
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            set.Add(reader.GetString(0));
+        }
+
+        return set;
+    }
+
+    /// <summary>Up to <paramref name="limit"/> targets of an order after <paramref name="after"/>, in value order.</summary>
+    public List<TargetView> TargetPage(string authority, string decision, string after, int limit)
+    {
+        using DbCommand command = Command("SELECT kind, value FROM order_targets WHERE authority = @a AND decision = @d AND value > @after ORDER BY value LIMIT @limit",
+            Text("a", authority), Text("d", decision), Text("after", after), Int("limit", limit));
+        using DbDataReader reader = command.ExecuteReader();
+        var list = new List<TargetView>();
+        while (reader.Read())
+        {
+            list.Add(new TargetView(reader.GetString(0), reader.GetString(1)));
+        }
+
+        return list;
+    }
+
+    public long TargetCount(string authority, string decision) =>
+        Convert.ToInt64(Scalar("SELECT count(*) FROM order_targets WHERE authority = @a AND decision = @d", Text("a", authority), Text("d", decision)), System.Globalization.CultureInfo.InvariantCulture);
+
+    public void InsertOrderEvent(long logIndex, int entries, string authority, string decision, string type, long timeMs) =>
+        NonQuery("INSERT INTO order_events (log_index, entries, authority, decision, type, time_ms) VALUES (@i, @n, @a, @d, @t, @time)",
+            Int("i", logIndex), Int("n", entries), Text("a", authority), Text("d", decision), Text("t", type), Int("time", timeMs));
+
+    /// <summary>An order's events in the tree of <paramref name="size"/>: log index, entries, type and time.</summary>
+    public List<(long Index, int Entries, string Type, long TimeMs)> OrderEvents(string authority, string decision, long size)
+    {
+        using DbCommand command = Command(
+            "SELECT log_index, entries, type, time_ms FROM order_events WHERE authority = @a AND decision = @d AND log_index < @size ORDER BY log_index",
+            Text("a", authority), Text("d", decision), Int("size", size));
+        using DbDataReader reader = command.ExecuteReader();
+        var list = new List<(long, int, string, long)>();
+        while (reader.Read())
+        {
+            list.Add((reader.GetInt64(0), (int)reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3)));
+        }
+
+        return list;
+    }
+
+    /// <summary>Orders newest first, of one authority or all, before the sequence <paramref name="before"/>, with each
+    /// order's sequence (the page cursor) and target count.</summary>
+    public List<(OrderRow Order, long Sequence, long Targets)> ListOrders(string? authority, long before, int limit)
+    {
+        string sequence = "o." + _store.OrderSequence;
+        using DbCommand command = Command(
+            $"SELECT {OrderColumns}, {sequence}, (SELECT count(*) FROM order_targets t WHERE t.authority = o.authority AND t.decision = o.decision) FROM orders o " +
+            $"WHERE (@a IS NULL OR authority = @a) AND {sequence} < @before ORDER BY {sequence} DESC LIMIT @limit",
+            Text("a", authority), Int("before", before), Int("limit", limit));
+        using DbDataReader reader = command.ExecuteReader();
+        var list = new List<(OrderRow, long, long)>();
+        while (reader.Read())
+        {
+            list.Add((ReadOrder(reader), reader.GetInt64(10), reader.GetInt64(11)));
+        }
+
+        return list;
+    }
+
+    /// <summary>Orders in force at <paramref name="nowMs"/> and their targets, by authority and category.</summary>
+    public List<RegistryService.ActiveCount> CountActive(long nowMs)
+    {
+        using DbCommand command = Command(
+            "SELECT o.authority, o.category, count(DISTINCT o.decision), count(t.value) FROM orders o " +
+            "LEFT JOIN order_targets t ON t.authority = o.authority AND t.decision = o.decision " +
+            "WHERE o.revoked_ms IS NULL AND o.effective_ms <= @now AND (o.expires_ms IS NULL OR o.expires_ms > @now) " +
+            "GROUP BY o.authority, o.category ORDER BY o.authority, o.category", Int("now", nowMs));
+        using DbDataReader reader = command.ExecuteReader();
+        var counts = new List<RegistryService.ActiveCount>();
+        while (reader.Read())
+        {
+            counts.Add(new RegistryService.ActiveCount(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3)));
+        }
+
+        return counts;
+    }
+
+    /// <summary>Orders in force at <paramref name="nowMs"/> with a target of exactly <paramref name="value"/>: authority,
+    /// decision, target kind and category.</summary>
+    public List<(string Authority, string Decision, string Kind, string Category)> ActiveWithTarget(string value, long nowMs)
+    {
+        using DbCommand command = Command(
+            "SELECT t.authority, t.decision, t.kind, o.category FROM order_targets t JOIN orders o ON o.authority = t.authority AND o.decision = t.decision " +
+            "WHERE t.value = @v AND o.revoked_ms IS NULL AND o.effective_ms <= @now AND (o.expires_ms IS NULL OR o.expires_ms > @now) ORDER BY t.authority, t.decision",
+            Text("v", value), Int("now", nowMs));
+        using DbDataReader reader = command.ExecuteReader();
+        var list = new List<(string, string, string, string)>();
+        while (reader.Read())
+        {
+            list.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
+
+        return list;
+    }
+
+    /// <summary>Orders in force at <paramref name="nowMs"/> with a prefix target covering <paramref name="address"/> (16
+    /// bytes) of the family: authority, decision, the prefix and the category.</summary>
+    public List<(string Authority, string Decision, string Value, string Category)> ActiveCovering(int family, byte[] address, long nowMs)
+    {
+        using DbCommand command = Command(
+            "SELECT t.authority, t.decision, t.value, o.category FROM order_targets t JOIN orders o ON o.authority = t.authority AND o.decision = t.decision " +
+            "WHERE t.family = @family AND t.ip_start <= @ip AND t.ip_end >= @ip AND o.revoked_ms IS NULL AND o.effective_ms <= @now AND (o.expires_ms IS NULL OR o.expires_ms > @now) " +
+            "ORDER BY t.authority, t.decision",
+            Int("family", family), Blob("ip", address), Int("now", nowMs));
+        using DbDataReader reader = command.ExecuteReader();
+        var list = new List<(string, string, string, string)>();
+        while (reader.Read())
+        {
+            list.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
+
+        return list;
+    }
+
+    // --- versions ---------------------------------------------------------------------------------------------------
+
+    public void InsertVersion(RegistryVersion version) =>
+        NonQuery("INSERT INTO versions (version, log_size, log_index, bundle_sha256, delta_sha256, entries, time_ms) VALUES (@v, @size, @index, @bundle, @delta, @entries, @time)",
+            Int("v", (long)version.Version), Int("size", (long)version.LogSize), Int("index", version.LogIndex), Blob("bundle", version.BundleSha256),
+            Blob("delta", version.DeltaSha256), Int("entries", version.Entries), Int("time", version.TimeMs));
+
+    public RegistryVersion? GetVersion(ulong version) => ReadVersion(
+        "SELECT version, log_size, log_index, bundle_sha256, delta_sha256, entries, time_ms FROM versions WHERE version = @v", Int("v", (long)version));
+
+    public RegistryVersion? LatestVersion() => ReadVersion(
+        "SELECT version, log_size, log_index, bundle_sha256, delta_sha256, entries, time_ms FROM versions ORDER BY version DESC LIMIT 1");
+
+    // --- plumbing ---------------------------------------------------------------------------------------------------
+
+    private RegistryVersion? ReadVersion(string sql, params DbParameter[] parameters)
+    {
+        using DbCommand command = Command(sql, parameters);
+        using DbDataReader reader = command.ExecuteReader();
+        return reader.Read()
+            ? new RegistryVersion((ulong)reader.GetInt64(0), (ulong)reader.GetInt64(1), reader.GetInt64(2), (byte[])reader[3], (byte[])reader[4], (int)reader.GetInt64(5), reader.GetInt64(6))
+            : null;
+    }
+
+    private static OrderRow ReadOrder(DbDataReader reader) => new(
+        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6),
+        reader.GetInt64(7), reader.IsDBNull(8) ? null : reader.GetInt64(8), reader.IsDBNull(9) ? null : reader.GetInt64(9));
+
+    private object? Scalar(string sql, params DbParameter[] parameters)
+    {
+        using DbCommand command = Command(sql, parameters);
+        object? value = command.ExecuteScalar();
+        return value is DBNull ? null : value;
+    }
+
+    private void NonQuery(string sql, params DbParameter[] parameters)
+    {
+        using DbCommand command = Command(sql, parameters);
+        command.ExecuteNonQuery();
+    }
+
+    private DbCommand Command(string sql, params DbParameter[] parameters)
+    {
+        DbCommand command = _connection.CreateCommand();
+        command.Transaction = _transaction;
+        command.CommandText = sql;
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+
+    private DbParameter Text(string name, string? value) => Parameter(name, DbType.String, value);
+
+    private DbParameter Int(string name, long? value) => Parameter(name, DbType.Int64, value);
+
+    private DbParameter Blob(string name, byte[]? value) => Parameter(name, DbType.Binary, value);
+
+    private DbParameter Parameter(string name, DbType type, object? value)
+    {
+        _parameters ??= _connection.CreateCommand();
+        DbParameter parameter = _parameters.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.DbType = type;
+        parameter.Value = value ?? DBNull.Value;
+        return parameter;
+    }
+}

@@ -1,0 +1,96 @@
+using System.Data;
+using System.Data.Common;
+
+namespace Palisade.Registry.Storage;
+
+/// <summary>
+/// Where a registry keeps its log and the tables derived from it: SQLite (one file, the embedded default) or
+/// PostgreSQL (by connection string). Both hold the same schema ideas and answer through the same
+/// <see cref="RegistrySession"/>; the SQL lives in these classes and nowhere else.
+/// </summary>
+internal abstract class RegistryStore
+{
+    /// <summary>The schema this build reads and writes.</summary>
+    public const int SchemaVersion = 1;
+
+    /// <summary>Where the store is, for messages (a file path, or host, port and database).</summary>
+    public abstract string Description { get; }
+
+    /// <summary>The column that orders rows in the order they were issued (a cursor no two orders share).</summary>
+    internal abstract string OrderSequence { get; }
+
+    /// <summary>Opens the store for one of the registry's jobs.</summary>
+    public static RegistryStore Open(RegistryOptions options) =>
+        options.Database is { Length: > 0 } connection ? new PostgresRegistryStore(connection) : new SqliteRegistryStore(options.ResolvedDatabasePath);
+
+    /// <summary>Creates the schema on an empty store and refuses a store of another schema version.</summary>
+    /// <exception cref="RegistryConfigurationException">The store cannot be used; the message says why.</exception>
+    public void Initialize()
+    {
+        Prepare();
+        using RegistrySession session = BeginWrite();
+        session.Execute(SchemaSql);
+        string? version = session.GetMeta("schema_version");
+        string mine = SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (version is null)
+        {
+            session.SetMeta("schema_version", mine);
+        }
+        else if (version != mine)
+        {
+            throw new RegistryConfigurationException(int.TryParse(version, out int theirs) && theirs > SchemaVersion
+                ? $"{Description} has schema version {version}, newer than version {SchemaVersion} that this build of Palisade reads; run a newer build"
+                : $"{Description} has schema version {version}; this build reads version {SchemaVersion}");
+        }
+
+        session.Commit();
+    }
+
+    /// <summary>A session for reads; with <paramref name="snapshot"/>, all its reads see one state of the store.</summary>
+    public RegistrySession OpenRead(bool snapshot = false)
+    {
+        DbConnection connection = OpenConnection();
+        try
+        {
+            return new RegistrySession(this, connection, snapshot ? BeginSnapshot(connection) : null);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A session holding the store's one write transaction; <see cref="RegistrySession.Commit"/> makes it
+    /// durable before it returns.</summary>
+    public RegistrySession BeginWrite()
+    {
+        DbConnection connection = OpenConnection();
+        try
+        {
+            return new RegistrySession(this, connection, BeginWriteTransaction(connection));
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Work before the schema is created (such as creating the file and choosing its journal).</summary>
+    protected virtual void Prepare()
+    {
+    }
+
+    /// <summary>The schema, as statements that do nothing when it exists.</summary>
+    protected abstract string SchemaSql { get; }
+
+    /// <summary>An open connection with the store's settings.</summary>
+    protected abstract DbConnection OpenConnection();
+
+    /// <summary>A transaction that writers take one at a time.</summary>
+    protected abstract DbTransaction BeginWriteTransaction(DbConnection connection);
+
+    /// <summary>A read transaction over one consistent state.</summary>
+    protected virtual DbTransaction BeginSnapshot(DbConnection connection) => connection.BeginTransaction(IsolationLevel.RepeatableRead);
+}

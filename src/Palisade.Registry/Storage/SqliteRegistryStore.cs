@@ -1,0 +1,101 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace Palisade.Registry.Storage;
+
+/// <summary>
+/// The registry on one SQLite file: WAL journal, <c>synchronous=FULL</c> so that a committed transaction is on disk
+/// before the commit returns, one writer at a time (<c>BEGIN IMMEDIATE</c>), readers on their own pooled connections.
+/// </summary>
+internal sealed class SqliteRegistryStore : RegistryStore
+{
+    private readonly string _connectionString;
+
+    public SqliteRegistryStore(string path)
+    {
+        Path = path;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc />
+    public override string Description => "the database " + Path;
+
+    /// <inheritdoc />
+    internal override string OrderSequence => "rowid";
+
+    /// <inheritdoc />
+    protected override string SchemaSql => """
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS log_entries (idx INTEGER PRIMARY KEY, data BLOB NOT NULL, leaf_hash BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS authorities (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, jurisdiction TEXT NOT NULL, url TEXT NOT NULL, log_index INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS api_keys (
+            id TEXT PRIMARY KEY, secret_hash BLOB NOT NULL, role TEXT NOT NULL, authority TEXT REFERENCES authorities(id),
+            created TEXT NOT NULL, revoked TEXT, log_index INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS orders (
+            authority TEXT NOT NULL REFERENCES authorities(id), decision TEXT NOT NULL, decision_date TEXT NOT NULL,
+            legal_basis TEXT NOT NULL, category TEXT NOT NULL, issuing_body TEXT NOT NULL, summary TEXT NOT NULL,
+            effective_ms INTEGER NOT NULL, expires_ms INTEGER, revoked_ms INTEGER, revoke_reason TEXT,
+            issued_ms INTEGER NOT NULL, PRIMARY KEY (authority, decision));
+        CREATE TABLE IF NOT EXISTS order_events (
+            log_index INTEGER PRIMARY KEY, entries INTEGER NOT NULL, authority TEXT NOT NULL, decision TEXT NOT NULL,
+            type TEXT NOT NULL, time_ms INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS order_events_order ON order_events (authority, decision);
+        CREATE TABLE IF NOT EXISTS order_targets (
+            authority TEXT NOT NULL, decision TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+            family INTEGER, ip_start BLOB, ip_end BLOB, PRIMARY KEY (authority, decision, value));
+        CREATE INDEX IF NOT EXISTS order_targets_value ON order_targets (value);
+        CREATE INDEX IF NOT EXISTS order_targets_ip ON order_targets (family, ip_start);
+        CREATE TABLE IF NOT EXISTS versions (
+            version INTEGER PRIMARY KEY, log_size INTEGER NOT NULL, log_index INTEGER NOT NULL, bundle_sha256 BLOB NOT NULL,
+            delta_sha256 BLOB NOT NULL, entries INTEGER NOT NULL, time_ms INTEGER NOT NULL);
+        """;
+
+    /// <summary>Creates the file's directory and switches a new file to WAL.</summary>
+    protected override void Prepare()
+    {
+        string? directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        using (var connection = (SqliteConnection)OpenConnection())
+        using (SqliteCommand wal = connection.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode=WAL;";
+            string? mode = wal.ExecuteScalar() as string;
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new RegistryConfigurationException($"the database {Path} cannot use WAL journaling (journal_mode is {mode})");
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override DbConnection OpenConnection()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using SqliteCommand pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    /// <inheritdoc />
+    protected override DbTransaction BeginWriteTransaction(DbConnection connection) => ((SqliteConnection)connection).BeginTransaction(deferred: false);
+
+    /// <inheritdoc />
+    protected override DbTransaction BeginSnapshot(DbConnection connection) => ((SqliteConnection)connection).BeginTransaction(deferred: true);
+}
