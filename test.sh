@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests use: the Public Suffix List (Core); the real peers that read exported lists:
-# named-checkzone (bind9-utils), dig (bind9-dnsutils), unbound, nft (nftables) and dnsmasq (dnsmasq-base); and the
-# browser the portal tests drive (chromium, headless, over the DevTools protocol).
-packages=(publicsuffix bind9-utils bind9-dnsutils unbound nftables dnsmasq-base chromium)
+# named-checkzone (bind9-utils), dig (bind9-dnsutils), unbound, nft (nftables) and dnsmasq (dnsmasq-base); the
+# browser the portal tests drive (chromium, headless, over the DevTools protocol); and PostgreSQL, the registry's
+# second store.
+packages=(publicsuffix bind9-utils bind9-dnsutils unbound nftables dnsmasq-base chromium postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -19,6 +20,29 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# A throwaway PostgreSQL cluster for the registry tests on PostgreSQL: initdb into a temporary directory as an
+# unprivileged user, listening on 127.0.0.1 and a free port only, stopped and removed when this script ends.
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+pg_dir=$(mktemp -d /tmp/palisade-pg.XXXXXX)
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+stop_pg() {
+  if [ -f "$pg_dir/data/postmaster.pid" ]; then as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true; fi
+  rm -rf "$pg_dir"
+}
+trap stop_pg EXIT
+[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$pg_dir"
+as_pg "$pg_bin/initdb" -D "$pg_dir/data" -U palisade --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+for attempt in $(seq 1 20); do
+  pg_port=$(( 20000 + RANDOM % 30000 ))
+  (exec 3<>"/dev/tcp/127.0.0.1/$pg_port") 2>/dev/null && continue
+  if as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 30 \
+      -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null; then
+    break
+  fi
+done
+export PALISADE_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=palisade;Database=postgres"
+echo "PostgreSQL for the tests on 127.0.0.1:$pg_port"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 results=TestResults

@@ -5,12 +5,12 @@ namespace Palisade.Registry.Tests;
 
 /// <summary>Role boundaries and refused input: each refusal is a problem document naming the field, and nothing is
 /// stored or logged for it.</summary>
-public sealed class AccessAndValidationTests
+public abstract class AccessAndValidationTests(RegistryStoreKind store) : StoreTests(store)
 {
     [Fact]
     public async Task Roles_OnlyTheIssuingAuthorityChangesItsOrders()
     {
-        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        await using RegistryFixture f = await StartAsync();
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("R-1", "blocked.example"))).StatusCode);
         string operatorKey = await f.CreateKeyAsync("operator", null);
         string auditorKey = await f.CreateKeyAsync("auditor", null);
@@ -91,7 +91,7 @@ public sealed class AccessAndValidationTests
     [MemberData(nameof(BadOrders))]
     public async Task IssueOrder_BadInput_ProblemNamesFieldAndNothingIsLogged(string body, string field, string detail, int status)
     {
-        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        await using RegistryFixture f = await StartAsync();
         ulong size = f.Host.Registry.Log.Size;
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/orders") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new("Bearer", f.RknKey);
@@ -109,7 +109,7 @@ public sealed class AccessAndValidationTests
     [Fact]
     public async Task Override_WithJustification_IsAcceptedAndLogged()
     {
-        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        await using RegistryFixture f = await StartAsync();
         JsonObject body = RegistryFixture.Order("WIDE-1", "52.0.0.0/11", "victim.example");
         body["overrides"] = new JsonArray(new JsonObject { ["target"] = "52.0.0.0/11", ["justification"] = "the whole range is operated by the botnet" });
         using HttpResponseMessage response = await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, body);
@@ -128,3 +128,9 @@ public sealed class AccessAndValidationTests
         Assert.Equal("decision", (await f.JsonAsync(duplicate))["field"]!.GetValue<string>());
     }
 }
+
+/// <summary>AccessAndValidationTests on SQLite.</summary>
+public sealed class AccessAndValidationTestsOnSqlite() : AccessAndValidationTests(RegistryStoreKind.Sqlite);
+
+/// <summary>AccessAndValidationTests on PostgreSQL.</summary>
+public sealed class AccessAndValidationTestsOnPostgres() : AccessAndValidationTests(RegistryStoreKind.Postgres);

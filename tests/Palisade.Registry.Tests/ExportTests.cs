@@ -6,16 +6,16 @@ using Palisade.Cli;
 namespace Palisade.Registry.Tests;
 
 /// <summary><c>palisade export</c> from a real registry, checked by the real tools that read each format.</summary>
-public sealed class ExportTests
+public abstract class ExportTests(RegistryStoreKind store) : StoreTests(store)
 {
     private static readonly string[] s_targets =
     [
         "telegram.org", "*.t.me", "149.154.160.0/20", "2001:67c:4e8::/48", "91.108.4.1/32", "https://example.org/page", "https://example.org/film/",
     ];
 
-    private static async Task<RegistryFixture> RegistryWithOrdersAsync()
+    private async Task<RegistryFixture> RegistryWithOrdersAsync()
     {
-        RegistryFixture f = await RegistryFixture.StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
+        RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
         JsonObject order = RegistryFixture.Order("27-31-2018/Ид4412-18", s_targets);
         order["effective"] = "2018-04-16T00:00:00Z";
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, order)).StatusCode);
@@ -188,3 +188,9 @@ public sealed class ExportTests
         Assert.Equal(3, PalisadeCli.Run(["export", "--registry", "http://127.0.0.1:1", "--format", "hosts"], TextReader.Null, new StringWriter(), new StringWriter()));
     }
 }
+
+/// <summary>ExportTests on SQLite.</summary>
+public sealed class ExportTestsOnSqlite() : ExportTests(RegistryStoreKind.Sqlite);
+
+/// <summary>ExportTests on PostgreSQL.</summary>
+public sealed class ExportTestsOnPostgres() : ExportTests(RegistryStoreKind.Postgres);

@@ -6,13 +6,13 @@ using Palisade.Cli;
 namespace Palisade.Registry.Tests;
 
 /// <summary><c>palisade import</c> into a real registry: each decision of the Russian dump becomes one order.</summary>
-public sealed class ImportTests
+public abstract class ImportTests(RegistryStoreKind store) : StoreTests(store)
 {
     [Fact]
     public async Task ImportRknXml_IssuesOneOrderPerDecision_AndReimportFindsThemPresent()
     {
         Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
-        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        await using RegistryFixture f = await StartAsync();
         string dump = Path.Combine(f.Directory, "dump.xml");
         await File.WriteAllBytesAsync(dump, Encoding.GetEncoding(1251).GetBytes(Core.Tests.Formats.RknFixtures.RknXml), TestContext.Current.CancellationToken);
         string[] args = ["import", "--format", "rkn-xml", dump, "--registry", f.BaseAddress.AbsoluteUri, "--key", f.RknKey,
@@ -58,3 +58,9 @@ public sealed class ImportTests
         }
     }
 }
+
+/// <summary>ImportTests on SQLite.</summary>
+public sealed class ImportTestsOnSqlite() : ImportTests(RegistryStoreKind.Sqlite);
+
+/// <summary>ImportTests on PostgreSQL.</summary>
+public sealed class ImportTestsOnPostgres() : ImportTests(RegistryStoreKind.Postgres);

@@ -5,12 +5,12 @@ using Palisade.Core.Transparency;
 namespace Palisade.Registry.Tests;
 
 /// <summary>The log as an auditor sees it: tlog-tiles over HTTP, `palisade verify`, and tampering with the SQLite file.</summary>
-public sealed class LogAuditTests
+public abstract class LogAuditTests(RegistryStoreKind store) : StoreTests(store)
 {
     [Fact]
     public async Task Verify_HonestLog_PassesAndPinsCheckpoint_ThenDetectsRewrittenEntry()
     {
-        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        await using RegistryFixture f = await StartAsync();
         for (int i = 0; i < 300; i++)
         {
             f.Host.Registry.IssueOrder(new Caller("k", Role.Authority, "rkn"), new Api.IssueOrderRequest
@@ -54,7 +54,7 @@ public sealed class LogAuditTests
     [Fact]
     public async Task Restart_AfterTampering_RefusesToServeAndSaysWhere()
     {
-        RegistryFixture f = await RegistryFixture.StartAsync();
+        RegistryFixture f = await StartAsync();
         try
         {
             RegistryOptions options = f.Host.Registry.Options;
@@ -73,7 +73,7 @@ public sealed class LogAuditTests
     [Fact]
     public async Task ProofEndpoints_AgreeWithCheckpoint()
     {
-        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        await using RegistryFixture f = await StartAsync();
         NoteVerifier verifier = NoteVerifier.Parse(await f.Http.GetStringAsync("/log/key", TestContext.Current.CancellationToken));
         Checkpoint checkpoint = Checkpoint.Parse(verifier.Verify(await f.Http.GetStringAsync("/log/checkpoint", TestContext.Current.CancellationToken)).Text);
         var inclusion = System.Text.Json.Nodes.JsonNode.Parse(await f.Http.GetStringAsync("/v1/log/proof/inclusion?index=1", TestContext.Current.CancellationToken))!;
@@ -90,20 +90,10 @@ public sealed class LogAuditTests
 
     private static void Tamper(RegistryFixture f, long index)
     {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(f.Directory, "registry.db")};Pooling=False");
-        connection.Open();
-        using SqliteCommand read = connection.CreateCommand();
-        read.CommandText = "SELECT data FROM log_entries WHERE idx = $i";
-        read.Parameters.AddWithValue("$i", index);
-        byte[] data = (byte[])read.ExecuteScalar()!;
+        byte[] data = (byte[])f.QuerySql("SELECT data FROM log_entries WHERE idx = @i", ("i", index))!;
         string text = System.Text.Encoding.UTF8.GetString(data).Replace(".example", ".exampl3", StringComparison.Ordinal).Replace("\"type\"", "\"type\" ", StringComparison.Ordinal);
         byte[] forged = System.Text.Encoding.UTF8.GetBytes(text);
-        using SqliteCommand write = connection.CreateCommand();
-        write.CommandText = "UPDATE log_entries SET data = $d, leaf_hash = $h WHERE idx = $i";
-        write.Parameters.AddWithValue("$d", forged);
-        write.Parameters.AddWithValue("$h", MerkleHash.Leaf(forged));
-        write.Parameters.AddWithValue("$i", index);
-        Assert.Equal(1, write.ExecuteNonQuery());
+        Assert.Equal(1, f.ExecuteSql("UPDATE log_entries SET data = @d, leaf_hash = @h WHERE idx = @i", ("d", forged), ("h", MerkleHash.Leaf(forged)), ("i", index)));
     }
 
     /// <summary>Runs the palisade command in-process and returns its exit code and output.</summary>
@@ -115,3 +105,9 @@ public sealed class LogAuditTests
         return (exit, stdout.ToString(), stderr.ToString());
     }
 }
+
+/// <summary>LogAuditTests on SQLite.</summary>
+public sealed class LogAuditTestsOnSqlite() : LogAuditTests(RegistryStoreKind.Sqlite);
+
+/// <summary>LogAuditTests on PostgreSQL.</summary>
+public sealed class LogAuditTestsOnPostgres() : LogAuditTests(RegistryStoreKind.Postgres);

@@ -5,14 +5,14 @@ using Palisade.Core.Transparency;
 namespace Palisade.Registry.Tests;
 
 /// <summary>Orders through the real HTTP API on a real SQLite file: issue, read with proofs, amend, revoke, lookup.</summary>
-public sealed class OrderApiTests
+public abstract class OrderApiTests(RegistryStoreKind store) : StoreTests(store)
 {
     private const string Decision = "27-31-2018/Ид4412-18";
 
     [Fact]
     public async Task IssueAmendRevoke_EveryEventLoggedWithVerifyingProofs()
     {
-        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        await using RegistryFixture f = await StartAsync();
         using HttpResponseMessage issued = await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey,
             RegistryFixture.Order(Decision, "telegram.org", "*.t.me", "149.154.160.0/20", "https://example.org/page"));
         JsonObject created = await f.JsonAsync(issued);
@@ -54,7 +54,7 @@ public sealed class OrderApiTests
     [Fact]
     public async Task Lookup_HonoursWildcardsPrefixesUrlsExpiryAndRevocation()
     {
-        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        await using RegistryFixture f = await StartAsync();
         JsonObject body = RegistryFixture.Order("A-1", "telegram.org", "*.t.me", "149.154.160.0/20", "2001:67c:4e8::/48", "https://example.org/dir/", "xn--d1abbgf6aiiy.xn--p1ai");
         body["expires"] = "2026-12-01T00:00:00Z";
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, body)).StatusCode);
@@ -83,7 +83,7 @@ public sealed class OrderApiTests
     [Fact]
     public async Task LargeDecision_IsSplitIntoEntriesUnderTheTileLimit()
     {
-        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        await using RegistryFixture f = await StartAsync();
         string[] urls = [.. Enumerable.Range(0, 3000).Select(i => $"https://files.example.net/{new string('d', 20)}/{i}")];
         using HttpResponseMessage response = await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("BIG-1", urls));
         JsonObject created = await f.JsonAsync(response);
@@ -122,7 +122,7 @@ public sealed class OrderApiTests
     [Fact]
     public async Task ListOrders_PagesNewestFirst()
     {
-        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        await using RegistryFixture f = await StartAsync();
         // All three are issued in the same millisecond: the cursor must still separate them.
         for (int i = 0; i < 3; i++)
         {
@@ -135,3 +135,9 @@ public sealed class OrderApiTests
         Assert.Equal(["agcom/PS-0"], next["orders"]!.AsArray().Select(o => o!["reference"]!.GetValue<string>()));
     }
 }
+
+/// <summary>OrderApiTests on SQLite.</summary>
+public sealed class OrderApiTestsOnSqlite() : OrderApiTests(RegistryStoreKind.Sqlite);
+
+/// <summary>OrderApiTests on PostgreSQL.</summary>
+public sealed class OrderApiTestsOnPostgres() : OrderApiTests(RegistryStoreKind.Postgres);

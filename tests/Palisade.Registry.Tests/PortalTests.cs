@@ -6,11 +6,11 @@ using Palisade.Registry.Portal;
 namespace Palisade.Registry.Tests;
 
 /// <summary>The portal's pages and the block page over real HTTP (the browser tests drive Chromium against the same).</summary>
-public sealed partial class PortalTests
+public abstract partial class PortalTests(RegistryStoreKind store) : StoreTests(store)
 {
-    private static async Task<RegistryFixture> WithOrdersAsync()
+    private async Task<RegistryFixture> WithOrdersAsync()
     {
-        RegistryFixture f = await RegistryFixture.StartAsync();
+        RegistryFixture f = await StartAsync();
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("27-31-2018/Ид4412-18", "telegram.org", "*.t.me", "xn--d1abbgf6aiiy.xn--p1ai", "149.154.160.0/20"))).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.AgcomKey, RegistryFixture.Order("PS-7", "https://example.org/film/"))).StatusCode);
         return f;
@@ -102,3 +102,9 @@ public sealed partial class PortalTests
     [GeneratedRegex(@"data-index=""(\d+)"" data-size=""(\d+)"" data-leaf=""([^""]+)"" data-proof=""([^""]*)""")]
     private static partial Regex ProofCell();
 }
+
+/// <summary>PortalTests on SQLite.</summary>
+public sealed class PortalTestsOnSqlite() : PortalTests(RegistryStoreKind.Sqlite);
+
+/// <summary>PortalTests on PostgreSQL.</summary>
+public sealed class PortalTestsOnPostgres() : PortalTests(RegistryStoreKind.Postgres);

@@ -9,8 +9,9 @@ namespace Palisade.Registry.Tests;
 /// authorities with their keys.</summary>
 internal sealed class RegistryFixture : IAsyncDisposable
 {
-    private RegistryFixture(string directory, RegistryHost host, HttpClient http, ManualTimeProvider time)
+    private RegistryFixture(string directory, RegistryHost host, HttpClient http, ManualTimeProvider time, TestDatabase? database)
     {
+        Database = database;
         Directory = directory;
         Host = host;
         Http = http;
@@ -18,6 +19,9 @@ internal sealed class RegistryFixture : IAsyncDisposable
     }
 
     public string Directory { get; }
+
+    /// <summary>The PostgreSQL database, for a registry on PostgreSQL; null on SQLite.</summary>
+    public TestDatabase? Database { get; }
 
     public RegistryHost Host { get; private set; }
 
@@ -33,16 +37,18 @@ internal sealed class RegistryFixture : IAsyncDisposable
 
     public Uri BaseAddress => Http.BaseAddress!;
 
-    public static async Task<RegistryFixture> StartAsync(Action<RegistryOptions>? configure = null, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? logging = null)
+    public static async Task<RegistryFixture> StartAsync(Action<RegistryOptions>? configure = null, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? logging = null,
+        RegistryStoreKind store = RegistryStoreKind.Sqlite)
     {
         string directory = Path.Combine(Path.GetTempPath(), "palisade-test-" + Guid.NewGuid().ToString("N"));
         var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
-        var options = new RegistryOptions { DataDirectory = directory, Origin = "registry.test/log" };
+        TestDatabase? database = store == RegistryStoreKind.Postgres ? TestDatabase.Create() : null;
+        var options = new RegistryOptions { DataDirectory = directory, Origin = "registry.test/log", Database = database?.ConnectionString };
         configure?.Invoke(options);
         RegistryService registry = RegistryService.Open(options, time);
         RegistryHost host = await RegistryHost.StartAsync(registry, ["http://127.0.0.1:0"], logging);
         var http = new HttpClient { BaseAddress = new Uri(host.Addresses[0]) };
-        var fixture = new RegistryFixture(directory, host, http, time);
+        var fixture = new RegistryFixture(directory, host, http, time, database);
         fixture.AdminKey = registry.CreateKey(new Api.CreateKeyRequest { Role = "admin" }).Key;
         await fixture.AddAuthorityAsync("rkn", "Roskomnadzor", "RU");
         await fixture.AddAuthorityAsync("agcom", "AGCOM", "IT");
@@ -99,6 +105,50 @@ internal sealed class RegistryFixture : IAsyncDisposable
         ["targets"] = new JsonArray([.. targets.Select(t => JsonValue.Create(t))]),
     };
 
+    /// <summary>Runs a statement on the registry's database directly, as someone with access to the file or the server
+    /// would, bypassing the registry; returns the rows changed.</summary>
+    public int ExecuteSql(string sql, params (string Name, object Value)[] parameters)
+    {
+        using System.Data.Common.DbConnection connection = OpenDatabase();
+        using System.Data.Common.DbCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach ((string name, object value) in parameters)
+        {
+            System.Data.Common.DbParameter parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        return command.ExecuteNonQuery();
+    }
+
+    /// <summary>Reads one value from the registry's database directly.</summary>
+    public object? QuerySql(string sql, params (string Name, object Value)[] parameters)
+    {
+        using System.Data.Common.DbConnection connection = OpenDatabase();
+        using System.Data.Common.DbCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach ((string name, object value) in parameters)
+        {
+            System.Data.Common.DbParameter parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        return command.ExecuteScalar();
+    }
+
+    private System.Data.Common.DbConnection OpenDatabase()
+    {
+        System.Data.Common.DbConnection connection = Database is null
+            ? new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Directory, "registry.db")};Pooling=False")
+            : new Npgsql.NpgsqlConnection(Database.ConnectionString);
+        connection.Open();
+        return connection;
+    }
+
     /// <summary>Stops the server and the registry, leaving the data directory.</summary>
     public async Task StopAsync()
     {
@@ -117,6 +167,7 @@ internal sealed class RegistryFixture : IAsyncDisposable
         }
 
         Http.Dispose();
+        Database?.Dispose();
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

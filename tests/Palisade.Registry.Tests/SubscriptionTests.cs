@@ -7,11 +7,11 @@ namespace Palisade.Registry.Tests;
 
 /// <summary>The enforcement points' subscription against the real registry, with a man in the middle: every tampered
 /// file is refused, the last good version stays enforced (fail-static), and honest updates go through again.</summary>
-public sealed class SubscriptionTests
+public abstract class SubscriptionTests(RegistryStoreKind store) : StoreTests(store)
 {
-    private static async Task<(RegistryFixture Registry, NoteSigner LogKey)> TwoVersionsAsync()
+    private async Task<(RegistryFixture Registry, NoteSigner LogKey)> TwoVersionsAsync()
     {
-        RegistryFixture f = await RegistryFixture.StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
+        RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("R-1", "telegram.org", "149.154.160.0/20"))).StatusCode);
         Assert.NotNull(f.Host.Registry.PublishVersion());
         return (f, NoteSigner.ParsePrivateKey(await File.ReadAllTextAsync(Path.Combine(f.Directory, "log.key"), TestContext.Current.CancellationToken)));
@@ -155,3 +155,9 @@ public sealed class SubscriptionTests
         Assert.False(Subscribe(f, new TamperingHandler(), cache: cache).LoadCache());
     }
 }
+
+/// <summary>SubscriptionTests on SQLite.</summary>
+public sealed class SubscriptionTestsOnSqlite() : SubscriptionTests(RegistryStoreKind.Sqlite);
+
+/// <summary>SubscriptionTests on PostgreSQL.</summary>
+public sealed class SubscriptionTestsOnPostgres() : SubscriptionTests(RegistryStoreKind.Postgres);

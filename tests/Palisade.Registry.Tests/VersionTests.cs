@@ -9,12 +9,12 @@ namespace Palisade.Registry.Tests;
 
 /// <summary>Registry versions: published after order changes, served immutable and signed, chained by deltas, logged,
 /// rebuilt byte for byte from the public log, and reloaded after a restart.</summary>
-public sealed class VersionTests
+public abstract class VersionTests(RegistryStoreKind store) : StoreTests(store)
 {
     [Fact]
     public async Task Versions_AfterOrderChanges_AreServedSignedImmutableAndChainedByDeltas()
     {
-        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        await using RegistryFixture f = await StartAsync();
         using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = f.BaseAddress };
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/v1/bundles/latest", TestContext.Current.CancellationToken)).StatusCode);
 
@@ -75,7 +75,7 @@ public sealed class VersionTests
     public async Task Rebuild_FromThePublicLog_PrintsTheServedBundleHash()
     {
         // Publication is driven by the test, not the background timer.
-        await using RegistryFixture f = await RegistryFixture.StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
+        await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("27-31-2018/Ид4412-18", "telegram.org", "*.t.me"))).StatusCode);
         Assert.NotNull(f.Host.Registry.PublishVersion());
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.AgcomKey, RegistryFixture.Order("PS-1", "https://example.org/film/"))).StatusCode);
@@ -101,14 +101,14 @@ public sealed class VersionTests
     [Fact]
     public async Task Restart_ReloadsVersionsAndContinuesNumbering()
     {
-        await using RegistryFixture f = await RegistryFixture.StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
+        await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("R-1", "a.example"))).StatusCode);
         RegistryVersion first = f.Host.Registry.PublishVersion()!;
         File.Delete(f.Host.Registry.VersionFile(1, "bundle"));
-        string directory = f.Directory;
+        RegistryOptions options = f.Host.Registry.Options;
         await f.StopAsync();
 
-        using RegistryService reopened = RegistryService.Open(new RegistryOptions { DataDirectory = directory });
+        using RegistryService reopened = RegistryService.Open(options);
         Assert.Equal(first.Version, reopened.LatestVersion!.Version);
         Assert.Equal(first.BundleSha256, SHA256.HashData(File.ReadAllBytes(reopened.VersionFile(1, "bundle"))));
         Assert.Null(reopened.PublishVersion());
@@ -125,3 +125,9 @@ public sealed class VersionTests
         return (PolicyBundle.Parse(bytes), bytes);
     }
 }
+
+/// <summary>VersionTests on SQLite.</summary>
+public sealed class VersionTestsOnSqlite() : VersionTests(RegistryStoreKind.Sqlite);
+
+/// <summary>VersionTests on PostgreSQL.</summary>
+public sealed class VersionTestsOnPostgres() : VersionTests(RegistryStoreKind.Postgres);
