@@ -17,7 +17,7 @@ internal static class OfflineCommands
         var authority = new Option<string?>("--authority") { Description = "The authority an authority key acts for." };
         var create = new Command("create", "Create an API key offline and print only the key on stdout (it is stored hashed and shown once).")
         {
-            RegistryConfiguration.Data, role, authority,
+            RegistryConfiguration.Data, RegistryConfiguration.Database, role, authority,
         };
         create.SetAction(parseResult => Run(parseResult, stderr, "key create", registry =>
         {
@@ -35,7 +35,7 @@ internal static class OfflineCommands
         var url = new Option<string?>("--url") { Description = "Its public web site (default: https://<id>.invalid/)." };
         var add = new Command("add", "Register an authority offline (logged as authority.registered).")
         {
-            RegistryConfiguration.Data, id, name, jurisdiction, url,
+            RegistryConfiguration.Data, RegistryConfiguration.Database, id, name, jurisdiction, url,
         };
         add.SetAction(parseResult => Run(parseResult, stderr, "authority add", registry =>
         {

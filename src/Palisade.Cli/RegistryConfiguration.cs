@@ -17,6 +17,12 @@ internal static class RegistryConfiguration
 
     public static readonly Option<string?> Data = new("--data") { Description = "The data directory (database, log key); created on first run. Default: palisade-data." };
 
+    public static readonly Option<string?> Database = new("--database")
+    {
+        Description = "Keep the registry in this PostgreSQL database instead of SQLite: an Npgsql connection string (\"Host=…;Port=…;Database=…;Username=…\") " +
+            "or a postgresql://user@host:port/database URI. The data directory then holds the log key and the bundle files.",
+    };
+
     public static RegistryOptions Load(ParseResult parseResult, Option<string?>? origin = null, Option<string?>? publicUrl = null)
     {
         var options = new RegistryOptions();
@@ -24,6 +30,11 @@ internal static class RegistryConfiguration
         if (parseResult.GetValue(Data) is string data)
         {
             options.DataDirectory = data;
+        }
+
+        if (parseResult.GetValue(Database) is string database)
+        {
+            options.Database = database;
         }
 
         if (origin is not null && parseResult.GetValue(origin) is string o)

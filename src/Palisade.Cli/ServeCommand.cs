@@ -32,7 +32,7 @@ internal static class ServeCommand
             "Settings come from appsettings.json (section Palisade), the environment (Palisade__DataDirectory, …) and these flags. " +
             "Exit codes: 0 stopped; 1 usage; 4 a setting or the stored data is invalid, or an address cannot be bound.")
         {
-            RegistryConfiguration.Data, urls, origin, publicUrl, blockPage,
+            RegistryConfiguration.Data, RegistryConfiguration.Database, urls, origin, publicUrl, blockPage,
         };
         foreach (Option option in dns.All)
         {

@@ -34,6 +34,7 @@ public sealed partial class RegistryService : IDisposable
     private readonly List<ProtectedResource> _protected;
 
     private FileStream? _lock;
+    private IDisposable? _claim;
 
     private RegistryService(RegistryOptions options, RegistryStore store, TransparencyLog log, TimeProvider time, PublicSuffixList publicSuffixes, List<ProtectedResource> protectedResources)
     {
@@ -102,8 +103,36 @@ public sealed partial class RegistryService : IDisposable
     private static RegistryService OpenLocked(RegistryOptions options, TimeProvider? time)
     {
         RegistryStore store = RegistryStore.Open(options);
-        store.Initialize();
+        try
+        {
+            return OpenStore(options, store, time);
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            // An unreachable server, a damaged file, a missing table: a message and exit 4, not a stack trace.
+            throw new RegistryConfigurationException($"{store.Description} cannot be used: {e.Message}", e);
+        }
+    }
 
+    private static RegistryService OpenStore(RegistryOptions options, RegistryStore store, TimeProvider? time)
+    {
+        IDisposable? claim = store.ClaimExclusiveUse();
+        try
+        {
+            RegistryService service = OpenClaimed(options, store, time);
+            service._claim = claim;
+            return service;
+        }
+        catch
+        {
+            claim?.Dispose();
+            throw;
+        }
+    }
+
+    private static RegistryService OpenClaimed(RegistryOptions options, RegistryStore store, TimeProvider? time)
+    {
+        store.Initialize();
         NoteSigner signer = LoadOrCreateKey(options, store);
         TransparencyLog log = TransparencyLog.Open(store, signer);
 
@@ -503,6 +532,7 @@ public sealed partial class RegistryService : IDisposable
         _publisher?.Dispose();
         _log.Dispose();
         _writer.Dispose();
+        _claim?.Dispose();
         _lock?.Dispose();
     }
 }

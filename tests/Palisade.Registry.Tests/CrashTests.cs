@@ -8,7 +8,7 @@ namespace Palisade.Registry.Tests;
 
 /// <summary>Kills `palisade serve` with SIGKILL at random points while a client appends orders, restarts it, and checks
 /// that every acknowledged order is there and the log verifies.</summary>
-public sealed partial class CrashTests(ITestOutputHelper output)
+public abstract partial class CrashTests(ITestOutputHelper output, RegistryStoreKind store)
 {
     private const int Trials = 4;
 
@@ -16,6 +16,8 @@ public sealed partial class CrashTests(ITestOutputHelper output)
     public async Task SigkillDuringAppends_EveryAcknowledgedOrderSurvivesAndLogVerifies()
     {
         string data = Path.Combine(Path.GetTempPath(), "palisade-crash-" + Guid.NewGuid().ToString("N"));
+        using TestDatabase? database = store == RegistryStoreKind.Postgres ? TestDatabase.Create() : null;
+        string[] storeArguments = database is null ? [] : ["--database", database.ConnectionString];
         var acknowledged = new List<string>();
         var random = new Random(20261123);
         string? authorityKey = null;
@@ -24,7 +26,7 @@ public sealed partial class CrashTests(ITestOutputHelper output)
         {
             for (int trial = 0; trial < Trials; trial++)
             {
-                (Process server, Uri baseUri, string? adminKey) = await StartServerAsync(data);
+                (Process server, Uri baseUri, string? adminKey) = await StartServerAsync(data, storeArguments);
                 using var http = new HttpClient { BaseAddress = baseUri };
                 try
                 {
@@ -83,7 +85,7 @@ public sealed partial class CrashTests(ITestOutputHelper output)
                 }
             }
 
-            (Process final, Uri finalUri, _) = await StartServerAsync(data);
+            (Process final, Uri finalUri, _) = await StartServerAsync(data, storeArguments);
             using (final)
             using (var http = new HttpClient { BaseAddress = finalUri })
             {
@@ -147,7 +149,7 @@ public sealed partial class CrashTests(ITestOutputHelper output)
         return result.Checkpoint;
     }
 
-    private static async Task<(Process Server, Uri BaseUri, string? AdminKey)> StartServerAsync(string data)
+    private static async Task<(Process Server, Uri BaseUri, string? AdminKey)> StartServerAsync(string data, string[] storeArguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -155,7 +157,7 @@ public sealed partial class CrashTests(ITestOutputHelper output)
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "palisade.dll"), "serve", "--data", data, "--urls", "http://127.0.0.1:0" })
+        foreach (string arg in (string[])[Path.Combine(AppContext.BaseDirectory, "palisade.dll"), "serve", "--data", data, "--urls", "http://127.0.0.1:0", .. storeArguments])
         {
             start.ArgumentList.Add(arg);
         }
@@ -191,3 +193,9 @@ public sealed partial class CrashTests(ITestOutputHelper output)
     [GeneratedRegex(@"listening on (http://\S+)")]
     private static partial Regex ListeningLine();
 }
+
+/// <summary>The crash test on SQLite.</summary>
+public sealed class CrashTestsOnSqlite(ITestOutputHelper output) : CrashTests(output, RegistryStoreKind.Sqlite);
+
+/// <summary>The crash test on PostgreSQL.</summary>
+public sealed class CrashTestsOnPostgres(ITestOutputHelper output) : CrashTests(output, RegistryStoreKind.Postgres);

@@ -105,6 +105,42 @@ internal sealed class PostgresRegistryStore : RegistryStore
         return builder.ConnectionString;
     }
 
+    /// <summary>The session-level advisory lock the serving process holds ("palisadN" in ASCII).</summary>
+    private const long OwnerLock = 0x70616c697361644e;
+
+    /// <inheritdoc />
+    public override IDisposable? ClaimExclusiveUse()
+    {
+        // Its own connection outside the pool: the lock goes with it when it closes (or the process dies).
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString);
+        try
+        {
+            connection.Open();
+            using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection);
+            command.Parameters.AddWithValue("key", OwnerLock);
+
+            // A process that was killed holds the lock until the server notices its connection is gone: wait briefly.
+            bool claimed = false;
+            for (int attempt = 0; attempt < 20 && !(claimed = command.ExecuteScalar() is true); attempt++)
+            {
+                Thread.Sleep(250);
+            }
+
+            if (!claimed)
+            {
+                throw new RegistryConfigurationException($"{Description} is in use by another Palisade process; one registry process serves a database at a time (stop it, or use its HTTP API)");
+            }
+
+            // The lock lives as long as this connection.
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
     /// <inheritdoc />
     protected override DbConnection OpenConnection() => _dataSource.OpenConnection();
 

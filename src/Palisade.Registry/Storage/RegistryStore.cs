@@ -46,6 +46,14 @@ internal abstract class RegistryStore
         session.Commit();
     }
 
+    /// <summary>
+    /// Makes this process the only registry on the store until <see cref="IDisposable.Dispose"/>: every node keeps the
+    /// log's tree in memory and must see every append, and nodes do not yet follow each other's appends. Null when the
+    /// store needs nothing beyond the data directory's lock.
+    /// </summary>
+    /// <exception cref="RegistryConfigurationException">Another process holds the store.</exception>
+    public virtual IDisposable? ClaimExclusiveUse() => null;
+
     /// <summary>A session for reads; with <paramref name="snapshot"/>, all its reads see one state of the store.</summary>
     public RegistrySession OpenRead(bool snapshot = false)
     {
