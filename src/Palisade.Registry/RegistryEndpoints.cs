@@ -69,6 +69,7 @@ internal static partial class RegistryEndpoints
 
         app.MapGet("/log/checkpoint", (HttpContext context) =>
         {
+            registry.CatchUpIfBehind();
             context.Response.Headers.CacheControl = "no-cache";
             return Results.Text(registry.Log.State.Note, "text/plain; charset=utf-8");
         });

@@ -75,6 +75,7 @@ public sealed class RegistryHost : IAsyncDisposable
         logging?.Invoke(builder.Logging);
         WebApplication app = builder.Build();
         routes?.Invoke(app);
+        registry.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Palisade.Registry");
         RegistryEndpoints.Map(app, registry);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var host = new RegistryHost(app, registry);

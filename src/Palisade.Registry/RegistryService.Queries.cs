@@ -17,6 +17,9 @@ public sealed partial class RegistryService
     public OrderView? GetOrder(string authority, string decision, int targetLimit = 1000, string? targetsAfter = null, bool entryData = true)
     {
         targetLimit = Math.Clamp(targetLimit, 1, MaxTargetPage);
+
+        // The history's proofs come from this process's tree: it must hold every event the store has.
+        CatchUpIfBehind();
         using RegistrySession session = _store.OpenRead(snapshot: true);
         OrderRow? order = session.LoadOrder(authority, decision);
         if (order is null)

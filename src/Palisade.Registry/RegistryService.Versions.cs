@@ -130,6 +130,7 @@ public sealed partial class RegistryService
 
     private void StartPublisher()
     {
+        TryClaimPublisher();
         _publisher = new VersionPublisher(this, Options.PublishDelay);
         if (!_book.Prepare().IsEmpty)
         {
@@ -168,25 +169,50 @@ public sealed partial class RegistryService
         _latestVersion = latest;
     }
 
-    private void AcceptStored(RegistryVersion version)
+    private void AcceptStored(RegistryVersion version) =>
+        AcceptVersion(version.Version, version.LogSize, version.LogIndex, version.BundleSha256, version.DeltaSha256, version.TimeMs);
+
+    /// <summary>
+    /// Accepts version <paramref name="version"/>, which the log published (this node or another): rebuilds it from the
+    /// order book, refuses it unless it hashes to what the log says, rewrites a missing or damaged bundle or delta file
+    /// (they are derived data), and makes it the latest.
+    /// </summary>
+    private void AcceptVersion(ulong version, ulong logSize, long logIndex, byte[] bundleSha256, byte[] deltaSha256, long timeMs)
     {
         PolicyChange change = _book.Prepare();
-        var bundle = new PolicyBundle(_log.Origin, version.Version, version.LogSize, _log.Root(version.LogSize), change.LogTimeMs, change.Entries);
-        byte[] rebuilt = bundle.ComputeHash();
-        if (!rebuilt.AsSpan().SequenceEqual(version.BundleSha256))
+        byte[] root = _log.Root(logSize);
+        var bundle = new PolicyBundle(_log.Origin, version, logSize, root, change.LogTimeMs, change.Entries);
+        byte[] bundleBytes = bundle.ToBytes();
+        byte[] rebuilt = SHA256.HashData(bundleBytes);
+        if (!rebuilt.AsSpan().SequenceEqual(bundleSha256))
         {
-            throw new RegistryConfigurationException($"version {version.Version} rebuilt from the first {version.LogSize} log entries has SHA-256 {Convert.ToHexStringLower(rebuilt)}, but the log published {Convert.ToHexStringLower(version.BundleSha256)}");
+            throw new RegistryConfigurationException($"version {version} rebuilt from the first {logSize} log entries has SHA-256 {Convert.ToHexStringLower(rebuilt)}, but the log published {Convert.ToHexStringLower(bundleSha256)}");
         }
 
-        string path = VersionFile(version.Version, "bundle");
-        if (!File.Exists(path) || !SHA256.HashData(File.ReadAllBytes(path)).AsSpan().SequenceEqual(rebuilt))
+        var delta = new PolicyDelta(_log.Origin, version, version - 1, logSize, root, change.LogTimeMs, rebuilt, change.Removed, change.Added);
+        byte[] deltaBytes = delta.ToBytes();
+        byte[] deltaHash = SHA256.HashData(deltaBytes);
+        Directory.CreateDirectory(BundleDirectory);
+        RewriteIfDamaged(bundleBytes, rebuilt, version, "bundle");
+        if (deltaHash.AsSpan().SequenceEqual(deltaSha256))
         {
-            // The file is derived data: a missing or damaged copy is rewritten from the log.
-            Directory.CreateDirectory(BundleDirectory);
-            WriteSigned(bundle.ToBytes(), version.Version, "bundle");
+            // A delta depends on the version accepted before; after a restart that is not the previous version, so a
+            // delta is rewritten only when it comes out as the log published it.
+            RewriteIfDamaged(deltaBytes, deltaHash, version, "delta");
         }
 
         _book.Accept(change);
+        Volatile.Write(ref _latestVersion, new RegistryVersion(version, logSize, logIndex, bundleSha256, deltaSha256, change.Entries.Length, timeMs));
+        Interlocked.Exchange(ref _versionPublished, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    private void RewriteIfDamaged(byte[] bytes, byte[] hash, ulong version, string kind)
+    {
+        string path = VersionFile(version, kind);
+        if (!File.Exists(path) || !SHA256.HashData(File.ReadAllBytes(path)).AsSpan().SequenceEqual(hash))
+        {
+            WriteSigned(bytes, version, kind);
+        }
     }
 
     private IEnumerable<(ulong Index, byte[] Entry)> ReadAllEntries()

@@ -34,7 +34,6 @@ public sealed partial class RegistryService : IDisposable
     private readonly List<ProtectedResource> _protected;
 
     private FileStream? _lock;
-    private IDisposable? _claim;
 
     private RegistryService(RegistryOptions options, RegistryStore store, TransparencyLog log, TimeProvider time, PublicSuffixList publicSuffixes, List<ProtectedResource> protectedResources)
     {
@@ -116,22 +115,6 @@ public sealed partial class RegistryService : IDisposable
 
     private static RegistryService OpenStore(RegistryOptions options, RegistryStore store, TimeProvider? time)
     {
-        IDisposable? claim = store.ClaimExclusiveUse();
-        try
-        {
-            RegistryService service = OpenClaimed(options, store, time);
-            service._claim = claim;
-            return service;
-        }
-        catch
-        {
-            claim?.Dispose();
-            throw;
-        }
-    }
-
-    private static RegistryService OpenClaimed(RegistryOptions options, RegistryStore store, TimeProvider? time)
-    {
         store.Initialize();
         NoteSigner signer = LoadOrCreateKey(options, store);
         TransparencyLog log = TransparencyLog.Open(store, signer);
@@ -150,6 +133,7 @@ public sealed partial class RegistryService : IDisposable
         var service = new RegistryService(options, store, log, time ?? TimeProvider.System, PublicSuffixList.Load(options.PublicSuffixListPath), protectedResources);
         service.LoadVersions();
         service.StartPublisher();
+        service.StartFollower();
         return service;
     }
 
@@ -225,6 +209,9 @@ public sealed partial class RegistryService : IDisposable
         try
         {
             using RegistrySession session = _store.BeginWrite();
+
+            // Under the store's write lock: first what other processes appended, so this event extends the latest log.
+            CatchUp(session);
             ulong before = _log.Size;
             LogState? staged = null;
             LogEvent? logged = null;
@@ -530,9 +517,9 @@ public sealed partial class RegistryService : IDisposable
     public void Dispose()
     {
         _publisher?.Dispose();
+        StopFollower();
         _log.Dispose();
         _writer.Dispose();
-        _claim?.Dispose();
         _lock?.Dispose();
     }
 }

@@ -147,6 +147,61 @@ internal sealed class TransparencyLog : IDisposable
         _state = new LogState(latest, latestNote!);
     }
 
+    /// <summary>
+    /// Follows appends that another process made to the shared store: reads the entries after this tree's size up to
+    /// the latest stored checkpoint, checks every leaf hash, the checkpoint's signature and its root over the grown tree,
+    /// and only then makes them visible. Returns the new entries with their indexes (none when the tree is current).
+    /// </summary>
+    /// <exception cref="RegistryConfigurationException">The store's new entries do not agree with its signed checkpoint.</exception>
+    public List<(ulong Index, byte[] Entry)> CatchUp(RegistrySession session)
+    {
+        ulong size = Size;
+        if (session.LatestCheckpoint() is not { } latest || (ulong)latest.Size <= size)
+        {
+            return [];
+        }
+
+        Checkpoint checkpoint;
+        try
+        {
+            checkpoint = Checkpoint.Parse(NoteVerifier.Parse(_signer.VerifierKey).Verify(latest.Note).Text);
+        }
+        catch (Exception e) when (e is FormatException or CryptographicNoteException)
+        {
+            throw new RegistryConfigurationException($"the stored checkpoint of size {latest.Size} does not verify with the log key {_signer.VerifierKey}: {e.Message}", e);
+        }
+
+        var added = new List<(ulong, byte[])>();
+        _lock.EnterWriteLock();
+        try
+        {
+            foreach ((long index, byte[] data, byte[] leafHash) in session.ReadLog((long)size, latest.Size))
+            {
+                if ((ulong)index != _nodes.Size || !MerkleHash.Leaf(data).AsSpan().SequenceEqual(leafHash))
+                {
+                    _nodes.Truncate(size);
+                    throw new RegistryConfigurationException($"log entry {index} in the store is missing or does not hash to its stored leaf hash");
+                }
+
+                _nodes.Append(leafHash);
+                added.Add(((ulong)index, data));
+            }
+
+            if (_nodes.Size != checkpoint.Size || !MerkleProofBuilder.Root(_nodes, checkpoint.Size).AsSpan().SequenceEqual(checkpoint.RootHash))
+            {
+                _nodes.Truncate(size);
+                throw new RegistryConfigurationException($"the store's entries {size}…{latest.Size - 1} do not match its signed checkpoint of size {latest.Size}");
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+
+        Publish(new LogState(checkpoint, latest.Note));
+        return added;
+    }
+
     /// <summary>Writes entries and the checkpoint that covers them in the caller's transaction. Call
     /// <see cref="Publish"/> after the commit, or <see cref="Abandon"/> if it fails.</summary>
     /// <returns>The index of the first entry and the staged state.</returns>
@@ -184,6 +239,7 @@ internal sealed class TransparencyLog : IDisposable
         var checkpoint = new Checkpoint(_signer.Name, first + (ulong)entries.Count, root);
         string note = _signer.SignNote(checkpoint.ToText());
         session.InsertCheckpoint((long)checkpoint.Size, root, note);
+        session.AnnounceAppend((long)checkpoint.Size);
 
         return (first, new LogState(checkpoint, note));
     }

@@ -1,3 +1,5 @@
+using System.Data.Common;
+
 namespace Palisade.Registry;
 
 /// <summary>
@@ -57,14 +59,39 @@ internal sealed class VersionPublisher : IDisposable
         {
             while (true)
             {
-                await _signal.WaitAsync(stop).ConfigureAwait(false);
+                // A process that does not publish retries for the claim every second: when the publisher dies, the
+                // next one takes over within about a second and publishes what is pending.
+                bool asked = await _signal.WaitAsync(_registry.IsPublisher ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
+                if (!_registry.IsPublisher)
+                {
+                    try
+                    {
+                        if (!_registry.TryClaimPublisher())
+                        {
+                            continue;
+                        }
+                    }
+                    catch (DbException e)
+                    {
+                        LastError = e.Message;
+                        continue;
+                    }
+
+                    asked = true;
+                }
+
+                if (!asked)
+                {
+                    continue;
+                }
+
                 await Task.Delay(_delay, stop).ConfigureAwait(false);
                 try
                 {
                     _registry.PublishVersion();
                     LastError = null;
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or DbException)
                 {
                     LastError = e.Message;
                     await Task.Delay(TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);

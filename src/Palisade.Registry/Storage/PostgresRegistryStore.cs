@@ -105,41 +105,67 @@ internal sealed class PostgresRegistryStore : RegistryStore
         return builder.ConnectionString;
     }
 
-    /// <summary>The session-level advisory lock the serving process holds ("palisadN" in ASCII).</summary>
-    private const long OwnerLock = 0x70616c697361644e;
+    /// <summary>The session-level advisory lock the publishing process holds ("palisadP" in ASCII).</summary>
+    private const long PublisherLock = 0x70616c6973616450;
+
+    private const string Channel = "palisade_log";
 
     /// <inheritdoc />
-    public override IDisposable? ClaimExclusiveUse()
+    public override bool IsShared => true;
+
+    /// <inheritdoc />
+    internal override string? AppendChannel => Channel;
+
+    /// <inheritdoc />
+    public override IDisposable? TryClaimPublisher()
     {
-        // Its own connection outside the pool: the lock goes with it when it closes (or the process dies).
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString);
+        // Its own connection outside the pool: the lock goes with it when it closes or when the process dies, and
+        // another node's next try takes it over.
+        NpgsqlConnection connection = Unpooled();
         try
         {
             connection.Open();
             using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection);
-            command.Parameters.AddWithValue("key", OwnerLock);
-
-            // A process that was killed holds the lock until the server notices its connection is gone: wait briefly.
-            bool claimed = false;
-            for (int attempt = 0; attempt < 20 && !(claimed = command.ExecuteScalar() is true); attempt++)
+            command.Parameters.AddWithValue("key", PublisherLock);
+            if (command.ExecuteScalar() is true)
             {
-                Thread.Sleep(250);
+                return connection;
             }
-
-            if (!claimed)
-            {
-                throw new RegistryConfigurationException($"{Description} is in use by another Palisade process; one registry process serves a database at a time (stop it, or use its HTTP API)");
-            }
-
-            // The lock lives as long as this connection.
-            return connection;
         }
         catch
         {
             connection.Dispose();
             throw;
         }
+
+        connection.Dispose();
+        return null;
     }
+
+    /// <inheritdoc />
+    public override async Task ListenAsync(Action<long> appended, CancellationToken cancellationToken)
+    {
+        await using NpgsqlConnection connection = Unpooled();
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        connection.Notification += (_, e) =>
+        {
+            if (long.TryParse(e.Payload, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long size))
+            {
+                appended(size);
+            }
+        };
+        await using (var listen = new NpgsqlCommand("LISTEN " + Channel, connection))
+        {
+            await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        while (true)
+        {
+            await connection.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private NpgsqlConnection Unpooled() => new(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString);
 
     /// <inheritdoc />
     protected override DbConnection OpenConnection() => _dataSource.OpenConnection();

@@ -63,6 +63,38 @@ internal sealed class RegistrySession : IDisposable
         }
     }
 
+    /// <summary>Stored entries from index <paramref name="start"/> below <paramref name="end"/>, with their stored leaf hashes.</summary>
+    public List<(long Index, byte[] Data, byte[] LeafHash)> ReadLog(long start, long end)
+    {
+        using DbCommand command = Command("SELECT idx, data, leaf_hash FROM log_entries WHERE idx >= @start AND idx < @end ORDER BY idx", Int("start", start), Int("end", end));
+        using DbDataReader reader = command.ExecuteReader();
+        var list = new List<(long, byte[], byte[])>();
+        while (reader.Read())
+        {
+            list.Add((reader.GetInt64(0), (byte[])reader[1], (byte[])reader[2]));
+        }
+
+        return list;
+    }
+
+    /// <summary>The latest stored checkpoint (the log's size and its signed note); null before the first.</summary>
+    public (long Size, string Note)? LatestCheckpoint()
+    {
+        using DbCommand command = Command("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1");
+        using DbDataReader reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), reader.GetString(1)) : null;
+    }
+
+    /// <summary>Tells the store's other processes that the log grew to <paramref name="size"/>, when this transaction
+    /// commits (PostgreSQL NOTIFY; nothing for a store only one process uses).</summary>
+    public void AnnounceAppend(long size)
+    {
+        if (_store.AppendChannel is { } channel)
+        {
+            NonQuery("SELECT pg_notify(@channel, @size)", Text("channel", channel), Text("size", size.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+    }
+
     /// <summary>Entries [start, start + count).</summary>
     public List<byte[]> ReadEntries(long start, int count)
     {

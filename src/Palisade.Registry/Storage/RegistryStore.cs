@@ -46,13 +46,21 @@ internal abstract class RegistryStore
         session.Commit();
     }
 
+    /// <summary>Whether several registry processes may share the store, each following the others' appends.</summary>
+    public virtual bool IsShared => false;
+
+    /// <summary>The notification channel appends are announced on; null when no other process listens.</summary>
+    internal virtual string? AppendChannel => null;
+
     /// <summary>
-    /// Makes this process the only registry on the store until <see cref="IDisposable.Dispose"/>: every node keeps the
-    /// log's tree in memory and must see every append, and nodes do not yet follow each other's appends. Null when the
-    /// store needs nothing beyond the data directory's lock.
+    /// Tries to become the one process that publishes registry versions, for as long as the returned claim is held (a
+    /// store only one process uses grants it at once). Null when another process holds it.
     /// </summary>
-    /// <exception cref="RegistryConfigurationException">Another process holds the store.</exception>
-    public virtual IDisposable? ClaimExclusiveUse() => null;
+    public virtual IDisposable? TryClaimPublisher() => new NoClaim();
+
+    /// <summary>Calls <paramref name="appended"/> with the new log size whenever another process announces an append,
+    /// until <paramref name="cancellationToken"/>; returns at once for a store only one process uses.</summary>
+    public virtual Task ListenAsync(Action<long> appended, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>A session for reads; with <paramref name="snapshot"/>, all its reads see one state of the store.</summary>
     public RegistrySession OpenRead(bool snapshot = false)
@@ -101,4 +109,11 @@ internal abstract class RegistryStore
 
     /// <summary>A read transaction over one consistent state.</summary>
     protected virtual DbTransaction BeginSnapshot(DbConnection connection) => connection.BeginTransaction(IsolationLevel.RepeatableRead);
+
+    private sealed class NoClaim : IDisposable
+    {
+        public void Dispose()
+        {
+        }
+    }
 }
