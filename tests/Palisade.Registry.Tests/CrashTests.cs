@@ -115,7 +115,7 @@ public abstract partial class CrashTests(ITestOutputHelper output, RegistryStore
         }
     }
 
-    private static async Task<string> SetupAsync(HttpClient http, string adminKey)
+    internal static async Task<string> SetupAsync(HttpClient http, string adminKey)
     {
         using var authority = new HttpRequestMessage(HttpMethod.Post, "/v1/authorities")
         {
@@ -149,7 +149,7 @@ public abstract partial class CrashTests(ITestOutputHelper output, RegistryStore
         return result.Checkpoint;
     }
 
-    private static async Task<(Process Server, Uri BaseUri, string? AdminKey)> StartServerAsync(string data, string[] storeArguments)
+    internal static async Task<(Process Server, Uri BaseUri, string? AdminKey)> StartServerAsync(string data, string[] storeArguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -182,6 +182,9 @@ public abstract partial class CrashTests(ITestOutputHelper output, RegistryStore
             Match listening = ListeningLine().Match(line);
             if (listening.Success)
             {
+                // The process goes on logging: keep draining both streams so it never blocks on a full pipe.
+                _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+                _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
                 return (process, new Uri(listening.Groups[1].Value), adminKey);
             }
         }
