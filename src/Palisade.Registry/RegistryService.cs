@@ -85,6 +85,51 @@ public sealed partial class RegistryService : IDisposable
         }
     }
 
+    /// <summary>
+    /// Copies the SQLite registry of <paramref name="dataDirectory"/> into the empty PostgreSQL database
+    /// <paramref name="database"/>: checks the source log as a start would, copies every table in one transaction, then
+    /// opens the copy as <c>serve --database</c> would (with the same data directory and log key) and requires the same
+    /// signed checkpoint. Returns that checkpoint's note.
+    /// </summary>
+    /// <exception cref="RegistryConfigurationException">There is no source registry, the target is not empty, or the copy
+    /// does not verify.</exception>
+    public static string Migrate(string dataDirectory, string database, IProgress<(string Table, long Rows)>? progress = null)
+    {
+        var source = new RegistryOptions { DataDirectory = dataDirectory };
+        if (!File.Exists(source.ResolvedDatabasePath) || !File.Exists(source.LogKeyPath))
+        {
+            throw new RegistryConfigurationException($"{dataDirectory} holds no registry to copy (it needs registry.db and log.key)");
+        }
+
+        string note;
+        using (RegistryService original = Open(source))
+        {
+            note = original.Log.State.Note;
+        }
+
+        var target = new RegistryOptions { DataDirectory = dataDirectory, Database = database };
+        RegistryStore to = RegistryStore.Open(target);
+        using (FileStream directoryLock = AcquireLock(source))
+        {
+            try
+            {
+                RegistryMigration.Copy(new SqliteRegistryStore(source.ResolvedDatabasePath), to, progress);
+            }
+            catch (System.Data.Common.DbException e)
+            {
+                throw new RegistryConfigurationException($"copying into {to.Description} failed: {e.Message}", e);
+            }
+        }
+
+        using RegistryService copy = Open(target);
+        if (copy.Log.State.Note != note)
+        {
+            throw new RegistryConfigurationException($"the copy in {to.Description} serves another checkpoint than the original:\n{copy.Log.State.Note}");
+        }
+
+        return note;
+    }
+
     /// <summary>One process at a time owns a data directory: the log's in-memory tree must see every append.</summary>
     private static FileStream AcquireLock(RegistryOptions options)
     {

@@ -353,6 +353,49 @@ internal sealed class RegistrySession : IDisposable
     public RegistryVersion? LatestVersion() => ReadVersion(
         "SELECT version, log_size, log_index, bundle_sha256, delta_sha256, entries, time_ms FROM versions ORDER BY version DESC LIMIT 1");
 
+    // --- copying a registry ----------------------------------------------------------------------------------------
+
+    /// <summary>Every row of a table, its columns in the order given, sorted by <paramref name="order"/>.</summary>
+    public IEnumerable<object?[]> ReadRows(string table, IReadOnlyList<(string Name, DbType Type)> columns, string order)
+    {
+        using DbCommand command = Command($"SELECT {string.Join(", ", columns.Select(c => c.Name))} FROM {table} ORDER BY {order}");
+        using DbDataReader reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            object?[] row = new object?[columns.Count];
+            for (int i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+
+            yield return row;
+        }
+    }
+
+    /// <summary>Inserts rows into a table; returns how many.</summary>
+    public long InsertRows(string table, IReadOnlyList<(string Name, DbType Type)> columns, IEnumerable<object?[]> rows)
+    {
+        using DbCommand command = Command(
+            $"INSERT INTO {table} ({string.Join(", ", columns.Select(c => c.Name))}) VALUES ({string.Join(", ", columns.Select(c => "@" + c.Name))})",
+            [.. columns.Select(c => Parameter(c.Name, c.Type, null))]);
+        long count = 0;
+        foreach (object?[] row in rows)
+        {
+            for (int i = 0; i < row.Length; i++)
+            {
+                command.Parameters[i].Value = row[i] ?? DBNull.Value;
+            }
+
+            command.ExecuteNonQuery();
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Whether the store holds no log yet.</summary>
+    public bool IsEmpty() => Scalar("SELECT 1 FROM log_entries LIMIT 1") is null && GetMeta("origin") is null;
+
     // --- plumbing ---------------------------------------------------------------------------------------------------
 
     private RegistryVersion? ReadVersion(string sql, params DbParameter[] parameters)
