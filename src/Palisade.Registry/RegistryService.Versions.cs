@@ -150,7 +150,8 @@ public sealed partial class RegistryService
         }
 
         bool accepted = latest is null;
-        foreach ((ulong index, _, LogEvent evt) in LogEvents.Join(ReadAllEntries()))
+        var derived = new DerivedTables();
+        foreach ((ulong index, int entries, LogEvent evt) in LogEvents.Join(ReadAllEntries()))
         {
             if (!accepted && index >= latest!.LogSize)
             {
@@ -159,6 +160,14 @@ public sealed partial class RegistryService
             }
 
             _book.Apply(evt);
+            derived.Apply(index, entries, evt);
+        }
+
+        // Everything in the query tables is derived from the log: what the log does not say is refused here, before
+        // the registry serves any of it.
+        using (RegistrySession session = _store.OpenRead(snapshot: true))
+        {
+            derived.Verify(session, _store.Description);
         }
 
         if (!accepted)

@@ -108,12 +108,13 @@ public sealed partial class RegistryService : IDisposable
         }
 
         var target = new RegistryOptions { DataDirectory = dataDirectory, Database = database };
-        RegistryStore to = RegistryStore.Open(target);
+        using (RegistryStore to = RegistryStore.Open(target))
+        using (var from = new SqliteRegistryStore(source.ResolvedDatabasePath))
         using (FileStream directoryLock = AcquireLock(source))
         {
             try
             {
-                RegistryMigration.Copy(new SqliteRegistryStore(source.ResolvedDatabasePath), to, progress);
+                RegistryMigration.Copy(from, to, progress);
             }
             catch (System.Data.Common.DbException e)
             {
@@ -124,7 +125,7 @@ public sealed partial class RegistryService : IDisposable
         using RegistryService copy = Open(target);
         if (copy.Log.State.Note != note)
         {
-            throw new RegistryConfigurationException($"the copy in {to.Description} serves another checkpoint than the original:\n{copy.Log.State.Note}");
+            throw new RegistryConfigurationException($"the copy serves another checkpoint than the original:\n{copy.Log.State.Note}");
         }
 
         return note;
@@ -153,8 +154,15 @@ public sealed partial class RegistryService : IDisposable
         }
         catch (System.Data.Common.DbException e)
         {
+            store.Dispose();
+
             // An unreachable server, a damaged file, a missing table: a message and exit 4, not a stack trace.
             throw new RegistryConfigurationException($"{store.Description} cannot be used: {e.Message}", e);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
         }
     }
 
@@ -564,6 +572,7 @@ public sealed partial class RegistryService : IDisposable
         _publisher?.Dispose();
         StopFollower();
         _log.Dispose();
+        _store.Dispose();
         _writer.Dispose();
         _lock?.Dispose();
     }

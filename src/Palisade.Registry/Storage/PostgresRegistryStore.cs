@@ -168,6 +168,9 @@ internal sealed class PostgresRegistryStore : RegistryStore
     private NpgsqlConnection Unpooled() => new(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString);
 
     /// <inheritdoc />
+    public override void Dispose() => _dataSource.Dispose();
+
+    /// <inheritdoc />
     protected override DbConnection OpenConnection() => _dataSource.OpenConnection();
 
     /// <inheritdoc />

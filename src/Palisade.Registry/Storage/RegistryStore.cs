@@ -8,7 +8,7 @@ namespace Palisade.Registry.Storage;
 /// PostgreSQL (by connection string). Both hold the same schema ideas and answer through the same
 /// <see cref="RegistrySession"/>; the SQL lives in these classes and nowhere else.
 /// </summary>
-internal abstract class RegistryStore
+internal abstract class RegistryStore : IDisposable
 {
     /// <summary>The schema this build reads and writes.</summary>
     public const int SchemaVersion = 1;
@@ -45,6 +45,9 @@ internal abstract class RegistryStore
 
         session.Commit();
     }
+
+    /// <summary>Closes the store's pooled connections (SQLite then folds its write-ahead log into the file).</summary>
+    public abstract void Dispose();
 
     /// <summary>Whether several registry processes may share the store, each following the others' appends.</summary>
     public virtual bool IsShared => false;

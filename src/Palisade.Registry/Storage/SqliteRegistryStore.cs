@@ -61,7 +61,7 @@ internal sealed class SqliteRegistryStore : RegistryStore
             delta_sha256 BLOB NOT NULL, entries INTEGER NOT NULL, time_ms INTEGER NOT NULL);
         """;
 
-    /// <summary>Creates the file's directory and switches a new file to WAL.</summary>
+    /// <summary>Creates the file's directory, switches a new file to WAL, and checks every page and index.</summary>
     protected override void Prepare()
     {
         string? directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path));
@@ -80,6 +80,34 @@ internal sealed class SqliteRegistryStore : RegistryStore
                 throw new RegistryConfigurationException($"the database {Path} cannot use WAL journaling (journal_mode is {mode})");
             }
         }
+
+        // A damaged page or index would otherwise surface as failing reads while writes go on (PostgreSQL keeps its
+        // own pages whole). quick_check reads every page and checks every index's structure, in time linear in the file.
+        using (var connection = (SqliteConnection)OpenConnection())
+        using (SqliteCommand check = connection.CreateCommand())
+        {
+            check.CommandText = "PRAGMA quick_check(5)";
+            var problems = new List<string>();
+            using (SqliteDataReader reader = check.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    problems.Add(reader.GetString(0));
+                }
+            }
+
+            if (problems is not ["ok"])
+            {
+                throw new RegistryConfigurationException($"the database {Path} is damaged ({string.Join("; ", problems)}); restore it from a backup, or rebuild it from a good copy of the log");
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
     }
 
     /// <inheritdoc />

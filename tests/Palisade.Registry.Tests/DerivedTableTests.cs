@@ -1,0 +1,141 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Palisade.Registry.Tests;
+
+/// <summary>
+/// Everything in the query tables is derived from the log: a stopped registry whose tables were changed behind its back
+/// refuses to start and names the table and row, on either store; a damaged SQLite page or index exits 4 with a
+/// message instead of answering from it.
+/// </summary>
+public abstract class DerivedTableTests(RegistryStoreKind store) : StoreTests(store)
+{
+    [Theory]
+    [InlineData("UPDATE authorities SET name = 'Someone else' WHERE id = 'rkn'", "authorities", "rkn")]
+    [InlineData("UPDATE api_keys SET role = 'admin' WHERE role = 'authority' AND authority = 'agcom'", "api_keys", "role")]
+    [InlineData("UPDATE api_keys SET revoked = NULL WHERE revoked IS NOT NULL", "api_keys", "revoked")]
+    [InlineData("UPDATE orders SET summary = 'Another summary' WHERE decision = 'R-1'", "orders", "summary")]
+    [InlineData("UPDATE orders SET revoked_ms = NULL WHERE decision = 'R-2'", "orders", "revoked_ms")]
+    [InlineData("UPDATE order_targets SET value = 'telegram.orf' WHERE value = 'telegram.org'", "order_targets", "telegram.orf")]
+    [InlineData("DELETE FROM order_targets WHERE value = 'web.telegram.org'", "order_targets", "missing")]
+    [InlineData("UPDATE order_targets SET ip_end = ip_start WHERE value = '149.154.160.0/20'", "order_targets", "ip_end")]
+    [InlineData("UPDATE order_events SET type = 'order.revoked' WHERE type = 'order.amended'", "order_events", "type")]
+    [InlineData("DELETE FROM order_events WHERE type = 'order.revoked'", "order_events", "missing")]
+    [InlineData("UPDATE versions SET entries = entries + 1", "versions", "entries")]
+    [InlineData("INSERT INTO orders (authority, decision, decision_date, legal_basis, category, issuing_body, summary, effective_ms, issued_ms) VALUES ('rkn', 'SECRET-1', '2026-01-01', 'x', 'x', 'x', 'x', 0, 0)", "orders", "not in the log")]
+    public async Task Restart_AfterATableWasChanged_RefusesNamingTableAndRow(string change, string table, string named)
+    {
+        RegistryFixture f = await StartAsync();
+        try
+        {
+            await PopulateAsync(f);
+            RegistryOptions options = f.Host.Registry.Options;
+            await f.StopAsync();
+            Assert.True(f.ExecuteSql(change) > 0, change);
+            var e = Assert.Throws<RegistryConfigurationException>(() => RegistryService.Open(options));
+            Assert.Contains("table " + table, e.Message, StringComparison.Ordinal);
+            Assert.Contains(named, e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await f.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Restart_Untouched_Starts()
+    {
+        RegistryFixture f = await StartAsync();
+        try
+        {
+            await PopulateAsync(f);
+            RegistryOptions options = f.Host.Registry.Options;
+            await f.StopAsync();
+            using RegistryService reopened = RegistryService.Open(options);
+            Assert.Equal("active", reopened.GetOrder("rkn", "R-1")!.Status);
+        }
+        finally
+        {
+            await f.DisposeAsync();
+        }
+    }
+
+    /// <summary>Orders with names and prefixes, an amendment, a revocation, a revoked key, and a published version.</summary>
+    private static async Task PopulateAsync(RegistryFixture f)
+    {
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("R-1", "telegram.org", "*.t.me", "149.154.160.0/20"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await f.SendAsync(HttpMethod.Post, "/v1/orders/rkn/R-1/amend", f.RknKey, new JsonObject { ["add"] = new JsonArray("web.telegram.org") })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("R-2", "gone.example"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await f.SendAsync(HttpMethod.Post, "/v1/orders/rkn/R-2/revoke", f.RknKey, new JsonObject { ["reason"] = "appeal" })).StatusCode);
+        string operatorKey = await f.CreateKeyAsync("operator", null);
+        Assert.Equal(HttpStatusCode.NoContent, (await f.SendAsync(HttpMethod.Post, $"/v1/keys/{operatorKey.Split('_')[1]}/revoke", f.AdminKey)).StatusCode);
+        Assert.NotNull(f.Host.Registry.PublishVersion());
+    }
+}
+
+/// <summary>DerivedTableTests on SQLite, with damaged pages and indexes too.</summary>
+public sealed class DerivedTableTestsOnSqlite() : DerivedTableTests(RegistryStoreKind.Sqlite)
+{
+    [Theory]
+    [InlineData("order_targets_value")]
+    [InlineData("order_targets_ip")]
+    [InlineData("order_events_order")]
+    [InlineData("orders")]
+    public async Task Restart_AfterAPageWasDamaged_ExitsFourWithAMessage(string name)
+    {
+        RegistryFixture f = await StartAsync();
+        try
+        {
+            for (int i = 0; i < 40; i++)
+            {
+                Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order($"P-{i}", $"p{i}.example", $"10.{i}.0.0/16"))).StatusCode);
+            }
+
+            await f.StopAsync();
+            long page = Convert.ToInt64(f.QuerySql("SELECT rootpage FROM sqlite_master WHERE name = @n", ("n", name)), System.Globalization.CultureInfo.InvariantCulture);
+            long size = Convert.ToInt64(f.QuerySql("PRAGMA page_size"), System.Globalization.CultureInfo.InvariantCulture);
+            string file = Path.Combine(f.Directory, "registry.db");
+            using (var stream = new FileStream(file, FileMode.Open, FileAccess.Write))
+            {
+                // Garbage over the page's header and cell pointers.
+                stream.Position = ((page - 1) * size) + (page == 1 ? 100 : 0);
+                stream.Write(Enumerable.Repeat((byte)0xA5, 64).ToArray());
+            }
+
+            (int exit, _, string stderr) = LogAuditTests.Cli("key", "create", "--data", f.Directory, "--role", "auditor");
+            Assert.Equal(4, exit);
+            Assert.Contains("registry.db", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await f.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Restart_AfterTheFileHeaderWasDamaged_ExitsFour()
+    {
+        RegistryFixture f = await StartAsync();
+        try
+        {
+            await f.StopAsync();
+            using (var stream = new FileStream(Path.Combine(f.Directory, "registry.db"), FileMode.Open, FileAccess.Write))
+            {
+                stream.Write("not a database file at all"u8);
+            }
+
+            (int exit, _, string stderr) = LogAuditTests.Cli("key", "create", "--data", f.Directory, "--role", "auditor");
+            Assert.Equal(4, exit);
+            Assert.Contains("registry.db", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await f.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>DerivedTableTests on PostgreSQL.</summary>
+public sealed class DerivedTableTestsOnPostgres() : DerivedTableTests(RegistryStoreKind.Postgres);
