@@ -60,6 +60,24 @@ public abstract class DerivedTableTests(RegistryStoreKind store) : StoreTests(st
         }
     }
 
+    [Fact]
+    public async Task Restart_SchemaNewerThanTheBuild_RefusesNamingBothVersions()
+    {
+        RegistryFixture f = await StartAsync();
+        try
+        {
+            RegistryOptions options = f.Host.Registry.Options;
+            await f.StopAsync();
+            Assert.Equal(1, f.ExecuteSql("UPDATE meta SET value = '7' WHERE key = 'schema_version'"));
+            var e = Assert.Throws<RegistryConfigurationException>(() => RegistryService.Open(options));
+            Assert.Contains("schema version 7, newer than version 1", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await f.DisposeAsync();
+        }
+    }
+
     /// <summary>Orders with names and prefixes, an amendment, a revocation, a revoked key, and a published version.</summary>
     private static async Task PopulateAsync(RegistryFixture f)
     {
