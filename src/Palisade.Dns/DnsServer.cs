@@ -121,8 +121,10 @@ public sealed partial class DnsServer : IAsyncDisposable
         {
             await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException or TimeoutException)
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException or TimeoutException or NullReferenceException)
         {
+            // A loop that was replying when its socket closed may fail in the runtime's send path (a send on a socket
+            // disposed under it surfaces as NullReferenceException from SocketAsyncEventArgs): the server is stopping.
         }
 
         _stop.Dispose();

@@ -72,7 +72,8 @@ public sealed partial class RegistryService
                 Volatile.Write(ref _latestVersion, published);
                 Interlocked.Exchange(ref _versionPublished, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             }
-        });
+        },
+        alone: true);
     }
 
     /// <summary>A published version by number; null when there is none.</summary>

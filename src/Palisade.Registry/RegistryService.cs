@@ -252,63 +252,6 @@ public sealed partial class RegistryService : IDisposable
         return created;
     }
 
-    /// <summary>Runs one write: the work adds rows and returns the event to log; the event's entries and a new signed
-    /// checkpoint go into the same transaction, which commits before this returns.</summary>
-    /// <remarks>After the commit, still under the writer lock, the logged event goes to the order book and
-    /// <paramref name="committed"/> runs, so the book sees events in log order.</remarks>
-    private T Write<T>(Func<RegistrySession, Func<LogEvent, (long FirstIndex, int Entries)>, T> work, Action<T>? committed = null)
-    {
-        _writer.Wait();
-        try
-        {
-            using RegistrySession session = _store.BeginWrite();
-
-            // Under the store's write lock: first what other processes appended, so this event extends the latest log.
-            CatchUp(session);
-            ulong before = _log.Size;
-            LogState? staged = null;
-            LogEvent? logged = null;
-            try
-            {
-                T result = work(session, evt =>
-                {
-                    if (staged is not null)
-                    {
-                        throw new InvalidOperationException("one write logs one event");
-                    }
-
-                    List<byte[]> entries = LogEvents.Encode(evt, _log.Size);
-                    (ulong first, LogState state) = _log.Stage(session, entries);
-                    staged = state;
-                    logged = evt;
-                    return ((long)first, entries.Count);
-                });
-                session.Commit();
-                if (staged is not null)
-                {
-                    _log.Publish(staged);
-                    _book.Apply(logged!);
-                    if (logged is OrderEvent)
-                    {
-                        _publisher?.OrderChanged();
-                    }
-                }
-
-                committed?.Invoke(result);
-                return result;
-            }
-            catch
-            {
-                _log.Abandon(before);
-                throw;
-            }
-        }
-        finally
-        {
-            _writer.Release();
-        }
-    }
-
     /// <summary>Registers an authority (logged as <c>authority.registered</c>).</summary>
     public Api.AuthorityView AddAuthority(Api.AddAuthorityRequest request)
     {

@@ -34,6 +34,23 @@ internal sealed class TransparencyLog : IDisposable
     /// <summary>The latest published tree size.</summary>
     public ulong Size => Volatile.Read(ref _state).Checkpoint.Size;
 
+    /// <summary>The size including entries staged in a transaction that has not committed yet: where the next entry goes.</summary>
+    public ulong StagedSize
+    {
+        get
+        {
+            _lock.EnterReadLock();
+            try
+            {
+                return _nodes.Size;
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+    }
+
     /// <summary>The latest published checkpoint and its signed note.</summary>
     public LogState State => Volatile.Read(ref _state);
 

@@ -36,6 +36,15 @@ internal sealed class RegistrySession : IDisposable
         _connection.Dispose();
     }
 
+    /// <summary>Marks a point in the transaction to roll back to (one write of a group commit).</summary>
+    public void Savepoint() => _transaction!.Save("write");
+
+    /// <summary>Undoes everything since <see cref="Savepoint"/>, keeping the rest of the transaction.</summary>
+    public void RollbackToSavepoint() => _transaction!.Rollback("write");
+
+    /// <summary>Keeps everything since <see cref="Savepoint"/>.</summary>
+    public void ReleaseSavepoint() => _transaction!.Release("write");
+
     /// <summary>Runs statements without parameters (the schema).</summary>
     public void Execute(string sql)
     {

@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using Palisade.Core.Events;
+using Palisade.Registry.Storage;
+
+namespace Palisade.Registry;
+
+/// <summary>
+/// Writes, durably and in log order, with group commit: a write joins a queue; the first writer to find no write in
+/// progress becomes the leader and runs every write waiting at that moment in one transaction — each inside its own
+/// savepoint, so a write that is refused (a problem, a conflict) is undone alone — and commits once, one fsync for all.
+/// Each writer returns only after the commit that holds its write, so "acknowledged" still means "durable".
+/// </summary>
+public sealed partial class RegistryService
+{
+    /// <summary>The most writes one commit carries.</summary>
+    public const int MaxWritesPerCommit = 256;
+
+    private readonly ConcurrentQueue<PendingWrite> _pending = new();
+    private long _commits;
+
+    /// <summary>Write transactions committed so far (each carrying one or more writes).</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Runs one write: the work adds rows and returns the event to log; the event's entries and a new signed
+    /// checkpoint go into the same transaction, which commits before this returns.</summary>
+    /// <remarks>After the commit, still under the writer lock, the logged event goes to the order book and
+    /// <paramref name="committed"/> runs, so the book sees events in log order. With <paramref name="alone"/> the write
+    /// gets a transaction of its own (publishing a version reads the order book, which sees a write only once it has
+    /// committed).</remarks>
+    private T Write<T>(Func<RegistrySession, Func<LogEvent, (long FirstIndex, int Entries)>, T> work, Action<T>? committed = null, bool alone = false)
+    {
+        var write = new PendingWrite<T>(work, committed) { Alone = alone };
+        _pending.Enqueue(write);
+        while (!write.Done.Wait(0))
+        {
+            LeadWhilePending();
+
+            // Another thread may hold the writer lock for a moment (following another node): look again shortly.
+            write.Done.Wait(TimeSpan.FromMilliseconds(10));
+        }
+
+        return write.Result();
+    }
+
+    private void LeadWhilePending()
+    {
+        while (!_pending.IsEmpty && _writer.Wait(0))
+        {
+            try
+            {
+                var batch = new List<PendingWrite>();
+                while (batch.Count < MaxWritesPerCommit && _pending.TryPeek(out PendingWrite? next))
+                {
+                    if (next.Alone && batch.Count > 0)
+                    {
+                        break;
+                    }
+
+                    _pending.TryDequeue(out _);
+                    batch.Add(next);
+                    if (next.Alone)
+                    {
+                        break;
+                    }
+                }
+
+                Commit(batch);
+            }
+            finally
+            {
+                _writer.Release();
+            }
+        }
+    }
+
+    /// <summary>Runs a batch of writes in one transaction and completes each (the caller holds the writer lock).</summary>
+    private void Commit(List<PendingWrite> batch)
+    {
+        ulong before = _log.Size;
+        try
+        {
+            using RegistrySession session = _store.BeginWrite();
+
+            // Under the store's write lock: first what other processes appended, so these events extend the latest log.
+            CatchUp(session);
+            before = _log.Size;
+            foreach (PendingWrite write in batch)
+            {
+                ulong start = _log.StagedSize;
+                session.Savepoint();
+                try
+                {
+                    write.Run(session, evt =>
+                    {
+                        if (write.Logged is not null)
+                        {
+                            throw new InvalidOperationException("one write logs one event");
+                        }
+
+                        List<byte[]> entries = LogEvents.Encode(evt, _log.StagedSize);
+                        (ulong first, LogState state) = _log.Stage(session, entries);
+                        write.Logged = evt;
+                        write.Staged = state;
+                        return ((long)first, entries.Count);
+                    });
+                    session.ReleaseSavepoint();
+                }
+                catch (Exception e)
+                {
+                    // This write alone is undone: its rows, its entries and the tree nodes it staged.
+                    session.RollbackToSavepoint();
+                    _log.Abandon(start);
+                    write.Logged = null;
+                    write.Staged = null;
+                    write.Failed = e;
+                }
+            }
+
+            session.Commit();
+            Interlocked.Increment(ref _commits);
+        }
+        catch (Exception e)
+        {
+            _log.Abandon(before);
+            foreach (PendingWrite write in batch)
+            {
+                write.Failed ??= e;
+                write.Logged = null;
+                write.Done.Set();
+            }
+
+            return;
+        }
+
+        // The committed tree head is the one staged by the last write that logged an event.
+        if (batch.LastOrDefault(w => w.Staged is not null)?.Staged is { } committedState)
+        {
+            _log.Publish(committedState);
+        }
+
+        foreach (PendingWrite write in batch)
+        {
+            if (write.Failed is null && write.Logged is { } evt)
+            {
+                _book.Apply(evt);
+                if (evt is OrderEvent)
+                {
+                    _publisher?.OrderChanged();
+                }
+            }
+
+            write.Complete();
+            write.Done.Set();
+        }
+    }
+
+    /// <summary>A write waiting in the queue.</summary>
+    private abstract class PendingWrite
+    {
+        public ManualResetEventSlim Done { get; } = new(false);
+
+        public bool Alone { get; init; }
+
+        public LogEvent? Logged { get; set; }
+
+        public LogState? Staged { get; set; }
+
+        public Exception? Failed { get; set; }
+
+        public abstract void Run(RegistrySession session, Func<LogEvent, (long FirstIndex, int Entries)> log);
+
+        /// <summary>Runs the write's after-commit step, if it succeeded.</summary>
+        public abstract void Complete();
+    }
+
+    private sealed class PendingWrite<T>(Func<RegistrySession, Func<LogEvent, (long FirstIndex, int Entries)>, T> work, Action<T>? committed) : PendingWrite
+    {
+        private T? _result;
+
+        public override void Run(RegistrySession session, Func<LogEvent, (long FirstIndex, int Entries)> log) => _result = work(session, log);
+
+        public override void Complete()
+        {
+            if (Failed is null)
+            {
+                committed?.Invoke(_result!);
+            }
+        }
+
+        public T Result()
+        {
+            Done.Dispose();
+            if (Failed is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(Failed);
+            }
+
+            return _result!;
+        }
+    }
+
+}

@@ -1,0 +1,66 @@
+using System.Net;
+
+namespace Palisade.Registry.Tests;
+
+/// <summary>Group commit: concurrent writers share transactions, a refused write is undone alone, and every
+/// acknowledged write is in the one linear log.</summary>
+public abstract class GroupCommitTests(RegistryStoreKind store) : StoreTests(store)
+{
+    [Fact]
+    public async Task ConcurrentWriters_ShareCommits_RefusedWritesAloneAreUndone()
+    {
+        await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
+        var rkn = new Caller("k", Role.Authority, "rkn");
+        long commitsBefore = f.Host.Registry.Commits;
+        ulong sizeBefore = f.Host.Registry.Log.Size;
+
+        // 64 writers at once, each on a thread of its own, released together; every fourth repeats a decision number
+        // another writer also uses, so exactly one of each pair is accepted and the other refused with a conflict.
+        var results = new (string Decision, Exception? Error)[64];
+        using var start = new Barrier(64);
+        Thread[] threads = [.. Enumerable.Range(0, 64).Select(i => new Thread(() =>
+        {
+            string decision = i % 4 == 3 ? $"G-{i - 1}" : $"G-{i}";
+            start.SignalAndWait();
+            try
+            {
+                f.Host.Registry.IssueOrder(rkn, new Api.IssueOrderRequest
+                {
+                    Decision = decision, DecisionDate = "2024-01-01", LegalBasis = "law", Category = "malware", Summary = "s",
+                    Effective = "2026-01-01T00:00:00Z", Targets = [$"g{i}.example"],
+                });
+                results[i] = (decision, null);
+            }
+            catch (RegistryProblem e)
+            {
+                results[i] = (decision, e);
+            }
+        }))];
+        Array.ForEach(threads, t => t.Start());
+        Array.ForEach(threads, t => t.Join());
+
+        int accepted = results.Count(r => r.Error is null);
+        Assert.Equal(48, accepted);
+        Assert.All(results.Where(r => r.Error is not null), r => Assert.Equal(409, ((RegistryProblem)r.Error!).Status));
+        Assert.Equal(sizeBefore + 48, f.Host.Registry.Log.Size);
+        long commits = f.Host.Registry.Commits - commitsBefore;
+        TestContext.Current.SendDiagnosticMessage($"64 concurrent writes in {commits} commits");
+        Assert.True(commits < 64, $"{commits} commits for 64 writes");
+
+        // Every accepted order is readable, and the log audits.
+        foreach (string decision in results.Where(r => r.Error is null).Select(r => r.Decision))
+        {
+            using HttpResponseMessage response = await f.Http.GetAsync("/v1/orders/rkn/" + decision, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        (int exit, _, string stderr) = LogAuditTests.Cli("verify", "--log", f.BaseAddress + "log/", "--state", Path.Combine(f.Directory, "verify.state"));
+        Assert.True(exit == 0, stderr);
+    }
+}
+
+/// <summary>GroupCommitTests on SQLite.</summary>
+public sealed class GroupCommitTestsOnSqlite() : GroupCommitTests(RegistryStoreKind.Sqlite);
+
+/// <summary>GroupCommitTests on PostgreSQL.</summary>
+public sealed class GroupCommitTestsOnPostgres() : GroupCommitTests(RegistryStoreKind.Postgres);
