@@ -77,6 +77,7 @@ public sealed partial class RegistryService
     private void Commit(List<PendingWrite> batch)
     {
         ulong before = _log.Size;
+        LogState? committedState = null;
         try
         {
             using RegistrySession session = _store.BeginWrite();
@@ -98,9 +99,8 @@ public sealed partial class RegistryService
                         }
 
                         List<byte[]> entries = LogEvents.Encode(evt, _log.StagedSize);
-                        (ulong first, LogState state) = _log.Stage(session, entries);
+                        ulong first = _log.Stage(session, entries);
                         write.Logged = evt;
-                        write.Staged = state;
                         return ((long)first, entries.Count);
                     });
                     session.ReleaseSavepoint();
@@ -111,9 +111,14 @@ public sealed partial class RegistryService
                     session.RollbackToSavepoint();
                     _log.Abandon(start);
                     write.Logged = null;
-                    write.Staged = null;
                     write.Failed = e;
                 }
+            }
+
+            // One signed tree head for everything this commit appends.
+            if (_log.StagedSize > before)
+            {
+                committedState = _log.StageCheckpoint(session);
             }
 
             session.Commit();
@@ -132,8 +137,7 @@ public sealed partial class RegistryService
             return;
         }
 
-        // The committed tree head is the one staged by the last write that logged an event.
-        if (batch.LastOrDefault(w => w.Staged is not null)?.Staged is { } committedState)
+        if (committedState is not null)
         {
             _log.Publish(committedState);
         }
@@ -162,8 +166,6 @@ public sealed partial class RegistryService
         public bool Alone { get; init; }
 
         public LogEvent? Logged { get; set; }
-
-        public LogState? Staged { get; set; }
 
         public Exception? Failed { get; set; }
 

@@ -219,13 +219,13 @@ internal sealed class TransparencyLog : IDisposable
         return added;
     }
 
-    /// <summary>Writes entries and the checkpoint that covers them in the caller's transaction. Call
-    /// <see cref="Publish"/> after the commit, or <see cref="Abandon"/> if it fails.</summary>
-    /// <returns>The index of the first entry and the staged state.</returns>
-    public (ulong FirstIndex, LogState Staged) Stage(RegistrySession session, IReadOnlyList<byte[]> entries)
+    /// <summary>Writes entries in the caller's transaction and adds them to the tree; <see cref="StageCheckpoint"/> then
+    /// signs the tree head that covers them. Call <see cref="Publish"/> after the commit, or <see cref="Abandon"/> if it
+    /// fails.</summary>
+    /// <returns>The index of the first entry.</returns>
+    public ulong Stage(RegistrySession session, IReadOnlyList<byte[]> entries)
     {
         ulong first;
-        byte[] root;
         var leafHashes = new byte[entries.Count][];
         for (int i = 0; i < entries.Count; i++)
         {
@@ -240,8 +240,6 @@ internal sealed class TransparencyLog : IDisposable
             {
                 _nodes.Append(leafHash);
             }
-
-            root = MerkleProofBuilder.Root(_nodes, _nodes.Size);
         }
         finally
         {
@@ -253,12 +251,31 @@ internal sealed class TransparencyLog : IDisposable
             session.InsertEntry((long)(first + (ulong)i), entries[i], leafHashes[i]);
         }
 
-        var checkpoint = new Checkpoint(_signer.Name, first + (ulong)entries.Count, root);
-        string note = _signer.SignNote(checkpoint.ToText());
-        session.InsertCheckpoint((long)checkpoint.Size, root, note);
-        session.AnnounceAppend((long)checkpoint.Size);
+        return first;
+    }
 
-        return (first, new LogState(checkpoint, note));
+    /// <summary>Signs the tree head of everything staged and stores it in the caller's transaction, once for all the
+    /// writes of one commit; announces the new size to the store's other processes.</summary>
+    public LogState StageCheckpoint(RegistrySession session)
+    {
+        ulong size;
+        byte[] root;
+        _lock.EnterReadLock();
+        try
+        {
+            size = _nodes.Size;
+            root = MerkleProofBuilder.Root(_nodes, size);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        var checkpoint = new Checkpoint(_signer.Name, size, root);
+        string note = _signer.SignNote(checkpoint.ToText());
+        session.InsertCheckpoint((long)size, root, note);
+        session.AnnounceAppend((long)size);
+        return new LogState(checkpoint, note);
     }
 
     /// <summary>Makes a committed append visible.</summary>
