@@ -5,8 +5,8 @@ using Palisade.Registry.Storage;
 namespace Palisade.Registry;
 
 /// <summary>
-/// The registry's append-only log: entries and their leaf hashes in SQLite, every complete-subtree hash in memory, and a
-/// signed checkpoint for every tree size the registry acknowledged. Appends run inside the writer's transaction; the
+/// The registry's append-only log: entries and their leaf hashes in the store, every complete-subtree hash in memory, and
+/// a signed checkpoint for the tree size at the end of every commit. Appends run inside the writer's transaction; the
 /// new checkpoint is published only after the transaction commits.
 /// </summary>
 internal sealed class TransparencyLog : IDisposable
