@@ -290,7 +290,8 @@ internal static partial class RegistryEndpoints
         string path = registry.VersionFile(version, kind) + (signature ? ".sig" : "");
         if (!File.Exists(path))
         {
-            throw new RegistryProblem(410, "gone", "No longer stored", $"the {kind} of version {version} is no longer stored; rebuild it from the log with 'palisade bundle rebuild'");
+            // Not kept here (published by another node, or lost): rebuilt from the log, byte for byte.
+            registry.EnsureVersionFiles(version);
         }
 
         context.Response.Headers.CacheControl = Immutable;

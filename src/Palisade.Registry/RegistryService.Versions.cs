@@ -216,6 +216,62 @@ public sealed partial class RegistryService
         Interlocked.Exchange(ref _versionPublished, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
+    private readonly SemaphoreSlim _rebuilding = new(1, 1);
+
+    /// <summary>
+    /// Makes sure the bundle and delta files of a published version exist, rebuilding them from the log when they do not
+    /// (a node that joined after the version was published, or a data directory whose files were lost): version n is a
+    /// pure function of the log, so the files come out byte for byte as published, and are checked against the hashes
+    /// the log holds before they are written.
+    /// </summary>
+    /// <returns>False when there is no such version.</returns>
+    public bool EnsureVersionFiles(ulong version)
+    {
+        if (File.Exists(VersionFile(version, "bundle") + ".sig") && File.Exists(VersionFile(version, "delta") + ".sig"))
+        {
+            return true;
+        }
+
+        _rebuilding.Wait();
+        try
+        {
+            var book = new OrderBook();
+            foreach ((ulong index, _, LogEvent evt) in LogEvents.Join(ReadAllEntries()))
+            {
+                if (evt is VersionPublished published && published.Version + 1 >= version)
+                {
+                    PolicyChange change = book.Prepare();
+                    if (published.Version == version)
+                    {
+                        byte[] root = _log.Root(published.LogSize);
+                        byte[] bundle = new PolicyBundle(_log.Origin, version, published.LogSize, root, change.LogTimeMs, change.Entries).ToBytes();
+                        byte[] bundleHash = SHA256.HashData(bundle);
+                        byte[] delta = new PolicyDelta(_log.Origin, version, version - 1, published.LogSize, root, change.LogTimeMs, bundleHash, change.Removed, change.Added).ToBytes();
+                        if (Convert.ToHexStringLower(bundleHash) != published.Bundle || Convert.ToHexStringLower(SHA256.HashData(delta)) != published.Delta)
+                        {
+                            throw new RegistryConfigurationException($"version {version} rebuilt from the log does not hash to what the log published");
+                        }
+
+                        Directory.CreateDirectory(BundleDirectory);
+                        WriteSigned(bundle, version, "bundle");
+                        WriteSigned(delta, version, "delta");
+                        return true;
+                    }
+
+                    book.Accept(change);
+                }
+
+                book.Apply(evt);
+            }
+
+            return false;
+        }
+        finally
+        {
+            _rebuilding.Release();
+        }
+    }
+
     private void RewriteIfDamaged(byte[] bytes, byte[] hash, ulong version, string kind)
     {
         string path = VersionFile(version, kind);

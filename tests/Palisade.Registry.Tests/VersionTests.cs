@@ -99,6 +99,44 @@ public abstract class VersionTests(RegistryStoreKind store) : StoreTests(store)
     }
 
     [Fact]
+    public async Task VersionFilesMissing_AreRebuiltFromTheLog_ByteForByte()
+    {
+        await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
+        var files = new Dictionary<string, byte[]>();
+        for (int v = 1; v <= 3; v++)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order($"R-{v}", $"v{v}.example", $"10.{v}.0.0/16"))).StatusCode);
+            Assert.NotNull(f.Host.Registry.PublishVersion());
+        }
+
+        foreach (string kind in new[] { "bundle", "delta" })
+        {
+            for (ulong v = 1; v <= 3; v++)
+            {
+                string path = f.Host.Registry.VersionFile(v, kind);
+                files[$"{kind}{v}"] = File.ReadAllBytes(path);
+                if (v < 3)
+                {
+                    File.Delete(path);
+                    File.Delete(path + ".sig");
+                }
+            }
+        }
+
+        // A node that lost (or never had) the files of older versions serves them all the same.
+        foreach ((string kind, string route) in new[] { ("bundle", "bundles"), ("delta", "deltas") })
+        {
+            for (ulong v = 1; v <= 3; v++)
+            {
+                using HttpResponseMessage response = await f.Http.GetAsync($"/v1/{route}/{v}", TestContext.Current.CancellationToken);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Equal(files[$"{kind}{v}"], await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
+                Assert.Equal(HttpStatusCode.OK, (await f.Http.GetAsync($"/v1/{route}/{v}.sig", TestContext.Current.CancellationToken)).StatusCode);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Restart_ReloadsVersionsAndContinuesNumbering()
     {
         await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
