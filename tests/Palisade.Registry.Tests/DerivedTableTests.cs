@@ -25,7 +25,7 @@ public abstract class DerivedTableTests(RegistryStoreKind store) : StoreTests(st
     [InlineData("INSERT INTO orders (authority, decision, decision_date, legal_basis, category, issuing_body, summary, effective_ms, issued_ms) VALUES ('rkn', 'SECRET-1', '2026-01-01', 'x', 'x', 'x', 'x', 0, 0)", "orders", "not in the log")]
     public async Task Restart_AfterATableWasChanged_RefusesNamingTableAndRow(string change, string table, string named)
     {
-        RegistryFixture f = await StartAsync();
+        RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
         try
         {
             await PopulateAsync(f);
@@ -45,7 +45,7 @@ public abstract class DerivedTableTests(RegistryStoreKind store) : StoreTests(st
     [Fact]
     public async Task Restart_Untouched_Starts()
     {
-        RegistryFixture f = await StartAsync();
+        RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
         try
         {
             await PopulateAsync(f);
@@ -63,7 +63,7 @@ public abstract class DerivedTableTests(RegistryStoreKind store) : StoreTests(st
     [Fact]
     public async Task Restart_SchemaNewerThanTheBuild_RefusesNamingBothVersions()
     {
-        RegistryFixture f = await StartAsync();
+        RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
         try
         {
             RegistryOptions options = f.Host.Registry.Options;
@@ -101,7 +101,7 @@ public sealed class DerivedTableTestsOnSqlite() : DerivedTableTests(RegistryStor
     [InlineData("orders")]
     public async Task Restart_AfterAPageWasDamaged_ExitsFourWithAMessage(string name)
     {
-        RegistryFixture f = await StartAsync();
+        RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
         try
         {
             for (int i = 0; i < 40; i++)
@@ -134,7 +134,7 @@ public sealed class DerivedTableTestsOnSqlite() : DerivedTableTests(RegistryStor
     [Fact]
     public async Task Restart_AfterTheFileHeaderWasDamaged_ExitsFour()
     {
-        RegistryFixture f = await StartAsync();
+        RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
         try
         {
             await f.StopAsync();
