@@ -1,0 +1,86 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using Palisade.Registry;
+using Palisade.Registry.Api;
+
+namespace Palisade.Benchmarks;
+
+/// <summary>
+/// Publishing a registry version of 1,000,000 entries after a 100-target amendment: the time of
+/// <see cref="RegistryService.PublishVersion"/> (all of it under the writer lock) and the bytes it writes (printed).
+/// </summary>
+[MemoryDiagnoser]
+public class PublicationBenchmarks
+{
+    private const int Orders = 1_000;
+    private const int TargetsPerOrder = 1_000;
+
+    private string _directory = "";
+    private RegistryService _registry = null!;
+    private Caller _authority = null!;
+    private int _amendment;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _directory = Directory.CreateTempSubdirectory("palisade-bench-").FullName;
+        _registry = RegistryService.Open(new RegistryOptions { DataDirectory = _directory, PublishDelay = TimeSpan.FromMinutes(1) });
+        _registry.AddAuthority(new AddAuthorityRequest { Id = "court", Name = "A court", Jurisdiction = "XX", Url = "https://court.example" });
+        _authority = new Caller("bench", Role.Authority, "court");
+        for (int o = 0; o < Orders; o++)
+        {
+            var targets = new List<string>(TargetsPerOrder);
+            for (int t = 0; t < TargetsPerOrder; t++)
+            {
+                targets.Add(string.Create(CultureInfo.InvariantCulture, $"blocked-{(o * TargetsPerOrder) + t}.example"));
+            }
+
+            _registry.IssueOrder(_authority, Order(string.Create(CultureInfo.InvariantCulture, $"D-{o}"), targets));
+        }
+
+        _registry.PublishVersion();
+    }
+
+    [IterationSetup]
+    public void Amend()
+    {
+        int n = Interlocked.Increment(ref _amendment);
+        var add = new List<string>(100);
+        for (int t = 0; t < 100; t++)
+        {
+            add.Add(string.Create(CultureInfo.InvariantCulture, $"added-{n}-{t}.example"));
+        }
+
+        _registry.AmendOrder(_authority, "court", "D-0", new AmendOrderRequest { Add = add });
+    }
+
+    [IterationCleanup]
+    public void Report()
+    {
+        ulong version = _registry.LatestVersion!.Version;
+        long bundle = new FileInfo(_registry.VersionFile(version, "bundle")).Length;
+        long delta = new FileInfo(_registry.VersionFile(version, "delta")).Length;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// version {version}: bundle {bundle:N0} B, delta {delta:N0} B written"));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _registry.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Benchmark]
+    public ulong PublishAfterAmendment() => _registry.PublishVersion()!.Version;
+
+    private static IssueOrderRequest Order(string decision, List<string> targets) => new()
+    {
+        Decision = decision,
+        DecisionDate = "2026-01-02",
+        LegalBasis = "Art. 1",
+        Category = "court-order",
+        Summary = "benchmark order",
+        Effective = "2026-01-03T00:00:00Z",
+        Targets = targets,
+    };
+}
