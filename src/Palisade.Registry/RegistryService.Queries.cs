@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Palisade.Core;
+using Palisade.Core.Policy;
 using Palisade.Registry.Api;
 using Palisade.Registry.Storage;
 
@@ -123,6 +124,9 @@ public sealed partial class RegistryService
         return session.CountActive(now);
     }
 
+    private readonly object _lookupGate = new();
+    private LookupSnapshot? _lookupPolicy;
+
     /// <summary>Which active orders cover a name, a URL or an IP address.</summary>
     public LookupResult Lookup(string? name, string? url, string? ip)
     {
@@ -133,7 +137,7 @@ public sealed partial class RegistryService
         }
 
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        using RegistrySession session = _store.OpenRead();
+        CompiledPolicy policy = LookupPolicy();
         var matches = new List<LookupMatch>();
         string kind;
         string canonical;
@@ -148,7 +152,7 @@ public sealed partial class RegistryService
             }
 
             canonical = domain.Value;
-            MatchName(session, domain, now, matches);
+            Add(policy.MatchName(domain.Value), now, matches);
         }
         else if (url is not null)
         {
@@ -160,7 +164,7 @@ public sealed partial class RegistryService
             }
 
             canonical = key.Value;
-            MatchUrl(session, key, now, matches);
+            Add(policy.MatchUrl(key.Value), now, matches);
             string host = key.Host.ToString();
             if (host.StartsWith('['))
             {
@@ -169,11 +173,11 @@ public sealed partial class RegistryService
 
             if (IPAddress.TryParse(host, out IPAddress? hostAddress))
             {
-                MatchAddress(session, hostAddress, now, matches);
+                Add(policy.MatchAddress(hostAddress.GetAddressBytes()), now, matches);
             }
             else if (DomainName.TryParse(host, out DomainName domain))
             {
-                MatchName(session, domain, now, matches);
+                Add(policy.MatchName(domain.Value), now, matches);
             }
         }
         else
@@ -186,74 +190,100 @@ public sealed partial class RegistryService
             }
 
             canonical = address.ToString();
-            MatchAddress(session, address, now, matches);
+            Add(policy.MatchAddress(address.GetAddressBytes()), now, matches);
         }
 
         return new LookupResult(query, kind, canonical, FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(now)), matches);
     }
 
-    private void MatchName(RegistrySession session, DomainName domain, long now, List<LookupMatch> matches)
+    // The same matcher and the same "in force" rule as the DNS server and every enforcement point: the compiled policy
+    // of the order book, and PolicyOrder.IsActiveAt at the registry's clock.
+    private void Add(CompiledPolicy.NameMatches found, long now, List<LookupMatch> matches)
     {
-        var candidates = new List<(string Value, string Match)> { (domain.Value, "exact") };
-        DomainName current = domain;
-        while (current.TryGetParent(out DomainName parent))
+        foreach (PolicyMatch match in found)
         {
-            candidates.Add(("*." + parent.Value, "wildcard"));
-            current = parent;
+            Add(match, now, matches);
         }
-
-        MatchValues(session, candidates, ["domain", "pattern"], now, matches);
     }
 
-    private void MatchUrl(RegistrySession session, UrlKey key, long now, List<LookupMatch> matches)
+    private void Add(CompiledPolicy.UrlMatches found, long now, List<LookupMatch> matches)
     {
-        string value = key.Value;
-        var candidates = new List<(string Value, string Match)> { (value, "exact") };
-
-        // A URL target whose path ends in '/' covers every URL below that path.
-        int pathStart = value.IndexOf('/', value.IndexOf("//", StringComparison.Ordinal) + 2);
-        int end = value.IndexOfAny(['?', '#']);
-        string path = end < 0 ? value : value[..end];
-        for (int slash = pathStart; slash >= 0 && slash < path.Length; slash = path.IndexOf('/', slash + 1))
+        foreach (PolicyMatch match in found)
         {
-            string prefix = path[..(slash + 1)];
-            if (prefix != value)
+            Add(match, now, matches);
+        }
+    }
+
+    private void Add(CompiledPolicy.AddressMatches found, long now, List<LookupMatch> matches)
+    {
+        foreach (PolicyMatch match in found)
+        {
+            Add(match, now, matches);
+        }
+    }
+
+    private void Add(PolicyMatch match, long now, List<LookupMatch> matches)
+    {
+        TargetKind kind = OrderTarget.KindOfCanonical(match.Target);
+        string how = match.Kind switch
+        {
+            MatchKind.Exact => "exact",
+            MatchKind.Wildcard => "wildcard",
+            MatchKind.PathPrefix => "path-prefix",
+            _ => "covering-prefix",
+        };
+        foreach (BundleEntry entry in match.Entries)
+        {
+            if (entry.Order.IsActiveAt(now))
             {
-                candidates.Add((prefix, "path-prefix"));
+                var reference = OrderReference.Parse(entry.Order.Reference);
+                matches.Add(new LookupMatch(entry.Order.Reference, reference.ApiUrl(PublicUrl), reference.Authority, entry.Order.Category, entry.Target,
+                    OrderTarget.KindNameOf(kind), how));
             }
         }
-
-        MatchValues(session, candidates, ["url"], now, matches);
     }
 
-    private void MatchValues(RegistrySession session, List<(string Value, string Match)> candidates, string[] kinds, long now, List<LookupMatch> matches)
+    /// <summary>
+    /// The compiled policy of the current order book (every order issued and not revoked, amendments included, whether
+    /// or not a version has published it yet), rebuilt when the log has grown since the last lookup.
+    /// </summary>
+    private CompiledPolicy LookupPolicy()
     {
-        foreach ((string value, string match) in candidates)
+        CatchUpIfBehind();
+        LookupSnapshot? cached = Volatile.Read(ref _lookupPolicy);
+        if (cached is not null && cached.LogSize == _log.Size)
         {
-            foreach ((string authority, string decision, string kind, string category) in session.ActiveWithTarget(value, now))
+            return cached.Policy;
+        }
+
+        lock (_lookupGate)
+        {
+            cached = Volatile.Read(ref _lookupPolicy);
+            if (cached is not null && cached.LogSize == _log.Size)
             {
-                if (Array.IndexOf(kinds, kind) >= 0)
-                {
-                    matches.Add(new LookupMatch(Reference(authority, decision), OrderUrl(authority, decision), authority, category, value, kind, match));
-                }
+                return cached.Policy;
             }
+
+            ulong size;
+            BundleEntry[] entries;
+            _writer.Wait();
+            try
+            {
+                size = _log.Size;
+                entries = _book.Prepare().Entries;
+            }
+            finally
+            {
+                _writer.Release();
+            }
+
+            var policy = CompiledPolicy.Build(new PolicyBundle(_log.Origin, 0, size, new byte[32], 0, entries));
+            Volatile.Write(ref _lookupPolicy, new LookupSnapshot(size, policy));
+            return policy;
         }
     }
 
-    private void MatchAddress(RegistrySession session, IPAddress address, long now, List<LookupMatch> matches)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        int family = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 6 : 4;
-        foreach ((string authority, string decision, string value, string category) in session.ActiveCovering(family, AddressBytes(address), now))
-        {
-            bool host = value.EndsWith(family == 4 ? "/32" : "/128", StringComparison.Ordinal);
-            matches.Add(new LookupMatch(Reference(authority, decision), OrderUrl(authority, decision), authority, category, value, "prefix", host ? "exact" : "covering-prefix"));
-        }
-    }
+    private sealed record LookupSnapshot(ulong LogSize, CompiledPolicy Policy);
 
     private string Status(OrderRow order)
     {

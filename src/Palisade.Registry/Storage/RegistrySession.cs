@@ -312,43 +312,6 @@ internal sealed class RegistrySession : IDisposable
         return counts;
     }
 
-    /// <summary>Orders in force at <paramref name="nowMs"/> with a target of exactly <paramref name="value"/>: authority,
-    /// decision, target kind and category.</summary>
-    public List<(string Authority, string Decision, string Kind, string Category)> ActiveWithTarget(string value, long nowMs)
-    {
-        using DbCommand command = Command(
-            "SELECT t.authority, t.decision, t.kind, o.category FROM order_targets t JOIN orders o ON o.authority = t.authority AND o.decision = t.decision " +
-            "WHERE t.value = @v AND o.revoked_ms IS NULL AND o.effective_ms <= @now AND (o.expires_ms IS NULL OR o.expires_ms > @now) ORDER BY t.authority, t.decision",
-            Text("v", value), Int("now", nowMs));
-        using DbDataReader reader = command.ExecuteReader();
-        var list = new List<(string, string, string, string)>();
-        while (reader.Read())
-        {
-            list.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
-        }
-
-        return list;
-    }
-
-    /// <summary>Orders in force at <paramref name="nowMs"/> with a prefix target covering <paramref name="address"/> (16
-    /// bytes) of the family: authority, decision, the prefix and the category.</summary>
-    public List<(string Authority, string Decision, string Value, string Category)> ActiveCovering(int family, byte[] address, long nowMs)
-    {
-        using DbCommand command = Command(
-            "SELECT t.authority, t.decision, t.value, o.category FROM order_targets t JOIN orders o ON o.authority = t.authority AND o.decision = t.decision " +
-            "WHERE t.family = @family AND t.ip_start <= @ip AND t.ip_end >= @ip AND o.revoked_ms IS NULL AND o.effective_ms <= @now AND (o.expires_ms IS NULL OR o.expires_ms > @now) " +
-            "ORDER BY t.authority, t.decision",
-            Int("family", family), Blob("ip", address), Int("now", nowMs));
-        using DbDataReader reader = command.ExecuteReader();
-        var list = new List<(string, string, string, string)>();
-        while (reader.Read())
-        {
-            list.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
-        }
-
-        return list;
-    }
-
     // --- versions ---------------------------------------------------------------------------------------------------
 
     public void InsertVersion(RegistryVersion version) =>
