@@ -120,8 +120,27 @@ public sealed partial class RegistryService
 
     private List<ActiveCount> CountActive(long now)
     {
-        using RegistrySession session = _store.OpenRead();
-        return session.CountActive(now);
+        // The same entries and "in force" rule as lookups and enforcement.
+        var counts = new SortedDictionary<(string Authority, string Category), (HashSet<string> Orders, long Targets)>(Comparer<(string Authority, string Category)>.Create(
+            (a, b) => string.CompareOrdinal(a.Authority, b.Authority) is int c and not 0 ? c : string.CompareOrdinal(a.Category, b.Category)));
+        foreach (BundleEntry entry in LookupPolicy().Bundle.Entries)
+        {
+            if (!entry.Order.IsActiveAt(now))
+            {
+                continue;
+            }
+
+            (string, string) key = (entry.Order.Authority, entry.Order.Category);
+            if (!counts.TryGetValue(key, out (HashSet<string> Orders, long Targets) count))
+            {
+                count = (new HashSet<string>(StringComparer.Ordinal), 0);
+            }
+
+            count.Orders.Add(entry.Order.Reference);
+            counts[key] = (count.Orders, count.Targets + 1);
+        }
+
+        return [.. counts.Select(c => new ActiveCount(c.Key.Authority, c.Key.Category, c.Value.Orders.Count, c.Value.Targets))];
     }
 
     private readonly object _lookupGate = new();

@@ -294,24 +294,6 @@ internal sealed class RegistrySession : IDisposable
         return list;
     }
 
-    /// <summary>Orders in force at <paramref name="nowMs"/> and their targets, by authority and category.</summary>
-    public List<RegistryService.ActiveCount> CountActive(long nowMs)
-    {
-        using DbCommand command = Command(
-            "SELECT o.authority, o.category, count(DISTINCT o.decision), count(t.value) FROM orders o " +
-            "LEFT JOIN order_targets t ON t.authority = o.authority AND t.decision = o.decision " +
-            "WHERE o.revoked_ms IS NULL AND o.effective_ms <= @now AND (o.expires_ms IS NULL OR o.expires_ms > @now) " +
-            "GROUP BY o.authority, o.category ORDER BY o.authority, o.category", Int("now", nowMs));
-        using DbDataReader reader = command.ExecuteReader();
-        var counts = new List<RegistryService.ActiveCount>();
-        while (reader.Read())
-        {
-            counts.Add(new RegistryService.ActiveCount(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3)));
-        }
-
-        return counts;
-    }
-
     // --- versions ---------------------------------------------------------------------------------------------------
 
     public void InsertVersion(RegistryVersion version) =>
