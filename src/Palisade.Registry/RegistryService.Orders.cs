@@ -58,7 +58,7 @@ public sealed partial class RegistryService
         }
 
         List<OrderTarget> targets = ParseTargets(request.Targets, "targets");
-        List<LoggedOverride>? overrides = CheckSafeguards(targets, "targets", request.Overrides);
+        List<LoggedOverride>? overrides = _safeguards.Check(targets, "targets", request.Overrides);
 
         return Write((session, log) =>
         {
@@ -117,7 +117,7 @@ public sealed partial class RegistryService
             throw RegistryProblem.Invalid("add", "an amendment adds or removes targets or changes the expiry");
         }
 
-        List<LoggedOverride>? overrides = CheckSafeguards(add, "add", request.Overrides);
+        List<LoggedOverride>? overrides = _safeguards.Check(add, "add", request.Overrides);
         string? reason = request.Reason is null ? null : Required(request.Reason, "reason", 10_000);
         return Write((session, log) =>
         {
@@ -242,112 +242,6 @@ session.SetExpiry(authority, decision, expires?.ToUnixTimeMilliseconds());
         }
 
         return targets;
-    }
-
-    /// <summary>Refuses a target that would cover a public suffix, a protected resource or an over-wide prefix unless an
-    /// override with a justification names it; returns the overrides to log.</summary>
-    private List<LoggedOverride>? CheckSafeguards(List<OrderTarget> targets, string field, List<TargetOverride>? overrides)
-    {
-        var justifications = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (overrides is not null)
-        {
-            for (int i = 0; i < overrides.Count; i++)
-            {
-                string target = Required(overrides[i]?.Target, $"overrides[{i}].target", 2000);
-                string justification = Required(overrides[i]?.Justification, $"overrides[{i}].justification", 10_000);
-                if (!justifications.TryAdd(target, justification))
-                {
-                    throw RegistryProblem.Invalid($"overrides[{i}].target", $"overrides[{i}] repeats the target '{target}'");
-                }
-            }
-        }
-
-        var logged = new List<LoggedOverride>();
-        var used = new HashSet<string>(StringComparer.Ordinal);
-        for (int i = 0; i < targets.Count; i++)
-        {
-            string? reason = ProtectionReason(targets[i]);
-            if (reason is null)
-            {
-                continue;
-            }
-
-            if (!justifications.TryGetValue(targets[i].Value, out string? justification))
-            {
-                throw RegistryProblem.Protected($"{field}[{i}]", $"{field}[{i}] '{targets[i].Value}' {reason}; covering it needs an entry in 'overrides' with a justification, which is logged");
-            }
-
-            used.Add(targets[i].Value);
-            logged.Add(new LoggedOverride { Target = targets[i].Value, Protection = reason, Justification = justification });
-        }
-
-        for (int i = 0; overrides is not null && i < overrides.Count; i++)
-        {
-            if (!used.Contains(overrides[i].Target!))
-            {
-                throw RegistryProblem.Invalid($"overrides[{i}].target", $"overrides[{i}] names '{overrides[i].Target}', which is not a protected target of this request");
-            }
-        }
-
-        return logged.Count > 0 ? logged : null;
-    }
-
-    private string? ProtectionReason(OrderTarget target)
-    {
-        switch (target.Kind)
-        {
-            case TargetKind.Domain:
-            case TargetKind.Pattern:
-                if (_publicSuffixes.IsPublicSuffix(target.Pattern.Name))
-                {
-                    return target.Kind == TargetKind.Pattern
-                        ? $"covers every name under the public suffix '{target.Pattern.Name}'"
-                        : $"is a public suffix (every registrant below it shares it)";
-                }
-
-                foreach (ProtectedResource resource in _protected)
-                {
-                    if (resource.Overlaps(target.Pattern))
-                    {
-                        return $"overlaps the protected resource '{resource}'";
-                    }
-                }
-
-                return null;
-            case TargetKind.Prefix:
-                // A prefix in the NAT64 well-known prefix reaches IPv4 hosts through a translator (RFC 6052): it is held
-                // to the IPv4 limits through the IPv4 prefix it embeds, as well as to the IPv6 ones.
-                if (target.Prefix.TryGetEmbeddedIPv4(IpPrefix.Nat64WellKnown, out IpPrefix embedded)
-                    && PrefixProtectionReason(embedded) is { } translated)
-                {
-                    return $"reaches {embedded} through the NAT64 prefix {IpPrefix.Nat64WellKnown}, and {embedded} {translated}";
-                }
-
-                return PrefixProtectionReason(target.Prefix);
-            default:
-                // A URL target names one resource exactly, which is how content on shared infrastructure is reached
-                // without collateral damage; it needs no override.
-                return null;
-        }
-    }
-
-    private string? PrefixProtectionReason(IpPrefix prefix)
-    {
-        int widest = prefix.IsIPv6 ? Options.WidestIPv6Prefix : Options.WidestIPv4Prefix;
-        if (prefix.PrefixLength < widest)
-        {
-            return $"is wider than /{widest}, the widest {(prefix.IsIPv6 ? "IPv6" : "IPv4")} prefix an order may name without an override";
-        }
-
-        foreach (ProtectedResource resource in _protected)
-        {
-            if (resource.Overlaps(prefix))
-            {
-                return $"overlaps the protected resource '{resource}'";
-            }
-        }
-
-        return null;
     }
 
     private static string[] Values(List<OrderTarget> targets)

@@ -10,6 +10,7 @@ namespace Palisade.Registry;
 public sealed partial class RegistryService
 {
     private readonly OrderBook _book = new();
+    private readonly VersionFiles _files;
     private VersionPublisher? _publisher;
     private RegistryVersion? _latestVersion;
     private TaskCompletionSource _versionPublished = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -21,10 +22,10 @@ public sealed partial class RegistryService
     public string? PublishError => _publisher?.LastError;
 
     /// <summary>Where bundle and delta files are kept.</summary>
-    public string BundleDirectory => Path.GetFullPath(Path.Combine(Options.DataDirectory, "bundles"));
+    public string BundleDirectory => _files.Directory;
 
     /// <summary>The path of a version's bundle (<paramref name="kind"/> "bundle") or delta ("delta") file.</summary>
-    public string VersionFile(ulong version, string kind) => Path.Combine(BundleDirectory, FormattableString.Invariant($"{version}.{kind}"));
+    public string VersionFile(ulong version, string kind) => _files.PathOf(version, kind);
 
     /// <summary>
     /// Publishes a new registry version if the active entries changed since the last one: writes the bundle and the
@@ -45,11 +46,10 @@ public sealed partial class RegistryService
             ulong version = (LatestVersion?.Version ?? 0) + 1;
             ulong size = _log.Size;
             byte[] root = _log.Root(size);
-            Directory.CreateDirectory(BundleDirectory);
             var bundle = new PolicyBundle(_log.Origin, version, size, root, change.LogTimeMs, change.Entries);
-            byte[] bundleHash = WriteSigned(bundle.ToBytes(), version, "bundle");
+            byte[] bundleHash = _files.WriteSigned(bundle.ToBytes(), version, "bundle");
             var delta = new PolicyDelta(_log.Origin, version, version - 1, size, root, change.LogTimeMs, bundleHash, change.Removed, change.Added);
-            byte[] deltaHash = WriteSigned(delta.ToBytes(), version, "delta");
+            byte[] deltaHash = _files.WriteSigned(delta.ToBytes(), version, "delta");
             long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             (long index, _) = log(new VersionPublished
             {
@@ -107,26 +107,6 @@ public sealed partial class RegistryService
                 return LatestVersion;
             }
         }
-    }
-
-    private byte[] WriteSigned(byte[] bytes, ulong version, string kind)
-    {
-        string path = VersionFile(version, kind);
-        WriteDurably(path, bytes);
-        WriteDurably(path + ".sig", System.Text.Encoding.UTF8.GetBytes(BundleSignature.Sign(_log.Signer, kind, version, bytes)));
-        return SHA256.HashData(bytes);
-    }
-
-    private static void WriteDurably(string path, byte[] bytes)
-    {
-        string temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
     }
 
     private void StartPublisher()
@@ -202,13 +182,12 @@ public sealed partial class RegistryService
         var delta = new PolicyDelta(_log.Origin, version, version - 1, logSize, root, change.LogTimeMs, rebuilt, change.Removed, change.Added);
         byte[] deltaBytes = delta.ToBytes();
         byte[] deltaHash = SHA256.HashData(deltaBytes);
-        Directory.CreateDirectory(BundleDirectory);
-        RewriteIfDamaged(bundleBytes, rebuilt, version, "bundle");
+        _files.RewriteIfDamaged(bundleBytes, rebuilt, version, "bundle");
         if (deltaHash.AsSpan().SequenceEqual(deltaSha256))
         {
             // A delta depends on the version accepted before; after a restart that is not the previous version, so a
             // delta is rewritten only when it comes out as the log published it.
-            RewriteIfDamaged(deltaBytes, deltaHash, version, "delta");
+            _files.RewriteIfDamaged(deltaBytes, deltaHash, version, "delta");
         }
 
         _book.Accept(change);
@@ -227,7 +206,7 @@ public sealed partial class RegistryService
     /// <returns>False when there is no such version.</returns>
     public bool EnsureVersionFiles(ulong version)
     {
-        if (File.Exists(VersionFile(version, "bundle") + ".sig") && File.Exists(VersionFile(version, "delta") + ".sig"))
+        if (_files.Has(version))
         {
             return true;
         }
@@ -252,9 +231,8 @@ public sealed partial class RegistryService
                             throw new RegistryConfigurationException($"version {version} rebuilt from the log does not hash to what the log published");
                         }
 
-                        Directory.CreateDirectory(BundleDirectory);
-                        WriteSigned(bundle, version, "bundle");
-                        WriteSigned(delta, version, "delta");
+                        _files.WriteSigned(bundle, version, "bundle");
+                        _files.WriteSigned(delta, version, "delta");
                         return true;
                     }
 
@@ -272,14 +250,6 @@ public sealed partial class RegistryService
         }
     }
 
-    private void RewriteIfDamaged(byte[] bytes, byte[] hash, ulong version, string kind)
-    {
-        string path = VersionFile(version, kind);
-        if (!File.Exists(path) || !SHA256.HashData(File.ReadAllBytes(path)).AsSpan().SequenceEqual(hash))
-        {
-            WriteSigned(bytes, version, kind);
-        }
-    }
 
     private IEnumerable<(ulong Index, byte[] Entry)> ReadAllEntries()
     {

@@ -30,19 +30,18 @@ public sealed partial class RegistryService : IDisposable
     private readonly TransparencyLog _log;
     private readonly SemaphoreSlim _writer = new(1, 1);
     private readonly TimeProvider _time;
-    private readonly PublicSuffixList _publicSuffixes;
-    private readonly List<ProtectedResource> _protected;
+    private readonly Safeguards _safeguards;
 
     private FileStream? _lock;
 
-    private RegistryService(RegistryOptions options, RegistryStore store, TransparencyLog log, TimeProvider time, PublicSuffixList publicSuffixes, List<ProtectedResource> protectedResources)
+    private RegistryService(RegistryOptions options, RegistryStore store, TransparencyLog log, TimeProvider time, Safeguards safeguards)
     {
         Options = options;
         _store = store;
         _log = log;
         _time = time;
-        _publicSuffixes = publicSuffixes;
-        _protected = protectedResources;
+        _safeguards = safeguards;
+        _files = new VersionFiles(options.DataDirectory, log.Signer);
     }
 
     /// <summary>The settings the registry runs with.</summary>
@@ -172,18 +171,7 @@ public sealed partial class RegistryService : IDisposable
         NoteSigner signer = LoadOrCreateKey(options, store);
         TransparencyLog log = TransparencyLog.Open(store, signer);
 
-        var protectedResources = new List<ProtectedResource>();
-        foreach (string text in options.OmitDefaultProtectedResources ? options.ProtectedResources : [.. ProtectedResource.Defaults, .. options.ProtectedResources])
-        {
-            if (!ProtectedResource.TryParse(text, out ProtectedResource resource, out string? error))
-            {
-                throw new RegistryConfigurationException($"protected resource '{text}' is invalid: {error}");
-            }
-
-            protectedResources.Add(resource);
-        }
-
-        var service = new RegistryService(options, store, log, time ?? TimeProvider.System, PublicSuffixList.Load(options.PublicSuffixListPath), protectedResources);
+        var service = new RegistryService(options, store, log, time ?? TimeProvider.System, Safeguards.FromOptions(options));
         service.LoadVersions();
         service.StartPublisher();
         service.StartFollower();
@@ -460,7 +448,7 @@ public sealed partial class RegistryService : IDisposable
     /// <summary>Times in log entries: UTC, RFC 3339, milliseconds only when present.</summary>
     internal static string FormatTime(DateTimeOffset time) => LogTime.Format(time);
 
-    private static string Required(string? value, string field, int maxLength)
+    internal static string Required(string? value, string field, int maxLength)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
