@@ -110,16 +110,7 @@ internal sealed class RegistryFixture : IAsyncDisposable
     public int ExecuteSql(string sql, params (string Name, object Value)[] parameters)
     {
         using System.Data.Common.DbConnection connection = OpenDatabase();
-        using System.Data.Common.DbCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach ((string name, object value) in parameters)
-        {
-            System.Data.Common.DbParameter parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
-        }
-
+        using System.Data.Common.DbCommand command = Command(connection, sql, parameters);
         return command.ExecuteNonQuery();
     }
 
@@ -127,7 +118,13 @@ internal sealed class RegistryFixture : IAsyncDisposable
     public object? QuerySql(string sql, params (string Name, object Value)[] parameters)
     {
         using System.Data.Common.DbConnection connection = OpenDatabase();
-        using System.Data.Common.DbCommand command = connection.CreateCommand();
+        using System.Data.Common.DbCommand command = Command(connection, sql, parameters);
+        return command.ExecuteScalar();
+    }
+
+    private static System.Data.Common.DbCommand Command(System.Data.Common.DbConnection connection, string sql, (string Name, object Value)[] parameters)
+    {
+        System.Data.Common.DbCommand command = connection.CreateCommand();
         command.CommandText = sql;
         foreach ((string name, object value) in parameters)
         {
@@ -137,7 +134,7 @@ internal sealed class RegistryFixture : IAsyncDisposable
             command.Parameters.Add(parameter);
         }
 
-        return command.ExecuteScalar();
+        return command;
     }
 
     private System.Data.Common.DbConnection OpenDatabase()
