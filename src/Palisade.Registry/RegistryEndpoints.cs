@@ -288,13 +288,22 @@ internal static partial class RegistryEndpoints
         }
 
         string path = registry.VersionFile(version, kind) + (signature ? ".sig" : "");
+        context.Response.Headers.CacheControl = Immutable;
+        if (!File.Exists(path) && kind == "bundle" && registry.CurrentBundle is { } latest && latest.Version == version)
+        {
+            // The latest bundle is served from memory; its file is written only at the retention points.
+            return signature
+                ? Results.Text(latest.Signature, "text/plain; charset=utf-8")
+                : Results.Bytes(latest.Bytes, "text/plain; charset=utf-8",
+                    entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue("\"" + Convert.ToHexStringLower(latest.Sha256) + "\""));
+        }
+
         if (!File.Exists(path))
         {
-            // Not kept here (published by another node, or lost): rebuilt from the log, byte for byte.
+            // Not kept here (between retention points, published by another node, or lost): rebuilt from the log.
             registry.EnsureVersionFiles(version);
         }
 
-        context.Response.Headers.CacheControl = Immutable;
         if (signature)
         {
             return Results.File(path, "text/plain; charset=utf-8");

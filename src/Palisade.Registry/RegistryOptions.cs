@@ -22,6 +22,11 @@ public sealed class RegistryOptions
     /// keeps the promise that a change is published within a second.</summary>
     public TimeSpan PublishDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>Write the full bundle file of version 1 and of every this-many-th version (default 16); every version's
+    /// delta is written, the latest bundle is served from memory, and any other bundle is rebuilt from the log when asked
+    /// for. 1 writes every bundle.</summary>
+    public int FullBundleEvery { get; set; } = 16;
+
     /// <summary>The public base URL of the registry, used in order URLs (default: the first listening address).</summary>
     public string? PublicUrl { get; set; }
 
@@ -69,6 +74,11 @@ public sealed class RegistryOptions
         if (PublishDelay < TimeSpan.Zero || PublishDelay > TimeSpan.FromSeconds(60))
         {
             throw new RegistryConfigurationException($"Palisade:PublishDelay is {PublishDelay}; it is between 00:00:00 and 00:01:00");
+        }
+
+        if (FullBundleEvery < 1)
+        {
+            throw new RegistryConfigurationException($"Palisade:FullBundleEvery is {FullBundleEvery}; it is 1 or more");
         }
 
         if (Origin is not null && !Core.Transparency.SignedNote.IsValidKeyName(Origin))

@@ -35,6 +35,7 @@ public sealed partial class RegistryService
     public RegistryVersion? PublishVersion()
     {
         PolicyChange? change = null;
+        LatestBundle? latestBundle = null;
         return Write((session, log) =>
         {
             change = _book.Prepare();
@@ -46,10 +47,16 @@ public sealed partial class RegistryService
             ulong version = (LatestVersion?.Version ?? 0) + 1;
             ulong size = _log.Size;
             byte[] root = _log.Root(size);
-            var bundle = new PolicyBundle(_log.Origin, version, size, root, change.LogTimeMs, change.Entries);
-            byte[] bundleHash = _files.WriteSigned(bundle.ToBytes(), version, "bundle");
+            byte[] bundleBytes = new PolicyBundle(_log.Origin, version, size, root, change.LogTimeMs, change.Entries).ToBytes();
+            byte[] bundleHash = SHA256.HashData(bundleBytes);
+            if (KeepsFullBundle(version))
+            {
+                _files.WriteSigned(bundleBytes, version, "bundle");
+            }
+
             var delta = new PolicyDelta(_log.Origin, version, version - 1, size, root, change.LogTimeMs, bundleHash, change.Removed, change.Added);
             byte[] deltaHash = _files.WriteSigned(delta.ToBytes(), version, "delta");
+            latestBundle = new LatestBundle(version, bundleBytes, bundleHash, _files.Signature(bundleBytes, version, "bundle"));
             long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             (long index, _) = log(new VersionPublished
             {
@@ -69,12 +76,24 @@ public sealed partial class RegistryService
             if (published is not null)
             {
                 _book.Accept(change!);
+                Volatile.Write(ref _latestBundle, latestBundle);
                 Volatile.Write(ref _latestVersion, published);
                 Interlocked.Exchange(ref _versionPublished, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             }
         },
         alone: true);
     }
+
+    /// <summary>The bytes and signature of the latest version's bundle, served from memory (its file is written only at
+    /// the retention points); null before the first version.</summary>
+    internal LatestBundle? CurrentBundle => Volatile.Read(ref _latestBundle);
+
+    private LatestBundle? _latestBundle;
+
+    /// <summary>Whether version <paramref name="version"/>'s full bundle is kept as a file (version 1 and every
+    /// <see cref="RegistryOptions.FullBundleEvery"/>-th); the others are served from memory while latest, then rebuilt
+    /// from the log on request.</summary>
+    private bool KeepsFullBundle(ulong version) => version == 1 || version % (ulong)Options.FullBundleEvery == 0;
 
     /// <summary>A published version by number; null when there is none.</summary>
     public RegistryVersion? GetVersion(ulong version)
@@ -182,7 +201,12 @@ public sealed partial class RegistryService
         var delta = new PolicyDelta(_log.Origin, version, version - 1, logSize, root, change.LogTimeMs, rebuilt, change.Removed, change.Added);
         byte[] deltaBytes = delta.ToBytes();
         byte[] deltaHash = SHA256.HashData(deltaBytes);
-        _files.RewriteIfDamaged(bundleBytes, rebuilt, version, "bundle");
+        if (KeepsFullBundle(version))
+        {
+            _files.RewriteIfDamaged(bundleBytes, rebuilt, version, "bundle");
+        }
+
+        Volatile.Write(ref _latestBundle, new LatestBundle(version, bundleBytes, rebuilt, _files.Signature(bundleBytes, version, "bundle")));
         if (deltaHash.AsSpan().SequenceEqual(deltaSha256))
         {
             // A delta depends on the version accepted before; after a restart that is not the previous version, so a
@@ -264,4 +288,7 @@ public sealed partial class RegistryService
             }
         }
     }
+
+    /// <summary>The latest version's bundle and its signature text.</summary>
+    internal sealed record LatestBundle(ulong Version, byte[] Bytes, byte[] Sha256, string Signature);
 }

@@ -21,6 +21,9 @@ internal sealed class VersionFiles(string dataDirectory, NoteSigner signer)
     /// <summary>Whether both files of a version and their signatures are there.</summary>
     public bool Has(ulong version) => File.Exists(PathOf(version, "bundle") + ".sig") && File.Exists(PathOf(version, "delta") + ".sig");
 
+    /// <summary>The signature file's text for a version's bundle or delta.</summary>
+    public string Signature(byte[] bytes, ulong version, string kind) => BundleSignature.Sign(signer, kind, version, bytes);
+
     /// <summary>Writes a file and its signature durably; returns the file's SHA-256.</summary>
     public byte[] WriteSigned(byte[] bytes, ulong version, string kind)
     {

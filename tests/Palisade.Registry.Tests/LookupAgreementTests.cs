@@ -28,7 +28,7 @@ public abstract class LookupAgreementTests(RegistryStoreKind store) : StoreTests
 
         Assert.Equal(HttpStatusCode.OK, (await f.SendAsync(HttpMethod.Post, "/v1/orders/rkn/R-2/revoke", f.RknKey, new JsonObject())).StatusCode);
         RegistryVersion version = f.Host.Registry.PublishVersion()!;
-        CompiledPolicy enforced = CompiledPolicy.Build(PolicyBundle.Parse(File.ReadAllBytes(f.Host.Registry.VersionFile(version.Version, "bundle"))));
+        CompiledPolicy enforced = CompiledPolicy.Build(PolicyBundle.Parse(await f.Http.GetByteArrayAsync($"/v1/bundles/{version.Version}", TestContext.Current.CancellationToken)));
 
         string[] names = ["telegram.org", "a.t.me", "deep.a.t.me", "t.me", "TELEGRAM.ORG.", "exact.example", "pending.example", "expiring.example", "other.example"];
         string[] addresses = ["149.154.161.1", "149.154.176.1", "::ffff:149.154.161.1", "2001:67c:4e8:f004::a", "2001:67c:4e9::1"];

@@ -109,19 +109,23 @@ public abstract class VersionTests(RegistryStoreKind store) : StoreTests(store)
             Assert.NotNull(f.Host.Registry.PublishVersion());
         }
 
-        foreach (string kind in new[] { "bundle", "delta" })
+        foreach ((string kind, string route) in new[] { ("bundle", "bundles"), ("delta", "deltas") })
         {
             for (ulong v = 1; v <= 3; v++)
             {
+                files[$"{kind}{v}"] = await f.Http.GetByteArrayAsync($"/v1/{route}/{v}", TestContext.Current.CancellationToken);
                 string path = f.Host.Registry.VersionFile(v, kind);
-                files[$"{kind}{v}"] = File.ReadAllBytes(path);
-                if (v < 3)
+                if (v < 3 && File.Exists(path))
                 {
                     File.Delete(path);
                     File.Delete(path + ".sig");
                 }
             }
         }
+
+        // Only version 1's full bundle is kept as a file (and every 16th); version 2's is rebuilt, version 3's is latest.
+        Assert.False(File.Exists(f.Host.Registry.VersionFile(3, "bundle")));
+        Assert.True(File.Exists(f.Host.Registry.VersionFile(3, "delta")));
 
         // A node that lost (or never had) the files of older versions serves them all the same.
         foreach ((string kind, string route) in new[] { ("bundle", "bundles"), ("delta", "deltas") })
