@@ -58,9 +58,9 @@ public class PublicationBenchmarks
     public void Report()
     {
         ulong version = _registry.LatestVersion!.Version;
-        long bundle = new FileInfo(_registry.VersionFile(version, "bundle")).Length;
+        var bundle = new FileInfo(_registry.VersionFile(version, "bundle"));
         long delta = new FileInfo(_registry.VersionFile(version, "delta")).Length;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// version {version}: bundle {bundle:N0} B, delta {delta:N0} B written"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// version {version}: bundle {(bundle.Exists ? bundle.Length : 0):N0} B, delta {delta:N0} B written"));
     }
 
     [GlobalCleanup]
