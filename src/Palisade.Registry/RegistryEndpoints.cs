@@ -200,6 +200,18 @@ internal static partial class RegistryEndpoints
             return Results.Redirect(FormattableString.Invariant($"/v1/bundles/{latest.Version}"));
         });
         app.MapGet("/v1/bundles/{name}", (string name, HttpContext context) => ServeVersionFile(registry, context, name, "bundle"));
+        app.MapGet("/v1/bundles/sha256/{sha256}", (string sha256) =>
+        {
+            // Content-addressed: a cache or CDN keyed by the hash the log published serves the same bytes for ever.
+            if (sha256.Length != 64 || sha256.AsSpan().ContainsAnyExcept("0123456789abcdef"))
+            {
+                throw RegistryProblem.NotFound($"'{sha256}' is not a lowercase hex SHA-256");
+            }
+
+            RegistryVersion version = registry.VersionWithBundle(Convert.FromHexString(sha256))
+                ?? throw RegistryProblem.NotFound($"no published bundle has SHA-256 {sha256}");
+            return Results.Redirect(FormattableString.Invariant($"/v1/bundles/{version.Version}"));
+        });
         app.MapGet("/v1/deltas/{name}", (string name, HttpContext context) => ServeVersionFile(registry, context, name, "delta"));
 
         app.MapGet("/v1/lookup", (HttpContext context) =>

@@ -95,6 +95,13 @@ public sealed partial class RegistryService
     /// from the log on request.</summary>
     private bool KeepsFullBundle(ulong version) => version == 1 || version % (ulong)Options.FullBundleEvery == 0;
 
+    /// <summary>The first published version whose bundle has this SHA-256; null when there is none.</summary>
+    public RegistryVersion? VersionWithBundle(byte[] sha256)
+    {
+        using RegistrySession session = _store.OpenRead();
+        return session.VersionWithBundle(sha256);
+    }
+
     /// <summary>A published version by number; null when there is none.</summary>
     public RegistryVersion? GetVersion(ulong version)
     {

@@ -14,6 +14,7 @@ public sealed class OpenApiTests
         ["{authority}"] = "rkn",
         ["{decision}"] = "R-1",
         ["{name}"] = "1",
+        ["{sha256}"] = new string('0', 64),
     };
 
     [Fact]

@@ -27,6 +27,15 @@ public abstract class VersionTests(RegistryStoreKind store) : StoreTests(store)
 
         NoteVerifier key = NoteVerifier.Parse((await http.GetStringAsync("/log/key", TestContext.Current.CancellationToken)).Trim());
         (PolicyBundle first, byte[] firstBytes) = await FetchVerifiedAsync(http, key, "bundles", 1);
+
+        // Content-addressed: the bundle's SHA-256 leads to it.
+        using (HttpResponseMessage byHash = await http.GetAsync($"/v1/bundles/sha256/{Convert.ToHexStringLower(SHA256.HashData(firstBytes))}", TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.Found, byHash.StatusCode);
+            Assert.Equal("/v1/bundles/1", byHash.Headers.Location!.OriginalString);
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/v1/bundles/sha256/{new string('0', 64)}", TestContext.Current.CancellationToken)).StatusCode);
         Assert.Equal(["*.t.me", "149.154.160.0/20", "telegram.org"], first.Entries.Select(e => e.Target));
         Assert.All(first.Entries, e => Assert.Equal("rkn/R-1", e.Order.Reference));
         Assert.Equal(key.Name, first.Registry);

@@ -304,6 +304,9 @@ internal sealed class RegistrySession : IDisposable
     public RegistryVersion? GetVersion(ulong version) => ReadVersion(
         "SELECT version, log_size, log_index, bundle_sha256, delta_sha256, entries, time_ms FROM versions WHERE version = @v", Int("v", (long)version));
 
+    public RegistryVersion? VersionWithBundle(byte[] sha256) => ReadVersion(
+        "SELECT version, log_size, log_index, bundle_sha256, delta_sha256, entries, time_ms FROM versions WHERE bundle_sha256 = @h ORDER BY version LIMIT 1", Blob("h", sha256));
+
     public RegistryVersion? LatestVersion() => ReadVersion(
         "SELECT version, log_size, log_index, bundle_sha256, delta_sha256, entries, time_ms FROM versions ORDER BY version DESC LIMIT 1");
 
