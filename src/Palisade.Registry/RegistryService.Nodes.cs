@@ -122,7 +122,12 @@ public sealed partial class RegistryService
         {
             if (listening.IsCompleted)
             {
-                // (Re)subscribe; a lost connection ends the listener and polling carries on meanwhile.
+                // (Re)subscribe; a lost connection ends the listener (observed here) and polling carries on meanwhile.
+                if (listening.Exception is { } lost)
+                {
+                    LogFollowFailed(_logger, lost.GetBaseException().Message);
+                }
+
                 listening = _store.ListenAsync(size =>
                 {
                     if ((ulong)size > _log.Size && appended.CurrentCount == 0)

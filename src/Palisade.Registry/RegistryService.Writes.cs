@@ -85,10 +85,16 @@ public sealed partial class RegistryService
             // Under the store's write lock: first what other processes appended, so these events extend the latest log.
             CatchUp(session);
             before = _log.Size;
+            // A savepoint per write lets one be undone alone; a batch of one is undone with its transaction.
+            bool savepoints = batch.Count > 1;
             foreach (PendingWrite write in batch)
             {
                 ulong start = _log.StagedSize;
-                session.Savepoint();
+                if (savepoints)
+                {
+                    session.Savepoint();
+                }
+
                 try
                 {
                     write.Run(session, evt =>
@@ -103,9 +109,12 @@ public sealed partial class RegistryService
                         write.Logged = evt;
                         return ((long)first, entries.Count);
                     });
-                    session.ReleaseSavepoint();
+                    if (savepoints)
+                    {
+                        session.ReleaseSavepoint();
+                    }
                 }
-                catch (Exception e)
+                catch (Exception e) when (savepoints)
                 {
                     // This write alone is undone: its rows, its entries and the tree nodes it staged.
                     session.RollbackToSavepoint();
