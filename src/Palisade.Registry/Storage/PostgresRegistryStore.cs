@@ -21,7 +21,15 @@ internal sealed class PostgresRegistryStore : RegistryStore
         ConnectionString = ToConnectionString(connection);
         var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
         Description = $"the PostgreSQL database {builder.Database} at {builder.Host}:{builder.Port}";
-        _dataSource = NpgsqlDataSource.Create(ConnectionString);
+        // The registry runs the same few dozen statements over and over: let Npgsql prepare them on the server (unless the
+        // connection string says otherwise), which saves parsing and planning on every write.
+        var tuned = new NpgsqlConnectionStringBuilder(ConnectionString);
+        if (tuned.MaxAutoPrepare == 0)
+        {
+            tuned.MaxAutoPrepare = 64;
+        }
+
+        _dataSource = NpgsqlDataSource.Create(tuned.ConnectionString);
     }
 
     /// <summary>The Npgsql connection string.</summary>
