@@ -1,10 +1,8 @@
-using System.Buffers;
-using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Palisade.Core.Events;
 using Palisade.Core;
+using Palisade.Core.Events;
 using Palisade.Core.Transparency;
 using Palisade.Registry.Storage;
 
@@ -12,19 +10,11 @@ namespace Palisade.Registry;
 
 /// <summary>
 /// The registry core: authorities, API keys and orders, each change written to the transparency log and to the query
-/// tables in one SQLite transaction, acknowledged only after that transaction is durable. One writer at a time.
+/// tables in one store transaction (shared by the writes waiting at that moment), acknowledged only after that
+/// transaction is durable.
 /// </summary>
 public sealed partial class RegistryService : IDisposable
 {
-    private const string KeyPrefix = "pal_";
-
-    /// <summary>Bytes of an API key's secret (256 bits).</summary>
-    private const int SecretLength = 32;
-
-    /// <summary>Characters of the secret in unpadded base64url (RFC 4648 §5).</summary>
-    private const int SecretCharacters = 43;
-
-    private static readonly SearchValues<char> s_base64Url = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
 
     private readonly RegistryStore _store;
     private readonly TransparencyLog _log;
@@ -298,7 +288,7 @@ public sealed partial class RegistryService : IDisposable
         }
 
         string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-        (string key, byte[] secret) = NewSecret(id);
+        ApiKey key = ApiKey.Create(id);
         return Write((session, log) =>
         {
             if (authority is not null && !session.AuthorityExists(authority))
@@ -309,8 +299,8 @@ public sealed partial class RegistryService : IDisposable
             DateTimeOffset time = _time.GetUtcNow();
             string now = FormatTime(time);
             (long index, _) = log(new KeyCreated { Time = time, Key = id, Role = RoleName(role), Authority = authority });
-            session.InsertKey(id, SHA256.HashData(secret), RoleName(role), authority, now, index);
-            return new Api.KeyCreated(id, key, RoleName(role), authority, index);
+            session.InsertKey(id, key.SecretHash, RoleName(role), authority, now, index);
+            return new Api.KeyCreated(id, key.Text, RoleName(role), authority, index);
         });
     }
 
@@ -347,7 +337,7 @@ public sealed partial class RegistryService : IDisposable
             throw RegistryProblem.Forbidden($"a {RoleName(caller.Role)} key may rotate only itself, not '{id}'");
         }
 
-        (string key, byte[] secret) = NewSecret(id);
+        ApiKey key = ApiKey.Create(id);
         return Write((session, log) =>
         {
             (byte[] _, string role, string? authority, bool revoked) = session.FindKey(id) ?? throw RegistryProblem.NotFound($"there is no key '{id}'");
@@ -357,49 +347,23 @@ public sealed partial class RegistryService : IDisposable
             }
 
             (long index, _) = log(new KeyRotated { Time = _time.GetUtcNow(), Key = id });
-            session.SetKeySecret(id, SHA256.HashData(secret));
-            return new Api.KeyCreated(id, key, role, authority, index);
+            session.SetKeySecret(id, key.SecretHash);
+            return new Api.KeyCreated(id, key.Text, role, authority, index);
         });
-    }
-
-    private static (string Key, byte[] Secret) NewSecret(string id)
-    {
-        byte[] secret = RandomNumberGenerator.GetBytes(SecretLength);
-        return (KeyPrefix + id + "_" + Base64Url.EncodeToString(secret), secret);
     }
 
     /// <summary>Checks a bearer key; null when it is unknown, malformed or revoked.</summary>
     public Caller? Authenticate(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (!key.StartsWith(KeyPrefix, StringComparison.Ordinal) || key.Length > 100)
+        if (!ApiKey.TryParse(key, out ApiKey? presented))
         {
             return null;
         }
 
-        int split = key.IndexOf('_', KeyPrefix.Length);
-        if (split < 0)
-        {
-            return null;
-        }
-
-        string id = key[KeyPrefix.Length..split];
-        // Exactly one spelling of a secret is accepted: the unpadded base64url that NewSecret prints. A decoder alone
-        // would also take padding, the standard alphabet and other values of the unused final bits.
-        ReadOnlySpan<char> encoded = key.AsSpan(split + 1);
-        if (encoded.Length != SecretCharacters || encoded.ContainsAnyExcept(s_base64Url))
-        {
-            return null;
-        }
-
-        byte[] secret = Convert.FromBase64String(encoded.ToString().Replace('-', '+').Replace('_', '/') + "=");
-        if (!encoded.SequenceEqual(Base64Url.EncodeToString(secret)))
-        {
-            return null;
-        }
-
+        string id = presented.Value.Id;
         using RegistrySession session = _store.OpenRead();
-        if (session.FindKey(id) is not { Revoked: false } found || !CryptographicOperations.FixedTimeEquals(found.SecretHash, SHA256.HashData(secret)))
+        if (session.FindKey(id) is not { Revoked: false } found || !presented.Value.Matches(found.SecretHash))
         {
             return null;
         }
