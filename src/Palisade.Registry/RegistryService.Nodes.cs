@@ -21,8 +21,6 @@ public sealed partial class RegistryService
     /// <summary>Where the registry logs what happens among several processes (nothing by default).</summary>
     public ILogger Logger { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
-    private ILogger _logger => Logger;
-
     /// <summary>Whether this process publishes registry versions now.</summary>
     public bool IsPublisher => Volatile.Read(ref _publisherClaim) is not null;
 
@@ -43,7 +41,7 @@ public sealed partial class RegistryService
         Volatile.Write(ref _publisherClaim, claim);
         if (_store.IsShared)
         {
-            LogPublisherClaimed(_logger, _log.Origin);
+            LogPublisherClaimed(Logger, _log.Origin);
         }
 
         return true;
@@ -125,7 +123,7 @@ public sealed partial class RegistryService
                 // (Re)subscribe; a lost connection ends the listener (observed here) and polling carries on meanwhile.
                 if (listening.Exception is { } lost)
                 {
-                    LogFollowFailed(_logger, lost.GetBaseException().Message);
+                    LogFollowFailed(Logger, lost.GetBaseException().Message);
                 }
 
                 listening = _store.ListenAsync(size =>
@@ -154,7 +152,7 @@ public sealed partial class RegistryService
             }
             catch (Exception e) when (e is System.Data.Common.DbException or RegistryConfigurationException or InvalidOperationException)
             {
-                LogFollowFailed(_logger, e.Message);
+                LogFollowFailed(Logger, e.Message);
             }
         }
     }
