@@ -84,13 +84,13 @@ internal sealed class PostgresRegistryStore : RegistryStore
             }
             catch (ArgumentException e)
             {
-                throw new RegistryConfigurationException($"--database '{text}' is not an Npgsql connection string (Host=…;Port=…;Database=…;Username=…) or a postgresql:// URI: {e.Message}", e);
+                throw new RegistryConfigurationException($"--database is not an Npgsql connection string (Host=…;Port=…;Database=…;Username=…) or a postgresql:// URI: {e.Message}", e);
             }
         }
 
         if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) || uri.Host.Length == 0)
         {
-            throw new RegistryConfigurationException($"--database '{text}' is not a postgresql://user@host:port/database URI");
+            throw new RegistryConfigurationException("--database is not a postgresql://user@host:port/database URI (it is not echoed here: it may hold a password)");
         }
 
         var builder = new NpgsqlConnectionStringBuilder { Host = uri.Host, Port = uri.IsDefaultPort || uri.Port < 0 ? 5432 : uri.Port };
