@@ -62,14 +62,14 @@ public sealed partial class RegistryService
 
         return Write((session, log) =>
         {
-            string issuingBody = session.AuthorityName(authority) ?? throw RegistryProblem.Forbidden($"the key's authority '{authority}' does not exist");
-
+            (string? authorityName, bool exists) = session.AuthorityAndOrder(authority, decision);
+            string issuingBody = authorityName ?? throw RegistryProblem.Forbidden($"the key's authority '{authority}' does not exist");
             if (request.IssuingBody is not null)
             {
                 issuingBody = Label(request.IssuingBody, "issuingBody", 300);
             }
 
-            if (session.OrderExists(authority, decision))
+            if (exists)
             {
                 throw RegistryProblem.Conflict("decision", $"the authority '{authority}' already has an order with decision number '{decision}'; amend it instead");
             }

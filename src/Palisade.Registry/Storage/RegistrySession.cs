@@ -13,6 +13,9 @@ internal sealed class RegistrySession : IDisposable
 {
     private const string OrderColumns = "authority, decision, decision_date, legal_basis, category, issuing_body, summary, effective_ms, expires_ms, revoked_ms";
 
+    /// <summary>Target rows per INSERT (five parameters each, far below SQLite's and PostgreSQL's limits).</summary>
+    private const int TargetRowsPerStatement = 200;
+
     private readonly RegistryStore _store;
     private readonly DbConnection _connection;
     private readonly DbTransaction? _transaction;
@@ -139,8 +142,6 @@ internal sealed class RegistrySession : IDisposable
 
     public bool AuthorityExists(string id) => Scalar("SELECT 1 FROM authorities WHERE id = @id", Text("id", id)) is not null;
 
-    public string? AuthorityName(string id) => Scalar("SELECT name FROM authorities WHERE id = @id", Text("id", id)) as string;
-
     public void InsertAuthority(AuthorityView authority) =>
         NonQuery("INSERT INTO authorities (id, name, jurisdiction, url, log_index) VALUES (@id, @name, @jurisdiction, @url, @index)",
             Text("id", authority.Id), Text("name", authority.Name), Text("jurisdiction", authority.Jurisdiction), Text("url", authority.Url), Int("index", authority.LogIndex));
@@ -178,8 +179,15 @@ internal sealed class RegistrySession : IDisposable
 
     // --- orders ---------------------------------------------------------------------------------------------------
 
-    public bool OrderExists(string authority, string decision) =>
-        Scalar("SELECT 1 FROM orders WHERE authority = @a AND decision = @d", Text("a", authority), Text("d", decision)) is not null;
+    /// <summary>The authority's name (null when there is no such authority) and whether it already has an order with
+    /// this decision number, in one round trip.</summary>
+    public (string? AuthorityName, bool OrderExists) AuthorityAndOrder(string authority, string decision)
+    {
+        using DbCommand command = Command(
+            "SELECT name, EXISTS (SELECT 1 FROM orders WHERE authority = @a AND decision = @d) FROM authorities WHERE id = @a", Text("a", authority), Text("d", decision));
+        using DbDataReader reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetString(0), Convert.ToBoolean(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture)) : (null, false);
+    }
 
     public OrderRow? LoadOrder(string authority, string decision)
     {
@@ -207,18 +215,41 @@ internal sealed class RegistrySession : IDisposable
     /// which both stores compare byte by byte).</summary>
     public void InsertTargets(string authority, string decision, IEnumerable<(string Kind, string Value, int? Family, byte[]? Start, byte[]? End)> targets)
     {
-        using DbCommand command = Command(
-            "INSERT INTO order_targets (authority, decision, kind, value, family, ip_start, ip_end) VALUES (@a, @d, @kind, @value, @family, @start, @end)",
-            Text("a", authority), Text("d", decision), Text("kind", ""), Text("value", ""), Int("family", null), Blob("start", null), Blob("end", null));
-        foreach ((string kind, string value, int? family, byte[]? start, byte[]? end) in targets)
+        // Many rows per statement: one round trip for up to TargetRowsPerStatement targets.
+        var rows = new List<(string Kind, string Value, int? Family, byte[]? Start, byte[]? End)>(TargetRowsPerStatement);
+        foreach ((string Kind, string Value, int? Family, byte[]? Start, byte[]? End) target in targets)
         {
-            command.Parameters["kind"].Value = kind;
-            command.Parameters["value"].Value = value;
-            command.Parameters["family"].Value = family is null ? DBNull.Value : (long)family.Value;
-            command.Parameters["start"].Value = (object?)start ?? DBNull.Value;
-            command.Parameters["end"].Value = (object?)end ?? DBNull.Value;
-            command.ExecuteNonQuery();
+            rows.Add(target);
+            if (rows.Count == TargetRowsPerStatement)
+            {
+                InsertTargetRows(authority, decision, rows);
+                rows.Clear();
+            }
         }
+
+        if (rows.Count > 0)
+        {
+            InsertTargetRows(authority, decision, rows);
+        }
+    }
+
+    private void InsertTargetRows(string authority, string decision, List<(string Kind, string Value, int? Family, byte[]? Start, byte[]? End)> rows)
+    {
+        var sql = new System.Text.StringBuilder("INSERT INTO order_targets (authority, decision, kind, value, family, ip_start, ip_end) VALUES ");
+        var parameters = new List<DbParameter>((rows.Count * 5) + 2) { Text("a", authority), Text("d", decision) };
+        for (int i = 0; i < rows.Count; i++)
+        {
+            string n = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            sql.Append(i == 0 ? "" : ", ").Append("(@a, @d, @k").Append(n).Append(", @v").Append(n).Append(", @f").Append(n).Append(", @s").Append(n).Append(", @e").Append(n).Append(')');
+            (string kind, string value, int? family, byte[]? start, byte[]? end) = rows[i];
+            parameters.Add(Text("k" + n, kind));
+            parameters.Add(Text("v" + n, value));
+            parameters.Add(Int("f" + n, family));
+            parameters.Add(Blob("s" + n, start));
+            parameters.Add(Blob("e" + n, end));
+        }
+
+        NonQuery(sql.ToString(), [.. parameters]);
     }
 
     public void DeleteTarget(string authority, string decision, string value) =>
