@@ -82,8 +82,13 @@ public sealed partial class RegistryService
         {
             using RegistrySession session = _store.BeginWrite();
 
-            // Under the store's write lock: first what other processes appended, so these events extend the latest log.
-            CatchUp(session);
+            // Under the store's write lock: first what other processes appended, so these events extend the latest log
+            // (a store that only this process writes has nothing to follow).
+            if (_store.IsShared)
+            {
+                CatchUp(session);
+            }
+
             before = _log.Size;
             // A savepoint per write lets one be undone alone; a batch of one is undone with its transaction.
             bool savepoints = batch.Count > 1;
