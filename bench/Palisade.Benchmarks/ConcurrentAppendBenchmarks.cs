@@ -19,7 +19,6 @@ public class ConcurrentAppendBenchmarks
     private string _directory = "";
     private string? _database;
     private RegistryService _registry = null!;
-    private Caller _authority = null!;
     private int _next;
 
     [Params(1, 8, 64)]
@@ -51,9 +50,7 @@ public class ConcurrentAppendBenchmarks
             options.Database = new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
         }
 
-        _registry = RegistryService.Open(options);
-        _registry.AddAuthority(new AddAuthorityRequest { Id = "court", Name = "A court", Jurisdiction = "XX", Url = "https://court.example" });
-        _authority = new Caller("bench", Role.Authority, "court");
+        _registry = BenchRegistry.Open(options);
     }
 
     [GlobalCleanup]
@@ -82,16 +79,7 @@ public class ConcurrentAppendBenchmarks
                 for (int i = 0; i < OrdersPerInvoke / Writers; i++)
                 {
                     int n = Interlocked.Increment(ref _next);
-                    _registry.IssueOrder(_authority, new IssueOrderRequest
-                    {
-                        Decision = string.Create(CultureInfo.InvariantCulture, $"D-{n}"),
-                        DecisionDate = "2026-01-02",
-                        LegalBasis = "Art. 1",
-                        Category = "court-order",
-                        Summary = "benchmark order",
-                        Effective = "2026-01-03T00:00:00Z",
-                        Targets = [string.Create(CultureInfo.InvariantCulture, $"site{n}.example")],
-                    });
+                    _registry.IssueOrder(BenchRegistry.Authority, BenchRegistry.Order(string.Create(CultureInfo.InvariantCulture, $"D-{n}"), [string.Create(CultureInfo.InvariantCulture, $"site{n}.example")]));
                 }
             });
             threads[w].Start();

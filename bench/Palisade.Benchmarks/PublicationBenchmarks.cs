@@ -17,16 +17,13 @@ public class PublicationBenchmarks
 
     private string _directory = "";
     private RegistryService _registry = null!;
-    private Caller _authority = null!;
     private int _amendment;
 
     [GlobalSetup]
     public void Setup()
     {
         _directory = Directory.CreateTempSubdirectory("palisade-bench-").FullName;
-        _registry = RegistryService.Open(new RegistryOptions { DataDirectory = _directory, PublishDelay = TimeSpan.FromMinutes(1) });
-        _registry.AddAuthority(new AddAuthorityRequest { Id = "court", Name = "A court", Jurisdiction = "XX", Url = "https://court.example" });
-        _authority = new Caller("bench", Role.Authority, "court");
+        _registry = BenchRegistry.Open(new RegistryOptions { DataDirectory = _directory, PublishDelay = TimeSpan.FromMinutes(1) });
         for (int o = 0; o < Orders; o++)
         {
             var targets = new List<string>(TargetsPerOrder);
@@ -35,7 +32,7 @@ public class PublicationBenchmarks
                 targets.Add(string.Create(CultureInfo.InvariantCulture, $"blocked-{(o * TargetsPerOrder) + t}.example"));
             }
 
-            _registry.IssueOrder(_authority, Order(string.Create(CultureInfo.InvariantCulture, $"D-{o}"), targets));
+            _registry.IssueOrder(BenchRegistry.Authority, BenchRegistry.Order(string.Create(CultureInfo.InvariantCulture, $"D-{o}"), targets));
         }
 
         _registry.PublishVersion();
@@ -51,7 +48,7 @@ public class PublicationBenchmarks
             add.Add(string.Create(CultureInfo.InvariantCulture, $"added-{n}-{t}.example"));
         }
 
-        _registry.AmendOrder(_authority, "court", "D-0", new AmendOrderRequest { Add = add });
+        _registry.AmendOrder(BenchRegistry.Authority, "court", "D-0", new AmendOrderRequest { Add = add });
     }
 
     [IterationCleanup]
@@ -73,14 +70,4 @@ public class PublicationBenchmarks
     [Benchmark]
     public ulong PublishAfterAmendment() => _registry.PublishVersion()!.Version;
 
-    private static IssueOrderRequest Order(string decision, List<string> targets) => new()
-    {
-        Decision = decision,
-        DecisionDate = "2026-01-02",
-        LegalBasis = "Art. 1",
-        Category = "court-order",
-        Summary = "benchmark order",
-        Effective = "2026-01-03T00:00:00Z",
-        Targets = targets,
-    };
 }

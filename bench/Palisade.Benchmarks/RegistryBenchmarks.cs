@@ -14,7 +14,6 @@ public class RegistryAppendBenchmarks
 {
     private string _directory = "";
     private RegistryService _registry = null!;
-    private Caller _authority = null!;
     private int _next;
 
     /// <summary>Targets per order: a typical domain order, and a court decision listing many URLs.</summary>
@@ -26,9 +25,7 @@ public class RegistryAppendBenchmarks
     {
         _directory = Directory.CreateTempSubdirectory("palisade-bench-").FullName;
         var options = new RegistryOptions { DataDirectory = _directory };
-        _registry = RegistryService.Open(options);
-        _registry.AddAuthority(new AddAuthorityRequest { Id = "court", Name = "A court", Jurisdiction = "XX", Url = "https://court.example" });
-        _authority = new Caller("bench", Role.Authority, "court");
+        _registry = BenchRegistry.Open(options);
     }
 
     [GlobalCleanup]
@@ -48,15 +45,6 @@ public class RegistryAppendBenchmarks
             targets.Add(string.Create(CultureInfo.InvariantCulture, $"https://site{n}.example/page/{i}"));
         }
 
-        return _registry.IssueOrder(_authority, new IssueOrderRequest
-        {
-            Decision = string.Create(CultureInfo.InvariantCulture, $"D-{n}"),
-            DecisionDate = "2026-01-02",
-            LegalBasis = "Art. 1",
-            Category = "court-order",
-            Summary = "benchmark order",
-            Effective = "2026-01-03T00:00:00Z",
-            Targets = targets,
-        }).LogIndex;
+        return _registry.IssueOrder(BenchRegistry.Authority, BenchRegistry.Order(string.Create(CultureInfo.InvariantCulture, $"D-{n}"), targets)).LogIndex;
     }
 }
