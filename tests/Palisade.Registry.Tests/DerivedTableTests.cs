@@ -25,57 +25,36 @@ public abstract class DerivedTableTests(RegistryStoreKind store) : StoreTests(st
     [InlineData("INSERT INTO orders (authority, decision, decision_date, legal_basis, category, issuing_body, summary, effective_ms, issued_ms) VALUES ('rkn', 'SECRET-1', '2026-01-01', 'x', 'x', 'x', 'x', 0, 0)", "orders", "not in the log")]
     public async Task Restart_AfterATableWasChanged_RefusesNamingTableAndRow(string change, string table, string named)
     {
-        RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
-        try
-        {
-            await PopulateAsync(f);
-            RegistryOptions options = f.Host.Registry.Options;
-            await f.StopAsync();
-            Assert.True(f.ExecuteSql(change) > 0, change);
-            var e = Assert.Throws<RegistryConfigurationException>(() => RegistryService.Open(options));
-            Assert.Contains("table " + table, e.Message, StringComparison.Ordinal);
-            Assert.Contains(named, e.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            await f.DisposeAsync();
-        }
+        await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
+        await PopulateAsync(f);
+        RegistryOptions options = f.Host.Registry.Options;
+        await f.StopAsync();
+        Assert.True(f.ExecuteSql(change) > 0, change);
+        var e = Assert.Throws<RegistryConfigurationException>(() => RegistryService.Open(options));
+        Assert.Contains("table " + table, e.Message, StringComparison.Ordinal);
+        Assert.Contains(named, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Restart_Untouched_Starts()
     {
-        RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
-        try
-        {
-            await PopulateAsync(f);
-            RegistryOptions options = f.Host.Registry.Options;
-            await f.StopAsync();
-            using RegistryService reopened = RegistryService.Open(options);
-            Assert.Equal("active", reopened.GetOrder("rkn", "R-1")!.Status);
-        }
-        finally
-        {
-            await f.DisposeAsync();
-        }
+        await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
+        await PopulateAsync(f);
+        RegistryOptions options = f.Host.Registry.Options;
+        await f.StopAsync();
+        using RegistryService reopened = RegistryService.Open(options);
+        Assert.Equal("active", reopened.GetOrder("rkn", "R-1")!.Status);
     }
 
     [Fact]
     public async Task Restart_SchemaNewerThanTheBuild_RefusesNamingBothVersions()
     {
-        RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
-        try
-        {
-            RegistryOptions options = f.Host.Registry.Options;
-            await f.StopAsync();
-            Assert.Equal(1, f.ExecuteSql("UPDATE meta SET value = '7' WHERE key = 'schema_version'"));
-            var e = Assert.Throws<RegistryConfigurationException>(() => RegistryService.Open(options));
-            Assert.Contains("schema version 7, newer than version 1", e.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            await f.DisposeAsync();
-        }
+        await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
+        RegistryOptions options = f.Host.Registry.Options;
+        await f.StopAsync();
+        Assert.Equal(1, f.ExecuteSql("UPDATE meta SET value = '7' WHERE key = 'schema_version'"));
+        var e = Assert.Throws<RegistryConfigurationException>(() => RegistryService.Open(options));
+        Assert.Contains("schema version 7, newer than version 1", e.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Orders with names and prefixes, an amendment, a revocation, a revoked key, and a published version.</summary>
@@ -101,57 +80,43 @@ public sealed class DerivedTableTestsOnSqlite() : DerivedTableTests(RegistryStor
     [InlineData("orders")]
     public async Task Restart_AfterAPageWasDamaged_ExitsFourWithAMessage(string name)
     {
-        RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
-        try
+        await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
+        for (int i = 0; i < 40; i++)
         {
-            for (int i = 0; i < 40; i++)
-            {
-                Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order($"P-{i}", $"p{i}.example", $"10.{i}.0.0/16"))).StatusCode);
-            }
-
-            await f.StopAsync();
-            long page = Convert.ToInt64(f.QuerySql("SELECT rootpage FROM sqlite_master WHERE name = @n", ("n", name)), System.Globalization.CultureInfo.InvariantCulture);
-            long size = Convert.ToInt64(f.QuerySql("PRAGMA page_size"), System.Globalization.CultureInfo.InvariantCulture);
-            string file = Path.Combine(f.Directory, "registry.db");
-            using (var stream = new FileStream(file, FileMode.Open, FileAccess.Write))
-            {
-                // Garbage over the page's header and cell pointers.
-                stream.Position = ((page - 1) * size) + (page == 1 ? 100 : 0);
-                stream.Write(Enumerable.Repeat((byte)0xA5, 64).ToArray());
-            }
-
-            (int exit, _, string stderr) = LogAuditTests.Cli("key", "create", "--data", f.Directory, "--role", "auditor");
-            Assert.Equal(4, exit);
-            Assert.Contains("registry.db", stderr, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order($"P-{i}", $"p{i}.example", $"10.{i}.0.0/16"))).StatusCode);
         }
-        finally
+
+        await f.StopAsync();
+        long page = Convert.ToInt64(f.QuerySql("SELECT rootpage FROM sqlite_master WHERE name = @n", ("n", name)), System.Globalization.CultureInfo.InvariantCulture);
+        long size = Convert.ToInt64(f.QuerySql("PRAGMA page_size"), System.Globalization.CultureInfo.InvariantCulture);
+        string file = Path.Combine(f.Directory, "registry.db");
+        using (var stream = new FileStream(file, FileMode.Open, FileAccess.Write))
         {
-            await f.DisposeAsync();
+            // Garbage over the page's header and cell pointers.
+            stream.Position = ((page - 1) * size) + (page == 1 ? 100 : 0);
+            stream.Write(Enumerable.Repeat((byte)0xA5, 64).ToArray());
         }
+
+        (int exit, _, string stderr) = LogAuditTests.Cli("key", "create", "--data", f.Directory, "--role", "auditor");
+        Assert.Equal(4, exit);
+        Assert.Contains("registry.db", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Restart_AfterTheFileHeaderWasDamaged_ExitsFour()
     {
-        RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
-        try
+        await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
+        await f.StopAsync();
+        using (var stream = new FileStream(Path.Combine(f.Directory, "registry.db"), FileMode.Open, FileAccess.Write))
         {
-            await f.StopAsync();
-            using (var stream = new FileStream(Path.Combine(f.Directory, "registry.db"), FileMode.Open, FileAccess.Write))
-            {
-                stream.Write("not a database file at all"u8);
-            }
+            stream.Write("not a database file at all"u8);
+        }
 
-            (int exit, _, string stderr) = LogAuditTests.Cli("key", "create", "--data", f.Directory, "--role", "auditor");
-            Assert.Equal(4, exit);
-            Assert.Contains("registry.db", stderr, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
-        }
-        finally
-        {
-            await f.DisposeAsync();
-        }
+        (int exit, _, string stderr) = LogAuditTests.Cli("key", "create", "--data", f.Directory, "--role", "auditor");
+        Assert.Equal(4, exit);
+        Assert.Contains("registry.db", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 }
 

@@ -18,6 +18,8 @@ internal sealed class RegistryFixture : IAsyncDisposable
         Time = time;
     }
 
+    private bool _stopped;
+
     public string Directory { get; }
 
     /// <summary>The PostgreSQL database, for a registry on PostgreSQL; null on SQLite.</summary>
@@ -149,19 +151,19 @@ internal sealed class RegistryFixture : IAsyncDisposable
     /// <summary>Stops the server and the registry, leaving the data directory.</summary>
     public async Task StopAsync()
     {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
         await Host.DisposeAsync();
         Host.Registry.Dispose();
     }
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            await StopAsync();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
+        await StopAsync();
 
         Http.Dispose();
         Database?.Dispose();
