@@ -13,7 +13,7 @@ internal static class BenchRegistry
     public static RegistryService Open(RegistryOptions options)
     {
         RegistryService registry = RegistryService.Open(options);
-        registry.AddAuthority(new AddAuthorityRequest { Id = "court", Name = "A court", Jurisdiction = "XX", Url = "https://court.example" });
+        registry.Authorities.AddAuthority(new AddAuthorityRequest { Id = "court", Name = "A court", Jurisdiction = "XX", Url = "https://court.example" });
         return registry;
     }
 

@@ -79,7 +79,7 @@ public class ConcurrentAppendBenchmarks
                 for (int i = 0; i < OrdersPerInvoke / Writers; i++)
                 {
                     int n = Interlocked.Increment(ref _next);
-                    _registry.IssueOrder(BenchRegistry.Authority, BenchRegistry.Order(string.Create(CultureInfo.InvariantCulture, $"D-{n}"), [string.Create(CultureInfo.InvariantCulture, $"site{n}.example")]));
+                    _registry.Orders.IssueOrder(BenchRegistry.Authority, BenchRegistry.Order(string.Create(CultureInfo.InvariantCulture, $"D-{n}"), [string.Create(CultureInfo.InvariantCulture, $"site{n}.example")]));
                 }
             });
             threads[w].Start();

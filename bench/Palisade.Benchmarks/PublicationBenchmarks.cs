@@ -7,7 +7,7 @@ namespace Palisade.Benchmarks;
 
 /// <summary>
 /// Publishing a registry version of 1,000,000 entries after a 100-target amendment: the time of
-/// <see cref="RegistryService.PublishVersion"/> (all of it under the writer lock) and the bytes it writes (printed).
+/// <see cref="RegistryVersions.PublishVersion"/> (all of it under the writer lock) and the bytes it writes (printed).
 /// </summary>
 [MemoryDiagnoser]
 public class PublicationBenchmarks
@@ -32,10 +32,10 @@ public class PublicationBenchmarks
                 targets.Add(string.Create(CultureInfo.InvariantCulture, $"blocked-{(o * TargetsPerOrder) + t}.example"));
             }
 
-            _registry.IssueOrder(BenchRegistry.Authority, BenchRegistry.Order(string.Create(CultureInfo.InvariantCulture, $"D-{o}"), targets));
+            _registry.Orders.IssueOrder(BenchRegistry.Authority, BenchRegistry.Order(string.Create(CultureInfo.InvariantCulture, $"D-{o}"), targets));
         }
 
-        _registry.PublishVersion();
+        _registry.Versions.PublishVersion();
     }
 
     [IterationSetup]
@@ -48,15 +48,15 @@ public class PublicationBenchmarks
             add.Add(string.Create(CultureInfo.InvariantCulture, $"added-{n}-{t}.example"));
         }
 
-        _registry.AmendOrder(BenchRegistry.Authority, "court", "D-0", new AmendOrderRequest { Add = add });
+        _registry.Orders.AmendOrder(BenchRegistry.Authority, "court", "D-0", new AmendOrderRequest { Add = add });
     }
 
     [IterationCleanup]
     public void Report()
     {
-        ulong version = _registry.LatestVersion!.Version;
-        var bundle = new FileInfo(_registry.VersionFile(version, "bundle"));
-        long delta = new FileInfo(_registry.VersionFile(version, "delta")).Length;
+        ulong version = _registry.Versions.LatestVersion!.Version;
+        var bundle = new FileInfo(_registry.Versions.VersionFile(version, "bundle"));
+        long delta = new FileInfo(_registry.Versions.VersionFile(version, "delta")).Length;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// version {version}: bundle {(bundle.Exists ? bundle.Length : 0):N0} B, delta {delta:N0} B written"));
     }
 
@@ -68,6 +68,6 @@ public class PublicationBenchmarks
     }
 
     [Benchmark]
-    public ulong PublishAfterAmendment() => _registry.PublishVersion()!.Version;
+    public ulong PublishAfterAmendment() => _registry.Versions.PublishVersion()!.Version;
 
 }

@@ -45,6 +45,6 @@ public class RegistryAppendBenchmarks
             targets.Add(string.Create(CultureInfo.InvariantCulture, $"https://site{n}.example/page/{i}"));
         }
 
-        return _registry.IssueOrder(BenchRegistry.Authority, BenchRegistry.Order(string.Create(CultureInfo.InvariantCulture, $"D-{n}"), targets)).LogIndex;
+        return _registry.Orders.IssueOrder(BenchRegistry.Authority, BenchRegistry.Order(string.Create(CultureInfo.InvariantCulture, $"D-{n}"), targets)).LogIndex;
     }
 }

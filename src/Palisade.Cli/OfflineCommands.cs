@@ -21,7 +21,7 @@ internal static class OfflineCommands
         };
         create.SetAction(parseResult => Run(parseResult, stderr, "key create", registry =>
         {
-            KeyCreated key = registry.CreateKey(new CreateKeyRequest { Role = parseResult.GetValue(role), Authority = parseResult.GetValue(authority) });
+            KeyCreated key = registry.Authorities.CreateKey(new CreateKeyRequest { Role = parseResult.GetValue(role), Authority = parseResult.GetValue(authority) });
             stdout.WriteLine(key.Key);
         }));
         return new Command("key", "Manage API keys offline.") { create };
@@ -40,7 +40,7 @@ internal static class OfflineCommands
         add.SetAction(parseResult => Run(parseResult, stderr, "authority add", registry =>
         {
             string authorityId = parseResult.GetValue(id)!;
-            AuthorityView view = registry.AddAuthority(new AddAuthorityRequest
+            AuthorityView view = registry.Authorities.AddAuthority(new AddAuthorityRequest
             {
                 Id = authorityId,
                 Name = parseResult.GetValue(name),

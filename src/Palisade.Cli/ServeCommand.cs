@@ -60,9 +60,9 @@ internal static class ServeCommand
 
             using (registry)
             {
-                if (!registry.HasAdminKey)
+                if (!registry.Authorities.HasAdminKey)
                 {
-                    Palisade.Registry.Api.KeyCreated admin = registry.CreateKey(new Palisade.Registry.Api.CreateKeyRequest { Role = "admin" });
+                    Palisade.Registry.Api.KeyCreated admin = registry.Authorities.CreateKey(new Palisade.Registry.Api.CreateKeyRequest { Role = "admin" });
                     await stdout.WriteLineAsync($"First admin key (shown once, keep it safe): {admin.Key}").ConfigureAwait(false);
                 }
 

@@ -16,7 +16,7 @@ namespace Palisade.Registry;
 /// lookup under <c>/v1/</c>. Errors are RFC 9457 problem documents.</summary>
 internal static partial class RegistryEndpoints
 {
-    /// <summary>The largest request body accepted: room for an order of <see cref="RegistryService.MaxTargetsPerRequest"/>
+    /// <summary>The largest request body accepted: room for an order of <see cref="OrderDesk.MaxTargetsPerRequest"/>
     /// long URLs.</summary>
     internal const long MaxRequestBodyBytes = 32 * 1024 * 1024;
 
@@ -69,7 +69,7 @@ internal static partial class RegistryEndpoints
 
         app.MapGet("/log/checkpoint", (HttpContext context) =>
         {
-            registry.CatchUpIfBehind();
+            registry.Writer.CatchUpIfBehind();
             context.Response.Headers.CacheControl = "no-cache";
             return Results.Text(registry.Log.State.Note, "text/plain; charset=utf-8");
         });
@@ -103,25 +103,25 @@ internal static partial class RegistryEndpoints
                 registry.Log.ConsistencyProof(size1, size2).ConvertAll(Convert.ToBase64String)), RegistryJsonContext.Default.ConsistencyProofView);
         });
 
-        app.MapGet("/v1/authorities", () => Json(registry.ListAuthorities(), RegistryJsonContext.Default.ListAuthorityView));
+        app.MapGet("/v1/authorities", () => Json(registry.Authorities.ListAuthorities(), RegistryJsonContext.Default.ListAuthorityView));
         app.MapPost("/v1/authorities", async (HttpContext context) =>
         {
             Require(registry, context, Role.Admin);
             AddAuthorityRequest request = await ReadBody(context, RegistryJsonContext.Default.AddAuthorityRequest).ConfigureAwait(false);
-            return Json(registry.AddAuthority(request), RegistryJsonContext.Default.AuthorityView, StatusCodes.Status201Created);
+            return Json(registry.Authorities.AddAuthority(request), RegistryJsonContext.Default.AuthorityView, StatusCodes.Status201Created);
         });
         app.MapPost("/v1/keys", async (HttpContext context) =>
         {
             Require(registry, context, Role.Admin);
             CreateKeyRequest request = await ReadBody(context, RegistryJsonContext.Default.CreateKeyRequest).ConfigureAwait(false);
-            return Json(registry.CreateKey(request), RegistryJsonContext.Default.KeyCreated, StatusCodes.Status201Created);
+            return Json(registry.Authorities.CreateKey(request), RegistryJsonContext.Default.KeyCreated, StatusCodes.Status201Created);
         });
         app.MapPost("/v1/keys/{id}/rotate", (string id, HttpContext context) =>
-            Json(registry.RotateKey(Authenticate(registry, context), id), RegistryJsonContext.Default.KeyCreated));
+            Json(registry.Authorities.RotateKey(Authenticate(registry, context), id), RegistryJsonContext.Default.KeyCreated));
         app.MapPost("/v1/keys/{id}/revoke", (string id, HttpContext context) =>
         {
             Require(registry, context, Role.Admin);
-            registry.RevokeKey(id);
+            registry.Authorities.RevokeKey(id);
             return Results.NoContent();
         });
 
@@ -129,7 +129,7 @@ internal static partial class RegistryEndpoints
         {
             Caller caller = Authenticate(registry, context);
             IssueOrderRequest request = await ReadBody(context, RegistryJsonContext.Default.IssueOrderRequest).ConfigureAwait(false);
-            OrderEventCreated created = registry.IssueOrder(caller, request);
+            OrderEventCreated created = registry.Orders.IssueOrder(caller, request);
             context.Response.Headers.Location = created.Url;
             return Json(created, RegistryJsonContext.Default.OrderEventCreated, StatusCodes.Status201Created);
         });
@@ -137,7 +137,7 @@ internal static partial class RegistryEndpoints
         {
             string? authority = context.Request.Query["authority"];
             int limit = (int)Math.Min(QueryNumber(context, "limit", 100), 1000);
-            return Json(registry.ListOrders(authority, limit, context.Request.Query["after"]), RegistryJsonContext.Default.OrderList);
+            return Json(registry.Queries.ListOrders(authority, limit, context.Request.Query["after"]), RegistryJsonContext.Default.OrderList);
         });
         app.MapMethods("/v1/orders/{**rest}", ["GET", "POST"], async (HttpContext context) =>
         {
@@ -149,18 +149,18 @@ internal static partial class RegistryEndpoints
                     throw RegistryProblem.NotFound($"there is no resource '{action}' of an order");
                 }
 
-                int targetLimit = (int)Math.Min(QueryNumber(context, "targetLimit", 1000), RegistryService.MaxTargetPage);
+                int targetLimit = (int)Math.Min(QueryNumber(context, "targetLimit", 1000), RegistryQueries.MaxTargetPage);
                 bool entryData = context.Request.Query["data"] is not { Count: > 0 } data || data == "true"
                     || (data == "false" ? false : throw RegistryProblem.Invalid("data", $"the query parameter 'data' is '{data}', not true or false"));
-                OrderView view = registry.GetOrder(authority, decision, targetLimit, context.Request.Query["targetsAfter"], entryData) ?? throw RegistryProblem.NotFound($"there is no order {RegistryService.Reference(authority, decision)}");
+                OrderView view = registry.Queries.GetOrder(authority, decision, targetLimit, context.Request.Query["targetsAfter"], entryData) ?? throw RegistryProblem.NotFound($"there is no order {Fields.Reference(authority, decision)}");
                 return Json(view, RegistryJsonContext.Default.OrderView);
             }
 
             Caller caller = Authenticate(registry, context);
             OrderEventCreated result = action switch
             {
-                "revoke" => registry.RevokeOrder(caller, authority, decision, await ReadBody(context, RegistryJsonContext.Default.RevokeOrderRequest, allowEmpty: true).ConfigureAwait(false)),
-                "amend" => registry.AmendOrder(caller, authority, decision, await ReadBody(context, RegistryJsonContext.Default.AmendOrderRequest).ConfigureAwait(false)),
+                "revoke" => registry.Orders.RevokeOrder(caller, authority, decision, await ReadBody(context, RegistryJsonContext.Default.RevokeOrderRequest, allowEmpty: true).ConfigureAwait(false)),
+                "amend" => registry.Orders.AmendOrder(caller, authority, decision, await ReadBody(context, RegistryJsonContext.Default.AmendOrderRequest).ConfigureAwait(false)),
                 _ => throw new RegistryProblem(405, "method-not-allowed", "Method not allowed", "POST an order's 'amend' or 'revoke' resource to change it"),
             };
             return Json(result, RegistryJsonContext.Default.OrderEventCreated);
@@ -168,7 +168,7 @@ internal static partial class RegistryEndpoints
 
         app.MapGet("/v1/bundles/latest", async (HttpContext context) =>
         {
-            RegistryVersion? latest = registry.LatestVersion;
+            RegistryVersion? latest = registry.Versions.LatestVersion;
             if (context.Request.Query.ContainsKey("after"))
             {
                 ulong after = QueryNumber(context, "after", null);
@@ -177,11 +177,11 @@ internal static partial class RegistryEndpoints
                 using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, app.Lifetime.ApplicationStopping);
                 try
                 {
-                    latest = await registry.WaitForVersionAsync(after, TimeSpan.FromSeconds(wait), ended.Token).ConfigureAwait(false);
+                    latest = await registry.Versions.WaitForVersionAsync(after, TimeSpan.FromSeconds(wait), ended.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
                 {
-                    latest = registry.LatestVersion;
+                    latest = registry.Versions.LatestVersion;
                 }
 
                 if (latest is null || latest.Version <= after)
@@ -208,14 +208,14 @@ internal static partial class RegistryEndpoints
                 throw RegistryProblem.NotFound($"'{sha256}' is not a lowercase hex SHA-256");
             }
 
-            RegistryVersion version = registry.VersionWithBundle(Convert.FromHexString(sha256))
+            RegistryVersion version = registry.Versions.VersionWithBundle(Convert.FromHexString(sha256))
                 ?? throw RegistryProblem.NotFound($"no published bundle has SHA-256 {sha256}");
             return Results.Redirect(FormattableString.Invariant($"/v1/bundles/{version.Version}"));
         });
         app.MapGet("/v1/deltas/{name}", (string name, HttpContext context) => ServeVersionFile(registry, context, name, "delta"));
 
         app.MapGet("/v1/lookup", (HttpContext context) =>
-            Json(registry.Lookup(context.Request.Query["name"], context.Request.Query["url"], context.Request.Query["ip"]), RegistryJsonContext.Default.LookupResult));
+            Json(registry.Queries.Lookup(context.Request.Query["name"], context.Request.Query["url"], context.Request.Query["ip"]), RegistryJsonContext.Default.LookupResult));
 
         app.MapGet("/openapi.json", () => Results.Stream(
             typeof(RegistryEndpoints).Assembly.GetManifestResourceStream("Palisade.Registry.openapi.json")!, "application/json"));
@@ -235,7 +235,7 @@ internal static partial class RegistryEndpoints
         if (level < 0)
         {
             body = TransparencyLog.TileExists(registry.Log.Size, index, width)
-                ? TlogTiles.EncodeBundle(registry.ReadEntries(index * TlogTiles.TileWidth, width))
+                ? TlogTiles.EncodeBundle(registry.Queries.ReadEntries(index * TlogTiles.TileWidth, width))
                 : null;
         }
         else
@@ -294,14 +294,14 @@ internal static partial class RegistryEndpoints
         bool signature = name.EndsWith(".sig", StringComparison.Ordinal);
         string number = signature ? name[..^4] : name;
         if (!ulong.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out ulong version) || version == 0
-            || version.ToString(CultureInfo.InvariantCulture) != number || version > (registry.LatestVersion?.Version ?? 0))
+            || version.ToString(CultureInfo.InvariantCulture) != number || version > (registry.Versions.LatestVersion?.Version ?? 0))
         {
-            throw RegistryProblem.NotFound($"there is no published {kind} '{name}' (versions are 1…{registry.LatestVersion?.Version ?? 0})");
+            throw RegistryProblem.NotFound($"there is no published {kind} '{name}' (versions are 1…{registry.Versions.LatestVersion?.Version ?? 0})");
         }
 
-        string path = registry.VersionFile(version, kind) + (signature ? ".sig" : "");
+        string path = registry.Versions.VersionFile(version, kind) + (signature ? ".sig" : "");
         context.Response.Headers.CacheControl = Immutable;
-        if (!File.Exists(path) && kind == "bundle" && registry.CurrentBundle is { } latest && latest.Version == version)
+        if (!File.Exists(path) && kind == "bundle" && registry.Versions.CurrentBundle is { } latest && latest.Version == version)
         {
             // The latest bundle is served from memory; its file is written only at the retention points.
             return signature
@@ -313,7 +313,7 @@ internal static partial class RegistryEndpoints
         if (!File.Exists(path))
         {
             // Not kept here (between retention points, published by another node, or lost): rebuilt from the log.
-            registry.EnsureVersionFiles(version);
+            registry.Versions.EnsureVersionFiles(version);
         }
 
         if (signature)
@@ -321,7 +321,7 @@ internal static partial class RegistryEndpoints
             return Results.File(path, "text/plain; charset=utf-8");
         }
 
-        RegistryVersion? stored = registry.GetVersion(version);
+        RegistryVersion? stored = registry.Versions.GetVersion(version);
         var etag = new Microsoft.Net.Http.Headers.EntityTagHeaderValue("\"" + Convert.ToHexStringLower(kind == "bundle" ? stored!.BundleSha256 : stored!.DeltaSha256) + "\"");
         return Results.File(path, "text/plain; charset=utf-8", entityTag: etag);
     }
@@ -336,7 +336,7 @@ internal static partial class RegistryEndpoints
             throw RegistryProblem.Unauthenticated("this request changes the registry and needs 'Authorization: Bearer <key>'");
         }
 
-        Caller? caller = registry.Authenticate(header["Bearer ".Length..].Trim());
+        Caller? caller = registry.Authorities.Authenticate(header["Bearer ".Length..].Trim());
         if (caller is null)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
@@ -351,7 +351,7 @@ internal static partial class RegistryEndpoints
         Caller caller = Authenticate(registry, context);
         if (caller.Role != role)
         {
-            throw RegistryProblem.Forbidden($"this needs a key of role {RegistryService.RoleName(role)}, not {RegistryService.RoleName(caller.Role)}");
+            throw RegistryProblem.Forbidden($"this needs a key of role {Fields.RoleName(role)}, not {Fields.RoleName(caller.Role)}");
         }
     }
 

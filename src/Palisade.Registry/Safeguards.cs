@@ -52,8 +52,8 @@ internal sealed class Safeguards
         {
             for (int i = 0; i < overrides.Count; i++)
             {
-                string target = RegistryService.Required(overrides[i]?.Target, $"overrides[{i}].target", 2000);
-                string justification = RegistryService.Required(overrides[i]?.Justification, $"overrides[{i}].justification", 10_000);
+                string target = Fields.Required(overrides[i]?.Target, $"overrides[{i}].target", 2000);
+                string justification = Fields.Required(overrides[i]?.Justification, $"overrides[{i}].justification", 10_000);
                 if (!justifications.TryAdd(target, justification))
                 {
                     throw RegistryProblem.Invalid($"overrides[{i}].target", $"overrides[{i}] repeats the target '{target}'");

@@ -9,15 +9,17 @@ namespace Palisade.Registry;
 /// </summary>
 internal sealed class VersionPublisher : IDisposable
 {
-    private readonly RegistryService _registry;
+    private readonly RegistryVersions _versions;
+    private readonly RegistryNodes _nodes;
     private readonly TimeSpan _delay;
     private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public VersionPublisher(RegistryService registry, TimeSpan delay)
+    public VersionPublisher(RegistryVersions versions, RegistryNodes nodes, TimeSpan delay)
     {
-        _registry = registry;
+        _versions = versions;
+        _nodes = nodes;
         _delay = delay;
         _loop = Task.Run(RunAsync);
     }
@@ -61,12 +63,12 @@ internal sealed class VersionPublisher : IDisposable
             {
                 // A process that does not publish retries for the claim every second: when the publisher dies, the
                 // next one takes over within about a second and publishes what is pending.
-                bool asked = await _signal.WaitAsync(_registry.IsPublisher ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
-                if (!_registry.IsPublisher)
+                bool asked = await _signal.WaitAsync(_nodes.IsPublisher ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
+                if (!_nodes.IsPublisher)
                 {
                     try
                     {
-                        if (!_registry.TryClaimPublisher())
+                        if (!_nodes.TryClaimPublisher())
                         {
                             continue;
                         }
@@ -88,7 +90,7 @@ internal sealed class VersionPublisher : IDisposable
                 await Task.Delay(_delay, stop).ConfigureAwait(false);
                 try
                 {
-                    _registry.PublishVersion();
+                    _versions.PublishVersion();
                     LastError = null;
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or DbException)

@@ -55,7 +55,7 @@ public abstract class AccessAndValidationTests(RegistryStoreKind store) : StoreT
             Assert.Equal(HttpStatusCode.Unauthorized, (await f.SendAsync(HttpMethod.Post, "/v1/orders/rkn/R-1/amend", f.RknKey, new JsonObject { ["add"] = new JsonArray("b.example") })).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await f.SendAsync(HttpMethod.Post, "/v1/orders/rkn/R-1/amend", newKey, new JsonObject { ["add"] = new JsonArray("b.example") })).StatusCode);
             ulong index = (ulong)created["logIndex"]!.GetValue<long>();
-            JsonNode entry = JsonNode.Parse(f.Host.Registry.ReadEntries(index, 1)[0])!;
+            JsonNode entry = JsonNode.Parse(f.Host.Registry.Queries.ReadEntries(index, 1)[0])!;
             Assert.Equal("key.rotated", entry["type"]!.GetValue<string>());
             Assert.Equal(rknId, entry["key"]!.GetValue<string>());
             f.RknKey = newKey;

@@ -40,7 +40,7 @@ public sealed class DatabaseOptionTests
             Assert.True(exit == 0, stderr);
             using RegistryService registry = RegistryService.Open(new RegistryOptions { DataDirectory = second, Database = database.ConnectionString });
             Assert.Equal(3ul, registry.Log.Size);
-            Assert.True(registry.HasAdminKey);
+            Assert.True(registry.Authorities.HasAdminKey);
 
             // Several processes may serve one database, each from its own data directory: they see one log.
             using RegistryService other = RegistryService.Open(new RegistryOptions { DataDirectory = first, Database = database.ConnectionString });

@@ -43,7 +43,7 @@ public abstract class DerivedTableTests(RegistryStoreKind store) : StoreTests(st
         RegistryOptions options = f.Host.Registry.Options;
         await f.StopAsync();
         using RegistryService reopened = RegistryService.Open(options);
-        Assert.Equal("active", reopened.GetOrder("rkn", "R-1")!.Status);
+        Assert.Equal("active", reopened.Queries.GetOrder("rkn", "R-1")!.Status);
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public abstract class DerivedTableTests(RegistryStoreKind store) : StoreTests(st
         Assert.Equal(HttpStatusCode.OK, (await f.SendAsync(HttpMethod.Post, "/v1/orders/rkn/R-2/revoke", f.RknKey, new JsonObject { ["reason"] = "appeal" })).StatusCode);
         string operatorKey = await f.CreateKeyAsync("operator", null);
         Assert.Equal(HttpStatusCode.NoContent, (await f.SendAsync(HttpMethod.Post, $"/v1/keys/{operatorKey.Split('_')[1]}/revoke", f.AdminKey)).StatusCode);
-        Assert.NotNull(f.Host.Registry.PublishVersion());
+        Assert.NotNull(f.Host.Registry.Versions.PublishVersion());
     }
 }
 

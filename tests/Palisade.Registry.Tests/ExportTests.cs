@@ -25,7 +25,7 @@ public abstract class ExportTests(RegistryStoreKind store) : StoreTests(store)
         JsonObject pending = RegistryFixture.Order("FUTURE-1", "pending.example");
         pending["effective"] = "2099-01-01T00:00:00Z";
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.AgcomKey, pending)).StatusCode);
-        Assert.NotNull(f.Host.Registry.PublishVersion());
+        Assert.NotNull(f.Host.Registry.Versions.PublishVersion());
         return f;
     }
 

@@ -11,7 +11,7 @@ public abstract class GroupCommitTests(RegistryStoreKind store) : StoreTests(sto
     {
         await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
         var rkn = new Caller("k", Role.Authority, "rkn");
-        long commitsBefore = f.Host.Registry.Commits;
+        long commitsBefore = f.Host.Registry.Writer.Commits;
         ulong sizeBefore = f.Host.Registry.Log.Size;
 
         // 64 writers at once, each on a thread of its own, released together; every fourth repeats a decision number
@@ -24,7 +24,7 @@ public abstract class GroupCommitTests(RegistryStoreKind store) : StoreTests(sto
             start.SignalAndWait();
             try
             {
-                f.Host.Registry.IssueOrder(rkn, new Api.IssueOrderRequest
+                f.Host.Registry.Orders.IssueOrder(rkn, new Api.IssueOrderRequest
                 {
                     Decision = decision, DecisionDate = "2024-01-01", LegalBasis = "law", Category = "malware", Summary = "s",
                     Effective = "2026-01-01T00:00:00Z", Targets = [$"g{i}.example"],
@@ -43,7 +43,7 @@ public abstract class GroupCommitTests(RegistryStoreKind store) : StoreTests(sto
         Assert.Equal(48, accepted);
         Assert.All(results.Where(r => r.Error is not null), r => Assert.Equal(409, ((RegistryProblem)r.Error!).Status));
         Assert.Equal(sizeBefore + 48, f.Host.Registry.Log.Size);
-        long commits = f.Host.Registry.Commits - commitsBefore;
+        long commits = f.Host.Registry.Writer.Commits - commitsBefore;
         TestContext.Current.SendDiagnosticMessage($"64 concurrent writes in {commits} commits");
         Assert.True(commits < 64, $"{commits} commits for 64 writes");
 

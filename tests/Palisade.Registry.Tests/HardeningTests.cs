@@ -307,7 +307,7 @@ public abstract class HardeningTests(RegistryStoreKind store) : StoreTests(store
     }
 
     private static void Issue(RegistryFixture f, string decision, string target) =>
-        f.Host.Registry.IssueOrder(Rkn, new Api.IssueOrderRequest
+        f.Host.Registry.Orders.IssueOrder(Rkn, new Api.IssueOrderRequest
         {
             Decision = decision, DecisionDate = "2024-01-01", LegalBasis = "law", Category = "malware", Summary = "s",
             Effective = "2026-01-01T00:00:00Z", Targets = [target],

@@ -13,7 +13,7 @@ public abstract class LogAuditTests(RegistryStoreKind store) : StoreTests(store)
         await using RegistryFixture f = await StartAsync();
         for (int i = 0; i < 300; i++)
         {
-            f.Host.Registry.IssueOrder(new Caller("k", Role.Authority, "rkn"), new Api.IssueOrderRequest
+            f.Host.Registry.Orders.IssueOrder(new Caller("k", Role.Authority, "rkn"), new Api.IssueOrderRequest
             {
                 Decision = $"D-{i}", DecisionDate = "2024-01-01", LegalBasis = "law", Category = "malware", Summary = "s",
                 Effective = "2026-01-01T00:00:00Z", Targets = [$"host{i}.example"],
@@ -35,7 +35,7 @@ public abstract class LogAuditTests(RegistryStoreKind store) : StoreTests(store)
         Assert.Contains("verified", stdout, StringComparison.Ordinal);
 
         // An append later is consistent with the pinned checkpoint.
-        f.Host.Registry.IssueOrder(new Caller("k", Role.Authority, "rkn"), new Api.IssueOrderRequest
+        f.Host.Registry.Orders.IssueOrder(new Caller("k", Role.Authority, "rkn"), new Api.IssueOrderRequest
         {
             Decision = "LATER", DecisionDate = "2024-01-01", LegalBasis = "law", Category = "malware", Summary = "s",
             Effective = "2026-01-01T00:00:00Z", Targets = ["later.example"],

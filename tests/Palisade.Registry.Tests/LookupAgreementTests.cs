@@ -27,7 +27,7 @@ public abstract class LookupAgreementTests(RegistryStoreKind store) : StoreTests
         }
 
         Assert.Equal(HttpStatusCode.OK, (await f.SendAsync(HttpMethod.Post, "/v1/orders/rkn/R-2/revoke", f.RknKey, new JsonObject())).StatusCode);
-        RegistryVersion version = f.Host.Registry.PublishVersion()!;
+        RegistryVersion version = f.Host.Registry.Versions.PublishVersion()!;
         CompiledPolicy enforced = CompiledPolicy.Build(PolicyBundle.Parse(await f.Http.GetByteArrayAsync($"/v1/bundles/{version.Version}", TestContext.Current.CancellationToken)));
 
         string[] names = ["telegram.org", "a.t.me", "deep.a.t.me", "t.me", "TELEGRAM.ORG.", "exact.example", "pending.example", "expiring.example", "other.example"];
@@ -38,22 +38,22 @@ public abstract class LookupAgreementTests(RegistryStoreKind store) : StoreTests
             long now = f.Time.GetUtcNow().ToUnixTimeMilliseconds();
             foreach (string name in names)
             {
-                bool found = f.Host.Registry.Lookup(name, null, null).Matches.Count > 0;
+                bool found = f.Host.Registry.Queries.Lookup(name, null, null).Matches.Count > 0;
                 bool blocked = enforced.TryMatchName(Core.DomainName.Parse(name).Value, now, out _, out _);
                 Assert.True(found == blocked, $"{name} at {f.Time.GetUtcNow():O}: lookup {found}, DNS {blocked}");
             }
 
             foreach (string address in addresses)
             {
-                bool found = f.Host.Registry.Lookup(null, null, address).Matches.Count > 0;
+                bool found = f.Host.Registry.Queries.Lookup(null, null, address).Matches.Count > 0;
                 bool blocked = enforced.TryMatchAddress(IPAddress.Parse(address).GetAddressBytes(), now, out _, out _);
                 Assert.True(found == blocked, $"{address}: lookup {found}, DNS {blocked}");
             }
         }
 
         // The expiring order was found before its expiry and not after; the pending one never in this window.
-        Assert.Empty(f.Host.Registry.Lookup("expiring.example", null, null).Matches);
-        Assert.Empty(f.Host.Registry.Lookup("pending.example", null, null).Matches);
+        Assert.Empty(f.Host.Registry.Queries.Lookup("expiring.example", null, null).Matches);
+        Assert.Empty(f.Host.Registry.Queries.Lookup("pending.example", null, null).Matches);
     }
 }
 

@@ -23,13 +23,13 @@ public sealed class MigrateTests
             using (RegistryService copy = RegistryService.Open(new RegistryOptions { DataDirectory = directory, Database = database.ConnectionString }))
             {
                 Assert.Equal(File.ReadAllText(Path.Combine(data, "checkpoint.txt")), copy.Log.State.Note);
-                Assert.Equal(4ul, copy.LatestVersion!.Version);
-                Assert.Equal("rkn/27-31-2018/Ид4412-18", copy.Lookup("telegram.me", null, null).Matches.Single().Order);
-                Api.OrderView order = copy.GetOrder("rkn", "BIG-1")!;
+                Assert.Equal(4ul, copy.Versions.LatestVersion!.Version);
+                Assert.Equal("rkn/27-31-2018/Ид4412-18", copy.Queries.Lookup("telegram.me", null, null).Matches.Single().Order);
+                Api.OrderView order = copy.Queries.GetOrder("rkn", "BIG-1")!;
                 Assert.Equal(3500, order.TargetCount);
                 Assert.Equal(["order.issued", "order.amended"], order.History.Select(h => h.Type));
-                Assert.Equal(4, copy.ListOrders(null, 10, null).Orders.Count);
-                Assert.Equal("BIG-1", copy.ListOrders(null, 10, null).Orders[0].Decision);
+                Assert.Equal(4, copy.Queries.ListOrders(null, 10, null).Orders.Count);
+                Assert.Equal("BIG-1", copy.Queries.ListOrders(null, 10, null).Orders[0].Decision);
             }
 
             // Nothing is copied over a registry.

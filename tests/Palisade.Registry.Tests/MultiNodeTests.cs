@@ -19,7 +19,7 @@ public sealed class MultiNodeTests
         using var b = new HttpClient { BaseAddress = new Uri(hostB.Addresses[0]) };
         try
         {
-            Assert.True(a.Host.Registry.IsPublisher ^ registryB.IsPublisher, "exactly one node publishes");
+            Assert.True(a.Host.Registry.Nodes.IsPublisher ^ registryB.Nodes.IsPublisher, "exactly one node publishes");
 
             // Orders through both nodes, each read from the other right after it was acknowledged.
             for (int i = 0; i < 6; i++)
@@ -65,13 +65,13 @@ public sealed class MultiNodeTests
 
             // The publisher's versions reach the other node, which serves the same bundle bytes.
             RegistryVersion? latest = null;
-            for (int i = 0; i < 100 && (latest = a.Host.Registry.LatestVersion) is null; i++)
+            for (int i = 0; i < 100 && (latest = a.Host.Registry.Versions.LatestVersion) is null; i++)
             {
                 await Task.Delay(100, TestContext.Current.CancellationToken);
             }
 
             Assert.NotNull(latest);
-            for (int i = 0; i < 100 && registryB.LatestVersion?.Version < latest.Version; i++)
+            for (int i = 0; i < 100 && registryB.Versions.LatestVersion?.Version < latest.Version; i++)
             {
                 await Task.Delay(100, TestContext.Current.CancellationToken);
             }

@@ -22,7 +22,7 @@ public sealed class OpenApiTests
     {
         await using RegistryFixture f = await RegistryFixture.StartAsync();
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("R-1", "a.example"))).StatusCode);
-        f.Host.Registry.PublishVersion();
+        f.Host.Registry.Versions.PublishVersion();
         JsonObject document = await f.JsonAsync(await f.Http.GetAsync("/openapi.json", TestContext.Current.CancellationToken));
         Assert.Equal("3.1.0", document["openapi"]!.GetValue<string>());
 

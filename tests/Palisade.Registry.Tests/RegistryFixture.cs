@@ -51,7 +51,7 @@ internal sealed class RegistryFixture : IAsyncDisposable
         RegistryHost host = await RegistryHost.StartAsync(registry, ["http://127.0.0.1:0"], logging);
         var http = new HttpClient { BaseAddress = new Uri(host.Addresses[0]) };
         var fixture = new RegistryFixture(directory, host, http, time, database);
-        fixture.AdminKey = registry.CreateKey(new Api.CreateKeyRequest { Role = "admin" }).Key;
+        fixture.AdminKey = registry.Authorities.CreateKey(new Api.CreateKeyRequest { Role = "admin" }).Key;
         await fixture.AddAuthorityAsync("rkn", "Roskomnadzor", "RU");
         await fixture.AddAuthorityAsync("agcom", "AGCOM", "IT");
         fixture.RknKey = await fixture.CreateKeyAsync("authority", "rkn");

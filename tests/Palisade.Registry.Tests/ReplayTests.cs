@@ -89,10 +89,10 @@ public sealed class ReplayTests
             File.Copy(Path.Combine(s_data, "log.key"), Path.Combine(directory, "log.key"));
             using RegistryService registry = RegistryService.Open(new RegistryOptions { DataDirectory = directory });
             Assert.Equal(File.ReadAllText(Path.Combine(s_data, "checkpoint.txt")), registry.Log.State.Note);
-            Assert.Equal(4ul, registry.LatestVersion!.Version);
-            Assert.Equal("rkn/27-31-2018/Ид4412-18", registry.Lookup("telegram.me", null, null).Matches.Single().Order);
+            Assert.Equal(4ul, registry.Versions.LatestVersion!.Version);
+            Assert.Equal("rkn/27-31-2018/Ид4412-18", registry.Queries.Lookup("telegram.me", null, null).Matches.Single().Order);
             Assert.Equal(Encoding.UTF8.GetString(Convert.FromBase64String(File.ReadAllLines(Path.Combine(s_data, "entries.txt"))[7])),
-                Encoding.UTF8.GetString(registry.ReadEntries(7, 1)[0]));
+                Encoding.UTF8.GetString(registry.Queries.ReadEntries(7, 1)[0]));
         }
         finally
         {

@@ -13,14 +13,14 @@ public abstract class SubscriptionTests(RegistryStoreKind store) : StoreTests(st
     {
         RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("R-1", "telegram.org", "149.154.160.0/20"))).StatusCode);
-        Assert.NotNull(f.Host.Registry.PublishVersion());
+        Assert.NotNull(f.Host.Registry.Versions.PublishVersion());
         return (f, NoteSigner.ParsePrivateKey(await File.ReadAllTextAsync(Path.Combine(f.Directory, "log.key"), TestContext.Current.CancellationToken)));
     }
 
     private static async Task PublishSecondAsync(RegistryFixture f)
     {
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.AgcomKey, RegistryFixture.Order("PS-1", "https://example.org/film/", "film.example"))).StatusCode);
-        Assert.Equal(2UL, f.Host.Registry.PublishVersion()!.Version);
+        Assert.Equal(2UL, f.Host.Registry.Versions.PublishVersion()!.Version);
     }
 
     private static PolicySubscription Subscribe(RegistryFixture f, TamperingHandler handler, int maxDeltaChain = 64, string? cache = null) =>

@@ -50,7 +50,7 @@ public abstract class VersionTests(RegistryStoreKind store) : StoreTests(store)
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.AgcomKey, RegistryFixture.Order("PS-1", "https://example.org/film/", "telegram.org"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await f.SendAsync(HttpMethod.Post, "/v1/orders/rkn/R-1/amend", f.RknKey, new JsonObject { ["remove"] = new JsonArray("*.t.me") })).StatusCode);
         ulong latestVersion = 1;
-        while (latestVersion < 2 || f.Host.Registry.LatestVersion!.LogSize < f.Host.Registry.Log.Size - 1)
+        while (latestVersion < 2 || f.Host.Registry.Versions.LatestVersion!.LogSize < f.Host.Registry.Log.Size - 1)
         {
             using HttpResponseMessage next = await http.GetAsync($"/v1/bundles/latest?after={latestVersion}&wait=30", TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.Found, next.StatusCode);
@@ -70,7 +70,7 @@ public abstract class VersionTests(RegistryStoreKind store) : StoreTests(store)
         Assert.Equal(last.ToBytes(), walked.ToBytes());
 
         // Every version is a log event naming its hashes; nothing newer exists; unknown versions are problems.
-        List<JsonObject> published = [.. LogEventCodec.Join(Enumerable.Range(0, (int)f.Host.Registry.Log.Size).Select(i => ((ulong)i, f.Host.Registry.ReadEntries((ulong)i, 1)[0])))
+        List<JsonObject> published = [.. LogEventCodec.Join(Enumerable.Range(0, (int)f.Host.Registry.Log.Size).Select(i => ((ulong)i, f.Host.Registry.Queries.ReadEntries((ulong)i, 1)[0])))
             .Select(e => e.Event).Where(e => e["type"]!.GetValue<string>() == "version.published")];
         Assert.Equal(latestVersion, (ulong)published.Count);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(firstBytes)), published[0]["bundle"]!.GetValue<string>());
@@ -86,11 +86,11 @@ public abstract class VersionTests(RegistryStoreKind store) : StoreTests(store)
         // Publication is driven by the test, not the background timer.
         await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("27-31-2018/Ид4412-18", "telegram.org", "*.t.me"))).StatusCode);
-        Assert.NotNull(f.Host.Registry.PublishVersion());
+        Assert.NotNull(f.Host.Registry.Versions.PublishVersion());
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.AgcomKey, RegistryFixture.Order("PS-1", "https://example.org/film/"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await f.SendAsync(HttpMethod.Post, "/v1/orders/rkn/27-31-2018%2F%D0%98%D0%B44412-18/revoke", f.RknKey)).StatusCode);
-        Assert.NotNull(f.Host.Registry.PublishVersion());
-        Assert.Null(f.Host.Registry.PublishVersion());
+        Assert.NotNull(f.Host.Registry.Versions.PublishVersion());
+        Assert.Null(f.Host.Registry.Versions.PublishVersion());
 
         foreach (ulong version in new ulong[] { 1, 2 })
         {
@@ -115,7 +115,7 @@ public abstract class VersionTests(RegistryStoreKind store) : StoreTests(store)
         for (int v = 1; v <= 3; v++)
         {
             Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order($"R-{v}", $"v{v}.example", $"10.{v}.0.0/16"))).StatusCode);
-            Assert.NotNull(f.Host.Registry.PublishVersion());
+            Assert.NotNull(f.Host.Registry.Versions.PublishVersion());
         }
 
         foreach ((string kind, string route) in new[] { ("bundle", "bundles"), ("delta", "deltas") })
@@ -123,7 +123,7 @@ public abstract class VersionTests(RegistryStoreKind store) : StoreTests(store)
             for (ulong v = 1; v <= 3; v++)
             {
                 files[$"{kind}{v}"] = await f.Http.GetByteArrayAsync($"/v1/{route}/{v}", TestContext.Current.CancellationToken);
-                string path = f.Host.Registry.VersionFile(v, kind);
+                string path = f.Host.Registry.Versions.VersionFile(v, kind);
                 if (v < 3 && File.Exists(path))
                 {
                     File.Delete(path);
@@ -133,8 +133,8 @@ public abstract class VersionTests(RegistryStoreKind store) : StoreTests(store)
         }
 
         // Only version 1's full bundle is kept as a file (and every 16th); version 2's is rebuilt, version 3's is latest.
-        Assert.False(File.Exists(f.Host.Registry.VersionFile(3, "bundle")));
-        Assert.True(File.Exists(f.Host.Registry.VersionFile(3, "delta")));
+        Assert.False(File.Exists(f.Host.Registry.Versions.VersionFile(3, "bundle")));
+        Assert.True(File.Exists(f.Host.Registry.Versions.VersionFile(3, "delta")));
 
         // A node that lost (or never had) the files of older versions serves them all the same.
         foreach ((string kind, string route) in new[] { ("bundle", "bundles"), ("delta", "deltas") })
@@ -154,15 +154,15 @@ public abstract class VersionTests(RegistryStoreKind store) : StoreTests(store)
     {
         await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("R-1", "a.example"))).StatusCode);
-        RegistryVersion first = f.Host.Registry.PublishVersion()!;
-        File.Delete(f.Host.Registry.VersionFile(1, "bundle"));
+        RegistryVersion first = f.Host.Registry.Versions.PublishVersion()!;
+        File.Delete(f.Host.Registry.Versions.VersionFile(1, "bundle"));
         RegistryOptions options = f.Host.Registry.Options;
         await f.StopAsync();
 
         using RegistryService reopened = RegistryService.Open(options);
-        Assert.Equal(first.Version, reopened.LatestVersion!.Version);
-        Assert.Equal(first.BundleSha256, SHA256.HashData(File.ReadAllBytes(reopened.VersionFile(1, "bundle"))));
-        Assert.Null(reopened.PublishVersion());
+        Assert.Equal(first.Version, reopened.Versions.LatestVersion!.Version);
+        Assert.Equal(first.BundleSha256, SHA256.HashData(File.ReadAllBytes(reopened.Versions.VersionFile(1, "bundle"))));
+        Assert.Null(reopened.Versions.PublishVersion());
     }
 
     private static async Task<(PolicyBundle Bundle, byte[] Bytes)> FetchVerifiedAsync(HttpClient http, NoteVerifier key, string kind, ulong version)

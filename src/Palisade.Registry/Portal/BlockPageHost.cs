@@ -47,7 +47,7 @@ public sealed class BlockPageHost : IAsyncDisposable
         LookupMatch? match = null;
         try
         {
-            match = registry.Lookup(null, url, null).Matches.FirstOrDefault();
+            match = registry.Queries.Lookup(null, url, null).Matches.FirstOrDefault();
         }
         catch (RegistryProblem)
         {
@@ -65,10 +65,10 @@ public sealed class BlockPageHost : IAsyncDisposable
         else
         {
             var reference = OrderReference.Parse(match.Order);
-            OrderView order = registry.GetOrder(reference.Authority, reference.Decision, targetLimit: 1, entryData: false)!;
+            OrderView order = registry.Queries.GetOrder(reference.Authority, reference.Decision, targetLimit: 1, entryData: false)!;
             string page = reference.PageUrl(registry.PublicUrl);
             context.Response.Headers.Link = $"<{page}>; rel=\"blocked-by\"";
-            AuthorityView? authority = registry.ListAuthorities().Find(a => a.Id == order.Authority);
+            AuthorityView? authority = registry.Authorities.ListAuthorities().Find(a => a.Id == order.Authority);
             title = "Unavailable for legal reasons";
             html.Raw("<p><code>").Text(host).Raw("</code> is blocked by order <a href=\"").Text(page).Raw("\">").Text(order.Reference).Raw("</a>.</p><dl>")
                 .Raw("<dt>Authority</dt><dd>").Text(authority?.Name ?? order.Authority).Raw("</dd>")

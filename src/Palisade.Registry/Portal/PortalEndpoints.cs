@@ -47,7 +47,7 @@ internal static class PortalEndpoints
             .Text(Convert.ToBase64String(state.Checkpoint.RootHash)).Raw("</code>, signed by <code>").Text(registry.Log.VerifierKey)
             .Raw("</code> (signature verified when the registry started and on every append).</p></section>");
         html.Raw("<section aria-labelledby=\"counts\"><h2 id=\"counts\">Orders in force</h2><table><caption>Active orders and targets by authority and category</caption><thead><tr><th scope=\"col\">Authority</th><th scope=\"col\">Category</th><th scope=\"col\">Orders</th><th scope=\"col\">Targets</th></tr></thead><tbody>");
-        foreach (RegistryService.ActiveCount count in registry.ActiveCounts())
+        foreach (RegistryQueries.ActiveCount count in registry.Queries.ActiveCounts())
         {
             html.Raw("<tr><td><a href=\"/authorities/").Text(Uri.EscapeDataString(count.Authority)).Raw("\">").Text(count.Authority).Raw("</a></td><td>")
                 .Text(count.Category).Raw("</td><td>").Text(count.Orders.ToString(CultureInfo.InvariantCulture)).Raw("</td><td>")
@@ -55,7 +55,7 @@ internal static class PortalEndpoints
         }
 
         html.Raw("</tbody></table></section><section aria-labelledby=\"recent\"><h2 id=\"recent\">Recent orders</h2>");
-        OrderTable(html, registry.ListOrders(null, 20, null).Orders);
+        OrderTable(html, registry.Queries.ListOrders(null, 20, null).Orders);
         return html.Raw("<p><a href=\"/orders\">All orders</a></p></section>");
     }
 
@@ -77,7 +77,7 @@ internal static class PortalEndpoints
     {
         string? authority = context.Request.Query["authority"];
         string filter = authority is null ? "" : "authority=" + Uri.EscapeDataString(authority);
-        OrderList page = registry.ListOrders(authority, 100, context.Request.Query["after"]);
+        OrderList page = registry.Queries.ListOrders(authority, 100, context.Request.Query["after"]);
         var html = new Html();
         html.Raw("<p>Download every order: <a href=\"/orders.csv?").Text(filter).Raw("\">CSV</a>, <a href=\"/orders.json?").Text(filter).Raw("\">JSON</a>.</p>");
         OrderTable(html, page.Orders);
@@ -94,7 +94,7 @@ internal static class PortalEndpoints
         string? after = null;
         do
         {
-            OrderList page = registry.ListOrders(authority, 1000, after);
+            OrderList page = registry.Queries.ListOrders(authority, 1000, after);
             foreach (OrderSummary order in page.Orders)
             {
                 yield return order;
@@ -128,7 +128,7 @@ internal static class PortalEndpoints
 
         // An order reference goes straight to its page.
         if (OrderReference.TryParse(q, out OrderReference reference) && !q.Contains("://", StringComparison.Ordinal) && !IPNetwork.TryParse(q, out _)
-            && registry.GetOrder(reference.Authority, reference.Decision, targetLimit: 1, entryData: false) is not null)
+            && registry.Queries.GetOrder(reference.Authority, reference.Decision, targetLimit: 1, entryData: false) is not null)
         {
             return Results.Redirect(reference.PagePath);
         }
@@ -169,9 +169,9 @@ internal static class PortalEndpoints
 
     /// <summary>A search term as a lookup: an IP address, a URL, or else a domain name.</summary>
     private static LookupResult Lookup(RegistryService registry, string q) =>
-        IPAddress.TryParse(q, out _) ? registry.Lookup(null, null, q)
-        : q.Contains("://", StringComparison.Ordinal) ? registry.Lookup(null, q, null)
-        : registry.Lookup(q, null, null);
+        IPAddress.TryParse(q, out _) ? registry.Queries.Lookup(null, null, q)
+        : q.Contains("://", StringComparison.Ordinal) ? registry.Queries.Lookup(null, q, null)
+        : registry.Queries.Lookup(q, null, null);
 
     private static IResult SearchCsv(RegistryService registry, HttpContext context)
     {
@@ -198,10 +198,10 @@ internal static class PortalEndpoints
 
         string authority = Uri.UnescapeDataString(segments[0]);
         string decision = Uri.UnescapeDataString(segments[1]);
-        OrderView? order = registry.GetOrder(authority, decision, 1000, context.Request.Query["targetsAfter"], entryData: false);
+        OrderView? order = registry.Queries.GetOrder(authority, decision, 1000, context.Request.Query["targetsAfter"], entryData: false);
         if (order is null)
         {
-            return HtmlResult(new Html().Raw("<p>There is no order ").Text(RegistryService.Reference(authority, decision)).Raw(".</p>"), "Not found", status: 404);
+            return HtmlResult(new Html().Raw("<p>There is no order ").Text(Fields.Reference(authority, decision)).Raw(".</p>"), "Not found", status: 404);
         }
 
         var html = new Html();
@@ -253,7 +253,7 @@ internal static class PortalEndpoints
 
     private static IResult AuthorityPage(RegistryService registry, string id)
     {
-        AuthorityView? authority = registry.ListAuthorities().Find(a => a.Id == id);
+        AuthorityView? authority = registry.Authorities.ListAuthorities().Find(a => a.Id == id);
         if (authority is null)
         {
             return HtmlResult(new Html().Raw("<p>There is no authority ").Text(id).Raw(".</p>"), "Not found", status: 404);
@@ -264,7 +264,7 @@ internal static class PortalEndpoints
         Field(html, "Jurisdiction", Html.Encode(authority.Jurisdiction));
         Field(html, "Web site", $"<a href=\"{Html.Encode(authority.Url)}\">{Html.Encode(authority.Url)}</a>");
         Field(html, "Registered", $"log entry {authority.LogIndex.ToString(CultureInfo.InvariantCulture)}");
-        OrderList orders = registry.ListOrders(id, 100, null);
+        OrderList orders = registry.Queries.ListOrders(id, 100, null);
         html.Raw("</dl><h2>Orders</h2><p>Download: <a href=\"/orders.csv?authority=").Text(Uri.EscapeDataString(id)).Raw("\">CSV</a>, <a href=\"/orders.json?authority=")
             .Text(Uri.EscapeDataString(id)).Raw("\">JSON</a>.</p>");
         OrderTable(html, orders.Orders);

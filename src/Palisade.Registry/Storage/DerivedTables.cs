@@ -139,7 +139,7 @@ internal sealed class DerivedTables
             OrderTarget.TryParse(value, out OrderTarget target, out _);
             if (target.Kind == TargetKind.Prefix)
             {
-                (byte[] start, byte[] end) = RegistryService.Range(target.Prefix);
+                (byte[] start, byte[] end) = OrderDesk.Range(target.Prefix);
                 rows[value] = [reference.Authority, reference.Decision, target.KindName, value, target.Prefix.IsIPv6 ? 6L : 4L, start, end];
             }
             else

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Palisade.Core.Events;
+using Palisade.Core.Policy;
 using Palisade.Registry.Storage;
 
 namespace Palisade.Registry;
@@ -10,8 +11,37 @@ namespace Palisade.Registry;
 /// savepoint, so a write that is refused (a problem, a conflict) is undone alone — and commits once, one fsync for all.
 /// Each writer returns only after the commit that holds its write, so "acknowledged" still means "durable".
 /// </summary>
-public sealed partial class RegistryService
+/// <remarks>The writer also keeps the order book, which sees every event in log order: this process's after they
+/// commit, other processes' when it follows the shared store.</remarks>
+internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) : IDisposable
 {
+    private readonly RegistryStore _store = store;
+    private readonly TransparencyLog _log = log;
+    private readonly SemaphoreSlim _writer = new(1, 1);
+
+    /// <summary>Every order event applied so far, in log order (touch it only under the writer lock).</summary>
+    public OrderBook Book { get; } = new();
+
+    /// <summary>Runs when following the store finds a version another process published, before the book applies it.</summary>
+    public Action<ulong, VersionPublished>? VersionFollowed { get; set; }
+
+    /// <summary>Runs after order events were applied to the book.</summary>
+    public Action? OrdersChanged { get; set; }
+
+    /// <summary>Runs <paramref name="read"/> under the writer lock, which no write holds meanwhile.</summary>
+    public T Locked<T>(Func<T> read)
+    {
+        _writer.Wait();
+        try
+        {
+            return read();
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
     /// <summary>The most writes one commit carries.</summary>
     public const int MaxWritesPerCommit = 256;
 
@@ -27,7 +57,7 @@ public sealed partial class RegistryService
     /// <paramref name="committed"/> runs, so the book sees events in log order. With <paramref name="alone"/> the write
     /// gets a transaction of its own (publishing a version reads the order book, which sees a write only once it has
     /// committed).</remarks>
-    private T Write<T>(Func<RegistrySession, Func<LogEvent, (long FirstIndex, int Entries)>, T> work, Action<T>? committed = null, bool alone = false)
+    public T Write<T>(Func<RegistrySession, Func<LogEvent, (long FirstIndex, int Entries)>, T> work, Action<T>? committed = null, bool alone = false)
     {
         var write = new PendingWrite<T>(work, committed) { Alone = alone };
         _pending.Enqueue(write);
@@ -160,10 +190,10 @@ public sealed partial class RegistryService
         {
             if (write.Failed is null && write.Logged is { } evt)
             {
-                _book.Apply(evt);
+                Book.Apply(evt);
                 if (evt is OrderEvent)
                 {
-                    _publisher?.OrderChanged();
+                    OrdersChanged?.Invoke();
                 }
             }
 
@@ -215,4 +245,61 @@ public sealed partial class RegistryService
         }
     }
 
+    /// <summary>Brings this process up to the store's latest checkpoint if another process appended since.</summary>
+    public void CatchUpIfBehind()
+    {
+        if (!_store.IsShared)
+        {
+            return;
+        }
+
+        long stored;
+        using (RegistrySession session = _store.OpenRead())
+        {
+            stored = session.LatestCheckpoint()?.Size ?? 0;
+        }
+
+        if ((ulong)stored > _log.Size)
+        {
+            CatchUpNow();
+        }
+    }
+
+    public void CatchUpNow()
+    {
+        _writer.Wait();
+        try
+        {
+            using RegistrySession session = _store.OpenRead();
+            CatchUp(session);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>Applies the entries other processes appended (the caller holds the writer lock).</summary>
+    private void CatchUp(RegistrySession session)
+    {
+        List<(ulong Index, byte[] Entry)> added = _log.CatchUp(session);
+        bool orders = false;
+        foreach ((ulong index, _, LogEvent evt) in LogEvents.Join(added))
+        {
+            if (evt is VersionPublished published)
+            {
+                VersionFollowed?.Invoke(index, published);
+            }
+
+            Book.Apply(evt);
+            orders |= evt is OrderEvent;
+        }
+
+        if (orders)
+        {
+            OrdersChanged?.Invoke();
+        }
+    }
+
+    public void Dispose() => _writer.Dispose();
 }

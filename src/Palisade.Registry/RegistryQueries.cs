@@ -4,11 +4,16 @@ using Palisade.Core;
 using Palisade.Core.Policy;
 using Palisade.Registry.Api;
 using Palisade.Registry.Storage;
+using static Palisade.Registry.Fields;
 
 namespace Palisade.Registry;
 
-public sealed partial class RegistryService
+/// <summary>What the API and the portal read: orders with their history and proofs, pages of orders, counts of what is
+/// in force, lookups (through the same compiled policy and "in force" rule as enforcement), and log entries.</summary>
+internal sealed class RegistryQueries(RegistryContext context)
 {
+    private readonly RegistryContext _context = context;
+
     /// <summary>Most targets one order answer lists; the rest are paged with <c>targetsAfter</c>.</summary>
     public const int MaxTargetPage = 10_000;
 
@@ -20,8 +25,8 @@ public sealed partial class RegistryService
         targetLimit = Math.Clamp(targetLimit, 1, MaxTargetPage);
 
         // The history's proofs come from this process's tree: it must hold every event the store has.
-        CatchUpIfBehind();
-        using RegistrySession session = _store.OpenRead(snapshot: true);
+        _context.Writer.CatchUpIfBehind();
+        using RegistrySession session = _context.Store.OpenRead(snapshot: true);
         OrderRow? order = session.LoadOrder(authority, decision);
         if (order is null)
         {
@@ -38,7 +43,7 @@ public sealed partial class RegistryService
 
         long targetCount = session.TargetCount(authority, decision);
 
-        LogState state = _log.State;
+        LogState state = _context.Log.State;
         ulong size = state.Checkpoint.Size;
         var history = new List<EventView>();
         foreach ((long index, int count, string type, long timeMs) in session.OrderEvents(authority, decision, (long)size))
@@ -48,15 +53,15 @@ public sealed partial class RegistryService
             for (int i = 0; i < count; i++)
             {
                 ulong entryIndex = (ulong)index + (ulong)i;
-                entries.Add(new EntryProof((long)entryIndex, data is null ? null : Convert.ToBase64String(data[i]), Convert.ToBase64String(_log.LeafHash(entryIndex)),
-                    _log.InclusionProof(entryIndex, size).ConvertAll(Convert.ToBase64String)));
+                entries.Add(new EntryProof((long)entryIndex, data is null ? null : Convert.ToBase64String(data[i]), Convert.ToBase64String(_context.Log.LeafHash(entryIndex)),
+                    _context.Log.InclusionProof(entryIndex, size).ConvertAll(Convert.ToBase64String)));
             }
 
             history.Add(new EventView(type, FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(timeMs)), index, entries));
         }
 
         return new OrderView(
-            Reference(authority, decision), OrderUrl(authority, decision), order.Authority, order.Decision, order.DecisionDate, order.LegalBasis,
+            Reference(authority, decision), _context.OrderUrl(authority, decision), order.Authority, order.Decision, order.DecisionDate, order.LegalBasis,
             order.Category, order.IssuingBody, order.Summary, FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(order.EffectiveMs)),
             order.ExpiresMs is null ? null : FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(order.ExpiresMs.Value)),
             order.RevokedMs is null ? null : FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(order.RevokedMs.Value)),
@@ -75,7 +80,7 @@ public sealed partial class RegistryService
         }
 
         long lastSequence = 0;
-        using RegistrySession session = _store.OpenRead();
+        using RegistrySession session = _context.Store.OpenRead();
         var orders = new List<OrderSummary>();
         string? next = null;
         foreach ((OrderRow row, long sequence, long targets) in session.ListOrders(authority, afterRow, limit + 1))
@@ -87,7 +92,7 @@ public sealed partial class RegistryService
             }
 
             lastSequence = sequence;
-            orders.Add(new OrderSummary(Reference(row.Authority, row.Decision), OrderUrl(row.Authority, row.Decision), row.Authority, row.Decision,
+            orders.Add(new OrderSummary(Reference(row.Authority, row.Decision), _context.OrderUrl(row.Authority, row.Decision), row.Authority, row.Decision,
                 row.Category, Status(row), FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(row.EffectiveMs)), (int)targets));
         }
 
@@ -105,8 +110,8 @@ public sealed partial class RegistryService
     /// they are kept until the log grows or a minute passes (orders come into and out of force with time).</summary>
     public List<ActiveCount> ActiveCounts()
     {
-        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        ulong size = _log.Size;
+        long now = _context.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        ulong size = _context.Log.Size;
         CountsSnapshot? cached = Volatile.Read(ref _activeCounts);
         if (cached is not null && cached.Size == size && now - cached.Time < 60_000)
         {
@@ -155,7 +160,7 @@ public sealed partial class RegistryService
             throw RegistryProblem.Invalid("name", "a lookup takes exactly one of name, url and ip");
         }
 
-        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        long now = _context.Time.GetUtcNow().ToUnixTimeMilliseconds();
         CompiledPolicy policy = LookupPolicy();
         var matches = new List<LookupMatch>();
         string kind;
@@ -256,7 +261,7 @@ public sealed partial class RegistryService
             if (entry.Order.IsActiveAt(now))
             {
                 var reference = OrderReference.Parse(entry.Order.Reference);
-                matches.Add(new LookupMatch(entry.Order.Reference, reference.ApiUrl(PublicUrl), reference.Authority, entry.Order.Category, entry.Target,
+                matches.Add(new LookupMatch(entry.Order.Reference, reference.ApiUrl(_context.PublicUrl), reference.Authority, entry.Order.Category, entry.Target,
                     OrderTarget.KindNameOf(kind), how));
             }
         }
@@ -268,9 +273,9 @@ public sealed partial class RegistryService
     /// </summary>
     private CompiledPolicy LookupPolicy()
     {
-        CatchUpIfBehind();
+        _context.Writer.CatchUpIfBehind();
         LookupSnapshot? cached = Volatile.Read(ref _lookupPolicy);
-        if (cached is not null && cached.LogSize == _log.Size)
+        if (cached is not null && cached.LogSize == _context.Log.Size)
         {
             return cached.Policy;
         }
@@ -278,25 +283,16 @@ public sealed partial class RegistryService
         lock (_lookupGate)
         {
             cached = Volatile.Read(ref _lookupPolicy);
-            if (cached is not null && cached.LogSize == _log.Size)
+            if (cached is not null && cached.LogSize == _context.Log.Size)
             {
                 return cached.Policy;
             }
 
             ulong size;
             BundleEntry[] entries;
-            _writer.Wait();
-            try
-            {
-                size = _log.Size;
-                entries = _book.Prepare().Entries;
-            }
-            finally
-            {
-                _writer.Release();
-            }
+            (size, entries) = _context.Writer.Locked(() => (_context.Log.Size, _context.Writer.Book.Prepare().Entries));
 
-            var policy = CompiledPolicy.Build(new PolicyBundle(_log.Origin, 0, size, new byte[32], 0, entries));
+            var policy = CompiledPolicy.Build(new PolicyBundle(_context.Log.Origin, 0, size, new byte[32], 0, entries));
             Volatile.Write(ref _lookupPolicy, new LookupSnapshot(size, policy));
             return policy;
         }
@@ -306,10 +302,17 @@ public sealed partial class RegistryService
 
     private string Status(OrderRow order)
     {
-        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        long now = _context.Time.GetUtcNow().ToUnixTimeMilliseconds();
         return order.RevokedMs is not null ? "revoked"
             : order.EffectiveMs > now ? "pending"
             : order.ExpiresMs is not null && order.ExpiresMs <= now ? "expired"
             : "active";
+    }
+
+    /// <summary>Reads log entries [start, start + count) of the published tree.</summary>
+    public List<byte[]> ReadEntries(ulong start, int count)
+    {
+        using RegistrySession session = _context.Store.OpenRead();
+        return session.ReadEntries((long)start, count);
     }
 }

@@ -1,16 +1,28 @@
 using System.Security.Cryptography;
 using Palisade.Core.Events;
-using Palisade.Core;
 using Palisade.Core.Policy;
-using Palisade.Core.Transparency;
 using Palisade.Registry.Storage;
 
 namespace Palisade.Registry;
 
-public sealed partial class RegistryService
+/// <summary>
+/// Registry versions: each a pure function of the log, published by one process when orders change, accepted by the
+/// others as they follow the log; their bundle and delta files, kept content-addressed with a retention setting and
+/// rebuilt from the log on request; and long polls for the next version.
+/// </summary>
+internal sealed class RegistryVersions : IDisposable
 {
-    private readonly OrderBook _book = new();
+    private readonly RegistryContext _context;
     private readonly VersionFiles _files;
+
+    public RegistryVersions(RegistryContext context)
+    {
+        _context = context;
+        _files = new VersionFiles(context.Options.DataDirectory, context.Log.Signer);
+        context.Writer.VersionFollowed = (index, published) => AcceptVersion(published.Version, published.LogSize, (long)index,
+            Convert.FromHexString(published.Bundle), Convert.FromHexString(published.Delta), published.Time.ToUnixTimeMilliseconds());
+    }
+
     private VersionPublisher? _publisher;
     private RegistryVersion? _latestVersion;
     private TaskCompletionSource _versionPublished = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -36,28 +48,28 @@ public sealed partial class RegistryService
     {
         PolicyChange? change = null;
         LatestBundle? latestBundle = null;
-        return Write((session, log) =>
+        return _context.Writer.Write((session, log) =>
         {
-            change = _book.Prepare();
+            change = _context.Writer.Book.Prepare();
             if (change.IsEmpty)
             {
                 return null;
             }
 
             ulong version = (LatestVersion?.Version ?? 0) + 1;
-            ulong size = _log.Size;
-            byte[] root = _log.Root(size);
-            byte[] bundleBytes = new PolicyBundle(_log.Origin, version, size, root, change.LogTimeMs, change.Entries).ToBytes();
+            ulong size = _context.Log.Size;
+            byte[] root = _context.Log.Root(size);
+            byte[] bundleBytes = new PolicyBundle(_context.Log.Origin, version, size, root, change.LogTimeMs, change.Entries).ToBytes();
             byte[] bundleHash = SHA256.HashData(bundleBytes);
             if (KeepsFullBundle(version))
             {
                 _files.WriteSigned(bundleBytes, version, "bundle");
             }
 
-            var delta = new PolicyDelta(_log.Origin, version, version - 1, size, root, change.LogTimeMs, bundleHash, change.Removed, change.Added);
+            var delta = new PolicyDelta(_context.Log.Origin, version, version - 1, size, root, change.LogTimeMs, bundleHash, change.Removed, change.Added);
             byte[] deltaHash = _files.WriteSigned(delta.ToBytes(), version, "delta");
             latestBundle = new LatestBundle(version, bundleBytes, bundleHash, _files.Signature(bundleBytes, version, "bundle"));
-            long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            long now = _context.Time.GetUtcNow().ToUnixTimeMilliseconds();
             (long index, _) = log(new VersionPublished
             {
                 Time = DateTimeOffset.FromUnixTimeMilliseconds(now),
@@ -75,7 +87,7 @@ public sealed partial class RegistryService
         {
             if (published is not null)
             {
-                _book.Accept(change!);
+                _context.Writer.Book.Accept(change!);
                 Volatile.Write(ref _latestBundle, latestBundle);
                 Volatile.Write(ref _latestVersion, published);
                 Interlocked.Exchange(ref _versionPublished, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
@@ -93,19 +105,19 @@ public sealed partial class RegistryService
     /// <summary>Whether version <paramref name="version"/>'s full bundle is kept as a file (version 1 and every
     /// <see cref="RegistryOptions.FullBundleEvery"/>-th); the others are served from memory while latest, then rebuilt
     /// from the log on request.</summary>
-    private bool KeepsFullBundle(ulong version) => version == 1 || version % (ulong)Options.FullBundleEvery == 0;
+    private bool KeepsFullBundle(ulong version) => version == 1 || version % (ulong)_context.Options.FullBundleEvery == 0;
 
     /// <summary>The first published version whose bundle has this SHA-256; null when there is none.</summary>
     public RegistryVersion? VersionWithBundle(byte[] sha256)
     {
-        using RegistrySession session = _store.OpenRead();
+        using RegistrySession session = _context.Store.OpenRead();
         return session.VersionWithBundle(sha256);
     }
 
     /// <summary>A published version by number; null when there is none.</summary>
     public RegistryVersion? GetVersion(ulong version)
     {
-        using RegistrySession session = _store.OpenRead();
+        using RegistrySession session = _context.Store.OpenRead();
         return session.GetVersion(version);
     }
 
@@ -135,11 +147,13 @@ public sealed partial class RegistryService
         }
     }
 
-    private void StartPublisher()
+    /// <summary>Starts publishing versions when orders change (while this process holds the publisher claim).</summary>
+    public void StartPublisher(RegistryNodes nodes)
     {
-        TryClaimPublisher();
-        _publisher = new VersionPublisher(this, Options.PublishDelay);
-        if (!_book.Prepare().IsEmpty)
+        nodes.TryClaimPublisher();
+        _publisher = new VersionPublisher(this, nodes, _context.Options.PublishDelay);
+        _context.Writer.OrdersChanged = _publisher.OrderChanged;
+        if (!_context.Writer.Book.Prepare().IsEmpty)
         {
             // Changes logged after the last version (a crash before it was published) are published now.
             _publisher.OrderChanged();
@@ -148,10 +162,10 @@ public sealed partial class RegistryService
 
     /// <summary>Replays the log into the order book, accepting the latest published version at the log size it
     /// covers, and checks that its stored files are what the log says they are.</summary>
-    private void LoadVersions()
+    public void Load()
     {
         RegistryVersion? latest;
-        using (RegistrySession session = _store.OpenRead())
+        using (RegistrySession session = _context.Store.OpenRead())
         {
             latest = session.LatestVersion();
         }
@@ -166,15 +180,15 @@ public sealed partial class RegistryService
                 accepted = true;
             }
 
-            _book.Apply(evt);
+            _context.Writer.Book.Apply(evt);
             derived.Apply(index, entries, evt);
         }
 
         // Everything in the query tables is derived from the log: what the log does not say is refused here, before
         // the registry serves any of it.
-        using (RegistrySession session = _store.OpenRead(snapshot: true))
+        using (RegistrySession session = _context.Store.OpenRead(snapshot: true))
         {
-            derived.Verify(session, _store.Description);
+            derived.Verify(session, _context.Store.Description);
         }
 
         if (!accepted)
@@ -195,9 +209,9 @@ public sealed partial class RegistryService
     /// </summary>
     private void AcceptVersion(ulong version, ulong logSize, long logIndex, byte[] bundleSha256, byte[] deltaSha256, long timeMs)
     {
-        PolicyChange change = _book.Prepare();
-        byte[] root = _log.Root(logSize);
-        var bundle = new PolicyBundle(_log.Origin, version, logSize, root, change.LogTimeMs, change.Entries);
+        PolicyChange change = _context.Writer.Book.Prepare();
+        byte[] root = _context.Log.Root(logSize);
+        var bundle = new PolicyBundle(_context.Log.Origin, version, logSize, root, change.LogTimeMs, change.Entries);
         byte[] bundleBytes = bundle.ToBytes();
         byte[] rebuilt = SHA256.HashData(bundleBytes);
         if (!rebuilt.AsSpan().SequenceEqual(bundleSha256))
@@ -205,7 +219,7 @@ public sealed partial class RegistryService
             throw new RegistryConfigurationException($"version {version} rebuilt from the first {logSize} log entries has SHA-256 {Convert.ToHexStringLower(rebuilt)}, but the log published {Convert.ToHexStringLower(bundleSha256)}");
         }
 
-        var delta = new PolicyDelta(_log.Origin, version, version - 1, logSize, root, change.LogTimeMs, rebuilt, change.Removed, change.Added);
+        var delta = new PolicyDelta(_context.Log.Origin, version, version - 1, logSize, root, change.LogTimeMs, rebuilt, change.Removed, change.Added);
         byte[] deltaBytes = delta.ToBytes();
         byte[] deltaHash = SHA256.HashData(deltaBytes);
         if (KeepsFullBundle(version))
@@ -221,7 +235,7 @@ public sealed partial class RegistryService
             _files.RewriteIfDamaged(deltaBytes, deltaHash, version, "delta");
         }
 
-        _book.Accept(change);
+        _context.Writer.Book.Accept(change);
         Volatile.Write(ref _latestVersion, new RegistryVersion(version, logSize, logIndex, bundleSha256, deltaSha256, change.Entries.Length, timeMs));
         Interlocked.Exchange(ref _versionPublished, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
@@ -253,10 +267,10 @@ public sealed partial class RegistryService
                     PolicyChange change = book.Prepare();
                     if (published.Version == version)
                     {
-                        byte[] root = _log.Root(published.LogSize);
-                        byte[] bundle = new PolicyBundle(_log.Origin, version, published.LogSize, root, change.LogTimeMs, change.Entries).ToBytes();
+                        byte[] root = _context.Log.Root(published.LogSize);
+                        byte[] bundle = new PolicyBundle(_context.Log.Origin, version, published.LogSize, root, change.LogTimeMs, change.Entries).ToBytes();
                         byte[] bundleHash = SHA256.HashData(bundle);
-                        byte[] delta = new PolicyDelta(_log.Origin, version, version - 1, published.LogSize, root, change.LogTimeMs, bundleHash, change.Removed, change.Added).ToBytes();
+                        byte[] delta = new PolicyDelta(_context.Log.Origin, version, version - 1, published.LogSize, root, change.LogTimeMs, bundleHash, change.Removed, change.Added).ToBytes();
                         if (Convert.ToHexStringLower(bundleHash) != published.Bundle || Convert.ToHexStringLower(SHA256.HashData(delta)) != published.Delta)
                         {
                             throw new RegistryConfigurationException($"version {version} rebuilt from the log does not hash to what the log published");
@@ -285,10 +299,15 @@ public sealed partial class RegistryService
     private IEnumerable<(ulong Index, byte[] Entry)> ReadAllEntries()
     {
         const int Chunk = 4096;
-        ulong size = _log.Size;
+        ulong size = _context.Log.Size;
         for (ulong start = 0; start < size; start += Chunk)
         {
-            List<byte[]> entries = ReadEntries(start, (int)Math.Min(Chunk, size - start));
+            List<byte[]> entries;
+            using (RegistrySession session = _context.Store.OpenRead())
+            {
+                entries = session.ReadEntries((long)start, (int)Math.Min(Chunk, size - start));
+            }
+
             for (int i = 0; i < entries.Count; i++)
             {
                 yield return (start + (ulong)i, entries[i]);
@@ -298,4 +317,10 @@ public sealed partial class RegistryService
 
     /// <summary>The latest version's bundle and its signature text.</summary>
     internal sealed record LatestBundle(ulong Version, byte[] Bytes, byte[] Sha256, string Signature);
+
+    public void Dispose()
+    {
+        _publisher?.Dispose();
+        _rebuilding.Dispose();
+    }
 }

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Palisade.Core.Events;
 using Palisade.Registry.Storage;
 
 namespace Palisade.Registry;
@@ -12,14 +11,12 @@ namespace Palisade.Registry;
 /// dies another takes the claim within a second or two and publishes what is pending, so versions stay a pure function
 /// of the log and are numbered without gaps.
 /// </summary>
-public sealed partial class RegistryService
+internal sealed partial class RegistryNodes(RegistryContext context) : IDisposable
 {
+    private readonly RegistryContext _context = context;
     private readonly CancellationTokenSource _following = new();
     private Task? _follower;
     private IDisposable? _publisherClaim;
-
-    /// <summary>Where the registry logs what happens among several processes (nothing by default).</summary>
-    public ILogger Logger { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
     /// <summary>Whether this process publishes registry versions now.</summary>
     public bool IsPublisher => Volatile.Read(ref _publisherClaim) is not null;
@@ -32,81 +29,24 @@ public sealed partial class RegistryService
             return true;
         }
 
-        IDisposable? claim = _store.TryClaimPublisher();
+        IDisposable? claim = _context.Store.TryClaimPublisher();
         if (claim is null)
         {
             return false;
         }
 
         Volatile.Write(ref _publisherClaim, claim);
-        if (_store.IsShared)
+        if (_context.Store.IsShared)
         {
-            LogPublisherClaimed(Logger, _log.Origin);
+            LogPublisherClaimed(_context.Logger, _context.Log.Origin);
         }
 
         return true;
     }
 
-    /// <summary>Brings this process up to the store's latest checkpoint if another process appended since.</summary>
-    public void CatchUpIfBehind()
+    public void Start()
     {
-        if (!_store.IsShared)
-        {
-            return;
-        }
-
-        long stored;
-        using (RegistrySession session = _store.OpenRead())
-        {
-            stored = session.LatestCheckpoint()?.Size ?? 0;
-        }
-
-        if ((ulong)stored > _log.Size)
-        {
-            CatchUpNow();
-        }
-    }
-
-    private void CatchUpNow()
-    {
-        _writer.Wait();
-        try
-        {
-            using RegistrySession session = _store.OpenRead();
-            CatchUp(session);
-        }
-        finally
-        {
-            _writer.Release();
-        }
-    }
-
-    /// <summary>Applies the entries other processes appended (the caller holds the writer lock).</summary>
-    private void CatchUp(RegistrySession session)
-    {
-        List<(ulong Index, byte[] Entry)> added = _log.CatchUp(session);
-        bool orders = false;
-        foreach ((ulong index, _, LogEvent evt) in LogEvents.Join(added))
-        {
-            if (evt is VersionPublished published)
-            {
-                AcceptVersion(published.Version, published.LogSize, (long)index, Convert.FromHexString(published.Bundle), Convert.FromHexString(published.Delta),
-                    published.Time.ToUnixTimeMilliseconds());
-            }
-
-            _book.Apply(evt);
-            orders |= evt is OrderEvent;
-        }
-
-        if (orders)
-        {
-            _publisher?.OrderChanged();
-        }
-    }
-
-    private void StartFollower()
-    {
-        if (_store.IsShared)
+        if (_context.Store.IsShared)
         {
             _follower = Task.Run(() => FollowAsync(_following.Token));
         }
@@ -123,12 +63,12 @@ public sealed partial class RegistryService
                 // (Re)subscribe; a lost connection ends the listener (observed here) and polling carries on meanwhile.
                 if (listening.Exception is { } lost)
                 {
-                    LogFollowFailed(Logger, lost.GetBaseException().Message);
+                    LogFollowFailed(_context.Logger, lost.GetBaseException().Message);
                 }
 
-                listening = _store.ListenAsync(size =>
+                listening = _context.Store.ListenAsync(size =>
                 {
-                    if ((ulong)size > _log.Size && appended.CurrentCount == 0)
+                    if ((ulong)size > _context.Log.Size && appended.CurrentCount == 0)
                     {
                         try
                         {
@@ -144,7 +84,7 @@ public sealed partial class RegistryService
             try
             {
                 await appended.WaitAsync(TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
-                CatchUpNow();
+                _context.Writer.CatchUpNow();
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -152,12 +92,12 @@ public sealed partial class RegistryService
             }
             catch (Exception e) when (e is System.Data.Common.DbException or RegistryConfigurationException or InvalidOperationException)
             {
-                LogFollowFailed(Logger, e.Message);
+                LogFollowFailed(_context.Logger, e.Message);
             }
         }
     }
 
-    private void StopFollower()
+    public void Dispose()
     {
         _following.Cancel();
         try

@@ -4,11 +4,16 @@ using Palisade.Core;
 using Palisade.Core.Events;
 using Palisade.Registry.Api;
 using Palisade.Registry.Storage;
+using static Palisade.Registry.Fields;
 
 namespace Palisade.Registry;
 
-public sealed partial class RegistryService
+/// <summary>Orders: issuing, amending and revoking them for the caller's authority, with every field and target checked
+/// and the safeguards applied before anything is written.</summary>
+internal sealed class OrderDesk(RegistryContext context)
 {
+    private readonly RegistryContext _context = context;
+
     /// <summary>The most targets one request may carry.</summary>
     public const int MaxTargetsPerRequest = 100_000;
 
@@ -58,9 +63,9 @@ public sealed partial class RegistryService
         }
 
         List<OrderTarget> targets = ParseTargets(request.Targets, "targets");
-        List<LoggedOverride>? overrides = _safeguards.Check(targets, "targets", request.Overrides);
+        List<LoggedOverride>? overrides = _context.Safeguards.Check(targets, "targets", request.Overrides);
 
-        return Write((session, log) =>
+        return _context.Writer.Write((session, log) =>
         {
             (string? authorityName, bool exists) = session.AuthorityAndOrder(authority, decision);
             string issuingBody = authorityName ?? throw RegistryProblem.Forbidden($"the key's authority '{authority}' does not exist");
@@ -74,7 +79,7 @@ public sealed partial class RegistryService
                 throw RegistryProblem.Conflict("decision", $"the authority '{authority}' already has an order with decision number '{decision}'; amend it instead");
             }
 
-            DateTimeOffset now = _time.GetUtcNow();
+            DateTimeOffset now = _context.Time.GetUtcNow();
             (long index, int entries) = log(new OrderIssued
             {
                 Time = now,
@@ -95,7 +100,7 @@ public sealed partial class RegistryService
 
             InsertTargets(session, authority, decision, targets);
             session.InsertOrderEvent(index, entries, authority, decision, "order.issued", now.ToUnixTimeMilliseconds());
-            return new OrderEventCreated(Reference(authority, decision), OrderUrl(authority, decision), "order.issued", index, entries, index + entries);
+            return new OrderEventCreated(Reference(authority, decision), _context.OrderUrl(authority, decision), "order.issued", index, entries, index + entries);
         });
     }
 
@@ -117,9 +122,9 @@ public sealed partial class RegistryService
             throw RegistryProblem.Invalid("add", "an amendment adds or removes targets or changes the expiry");
         }
 
-        List<LoggedOverride>? overrides = _safeguards.Check(add, "add", request.Overrides);
+        List<LoggedOverride>? overrides = _context.Safeguards.Check(add, "add", request.Overrides);
         string? reason = request.Reason is null ? null : Required(request.Reason, "reason", 10_000);
-        return Write((session, log) =>
+        return _context.Writer.Write((session, log) =>
         {
             OrderRow order = RequireOwnOrder(session, caller, authority, decision);
             if (order.RevokedMs is not null)
@@ -154,7 +159,7 @@ public sealed partial class RegistryService
                 throw RegistryProblem.Invalid("remove", "an amendment cannot remove every target; revoke the order instead");
             }
 
-            DateTimeOffset now = _time.GetUtcNow();
+            DateTimeOffset now = _context.Time.GetUtcNow();
             (long index, int entries) = log(new OrderAmended
             {
                 Time = now,
@@ -178,7 +183,7 @@ session.SetExpiry(authority, decision, expires?.ToUnixTimeMilliseconds());
             }
 
             session.InsertOrderEvent(index, entries, authority, decision, "order.amended", now.ToUnixTimeMilliseconds());
-            return new OrderEventCreated(Reference(authority, decision), OrderUrl(authority, decision), "order.amended", index, entries, index + entries);
+            return new OrderEventCreated(Reference(authority, decision), _context.OrderUrl(authority, decision), "order.amended", index, entries, index + entries);
         });
     }
 
@@ -187,7 +192,7 @@ session.SetExpiry(authority, decision, expires?.ToUnixTimeMilliseconds());
     {
         ArgumentNullException.ThrowIfNull(request);
         string? reason = request.Reason is null ? null : Required(request.Reason, "reason", 10_000);
-        return Write((session, log) =>
+        return _context.Writer.Write((session, log) =>
         {
             OrderRow order = RequireOwnOrder(session, caller, authority, decision);
             if (order.RevokedMs is not null)
@@ -195,20 +200,14 @@ session.SetExpiry(authority, decision, expires?.ToUnixTimeMilliseconds());
                 throw RegistryProblem.Conflict("decision", $"the order {Reference(authority, decision)} is already revoked");
             }
 
-            DateTimeOffset now = _time.GetUtcNow();
+            DateTimeOffset now = _context.Time.GetUtcNow();
             (long index, int entries) = log(new OrderRevoked { Time = now, Authority = authority, Decision = decision, Reason = reason });
             session.SetRevoked(authority, decision, now.ToUnixTimeMilliseconds(), reason);
 
             session.InsertOrderEvent(index, entries, authority, decision, "order.revoked", now.ToUnixTimeMilliseconds());
-            return new OrderEventCreated(Reference(authority, decision), OrderUrl(authority, decision), "order.revoked", index, entries, index + entries);
+            return new OrderEventCreated(Reference(authority, decision), _context.OrderUrl(authority, decision), "order.revoked", index, entries, index + entries);
         });
     }
-
-    /// <summary>The order reference <c>authority/decision</c>.</summary>
-    public static string Reference(string authority, string decision) => new OrderReference(authority, decision).ToString();
-
-    /// <summary>The public URL of an order's API resource (decision percent-encoded).</summary>
-    public string OrderUrl(string authority, string decision) => new OrderReference(authority, decision).ApiUrl(PublicUrl);
 
     private List<OrderTarget> ParseTargets(List<string> texts, string field)
     {
