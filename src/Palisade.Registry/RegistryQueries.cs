@@ -288,9 +288,9 @@ internal sealed class RegistryQueries(RegistryContext context)
                 return cached.Policy;
             }
 
-            ulong size;
-            BundleEntry[] entries;
-            (size, entries) = _context.Writer.Locked(() => (_context.Log.Size, _context.Writer.Book.Prepare().Entries));
+            // Only the copy of what changed is taken under the writer lock; the merge with every entry runs outside it.
+            (ulong size, PendingVersion pending) = _context.Writer.Locked(() => (_context.Log.Size, _context.Writer.Book.Snapshot()));
+            BundleEntry[] entries = pending.Prepare().Entries;
 
             var policy = CompiledPolicy.Build(new PolicyBundle(_context.Log.Origin, 0, size, new byte[32], 0, entries));
             Volatile.Write(ref _lookupPolicy, new LookupSnapshot(size, policy));

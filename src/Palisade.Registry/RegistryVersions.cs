@@ -39,62 +39,130 @@ internal sealed class RegistryVersions : IDisposable
     /// <summary>The path of a version's bundle (<paramref name="kind"/> "bundle") or delta ("delta") file.</summary>
     public string VersionFile(ulong version, string kind) => _files.PathOf(version, kind);
 
+    /// <summary>How many times a publication is prepared outside the writer lock and found overtaken (a write landed
+    /// meanwhile) before it is prepared under the lock instead.</summary>
+    internal const int OptimisticAttempts = 3;
+
+    /// <summary>Publications prepared under the writer lock because writes kept overtaking the ones prepared outside.</summary>
+    internal long LockedPublications => Interlocked.Read(ref _lockedPublications);
+
+    private long _lockedPublications;
+
     /// <summary>
     /// Publishes a new registry version if the active entries changed since the last one: writes the bundle and the
     /// delta with their signatures, then logs <c>version.published</c> (version, log size covered, both hashes).
     /// </summary>
+    /// <remarks>
+    /// The version covers the whole log at the moment <c>version.published</c> is appended, as before; what takes time
+    /// (merging every entry, serialising and hashing the bundle, writing the files) is done outside the writer lock
+    /// from a snapshot of the order book, and the writer lock is held only to copy what changed and, later, to check
+    /// that the log has not grown since and append the event. When it has grown, the work is redone; after
+    /// <see cref="OptimisticAttempts"/> tries it is done under the lock, so that a steady stream of writes cannot
+    /// starve publication.
+    /// </remarks>
     /// <returns>The new version, or null when nothing changed.</returns>
     public RegistryVersion? PublishVersion()
     {
-        PolicyChange? change = null;
-        LatestBundle? latestBundle = null;
-        return _context.Writer.Write((session, log) =>
+        RegistryWriter writer = _context.Writer;
+        for (int attempt = 0; attempt < OptimisticAttempts; attempt++)
         {
-            change = _context.Writer.Book.Prepare();
-            if (change.IsEmpty)
+            (ulong size, byte[] root, ulong version, PendingVersion pending) = writer.Locked(() =>
+                (_context.Log.Size, _context.Log.Root(_context.Log.Size), NextVersion, writer.Book.Snapshot()));
+            Prepared? prepared = Prepare(version, size, root, pending.Prepare());
+            if (prepared is null)
             {
                 return null;
             }
 
-            ulong version = (LatestVersion?.Version ?? 0) + 1;
-            ulong size = _context.Log.Size;
-            byte[] root = _context.Log.Root(size);
-            byte[] bundleBytes = new PolicyBundle(_context.Log.Origin, version, size, root, change.LogTimeMs, change.Entries).ToBytes();
-            byte[] bundleHash = SHA256.HashData(bundleBytes);
-            if (KeepsFullBundle(version))
+            PreparedOutsideLock?.Invoke(attempt);
+            (bool overtaken, RegistryVersion? published) = Append(prepared);
+            if (!overtaken)
             {
-                _files.WriteSigned(bundleBytes, version, "bundle");
+                return published;
+            }
+        }
+
+        Interlocked.Increment(ref _lockedPublications);
+        return Append(null).Published;
+    }
+
+    /// <summary>Runs (for tests) when a version was prepared outside the writer lock, before it is appended.</summary>
+    internal Action<int>? PreparedOutsideLock { get; set; }
+
+    private ulong NextVersion => (LatestVersion?.Version ?? 0) + 1;
+
+    /// <summary>The next version's bytes and hashes, its files written; null when nothing changed.</summary>
+    private Prepared? Prepare(ulong version, ulong size, byte[] root, PolicyChange change)
+    {
+        if (change.IsEmpty)
+        {
+            return null;
+        }
+
+        string origin = _context.Log.Origin;
+        byte[] bundleBytes = new PolicyBundle(origin, version, size, root, change.LogTimeMs, change.Entries).ToBytes();
+        byte[] bundleHash = SHA256.HashData(bundleBytes);
+        if (KeepsFullBundle(version))
+        {
+            _files.WriteSigned(bundleBytes, version, "bundle");
+        }
+
+        // A version prepared but not published (overtaken, or the process stopped) leaves files under its number; the
+        // version published under that number always writes its own first.
+        var delta = new PolicyDelta(origin, version, version - 1, size, root, change.LogTimeMs, bundleHash, change.Removed, change.Added);
+        byte[] deltaHash = _files.WriteSigned(delta.ToBytes(), version, "delta");
+        var latest = new LatestBundle(version, bundleBytes, bundleHash, _files.Signature(bundleBytes, version, "bundle"));
+        return new Prepared(version, size, change, bundleHash, deltaHash, latest);
+    }
+
+    /// <summary>Appends <c>version.published</c> for <paramref name="prepared"/> unless the log grew since it was
+    /// prepared (then Overtaken); with null, prepares the version under the writer lock.</summary>
+    private (bool Overtaken, RegistryVersion? Published) Append(Prepared? prepared)
+    {
+        return _context.Writer.Write<(bool, RegistryVersion?)>((session, log) =>
+        {
+            ulong size = _context.Log.Size;
+            if (prepared is null)
+            {
+                prepared = Prepare(NextVersion, size, _context.Log.Root(size), _context.Writer.Book.Prepare());
+                if (prepared is null)
+                {
+                    return (false, null);
+                }
+            }
+            else if (prepared.Size != size || prepared.Version != NextVersion)
+            {
+                return (true, null);
             }
 
-            var delta = new PolicyDelta(_context.Log.Origin, version, version - 1, size, root, change.LogTimeMs, bundleHash, change.Removed, change.Added);
-            byte[] deltaHash = _files.WriteSigned(delta.ToBytes(), version, "delta");
-            latestBundle = new LatestBundle(version, bundleBytes, bundleHash, _files.Signature(bundleBytes, version, "bundle"));
             long now = _context.Time.GetUtcNow().ToUnixTimeMilliseconds();
             (long index, _) = log(new VersionPublished
             {
                 Time = DateTimeOffset.FromUnixTimeMilliseconds(now),
-                Version = version,
+                Version = prepared.Version,
                 LogSize = size,
-                Entries = change.Entries.Length,
-                Bundle = Convert.ToHexStringLower(bundleHash),
-                Delta = Convert.ToHexStringLower(deltaHash),
+                Entries = prepared.Change.Entries.Length,
+                Bundle = Convert.ToHexStringLower(prepared.BundleHash),
+                Delta = Convert.ToHexStringLower(prepared.DeltaHash),
             });
-            var published = new RegistryVersion(version, size, index, bundleHash, deltaHash, change.Entries.Length, now);
+            var published = new RegistryVersion(prepared.Version, size, index, prepared.BundleHash, prepared.DeltaHash, prepared.Change.Entries.Length, now);
             session.InsertVersion(published);
-            return published;
+            return (false, published);
         },
-        committed: published =>
+        committed: result =>
         {
-            if (published is not null)
+            if (result.Item2 is { } published)
             {
-                _context.Writer.Book.Accept(change!);
-                Volatile.Write(ref _latestBundle, latestBundle);
+                _context.Writer.Book.Accept(prepared!.Change);
+                Volatile.Write(ref _latestBundle, prepared.Latest);
                 Volatile.Write(ref _latestVersion, published);
                 Interlocked.Exchange(ref _versionPublished, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             }
         },
         alone: true);
     }
+
+    private sealed record Prepared(ulong Version, ulong Size, PolicyChange Change, byte[] BundleHash, byte[] DeltaHash, LatestBundle Latest);
 
     /// <summary>The bytes and signature of the latest version's bundle, served from memory (its file is written only at
     /// the retention points); null before the first version.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Palisade.Core.Events;
 using Palisade.Core.Policy;
 using Palisade.Registry.Storage;
@@ -32,13 +33,14 @@ internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) :
     public T Locked<T>(Func<T> read)
     {
         _writer.Wait();
+        long taken = Stopwatch.GetTimestamp();
         try
         {
             return read();
         }
         finally
         {
-            _writer.Release();
+            Release(taken);
         }
     }
 
@@ -76,6 +78,7 @@ internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) :
     {
         while (!_pending.IsEmpty && _writer.Wait(0))
         {
+            long taken = Stopwatch.GetTimestamp();
             try
             {
                 var batch = new List<PendingWrite>();
@@ -98,9 +101,20 @@ internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) :
             }
             finally
             {
-                _writer.Release();
+                Release(taken);
             }
         }
+    }
+
+    /// <summary>How long the writer lock has been held in all, since the process started: what writes wait for.</summary>
+    public TimeSpan LockHeld => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _lockHeldTicks));
+
+    private long _lockHeldTicks;
+
+    private void Release(long taken)
+    {
+        Interlocked.Add(ref _lockHeldTicks, Stopwatch.GetTimestamp() - taken);
+        _writer.Release();
     }
 
     /// <summary>Runs a batch of writes in one transaction and completes each (the caller holds the writer lock).</summary>
@@ -265,19 +279,12 @@ internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) :
         }
     }
 
-    public void CatchUpNow()
+    public void CatchUpNow() => Locked(() =>
     {
-        _writer.Wait();
-        try
-        {
-            using RegistrySession session = _store.OpenRead();
-            CatchUp(session);
-        }
-        finally
-        {
-            _writer.Release();
-        }
-    }
+        using RegistrySession session = _store.OpenRead();
+        CatchUp(session);
+        return 0;
+    });
 
     /// <summary>Applies the entries other processes appended (the caller holds the writer lock).</summary>
     private void CatchUp(RegistrySession session)

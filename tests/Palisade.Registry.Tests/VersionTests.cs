@@ -165,6 +165,79 @@ public abstract class VersionTests(RegistryStoreKind store) : StoreTests(store)
         Assert.Null(reopened.Versions.PublishVersion());
     }
 
+    [Fact]
+    public async Task Publication_OvertakenByAWrite_IsPreparedAgainOutsideTheLock_AndCoversTheWrite()
+    {
+        await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
+        RegistryService registry = f.Host.Registry;
+        Caller rkn = registry.Authorities.Authenticate(f.RknKey)!;
+        registry.Orders.IssueOrder(rkn, Request("R-1", "a.example"));
+        var attempts = new List<int>();
+        registry.Versions.PreparedOutsideLock = attempt =>
+        {
+            attempts.Add(attempt);
+            if (attempt == 0)
+            {
+                // The writer lock is free while a version is prepared: this write (on the publishing thread itself)
+                // does not wait for the publication, and it overtakes the version prepared before it.
+                registry.Orders.IssueOrder(rkn, Request("R-2", "b.example"));
+            }
+        };
+
+        RegistryVersion version = registry.Versions.PublishVersion()!;
+        Assert.Equal([0, 1], attempts);
+        Assert.Equal(0, registry.Versions.LockedPublications);
+        AssertCoversTheLog(registry, version, "a.example", "b.example");
+        RegistryOptions options = registry.Options;
+        await f.StopAsync();
+
+        // A restart rebuilds the version from the log and refuses to start if it hashes to anything else.
+        using RegistryService reopened = RegistryService.Open(options);
+        Assert.Equal(version.BundleSha256, reopened.Versions.LatestVersion!.BundleSha256);
+    }
+
+    [Fact]
+    public async Task Publication_OvertakenEveryTime_IsPreparedUnderTheLock()
+    {
+        await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
+        RegistryService registry = f.Host.Registry;
+        Caller rkn = registry.Authorities.Authenticate(f.RknKey)!;
+        registry.Orders.IssueOrder(rkn, Request("R-0", "a0.example"));
+        registry.Versions.PreparedOutsideLock = attempt =>
+            registry.Orders.IssueOrder(rkn, Request($"R-{attempt + 1}", $"a{attempt + 1}.example"));
+
+        RegistryVersion version = registry.Versions.PublishVersion()!;
+        Assert.Equal(1, registry.Versions.LockedPublications);
+        string[] targets = [.. Enumerable.Range(0, RegistryVersions.OptimisticAttempts + 1).Select(i => $"a{i}.example")];
+        AssertCoversTheLog(registry, version, targets);
+        RegistryOptions options = registry.Options;
+        await f.StopAsync();
+        using RegistryService reopened = RegistryService.Open(options);
+        Assert.Equal(version.BundleSha256, reopened.Versions.LatestVersion!.BundleSha256);
+    }
+
+    /// <summary>The version is the one just logged, covers every entry before its own, and holds exactly these targets.</summary>
+    private static void AssertCoversTheLog(RegistryService registry, RegistryVersion version, params string[] targets)
+    {
+        Assert.Equal(registry.Log.Size - 1, version.LogSize);
+        Assert.Equal((long)version.LogSize, version.LogIndex);
+        PolicyBundle bundle = PolicyBundle.Parse(registry.Versions.CurrentBundle!.Bytes);
+        Assert.Equal(version.BundleSha256, SHA256.HashData(registry.Versions.CurrentBundle.Bytes));
+        Assert.Equal(targets, bundle.Entries.Select(e => e.Target).Order(StringComparer.Ordinal));
+        Assert.Equal(registry.Log.Root(version.LogSize), bundle.LogRoot);
+    }
+
+    private static Api.IssueOrderRequest Request(string decision, string target) => new()
+    {
+        Decision = decision,
+        DecisionDate = "2026-01-02",
+        LegalBasis = "Art. 1",
+        Category = "court-order",
+        Summary = "an order",
+        Effective = "2026-01-03T00:00:00Z",
+        Targets = [target],
+    };
+
     private static async Task<(PolicyBundle Bundle, byte[] Bytes)> FetchVerifiedAsync(HttpClient http, NoteVerifier key, string kind, ulong version)
     {
         using HttpResponseMessage response = await http.GetAsync($"/v1/{kind}/{version}", TestContext.Current.CancellationToken);

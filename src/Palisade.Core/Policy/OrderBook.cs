@@ -84,7 +84,14 @@ public sealed class OrderBook
     /// The next version's entries and how they differ from the version accepted last, without accepting it. Entries
     /// of orders that changed are recomputed; entries whose order expired by <see cref="LastEventMs"/> are dropped.
     /// </summary>
-    public PolicyChange Prepare()
+    public PolicyChange Prepare() => Snapshot().Prepare();
+
+    /// <summary>
+    /// What <see cref="Prepare"/> reads, copied in time proportional to the targets of the orders that changed since the
+    /// version accepted last (not to the whole policy), so that the merge with every published entry can run while the
+    /// book goes on changing.
+    /// </summary>
+    public PendingVersion Snapshot()
     {
         long now = LastEventMs;
         var fresh = new List<BundleEntry>();
@@ -100,68 +107,7 @@ public sealed class OrderBook
             }
         }
 
-        fresh.Sort(BundleEntry.Compare);
-        var stale = new List<BundleEntry>();
-        var expired = new List<BundleEntry>();
-        var entries = new List<BundleEntry>(_published.Length + fresh.Count);
-        int next = 0;
-        foreach (BundleEntry entry in _published)
-        {
-            if (_changed.Contains(entry.Order.Reference))
-            {
-                stale.Add(entry);
-                continue;
-            }
-
-            if (entry.Order.ExpiresMs is { } expires && expires <= now)
-            {
-                expired.Add(entry);
-                continue;
-            }
-
-            while (next < fresh.Count && BundleEntry.Compare(fresh[next], entry) < 0)
-            {
-                entries.Add(fresh[next++]);
-            }
-
-            entries.Add(entry);
-        }
-
-        while (next < fresh.Count)
-        {
-            entries.Add(fresh[next++]);
-        }
-
-        // stale and fresh are both sorted: walk them together to find what really changed.
-        var removed = new List<BundleEntry>(expired);
-        var added = new List<BundleEntry>();
-        int i = 0, j = 0;
-        while (i < stale.Count || j < fresh.Count)
-        {
-            int order = i == stale.Count ? 1 : j == fresh.Count ? -1 : BundleEntry.Compare(stale[i], fresh[j]);
-            if (order < 0)
-            {
-                removed.Add(stale[i++]);
-            }
-            else if (order > 0)
-            {
-                added.Add(fresh[j++]);
-            }
-            else
-            {
-                if (stale[i].Order != fresh[j].Order)
-                {
-                    removed.Add(stale[i]);
-                    added.Add(fresh[j]);
-                }
-
-                i++;
-                j++;
-            }
-        }
-
-        removed.Sort(BundleEntry.Compare);
-        return new PolicyChange([.. entries], [.. removed], [.. added], now);
+        return new PendingVersion(_published, new HashSet<string>(_changed, StringComparer.Ordinal), fresh, now);
     }
 
     /// <summary>Makes a prepared change the version accepted last (after it was published).</summary>
