@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Palisade.Core;
 using Palisade.Core.Events;
+using Palisade.Core.Policy;
 using Palisade.Registry.Api;
 using Palisade.Registry.Storage;
 using static Palisade.Registry.Fields;
@@ -67,8 +68,8 @@ internal sealed class OrderDesk(RegistryContext context)
 
         return _context.Writer.Write((session, log) =>
         {
-            (string? authorityName, bool exists) = session.AuthorityAndOrder(authority, decision);
-            string issuingBody = authorityName ?? throw RegistryProblem.Forbidden($"the key's authority '{authority}' does not exist");
+            string issuingBody = _context.Writer.AuthorityName(session, authority) ?? throw RegistryProblem.Forbidden($"the key's authority '{authority}' does not exist");
+            bool exists = _context.Writer.Book.TryGetOrder(Reference(authority, decision), out _, out _, out _);
             if (request.IssuingBody is not null)
             {
                 issuingBody = Label(request.IssuingBody, "issuingBody", 300);
@@ -126,8 +127,8 @@ internal sealed class OrderDesk(RegistryContext context)
         string? reason = request.Reason is null ? null : Required(request.Reason, "reason", 10_000);
         return _context.Writer.Write((session, log) =>
         {
-            OrderRow order = RequireOwnOrder(session, caller, authority, decision);
-            if (order.RevokedMs is not null)
+            (PolicyOrder order, bool revoked, IReadOnlySet<string> current) = RequireOwnOrder(caller, authority, decision);
+            if (revoked)
             {
                 throw RegistryProblem.Conflict("decision", $"the order {Reference(authority, decision)} is revoked and cannot be amended");
             }
@@ -137,7 +138,6 @@ internal sealed class OrderDesk(RegistryContext context)
                 throw RegistryProblem.Invalid("expires", $"the expiry {FormatTime(expires.Value)} is not after the effective time {FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(order.EffectiveMs))}");
             }
 
-            HashSet<string> current = session.TargetValues(authority, decision);
             for (int i = 0; i < add.Count; i++)
             {
                 if (current.Contains(add[i].Value))
@@ -194,8 +194,7 @@ session.SetExpiry(authority, decision, expires?.ToUnixTimeMilliseconds());
         string? reason = request.Reason is null ? null : Required(request.Reason, "reason", 10_000);
         return _context.Writer.Write((session, log) =>
         {
-            OrderRow order = RequireOwnOrder(session, caller, authority, decision);
-            if (order.RevokedMs is not null)
+            if (RequireOwnOrder(caller, authority, decision).Revoked)
             {
                 throw RegistryProblem.Conflict("decision", $"the order {Reference(authority, decision)} is already revoked");
             }
@@ -294,9 +293,15 @@ session.SetExpiry(authority, decision, expires?.ToUnixTimeMilliseconds());
         return padded;
     }
 
-    private static OrderRow RequireOwnOrder(RegistrySession session, Caller caller, string authority, string decision)
+    /// <summary>The order as the log leaves it (with the writes before this one in the same commit), which only its
+    /// issuing authority's key may change.</summary>
+    private (PolicyOrder Order, bool Revoked, IReadOnlySet<string> Targets) RequireOwnOrder(Caller caller, string authority, string decision)
     {
-        OrderRow order = session.LoadOrder(authority, decision) ?? throw RegistryProblem.NotFound($"there is no order {Reference(authority, decision)}");
+        if (!_context.Writer.Book.TryGetOrder(Reference(authority, decision), out PolicyOrder order, out bool revoked, out IReadOnlySet<string> targets))
+        {
+            throw RegistryProblem.NotFound($"there is no order {Reference(authority, decision)}");
+        }
+
         if (caller.Role != Role.Authority || caller.Authority != authority)
         {
             throw RegistryProblem.Forbidden(caller.Role == Role.Authority
@@ -304,7 +309,7 @@ session.SetExpiry(authority, decision, expires?.ToUnixTimeMilliseconds());
                 : $"a key of role {RoleName(caller.Role)} cannot change orders; only the issuing authority's key can");
         }
 
-        return order;
+        return (order, revoked, targets);
     }
 
     private static DateTimeOffset ParseTime(string text, string field)

@@ -8,12 +8,19 @@ namespace Palisade.Registry;
 
 /// <summary>
 /// Writes, durably and in log order, with group commit: a write joins a queue; the first writer to find no write in
-/// progress becomes the leader and runs every write waiting at that moment in one transaction — each inside its own
-/// savepoint, so a write that is refused (a problem, a conflict) is undone alone — and commits once, one fsync for all.
-/// Each writer returns only after the commit that holds its write, so "acknowledged" still means "durable".
+/// progress becomes the leader and runs every write waiting at that moment in one transaction, and commits once, one
+/// fsync (or one round trip) for all. Each writer returns only after the commit that holds its write, so "acknowledged"
+/// still means "durable".
 /// </summary>
-/// <remarks>The writer also keeps the order book, which sees every event in log order: this process's after they
-/// commit, other processes' when it follows the shared store.</remarks>
+/// <remarks>
+/// <para>A write checks first, then logs its event, then writes its rows. A write refused by its checks (a problem, a
+/// conflict) has written nothing and fails alone; a write that fails after it began to log, or a failed commit, fails
+/// the whole batch, and nothing of it is kept.</para>
+/// <para>The writer also keeps the order book, which sees every event in log order: this process's as the batch runs
+/// (tentatively, undone if the batch fails, so that a write checks against the writes before it in the same commit),
+/// other processes' when it follows the shared store. Readers take the writer lock, so they never see a tentative
+/// state.</para>
+/// </remarks>
 internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) : IDisposable
 {
     private readonly RegistryStore _store = store;
@@ -26,8 +33,28 @@ internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) :
     /// <summary>Runs when following the store finds a version another process published, before the book applies it.</summary>
     public Action<ulong, VersionPublished>? VersionFollowed { get; set; }
 
-    /// <summary>Runs after order events were applied to the book.</summary>
+    /// <summary>Runs after order events were committed or followed.</summary>
     public Action? OrdersChanged { get; set; }
+
+    private readonly Dictionary<string, string> _authorityNames = new(StringComparer.Ordinal);
+
+    /// <summary>An authority's name, null when there is no such authority (a write's check; authorities are never
+    /// changed or removed, so a name once read is kept).</summary>
+    public string? AuthorityName(RegistrySession session, string id)
+    {
+        if (_authorityNames.TryGetValue(id, out string? name))
+        {
+            return name;
+        }
+
+        name = session.AuthorityName(id);
+        if (name is not null)
+        {
+            _authorityNames[id] = name;
+        }
+
+        return name;
+    }
 
     /// <summary>Runs <paramref name="read"/> under the writer lock, which no write holds meanwhile.</summary>
     public T Locked<T>(Func<T> read)
@@ -122,9 +149,10 @@ internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) :
     {
         ulong before = _log.Size;
         LogState? committedState = null;
+        bool tentative = false;
         try
         {
-            using RegistrySession session = _store.BeginWrite();
+            using RegistrySession session = _store.BeginWrite(defer: true);
 
             // Under the store's write lock: first what other processes appended, so these events extend the latest log
             // (a store that only this process writes has nothing to follow).
@@ -134,41 +162,35 @@ internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) :
             }
 
             before = _log.Size;
-            // A savepoint per write lets one be undone alone; a batch of one is undone with its transaction.
-            bool savepoints = batch.Count > 1;
+            Book.BeginTentative();
+            tentative = true;
             foreach (PendingWrite write in batch)
             {
-                ulong start = _log.StagedSize;
-                if (savepoints)
-                {
-                    session.Savepoint();
-                }
-
                 try
                 {
                     write.Run(session, evt =>
                     {
-                        if (write.Logged is not null)
+                        if (write.Logging)
                         {
                             throw new InvalidOperationException("one write logs one event");
                         }
 
+                        write.Logging = true;
                         List<byte[]> entries = LogEvents.Encode(evt, _log.StagedSize);
                         ulong first = _log.Stage(session, entries);
                         write.Logged = evt;
                         return ((long)first, entries.Count);
                     });
-                    if (savepoints)
+
+                    // The later writes of this commit check against the book with this one in it.
+                    if (write.Logged is { } logged)
                     {
-                        session.ReleaseSavepoint();
+                        Book.Apply(logged);
                     }
                 }
-                catch (Exception e) when (savepoints)
+                catch (Exception e) when (!write.Logging)
                 {
-                    // This write alone is undone: its rows, its entries and the tree nodes it staged.
-                    session.RollbackToSavepoint();
-                    _log.Abandon(start);
-                    write.Logged = null;
+                    // Refused before it wrote anything (a problem, a conflict): it fails alone, the others go on.
                     write.Failed = e;
                 }
             }
@@ -180,10 +202,17 @@ internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) :
             }
 
             session.Commit();
+            Book.Keep();
             Interlocked.Increment(ref _commits);
         }
         catch (Exception e)
         {
+            // A write failed after it began writing, or the commit did: nothing of the batch is kept.
+            if (tentative)
+            {
+                Book.Undo();
+            }
+
             _log.Abandon(before);
             foreach (PendingWrite write in batch)
             {
@@ -200,19 +229,17 @@ internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) :
             _log.Publish(committedState);
         }
 
+        bool orders = false;
         foreach (PendingWrite write in batch)
         {
-            if (write.Failed is null && write.Logged is { } evt)
-            {
-                Book.Apply(evt);
-                if (evt is OrderEvent)
-                {
-                    OrdersChanged?.Invoke();
-                }
-            }
-
+            orders |= write.Failed is null && write.Logged is OrderEvent;
             write.Complete();
             write.Done.Set();
+        }
+
+        if (orders)
+        {
+            OrdersChanged?.Invoke();
         }
     }
 
@@ -222,6 +249,9 @@ internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) :
         public ManualResetEventSlim Done { get; } = new(false);
 
         public bool Alone { get; init; }
+
+        /// <summary>Whether the write began to log its event (and so to write rows).</summary>
+        public bool Logging { get; set; }
 
         public LogEvent? Logged { get; set; }
 

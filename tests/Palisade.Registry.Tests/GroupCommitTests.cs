@@ -57,6 +57,46 @@ public abstract class GroupCommitTests(RegistryStoreKind store) : StoreTests(sto
         (int exit, _, string stderr) = LogAuditTests.Cli("verify", "--log", f.BaseAddress + "log/", "--state", Path.Combine(f.Directory, "verify.state"));
         Assert.True(exit == 0, stderr);
     }
+
+    [Fact]
+    public async Task WriteFailingAfterItLogged_FailsItsCommit_AndLeavesNoTrace()
+    {
+        await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
+        var rkn = new Caller("k", Role.Authority, "rkn");
+
+        // The store refuses one target: the write that carries it has logged its event (in the tree and in the order
+        // book, tentatively) when its rows fail.
+        f.ExecuteSql(Store == RegistryStoreKind.Sqlite
+            ? "CREATE TRIGGER refuse BEFORE INSERT ON order_targets WHEN NEW.value = 'refused.example' BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END"
+            : """
+              CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+                IF NEW.value = 'refused.example' THEN RAISE EXCEPTION 'refused by a test trigger'; END IF; RETURN NEW; END $$;
+              CREATE TRIGGER refuse BEFORE INSERT ON order_targets FOR EACH ROW EXECUTE FUNCTION refuse();
+              """);
+        ulong size = f.Host.Registry.Log.Size;
+        string root = Convert.ToHexString(f.Host.Registry.Log.Root(size));
+        Assert.ThrowsAny<System.Data.Common.DbException>(() => f.Host.Registry.Orders.IssueOrder(rkn, Request("F-1", "refused.example")));
+        Assert.Equal(size, f.Host.Registry.Log.Size);
+
+        // Nothing of it stayed: the same decision number is free, the log goes on from the same root, and the order book
+        // (which the next version and lookups come from) has only what was committed.
+        f.Host.Registry.Orders.IssueOrder(rkn, Request("F-1", "accepted.example"));
+        Assert.Equal(size + 1, f.Host.Registry.Log.Size);
+        Assert.Equal(root, Convert.ToHexString(f.Host.Registry.Log.Root(size)));
+        Assert.Empty(f.Host.Registry.Queries.Lookup("refused.example", null, null).Matches);
+        Assert.Single(f.Host.Registry.Queries.Lookup("accepted.example", null, null).Matches);
+        RegistryVersion version = f.Host.Registry.Versions.PublishVersion()!;
+        RegistryOptions options = f.Host.Registry.Options;
+        await f.StopAsync();
+        using RegistryService reopened = RegistryService.Open(options);
+        Assert.Equal(version.BundleSha256, reopened.Versions.LatestVersion!.BundleSha256);
+    }
+
+    private static Api.IssueOrderRequest Request(string decision, string target) => new()
+    {
+        Decision = decision, DecisionDate = "2024-01-01", LegalBasis = "law", Category = "malware", Summary = "s",
+        Effective = "2026-01-01T00:00:00Z", Targets = [target],
+    };
 }
 
 /// <summary>GroupCommitTests on SQLite.</summary>

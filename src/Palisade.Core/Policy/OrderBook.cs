@@ -14,6 +14,7 @@ public sealed class OrderBook
     private readonly Dictionary<string, OrderState> _orders = new(StringComparer.Ordinal);
     private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
     private BundleEntry[] _published = [];
+    private List<Action>? _undo;
 
     /// <summary>The latest time of the events applied (Unix milliseconds); 0 before the first.</summary>
     public long LastEventMs { get; private set; }
@@ -29,6 +30,8 @@ public sealed class OrderBook
         ArgumentNullException.ThrowIfNull(evt);
 
         // The time only moves forward, so an entry that expired stays expired even if a clock stepped back.
+        long before = LastEventMs;
+        _undo?.Add(() => LastEventMs = before);
         LastEventMs = Math.Max(LastEventMs, evt.Time.ToUnixTimeMilliseconds());
         if (evt is OrderEvent order)
         {
@@ -53,31 +56,90 @@ public sealed class OrderBook
                     throw new FormatException($"order {reference} is issued twice");
                 }
 
+                _undo?.Add(() => _orders.Remove(reference));
+
                 break;
             case OrderAmended amended:
                 OrderState changed = Find(reference);
                 foreach (string target in amended.Remove)
                 {
-                    changed.Targets.Remove(target);
+                    if (changed.Targets.Remove(target))
+                    {
+                        _undo?.Add(() => changed.Targets.Add(target));
+                    }
                 }
 
                 foreach (string target in amended.Add)
                 {
-                    changed.Targets.Add(target);
+                    if (changed.Targets.Add(target))
+                    {
+                        _undo?.Add(() => changed.Targets.Remove(target));
+                    }
                 }
 
                 if (amended.Expires.IsChanged)
                 {
+                    PolicyOrder was = changed.Order;
+                    _undo?.Add(() => changed.Order = was);
                     changed.Order = changed.Order with { ExpiresMs = amended.Expires.Expires?.ToUnixTimeMilliseconds() };
                 }
 
                 break;
             case OrderRevoked:
-                Find(reference).Revoked = true;
+                OrderState revoked = Find(reference);
+                bool wasRevoked = revoked.Revoked;
+                _undo?.Add(() => revoked.Revoked = wasRevoked);
+                revoked.Revoked = true;
                 break;
         }
 
-        _changed.Add(reference);
+        if (_changed.Add(reference))
+        {
+            _undo?.Add(() => _changed.Remove(reference));
+        }
+    }
+
+    /// <summary>An order as the events applied so far leave it; false when none was issued under the reference.</summary>
+    public bool TryGetOrder(string reference, out PolicyOrder order, out bool revoked, out IReadOnlySet<string> targets)
+    {
+        if (_orders.TryGetValue(reference, out OrderState? state))
+        {
+            (order, revoked, targets) = (state.Order, state.Revoked, state.Targets);
+            return true;
+        }
+
+        (order, revoked, targets) = (null!, false, null!);
+        return false;
+    }
+
+    /// <summary>
+    /// Starts applying events tentatively (those of a transaction not yet committed): until <see cref="Keep"/> or
+    /// <see cref="Undo"/>, every change <see cref="Apply(LogEvent)"/> makes is recorded so that it can be undone.
+    /// </summary>
+    public void BeginTentative()
+    {
+        if (_undo is not null)
+        {
+            throw new InvalidOperationException("the book already applies events tentatively");
+        }
+
+        _undo = [];
+    }
+
+    /// <summary>Keeps what was applied since <see cref="BeginTentative"/> (the transaction committed).</summary>
+    public void Keep() => _undo = null;
+
+    /// <summary>Undoes what was applied since <see cref="BeginTentative"/>, newest first (the transaction failed).</summary>
+    public void Undo()
+    {
+        if (_undo is { } undo)
+        {
+            _undo = null;
+            for (int i = undo.Count - 1; i >= 0; i--)
+            {
+                undo[i]();
+            }
+        }
     }
 
     /// <summary>

@@ -17,33 +17,51 @@ internal sealed class RegistrySession : IDisposable
     private readonly DbConnection _connection;
     private readonly DbTransaction? _transaction;
     private DbCommand? _parameters;
+    private DbBatch? _deferred;
 
-    public RegistrySession(RegistryStore store, DbConnection connection, DbTransaction? transaction)
+    public RegistrySession(RegistryStore store, DbConnection connection, DbTransaction? transaction, bool defer = false)
     {
         _store = store;
         _connection = connection;
         _transaction = transaction;
+
+        // PostgreSQL takes a batch of statements in one round trip; SQLite runs in this process, where a statement
+        // costs no round trip, and its driver has no batches.
+        if (defer && transaction is not null && connection.CanCreateBatch)
+        {
+            _deferred = connection.CreateBatch();
+            _deferred.Transaction = transaction;
+        }
     }
 
+    /// <summary>Statements waiting to be sent (deferred writes).</summary>
+    internal int Deferred => _deferred?.BatchCommands.Count ?? 0;
+
     /// <summary>Commits the session's transaction (durably: the stores commit synchronously).</summary>
-    public void Commit() => _transaction?.Commit();
+    public void Commit()
+    {
+        Flush();
+        _transaction?.Commit();
+    }
 
     /// <inheritdoc />
     public void Dispose()
     {
+        _deferred?.Dispose();
         _parameters?.Dispose();
         _transaction?.Dispose();
         _connection.Dispose();
     }
 
-    /// <summary>Marks a point in the transaction to roll back to (one write of a group commit).</summary>
-    public void Savepoint() => _transaction!.Save("write");
-
-    /// <summary>Undoes everything since <see cref="Savepoint"/>, keeping the rest of the transaction.</summary>
-    public void RollbackToSavepoint() => _transaction!.Rollback("write");
-
-    /// <summary>Keeps everything since <see cref="Savepoint"/>.</summary>
-    public void ReleaseSavepoint() => _transaction!.Release("write");
+    /// <summary>Sends the deferred statements, in the order they were made.</summary>
+    private void Flush()
+    {
+        if (_deferred is { BatchCommands.Count: > 0 } batch)
+        {
+            batch.ExecuteNonQuery();
+            batch.BatchCommands.Clear();
+        }
+    }
 
     /// <summary>Runs statements without parameters (the schema).</summary>
     public void Execute(string sql)
@@ -178,13 +196,7 @@ internal sealed class RegistrySession : IDisposable
 
     /// <summary>The authority's name (null when there is no such authority) and whether it already has an order with
     /// this decision number, in one round trip.</summary>
-    public (string? AuthorityName, bool OrderExists) AuthorityAndOrder(string authority, string decision)
-    {
-        using DbCommand command = Command(
-            "SELECT name, EXISTS (SELECT 1 FROM orders WHERE authority = @a AND decision = @d) FROM authorities WHERE id = @a", Text("a", authority), Text("d", decision));
-        using DbDataReader reader = command.ExecuteReader();
-        return reader.Read() ? (reader.GetString(0), Convert.ToBoolean(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture)) : (null, false);
-    }
+    public string? AuthorityName(string id) => Scalar("SELECT name FROM authorities WHERE id = @id", Text("id", id)) as string;
 
     public OrderRow? LoadOrder(string authority, string decision)
     {
@@ -212,10 +224,20 @@ internal sealed class RegistrySession : IDisposable
     /// which both stores compare byte by byte).</summary>
     public void InsertTargets(string authority, string decision, IEnumerable<(string Kind, string Value, int? Family, byte[]? Start, byte[]? End)> targets)
     {
+        const string Sql = "INSERT INTO order_targets (authority, decision, kind, value, family, ip_start, ip_end) VALUES (@a, @d, @kind, @value, @family, @start, @end)";
+        if (_deferred is not null)
+        {
+            foreach ((string kind, string value, int? family, byte[]? start, byte[]? end) in targets)
+            {
+                NonQuery(Sql, Text("a", authority), Text("d", decision), Text("kind", kind), Text("value", value), Int("family", family), Blob("start", start), Blob("end", end));
+            }
+
+            return;
+        }
+
         // One prepared statement run per target: on SQLite this measured faster than multi-row statements, whose long
         // text and many named parameters cost more to prepare and bind than the rows save.
-        using DbCommand command = Command(
-            "INSERT INTO order_targets (authority, decision, kind, value, family, ip_start, ip_end) VALUES (@a, @d, @kind, @value, @family, @start, @end)",
+        using DbCommand command = Command(Sql,
             Text("a", authority), Text("d", decision), Text("kind", ""), Text("value", ""), Int("family", null), Blob("start", null), Blob("end", null));
         foreach ((string kind, string value, int? family, byte[]? start, byte[]? end) in targets)
         {
@@ -231,20 +253,6 @@ internal sealed class RegistrySession : IDisposable
     public void DeleteTarget(string authority, string decision, string value) =>
         NonQuery("DELETE FROM order_targets WHERE authority = @a AND decision = @d AND value = @v", Text("a", authority), Text("d", decision), Text("v", value));
 
-    public HashSet<string> TargetValues(string authority, string decision)
-    {
-        using DbCommand command = Command("SELECT value FROM order_targets WHERE authority = @a AND decision = @d", Text("a", authority), Text("d", decision));
-        using DbDataReader reader = command.ExecuteReader();
-        var set = new HashSet<string>(StringComparer.Ordinal);
-        while (reader.Read())
-        {
-            set.Add(reader.GetString(0));
-        }
-
-        return set;
-    }
-
-    /// <summary>Up to <paramref name="limit"/> targets of an order after <paramref name="after"/>, in value order.</summary>
     public List<TargetView> TargetPage(string authority, string decision, string after, int limit)
     {
         using DbCommand command = Command("SELECT kind, value FROM order_targets WHERE authority = @a AND decision = @d AND value > @after ORDER BY value LIMIT @limit",
@@ -384,12 +392,23 @@ internal sealed class RegistrySession : IDisposable
 
     private void NonQuery(string sql, params DbParameter[] parameters)
     {
+        if (_deferred is { } batch)
+        {
+            DbBatchCommand deferred = batch.CreateBatchCommand();
+            deferred.CommandText = sql;
+            deferred.Parameters.AddRange(parameters);
+            batch.BatchCommands.Add(deferred);
+            return;
+        }
+
         using DbCommand command = Command(sql, parameters);
         command.ExecuteNonQuery();
     }
 
+    /// <summary>A command to run now: the statements deferred before it are sent first, so it sees them.</summary>
     private DbCommand Command(string sql, params DbParameter[] parameters)
     {
+        Flush();
         DbCommand command = _connection.CreateCommand();
         command.Transaction = _transaction;
         command.CommandText = sql;

@@ -81,13 +81,14 @@ internal abstract class RegistryStore : IDisposable
     }
 
     /// <summary>A session holding the store's one write transaction; <see cref="RegistrySession.Commit"/> makes it
-    /// durable before it returns.</summary>
-    public RegistrySession BeginWrite()
+    /// durable before it returns. With <paramref name="defer"/>, statements that return nothing are sent together
+    /// (one round trip) before the next read or the commit, where the store's driver can batch them.</summary>
+    public RegistrySession BeginWrite(bool defer = false)
     {
         DbConnection connection = OpenConnection();
         try
         {
-            return new RegistrySession(this, connection, BeginWriteTransaction(connection));
+            return new RegistrySession(this, connection, BeginWriteTransaction(connection), defer);
         }
         catch
         {

@@ -57,6 +57,42 @@ public sealed class OrderBookTests
     }
 
     [Fact]
+    public void Undo_TentativeEvents_LeavesTheBookAsBefore_AndKeepKeepsThem()
+    {
+        var book = new OrderBook();
+        book.Apply(Issued("rkn", "A-1", Jan1, null, "a.example", "b.example"));
+        book.Apply(Issued("rkn", "A-2", Jan1 + 1, null, "c.example"));
+        book.Accept(book.Prepare());
+        book.Apply(Amended("rkn", "A-2", Jan1 + 2, ["d.example"], []));
+        string before = Describe(book);
+
+        // Every kind of change, tentatively: an issue, target changes, an expiry, a revocation, the time.
+        book.BeginTentative();
+        book.Apply(Issued("rkn", "A-3", Jan1 + 10, null, "e.example"));
+        book.Apply(Amended("rkn", "A-1", Jan1 + 11, ["f.example", "a.example"], ["b.example"], Jan1 + 86_400_000, changeExpiry: true));
+        book.Apply(Amended("rkn", "A-3", Jan1 + 12, ["g.example"], []));
+        book.Apply(Revoked("rkn", "A-2", Jan1 + 13));
+        Assert.NotEqual(before, Describe(book));
+        book.Undo();
+        Assert.Equal(before, Describe(book));
+        Assert.False(book.TryGetOrder("rkn/A-3", out _, out _, out _));
+
+        book.BeginTentative();
+        book.Apply(Revoked("rkn", "A-2", Jan1 + 13));
+        book.Keep();
+        Assert.True(book.TryGetOrder("rkn/A-2", out _, out bool revoked, out _) && revoked);
+        Assert.Throws<InvalidOperationException>(() => { book.BeginTentative(); book.BeginTentative(); });
+    }
+
+    /// <summary>Everything the book would publish next, and its time.</summary>
+    private static string Describe(OrderBook book)
+    {
+        PolicyChange change = book.Prepare();
+        return string.Join("\n", change.Entries.Select(e => $"{e.Target} {e.Order}"))
+            + $"\nremoved {string.Join(' ', change.Removed.Select(e => e.Target))}\nadded {string.Join(' ', change.Added.Select(e => e.Target))}\n{change.LogTimeMs}";
+    }
+
+    [Fact]
     public void Apply_MalformedEvents_NameTheProblem()
     {
         var book = new OrderBook();
