@@ -9,7 +9,7 @@ namespace Palisade.Registry;
 /// <summary>
 /// Writes, durably and in log order, with group commit: a write joins a queue; the first writer to find no write in
 /// progress becomes the leader and runs every write waiting at that moment in one transaction, and commits once, one
-/// fsync (or one round trip) for all. Each writer returns only after the commit that holds its write, so "acknowledged"
+/// fsync for all. Each writer returns only after the commit that holds its write, so "acknowledged"
 /// still means "durable".
 /// </summary>
 /// <remarks>
@@ -152,7 +152,7 @@ internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) :
         bool tentative = false;
         try
         {
-            using RegistrySession session = _store.BeginWrite(defer: true);
+            using RegistrySession session = _store.BeginWrite();
 
             // Under the store's write lock: first what other processes appended, so these events extend the latest log
             // (a store that only this process writes has nothing to follow).

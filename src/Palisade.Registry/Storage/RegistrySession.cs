@@ -17,50 +17,39 @@ internal sealed class RegistrySession : IDisposable
     private readonly DbConnection _connection;
     private readonly DbTransaction? _transaction;
     private DbCommand? _parameters;
-    private DbBatch? _deferred;
+    private readonly Dictionary<string, DbCommand>? _statements;
+    private readonly Action? _release;
 
-    public RegistrySession(RegistryStore store, DbConnection connection, DbTransaction? transaction, bool defer = false)
+    /// <param name="store">The store the session is of.</param>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="transaction">The session's transaction; null for a session of single reads.</param>
+    /// <param name="statements">Prepared statements of a connection the store keeps (null: the session owns the
+    /// connection and closes it).</param>
+    /// <param name="release">Runs when the session ends (the store's kept connection is free again).</param>
+    public RegistrySession(RegistryStore store, DbConnection connection, DbTransaction? transaction,
+        Dictionary<string, DbCommand>? statements = null, Action? release = null)
     {
         _store = store;
         _connection = connection;
         _transaction = transaction;
-
-        // PostgreSQL takes a batch of statements in one round trip; SQLite runs in this process, where a statement
-        // costs no round trip, and its driver has no batches.
-        if (defer && transaction is not null && connection.CanCreateBatch)
-        {
-            _deferred = connection.CreateBatch();
-            _deferred.Transaction = transaction;
-        }
+        _statements = statements;
+        _release = release;
     }
-
-    /// <summary>Statements waiting to be sent (deferred writes).</summary>
-    internal int Deferred => _deferred?.BatchCommands.Count ?? 0;
 
     /// <summary>Commits the session's transaction (durably: the stores commit synchronously).</summary>
-    public void Commit()
-    {
-        Flush();
-        _transaction?.Commit();
-    }
+    public void Commit() => _transaction?.Commit();
 
     /// <inheritdoc />
     public void Dispose()
     {
-        _deferred?.Dispose();
         _parameters?.Dispose();
         _transaction?.Dispose();
-        _connection.Dispose();
-    }
-
-    /// <summary>Sends the deferred statements, in the order they were made.</summary>
-    private void Flush()
-    {
-        if (_deferred is { BatchCommands.Count: > 0 } batch)
+        if (_statements is null)
         {
-            batch.ExecuteNonQuery();
-            batch.BatchCommands.Clear();
+            _connection.Dispose();
         }
+
+        _release?.Invoke();
     }
 
     /// <summary>Runs statements without parameters (the schema).</summary>
@@ -225,20 +214,11 @@ internal sealed class RegistrySession : IDisposable
     public void InsertTargets(string authority, string decision, IEnumerable<(string Kind, string Value, int? Family, byte[]? Start, byte[]? End)> targets)
     {
         const string Sql = "INSERT INTO order_targets (authority, decision, kind, value, family, ip_start, ip_end) VALUES (@a, @d, @kind, @value, @family, @start, @end)";
-        if (_deferred is not null)
-        {
-            foreach ((string kind, string value, int? family, byte[]? start, byte[]? end) in targets)
-            {
-                NonQuery(Sql, Text("a", authority), Text("d", decision), Text("kind", kind), Text("value", value), Int("family", family), Blob("start", start), Blob("end", end));
-            }
-
-            return;
-        }
-
         // One prepared statement run per target: on SQLite this measured faster than multi-row statements, whose long
         // text and many named parameters cost more to prepare and bind than the rows save.
-        using DbCommand command = Command(Sql,
-            Text("a", authority), Text("d", decision), Text("kind", ""), Text("value", ""), Int("family", null), Blob("start", null), Blob("end", null));
+        DbParameter[] parameters = [Text("a", authority), Text("d", decision), Text("kind", ""), Text("value", ""), Int("family", null), Blob("start", null), Blob("end", null)];
+        using DbCommand? owned = _statements is null ? Command(Sql, parameters) : null;
+        DbCommand command = owned ?? Statement(Sql, parameters);
         foreach ((string kind, string value, int? family, byte[]? start, byte[]? end) in targets)
         {
             command.Parameters["kind"].Value = kind;
@@ -392,12 +372,9 @@ internal sealed class RegistrySession : IDisposable
 
     private void NonQuery(string sql, params DbParameter[] parameters)
     {
-        if (_deferred is { } batch)
+        if (_statements is not null)
         {
-            DbBatchCommand deferred = batch.CreateBatchCommand();
-            deferred.CommandText = sql;
-            deferred.Parameters.AddRange(parameters);
-            batch.BatchCommands.Add(deferred);
+            Statement(sql, parameters).ExecuteNonQuery();
             return;
         }
 
@@ -405,10 +382,24 @@ internal sealed class RegistrySession : IDisposable
         command.ExecuteNonQuery();
     }
 
-    /// <summary>A command to run now: the statements deferred before it are sent first, so it sees them.</summary>
+    /// <summary>A prepared statement of the kept connection, with these parameters (not to be disposed).</summary>
+    private DbCommand Statement(string sql, DbParameter[] parameters)
+    {
+        if (!_statements!.TryGetValue(sql, out DbCommand? statement))
+        {
+            statement = _connection.CreateCommand();
+            statement.CommandText = sql;
+            _statements[sql] = statement;
+        }
+
+        statement.Transaction = _transaction;
+        statement.Parameters.Clear();
+        statement.Parameters.AddRange(parameters);
+        return statement;
+    }
+
     private DbCommand Command(string sql, params DbParameter[] parameters)
     {
-        Flush();
         DbCommand command = _connection.CreateCommand();
         command.Transaction = _transaction;
         command.CommandText = sql;

@@ -81,19 +81,63 @@ internal abstract class RegistryStore : IDisposable
     }
 
     /// <summary>A session holding the store's one write transaction; <see cref="RegistrySession.Commit"/> makes it
-    /// durable before it returns. With <paramref name="defer"/>, statements that return nothing are sent together
-    /// (one round trip) before the next read or the commit, where the store's driver can batch them.</summary>
-    public RegistrySession BeginWrite(bool defer = false)
+    /// durable before it returns.</summary>
+    public RegistrySession BeginWrite()
     {
+        if (KeepsWriteConnection)
+        {
+            // One connection for every write, with its statements prepared once: writes are one at a time anyway.
+            _writeGate.Wait();
+            try
+            {
+                _writeConnection ??= OpenConnection();
+                return new RegistrySession(this, _writeConnection, BeginWriteTransaction(_writeConnection), _writeStatements, () => _writeGate.Release());
+            }
+            catch
+            {
+                _writeGate.Release();
+                throw;
+            }
+        }
+
         DbConnection connection = OpenConnection();
         try
         {
-            return new RegistrySession(this, connection, BeginWriteTransaction(connection), defer);
+            return new RegistrySession(this, connection, BeginWriteTransaction(connection));
         }
         catch
         {
             connection.Dispose();
             throw;
+        }
+    }
+
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly Dictionary<string, DbCommand> _writeStatements = new(StringComparer.Ordinal);
+    private DbConnection? _writeConnection;
+
+    /// <summary>Whether writes keep one connection and its prepared statements (a store in this process, where
+    /// preparing a statement costs more than running it).</summary>
+    protected virtual bool KeepsWriteConnection => false;
+
+    /// <summary>Closes the connection kept for writes.</summary>
+    protected void CloseWriteConnection()
+    {
+        _writeGate.Wait();
+        try
+        {
+            foreach (DbCommand statement in _writeStatements.Values)
+            {
+                statement.Dispose();
+            }
+
+            _writeStatements.Clear();
+            _writeConnection?.Dispose();
+            _writeConnection = null;
+        }
+        finally
+        {
+            _writeGate.Release();
         }
     }
 

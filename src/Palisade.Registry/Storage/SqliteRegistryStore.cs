@@ -106,9 +106,13 @@ internal sealed class SqliteRegistryStore : RegistryStore
     /// <inheritdoc />
     public override void Dispose()
     {
+        CloseWriteConnection();
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
     }
+
+    /// <inheritdoc />
+    protected override bool KeepsWriteConnection => true;
 
     /// <inheritdoc />
     protected override DbConnection OpenConnection()
