@@ -23,6 +23,8 @@ var targets = new Dictionary<string, Action<byte[]>>(StringComparer.Ordinal)
     ["psl"] = b => Throwing(() => PublicSuffixList.Parse(new StringReader(Text(b)))),
     ["note"] = b => Throwing(() => SignedNote.Parse(Text(b))),
     ["checkpoint"] = b => Throwing(() => Checkpoint.Parse(Text(b))),
+    ["add-checkpoint"] = b => Throwing(() => AddCheckpointRequest.Parse(b)),
+    ["cosignature-vkey"] = b => Throwing(() => CosignatureVerifier.Parse(Text(b))),
     ["tile-path"] = b => TlogTiles.TryParsePath(Text(b), out _, out _, out _),
     ["bundle"] = b => Throwing(() => TlogTiles.DecodeBundle(b)),
     ["log-entry"] = b => Throwing(() => LogEventCodec.ParseEntry(b, 0)),

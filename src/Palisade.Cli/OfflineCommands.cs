@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Palisade.Core.Transparency;
 using Palisade.Registry;
 using Palisade.Registry.Api;
 
@@ -50,6 +51,58 @@ internal static class OfflineCommands
             stdout.WriteLine($"authority {view.Id} registered at log index {view.LogIndex}");
         }));
         return new Command("authority", "Manage authorities offline.") { add };
+    }
+
+    public static Command Witness(TextWriter stdout, TextWriter stderr)
+    {
+        var name = new Option<string?>("--name") { Description = "The witness's name in its cosignatures (default: witness.palisade.local/ and 8 random hex digits)." };
+        var init = new Command("init", "Create the witness key (witness.key in the data directory) unless it exists, and print the witness's verifier key (type 0x04, tlog-cosignature v1.0.1).")
+        {
+            RegistryConfiguration.Data, name,
+        };
+        init.SetAction(parseResult =>
+        {
+            try
+            {
+                using NoteSigner key = Registry.Witness.CreateKey(RegistryConfiguration.Load(parseResult).DataDirectory, parseResult.GetValue(name));
+                stdout.WriteLine(new Cosigner(key).VerifierKey);
+                return ExitCodes.Success;
+            }
+            catch (RegistryConfigurationException e)
+            {
+                stderr.WriteLine($"palisade witness init: {e.Message}");
+                return ExitCodes.ConfigurationError;
+            }
+        });
+
+        var origin = new Option<string>("--origin") { Description = "The origin of the log to witness (the first line of its checkpoints).", Required = true };
+        var vkey = new Option<string>("--vkey") { Description = "The log's verifier key (name+keyid+base64, type 0x01).", Required = true };
+        var addLog = new Command("add-log", "Witness a log: cosign its checkpoints that its key signs and that are consistent with the last one cosigned. Again for a known origin, replaces its key.")
+        {
+            RegistryConfiguration.Data, RegistryConfiguration.Database, origin, vkey,
+        };
+        addLog.SetAction(parseResult => Run(parseResult, stderr, "witness add-log", registry =>
+        {
+            string logOrigin = parseResult.GetValue(origin)!;
+            NoteVerifier verifier;
+            try
+            {
+                verifier = NoteVerifier.Parse(parseResult.GetValue(vkey)!);
+            }
+            catch (FormatException e)
+            {
+                throw RegistryProblem.Invalid("vkey", $"'{parseResult.GetValue(vkey)}' is not a log's verifier key: {e.Message}");
+            }
+
+            if (logOrigin.Length == 0 || logOrigin.Contains('\n', StringComparison.Ordinal))
+            {
+                throw RegistryProblem.Invalid("origin", "the origin is one non-empty line");
+            }
+
+            registry.WitnessLog(logOrigin, verifier.VerifierKey);
+            stdout.WriteLine($"witnessing {logOrigin} with key {verifier.VerifierKey}");
+        }));
+        return new Command("witness", "Make this registry a witness of other logs (C2SP tlog-witness v1.0.0).") { init, addLog };
     }
 
     private static int Run(ParseResult parseResult, TextWriter stderr, string verb, Action<RegistryService> action)

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using Palisade.Core.Transparency;
 using Palisade.Registry.Storage;
 
@@ -54,21 +53,7 @@ internal static class LogKeyFile
 
         string name = options.Origin ?? "palisade.local/" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         NoteSigner created = NoteSigner.Generate(name);
-        string temporary = options.LogKeyPath + ".tmp";
-        var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            // The log key signs everything the registry publishes: readable by its owner only.
-            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(temporary, fileOptions))
-        {
-            stream.Write(Encoding.UTF8.GetBytes(created.ExportPrivateKey() + "\n"));
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, options.LogKeyPath);
+        SecretFile.Write(options.LogKeyPath, created.ExportPrivateKey() + "\n");
         session.SetMeta("origin", name);
         session.Commit();
         return created;

@@ -217,6 +217,16 @@ internal static partial class RegistryEndpoints
         app.MapGet("/v1/lookup", (HttpContext context) =>
             Json(registry.Queries.Lookup(context.Request.Query["name"], context.Request.Query["url"], context.Request.Query["ip"]), RegistryJsonContext.Default.LookupResult));
 
+        // The registry as a witness of other logs (C2SP tlog-witness v1.0.0); 404 when it has no witness key.
+        app.MapGet("/witness/key", () => Results.Text(RequireWitness(registry).VerifierKey + "\n", "text/plain; charset=utf-8"));
+        app.MapPost("/witness/add-checkpoint", async (HttpContext context) =>
+        {
+            Witness witness = RequireWitness(registry);
+            byte[] body = await ReadBytes(context, AddCheckpointRequest.MaxBodyBytes).ConfigureAwait(false);
+            WitnessAnswer answer = witness.AddCheckpoint(body);
+            return Results.Text(answer.Body, answer.ContentType, Encoding.UTF8, answer.Status);
+        });
+
         app.MapGet("/openapi.json", () => Results.Stream(
             typeof(RegistryEndpoints).Assembly.GetManifestResourceStream("Palisade.Registry.openapi.json")!, "application/json"));
 
@@ -353,6 +363,28 @@ internal static partial class RegistryEndpoints
         {
             throw RegistryProblem.Forbidden($"this needs a key of role {Fields.RoleName(role)}, not {Fields.RoleName(caller.Role)}");
         }
+    }
+
+    private static Witness RequireWitness(RegistryService registry) =>
+        registry.Witness ?? throw RegistryProblem.NotFound("this registry is not a witness (it has no witness key; see 'palisade witness init')");
+
+    /// <summary>A request body of at most <paramref name="limit"/> bytes.</summary>
+    private static async Task<byte[]> ReadBytes(HttpContext context, int limit)
+    {
+        using var buffer = new MemoryStream();
+        byte[] chunk = new byte[8192];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw new RegistryProblem(413, "content-too-large", "Request content too large", $"this request body holds at most {limit} bytes");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
     }
 
     private static async Task<T> ReadBody<T>(HttpContext context, JsonTypeInfo<T> type, bool allowEmpty = false)

@@ -60,6 +60,18 @@ public sealed class RegistryService : IDisposable
     /// <summary>Following other processes over a shared store, and the publisher claim.</summary>
     internal RegistryNodes Nodes { get; }
 
+    /// <summary>The registry as a witness of other logs; null when its data directory has no witness key.</summary>
+    internal Witness? Witness { get; private set; }
+
+    /// <summary>Witnesses the log of <paramref name="origin"/>, whose checkpoints <paramref name="verifierKey"/> signs (or
+    /// replaces the key of a log already witnessed).</summary>
+    public void WitnessLog(string origin, string verifierKey)
+    {
+        using RegistrySession session = _context.Store.BeginWrite();
+        session.AddWitnessedLog(origin, verifierKey);
+        session.Commit();
+    }
+
     /// <summary>The writer every change goes through (group commit, catch-up, the order book).</summary>
     internal RegistryWriter Writer => _context.Writer;
 
@@ -172,6 +184,7 @@ public sealed class RegistryService : IDisposable
         TransparencyLog log = TransparencyLog.Open(store, signer);
 
         var service = new RegistryService(new RegistryContext(options, store, log, time ?? TimeProvider.System));
+        service.Witness = Witness.Open(service._context);
         service.Versions.Load();
         service.Versions.StartPublisher(service.Nodes);
         service.Nodes.Start();

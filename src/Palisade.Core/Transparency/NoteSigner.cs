@@ -12,7 +12,7 @@ namespace Palisade.Core.Transparency;
 /// </summary>
 public sealed class NoteSigner : IDisposable
 {
-    private const byte Ed25519Type = 0x01;
+    internal const byte Ed25519Type = 0x01;
     private const string PrivatePrefix = "PRIVATE+KEY+";
 
     private readonly Key _key;
@@ -22,7 +22,7 @@ public sealed class NoteSigner : IDisposable
         Name = name;
         _key = key;
         PublicKey = key.PublicKey.Export(KeyBlobFormat.RawPublicKey);
-        KeyId = ComputeKeyId(name, PublicKey);
+        KeyId = ComputeKeyId(name, Ed25519Type, PublicKey);
     }
 
     /// <summary>The key name, in checkpoints the log's origin.</summary>
@@ -125,13 +125,14 @@ public sealed class NoteSigner : IDisposable
     /// <inheritdoc />
     public void Dispose() => _key.Dispose();
 
-    internal static uint ComputeKeyId(string name, ReadOnlySpan<byte> publicKey)
+    /// <summary>SHA-256(name || 0x0A || type || public key)[:4], big-endian.</summary>
+    internal static uint ComputeKeyId(string name, byte type, ReadOnlySpan<byte> publicKey)
     {
         byte[] nameBytes = Encoding.UTF8.GetBytes(name);
         var input = new byte[nameBytes.Length + 2 + publicKey.Length];
         nameBytes.CopyTo(input, 0);
         input[nameBytes.Length] = (byte)'\n';
-        input[nameBytes.Length + 1] = Ed25519Type;
+        input[nameBytes.Length + 1] = type;
         publicKey.CopyTo(input.AsSpan(nameBytes.Length + 2));
         return BinaryPrimitives.ReadUInt32BigEndian(SHA256.HashData(input));
     }

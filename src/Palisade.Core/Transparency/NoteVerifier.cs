@@ -33,12 +33,19 @@ public sealed class NoteVerifier
     /// <exception cref="FormatException">The text is not an Ed25519 verifier key, or its key ID does not match.</exception>
     public static NoteVerifier Parse(string verifierKey)
     {
+        (string name, uint keyId, PublicKey key, string text) = ParseKey(verifierKey, NoteSigner.Ed25519Type, "an Ed25519 (type 0x01)");
+        return new NoteVerifier(name, keyId, key, text);
+    }
+
+    /// <summary>Reads <c>name+keyid+base64(type || 32-byte Ed25519 key)</c> and checks its key ID.</summary>
+    internal static (string Name, uint KeyId, PublicKey Key, string Text) ParseKey(string verifierKey, byte type, string kind)
+    {
         ArgumentNullException.ThrowIfNull(verifierKey);
         verifierKey = verifierKey.Trim();
         string[] parts = verifierKey.Split('+', 3);
         if (parts.Length != 3 || !SignedNote.IsValidKeyName(parts[0]))
         {
-            throw new FormatException("a verifier key has the form name+keyid+base64(0x01 || public key)");
+            throw new FormatException($"a verifier key has the form name+keyid+base64(0x{type:x2} || public key)");
         }
 
         if (parts[1].Length != 8 || !uint.TryParse(parts[1], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out uint keyId))
@@ -56,18 +63,17 @@ public sealed class NoteVerifier
             throw new FormatException("the verifier key's key material is not base64");
         }
 
-        if (blob.Length != 33 || blob[0] != 0x01)
+        if (blob.Length != 33 || blob[0] != type)
         {
-            throw new FormatException("the verifier key is not an Ed25519 (type 0x01) public key of 32 bytes");
+            throw new FormatException($"the verifier key is not {kind} public key of 32 bytes");
         }
 
-        if (NoteSigner.ComputeKeyId(parts[0], blob.AsSpan(1)) != keyId)
+        if (NoteSigner.ComputeKeyId(parts[0], type, blob.AsSpan(1)) != keyId)
         {
             throw new FormatException($"the verifier key's key ID {parts[1]} does not match its name and key");
         }
 
-        var key = PublicKey.Import(SignatureAlgorithm.Ed25519, blob.AsSpan(1), KeyBlobFormat.RawPublicKey);
-        return new NoteVerifier(parts[0], keyId, key, verifierKey);
+        return (parts[0], keyId, PublicKey.Import(SignatureAlgorithm.Ed25519, blob.AsSpan(1), KeyBlobFormat.RawPublicKey), verifierKey);
     }
 
     /// <summary>Parses a signed note and checks that this key signed it; signatures of other keys are ignored.</summary>

@@ -69,6 +69,8 @@ internal sealed class PostgresRegistryStore : RegistryStore
         CREATE TABLE IF NOT EXISTS versions (
             version BIGINT PRIMARY KEY, log_size BIGINT NOT NULL, log_index BIGINT NOT NULL, bundle_sha256 BYTEA NOT NULL,
             delta_sha256 BYTEA NOT NULL, entries BIGINT NOT NULL, time_ms BIGINT NOT NULL);
+        CREATE TABLE IF NOT EXISTS witnessed_logs (
+            origin TEXT PRIMARY KEY, vkey TEXT NOT NULL, size BIGINT NOT NULL, root BYTEA, note TEXT);
         """;
 
     /// <summary>Takes an Npgsql connection string or a <c>postgresql://user[:password]@host[:port]/database</c> URI.</summary>

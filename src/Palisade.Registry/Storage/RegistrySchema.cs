@@ -23,5 +23,6 @@ internal static class RegistrySchema
             ("family", DbType.Int64), ("ip_start", DbType.Binary), ("ip_end", DbType.Binary)]),
         ("versions", "version", [("version", DbType.Int64), ("log_size", DbType.Int64), ("log_index", DbType.Int64), ("bundle_sha256", DbType.Binary),
             ("delta_sha256", DbType.Binary), ("entries", DbType.Int64), ("time_ms", DbType.Int64)]),
+        ("witnessed_logs", "origin", [("origin", DbType.String), ("vkey", DbType.String), ("size", DbType.Int64), ("root", DbType.Binary), ("note", DbType.String)]),
     ];
 }

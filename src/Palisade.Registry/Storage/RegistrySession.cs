@@ -345,6 +345,40 @@ internal sealed class RegistrySession : IDisposable
         return count;
     }
 
+    // --- witness ----------------------------------------------------------------------------------------------------
+
+    /// <summary>Starts witnessing a log, or changes its verifier key (keeping what was cosigned).</summary>
+    public void AddWitnessedLog(string origin, string verifierKey) =>
+        NonQuery("INSERT INTO witnessed_logs (origin, vkey, size) VALUES (@origin, @vkey, 0) ON CONFLICT (origin) DO UPDATE SET vkey = excluded.vkey",
+            Text("origin", origin), Text("vkey", verifierKey));
+
+    /// <summary>A witnessed log's verifier key and latest cosigned checkpoint (size 0 and no root before the first).</summary>
+    public (string VerifierKey, long Size, byte[]? Root)? WitnessedLog(string origin)
+    {
+        using DbCommand command = Command("SELECT vkey, size, root FROM witnessed_logs WHERE origin = @origin", Text("origin", origin));
+        using DbDataReader reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetString(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : (byte[])reader[2]) : null;
+    }
+
+    /// <summary>Every witnessed log: origin, verifier key, latest cosigned size.</summary>
+    public List<(string Origin, string VerifierKey, long Size)> WitnessedLogs()
+    {
+        using DbCommand command = Command("SELECT origin, vkey, size FROM witnessed_logs ORDER BY origin");
+        using DbDataReader reader = command.ExecuteReader();
+        var logs = new List<(string, string, long)>();
+        while (reader.Read())
+        {
+            logs.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        }
+
+        return logs;
+    }
+
+    /// <summary>Records the latest cosigned checkpoint of a witnessed log.</summary>
+    public void SetWitnessedCheckpoint(string origin, long size, byte[] root, string note) =>
+        NonQuery("UPDATE witnessed_logs SET size = @size, root = @root, note = @note WHERE origin = @origin",
+            Int("size", size), Blob("root", root), Text("note", note), Text("origin", origin));
+
     /// <summary>Whether the store holds no log yet.</summary>
     public bool IsEmpty() => Scalar("SELECT 1 FROM log_entries LIMIT 1") is null && GetMeta("origin") is null;
 

@@ -10,8 +10,9 @@ namespace Palisade.Registry.Storage;
 /// </summary>
 internal abstract class RegistryStore : IDisposable
 {
-    /// <summary>The schema this build reads and writes.</summary>
-    public const int SchemaVersion = 1;
+    /// <summary>The schema this build reads and writes (2: the witness's table <c>witnessed_logs</c>; a store of version 1
+    /// is upgraded by creating it).</summary>
+    public const int SchemaVersion = 2;
 
     /// <summary>Where the store is, for messages (a file path, or host, port and database).</summary>
     public abstract string Description { get; }
@@ -32,8 +33,9 @@ internal abstract class RegistryStore : IDisposable
         session.Execute(SchemaSql);
         string? version = session.GetMeta("schema_version");
         string mine = SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (version is null)
+        if (version is null or "1")
         {
+            // Version 2 only adds a table, which the schema statements above just created.
             session.SetMeta("schema_version", mine);
         }
         else if (version != mine)

@@ -59,6 +59,8 @@ internal sealed class SqliteRegistryStore : RegistryStore
         CREATE TABLE IF NOT EXISTS versions (
             version INTEGER PRIMARY KEY, log_size INTEGER NOT NULL, log_index INTEGER NOT NULL, bundle_sha256 BLOB NOT NULL,
             delta_sha256 BLOB NOT NULL, entries INTEGER NOT NULL, time_ms INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS witnessed_logs (
+            origin TEXT PRIMARY KEY, vkey TEXT NOT NULL, size INTEGER NOT NULL, root BLOB, note TEXT);
         """;
 
     /// <summary>Creates the file's directory, switches a new file to WAL, and checks every page and index.</summary>
