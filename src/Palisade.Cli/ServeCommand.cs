@@ -26,13 +26,19 @@ internal static class ServeCommand
         var origin = new Option<string?>("--origin") { Description = "The log's checkpoint origin, fixed when the log is created. Default: palisade.local/<random>." };
         var publicUrl = new Option<string?>("--public-url") { Description = "The registry's public base URL, used in order URLs. Default: the first listening URL." };
         var blockPage = new Option<string?>("--block-page") { Description = "Serve the block page (HTTP 451 for any Host) on this URL, such as http://127.0.0.1:8080." };
+        var witnesses = new Option<string[]>("--witness")
+        {
+            Description = "A witness to ask for cosignatures of each new checkpoint, URL=VKEY (its URL prefix or a Palisade registry's base URL, and its " +
+                "cosignature/v1 verifier key); repeatable. /log/checkpoint then carries their cosignatures.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var dns = new DnsOptionsBinder();
         var command = new Command("serve", "Run the registry (SQLite) with its transparency log and HTTP API in one process, and with --dns the " +
             "enforcing DNS server following it (metrics at /metrics).\n\n" +
             "Settings come from appsettings.json (section Palisade), the environment (Palisade__DataDirectory, …) and these flags. " +
             "Exit codes: 0 stopped; 1 usage; 4 a setting or the stored data is invalid, or an address cannot be bound.")
         {
-            RegistryConfiguration.Data, RegistryConfiguration.Database, urls, origin, publicUrl, blockPage,
+            RegistryConfiguration.Data, RegistryConfiguration.Database, urls, origin, publicUrl, blockPage, witnesses,
         };
         foreach (Option option in dns.All)
         {
@@ -50,7 +56,20 @@ internal static class ServeCommand
             RegistryService registry;
             try
             {
-                registry = RegistryService.Open(RegistryConfiguration.Load(parseResult, origin, publicUrl));
+                RegistryOptions options = RegistryConfiguration.Load(parseResult, origin, publicUrl);
+                foreach (string witness in parseResult.GetValue(witnesses) ?? [])
+                {
+                    try
+                    {
+                        options.Witnesses.Add(WitnessEndpoint.Parse(witness));
+                    }
+                    catch (FormatException e)
+                    {
+                        throw new RegistryConfigurationException($"--witness {witness}: {e.Message}", e);
+                    }
+                }
+
+                registry = RegistryService.Open(options);
             }
             catch (RegistryConfigurationException e)
             {

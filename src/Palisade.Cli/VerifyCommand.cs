@@ -15,10 +15,13 @@ internal static class VerifyCommand
         var log = new Option<string>("--log") { Description = "The log's URL prefix, such as http://127.0.0.1:8440/log/ (a registry's base URL works too).", Required = true };
         var key = new Option<string?>("--key") { Description = "The log's verifier key (name+keyid+base64). Default: the key pinned in the state file, else the key the log publishes (trusted on first use)." };
         var state = new Option<string?>("--state") { Description = "The state file holding the pinned key and the last verified checkpoint. Default: palisade-verify.state in the current directory." };
-        var command = new Command("verify", "Audit a transparency log: signature, every entry and tile, and consistency with the last checkpoint seen.\n\n" +
-            "Exit codes: 0 the log verifies; 3 the log could not be fetched; 4 the key or state file is invalid; 5 the log does not verify.")
+        var witnesses = new WitnessOptions();
+        var command = new Command("verify", "Audit a transparency log: signature, every entry and tile, and consistency with the last checkpoint seen; " +
+            "with --witness-vkey, also a quorum of witness cosignatures on the checkpoint.\n\n" +
+            "Exit codes: 0 the log verifies; 3 the log could not be fetched; 4 the key or state file is invalid; 5 the log does not verify " +
+            "(or the checkpoint lacks the quorum of cosignatures).")
         {
-            log, key, state,
+            log, key, state, witnesses.VerifierKeys, witnesses.Quorum,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -28,9 +31,20 @@ internal static class VerifyCommand
                 return ExitCodes.Usage;
             }
 
+            WitnessPolicy? policy;
+            try
+            {
+                policy = witnesses.Bind(parseResult);
+            }
+            catch (FormatException e)
+            {
+                await stderr.WriteLineAsync($"palisade verify: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.ConfigurationError;
+            }
+
             string statePath = parseResult.GetValue(state) ?? "palisade-verify.state";
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
-            var auditor = new LogAuditor(http, prefix);
+            var auditor = new LogAuditor(http, prefix) { Witnesses = policy };
             (string Key, Checkpoint Checkpoint)? previous;
             NoteVerifier verifier;
             try
@@ -66,6 +80,11 @@ internal static class VerifyCommand
                 LogAuditResult result = await auditor.AuditAsync(verifier, previous?.Checkpoint, cancellationToken).ConfigureAwait(false);
                 LogAuditor.WriteState(statePath, verifier.VerifierKey, result.Checkpoint);
                 await stdout.WriteLineAsync($"log {result.Checkpoint.Origin} verified: {result.Checkpoint.Size} entries ({result.Events} events), root {Convert.ToBase64String(result.Checkpoint.RootHash)}").ConfigureAwait(false);
+                if (policy is not null)
+                {
+                    await stdout.WriteLineAsync($"cosigned by at least {policy.Quorum} of {policy.Witnesses.Count} trusted witnesses").ConfigureAwait(false);
+                }
+
                 await stdout.WriteLineAsync(result.PreviousSize > 0
                     ? $"consistent with the checkpoint of size {result.PreviousSize} seen before"
                     : $"first audit: checkpoint pinned in {statePath}").ConfigureAwait(false);

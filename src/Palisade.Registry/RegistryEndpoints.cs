@@ -71,7 +71,7 @@ internal static partial class RegistryEndpoints
         {
             registry.Writer.CatchUpIfBehind();
             context.Response.Headers.CacheControl = "no-cache";
-            return Results.Text(registry.Log.State.Note, "text/plain; charset=utf-8");
+            return Results.Text(registry.CheckpointNote, "text/plain; charset=utf-8");
         });
         app.MapGet("/log/key", () => Results.Text(registry.Log.VerifierKey + "\n", "text/plain; charset=utf-8"));
         app.MapGet("/log/tile/{**path}", (string path, HttpContext context) => ServeTile(registry, path, context));

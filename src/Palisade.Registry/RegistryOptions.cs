@@ -18,6 +18,10 @@ public sealed class RegistryOptions
     /// <c>palisade.local/</c> and eight random hex digits.</summary>
     public string? Origin { get; set; }
 
+    /// <summary>Witnesses asked to cosign each new checkpoint (<c>--witness URL=VKEY</c>); their cosignatures are served
+    /// with the checkpoint.</summary>
+    public IList<WitnessEndpoint> Witnesses { get; } = [];
+
     /// <summary>How long the registry gathers order changes before it publishes a new version (batching); at most 1 s
     /// keeps the promise that a change is published within a second.</summary>
     public TimeSpan PublishDelay { get; set; } = TimeSpan.FromMilliseconds(200);

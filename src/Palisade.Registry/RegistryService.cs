@@ -60,6 +60,11 @@ public sealed class RegistryService : IDisposable
     /// <summary>Following other processes over a shared store, and the publisher claim.</summary>
     internal RegistryNodes Nodes { get; }
 
+    /// <summary>The latest checkpoint's signed note, with the cosignatures the registry's witnesses gave it so far.</summary>
+    public string CheckpointNote => _collector?.Note ?? _context.Log.State.Note;
+
+    private CosignatureCollector? _collector;
+
     /// <summary>The registry as a witness of other logs; null when its data directory has no witness key.</summary>
     internal Witness? Witness { get; private set; }
 
@@ -188,12 +193,18 @@ public sealed class RegistryService : IDisposable
         service.Versions.Load();
         service.Versions.StartPublisher(service.Nodes);
         service.Nodes.Start();
+        if (options.Witnesses.Count > 0)
+        {
+            service._collector = new CosignatureCollector(service._context, [.. options.Witnesses]);
+        }
+
         return service;
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
+        _collector?.Dispose();
         Versions.Dispose();
         Nodes.Dispose();
         _context.Log.Dispose();

@@ -181,3 +181,73 @@ public sealed class WitnessCommandTests
         }
     }
 }
+
+/// <summary>A registry witnessed by two others (three registries on loopback): it collects their cosignatures and
+/// serves them with its checkpoint; <c>palisade verify --quorum</c> accepts the log only with enough of them.</summary>
+public sealed class CosignatureCollectionTests
+{
+    [Fact]
+    public async Task Checkpoint_CarriesTheWitnessesCosignatures_VerifyRequiresTheQuorum()
+    {
+        await using RegistryFixture b = await RegistryFixture.StartAsync(o => Witness.CreateKey(o.DataDirectory, "witness.test/b"));
+        await using RegistryFixture c = await RegistryFixture.StartAsync(o => Witness.CreateKey(o.DataDirectory, "witness.test/c"));
+        string keyB = b.Host.Registry.Witness!.VerifierKey;
+        string keyC = c.Host.Registry.Witness!.VerifierKey;
+        await using RegistryFixture a = await RegistryFixture.StartAsync(o =>
+        {
+            o.Origin = "registry.test/a";
+            o.Witnesses.Add(WitnessEndpoint.Parse($"{b.BaseAddress}={keyB}"));
+            o.Witnesses.Add(WitnessEndpoint.Parse($"{c.BaseAddress}={keyC}"));
+        });
+        b.Host.Registry.WitnessLog("registry.test/a", a.Host.Registry.Log.VerifierKey);
+        c.Host.Registry.WitnessLog("registry.test/a", a.Host.Registry.Log.VerifierKey);
+        var policy = new WitnessPolicy([CosignatureVerifier.Parse(keyB), CosignatureVerifier.Parse(keyC)], 2);
+
+        await IssueAsync(a, "Q-1");
+        Assert.Equal(["witness.test/b", "witness.test/c"], await CosignersAsync(a, policy, 2));
+        string state = Path.Combine(a.Directory, "verify.state");
+        (int exit, string stdout, string stderr) = LogAuditTests.Cli("verify", "--log", a.BaseAddress + "log/", "--state", state,
+            "--witness-vkey", keyB, "--witness-vkey", keyC, "--quorum", "2");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("cosigned by at least 2 of 2", stdout, StringComparison.Ordinal);
+
+        // One witness down: new checkpoints are cosigned by the other only, and still served at once.
+        await c.StopAsync();
+        await IssueAsync(a, "Q-2");
+        Assert.Equal(["witness.test/b"], await CosignersAsync(a, policy, 1));
+        (exit, _, stderr) = LogAuditTests.Cli("verify", "--log", a.BaseAddress + "log/", "--state", state, "--witness-vkey", keyB, "--witness-vkey", keyC, "--quorum", "2");
+        Assert.Equal(5, exit);
+        Assert.Contains("missing: witness.test/c", stderr, StringComparison.Ordinal);
+        (exit, _, stderr) = LogAuditTests.Cli("verify", "--log", a.BaseAddress + "log/", "--state", state, "--witness-vkey", keyB, "--witness-vkey", keyC, "--quorum", "1");
+        Assert.True(exit == 0, stderr);
+
+        // A quorum no list can meet, and a key that is not a witness key, are configuration errors.
+        Assert.Equal(4, LogAuditTests.Cli("verify", "--log", a.BaseAddress + "log/", "--state", state, "--witness-vkey", keyB, "--quorum", "2").Exit);
+        Assert.Equal(4, LogAuditTests.Cli("verify", "--log", a.BaseAddress + "log/", "--state", state, "--witness-vkey", a.Host.Registry.Log.VerifierKey).Exit);
+    }
+
+    /// <summary>Waits until the current checkpoint carries <paramref name="count"/> cosignatures; returns their names.</summary>
+    private static async Task<List<string>> CosignersAsync(RegistryFixture log, WitnessPolicy policy, int count)
+    {
+        List<string> cosigners = [];
+        for (int i = 0; i < 100; i++)
+        {
+            string note = await log.Http.GetStringAsync("/log/checkpoint", TestContext.Current.CancellationToken);
+            cosigners = policy.Cosigners(SignedNote.Parse(note), DateTimeOffset.UtcNow);
+            if (cosigners.Count >= count && Checkpoint.Parse(SignedNote.Parse(note).Text).Size == log.Host.Registry.Log.Size)
+            {
+                return cosigners;
+            }
+
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        return cosigners;
+    }
+
+    private static async Task IssueAsync(RegistryFixture f, string decision)
+    {
+        using HttpResponseMessage created = await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order(decision, decision.ToLowerInvariant() + ".example"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+    }
+}

@@ -21,6 +21,16 @@ public sealed class LogAuditor
         _prefix = prefix.AbsoluteUri.EndsWith('/') ? prefix : new Uri(prefix.AbsoluteUri + "/");
     }
 
+    /// <summary>The witnesses whose cosignatures a checkpoint needs; null to accept the log's signature alone.</summary>
+    public WitnessPolicy? Witnesses { get; init; }
+
+    /// <summary>How long to wait for the latest checkpoint to gather its quorum of cosignatures (witnesses cosign
+    /// a new checkpoint a moment after the log signs it) before it is refused.</summary>
+    public TimeSpan QuorumWait { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The clock cosignature times are checked against.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Reports progress: (entries checked, tree size).</summary>
     public IProgress<(ulong Done, ulong Total)>? Progress { get; init; }
 
@@ -188,23 +198,37 @@ public sealed class LogAuditor
 
     private async Task<Checkpoint> FetchCheckpointAsync(NoteVerifier verifier, CancellationToken cancellationToken)
     {
-        string note = await _http.GetStringAsync(new Uri(_prefix, "checkpoint"), cancellationToken).ConfigureAwait(false);
-        Checkpoint checkpoint;
-        try
+        DateTimeOffset deadline = Time.GetUtcNow() + QuorumWait;
+        while (true)
         {
-            checkpoint = Checkpoint.Parse(verifier.Verify(note).Text);
-        }
-        catch (Exception e) when (e is FormatException or CryptographicNoteException)
-        {
-            throw new LogVerificationException($"the checkpoint does not verify with key {verifier.VerifierKey}: {e.Message}", e);
-        }
+            string note = await _http.GetStringAsync(new Uri(_prefix, "checkpoint"), cancellationToken).ConfigureAwait(false);
+            SignedNote verified;
+            Checkpoint checkpoint;
+            try
+            {
+                verified = verifier.Verify(note);
+                checkpoint = Checkpoint.Parse(verified.Text);
+            }
+            catch (Exception e) when (e is FormatException or CryptographicNoteException)
+            {
+                throw new LogVerificationException($"the checkpoint does not verify with key {verifier.VerifierKey}: {e.Message}", e);
+            }
 
-        if (checkpoint.Origin != verifier.Name)
-        {
-            throw new LogVerificationException($"the checkpoint's origin '{checkpoint.Origin}' is not the key's name '{verifier.Name}'");
-        }
+            if (checkpoint.Origin != verifier.Name)
+            {
+                throw new LogVerificationException($"the checkpoint's origin '{checkpoint.Origin}' is not the key's name '{verifier.Name}'");
+            }
 
-        return checkpoint;
+            try
+            {
+                Witnesses?.Check(verified, Time.GetUtcNow());
+                return checkpoint;
+            }
+            catch (LogVerificationException) when (Time.GetUtcNow() < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private static string TileOrBundlePath(int level, ulong tile, int width) =>

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Palisade.Core.Transparency;
+
+namespace Palisade.Cli;
+
+/// <summary><c>--witness-vkey VKEY … --quorum N</c>: accept a checkpoint only with N valid cosignatures of these
+/// witnesses (tlog-cosignature v1.0.1), so that a log cannot show this client a history the witnesses have not seen.</summary>
+internal sealed class WitnessOptions
+{
+    public Option<string[]> VerifierKeys { get; } = new("--witness-vkey")
+    {
+        Description = "A witness's cosignature/v1 verifier key (name+keyid+base64(0x04 || key)); repeatable.",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    public Option<int?> Quorum { get; } = new("--quorum")
+    {
+        Description = "How many of the --witness-vkey witnesses must have cosigned the checkpoint. Default: all of them.",
+    };
+
+    /// <summary>The policy the options give; null without <c>--witness-vkey</c>.</summary>
+    /// <exception cref="FormatException">A key is not a cosignature/v1 verifier key, or the quorum cannot be met.</exception>
+    public WitnessPolicy? Bind(ParseResult parseResult)
+    {
+        string[] keys = parseResult.GetValue(VerifierKeys) ?? [];
+        int? quorum = parseResult.GetValue(Quorum);
+        if (keys.Length == 0)
+        {
+            return quorum is null ? null : throw new FormatException("--quorum needs the witnesses' keys (--witness-vkey)");
+        }
+
+        var witnesses = new List<CosignatureVerifier>();
+        foreach (string key in keys)
+        {
+            try
+            {
+                witnesses.Add(CosignatureVerifier.Parse(key));
+            }
+            catch (FormatException e)
+            {
+                throw new FormatException($"--witness-vkey {key}: {e.Message}", e);
+            }
+        }
+
+        try
+        {
+            return new WitnessPolicy(witnesses, quorum ?? witnesses.Count);
+        }
+        catch (ArgumentException e)
+        {
+            throw new FormatException(e.Message, e);
+        }
+    }
+}
