@@ -28,6 +28,9 @@ internal static class DnsCommand
         {
             registry, key, cache, metrics,
         };
+        var witnesses = new WitnessOptions();
+        command.Options.Add(witnesses.VerifierKeys);
+        command.Options.Add(witnesses.Quorum);
         foreach (Option option in dns.All)
         {
             command.Options.Add(option);
@@ -46,6 +49,17 @@ internal static class DnsCommand
             {
                 await stderr.WriteLineAsync($"palisade dns: {error ?? "--dns names no address to serve on"}").ConfigureAwait(false);
                 return ExitCodes.Usage;
+            }
+
+            WitnessPolicy? policy;
+            try
+            {
+                policy = witnesses.Bind(parseResult);
+            }
+            catch (FormatException e)
+            {
+                await stderr.WriteLineAsync($"palisade dns: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.ConfigurationError;
             }
 
             string cacheDirectory = parseResult.GetValue(cache)!;
@@ -69,7 +83,7 @@ internal static class DnsCommand
             DnsEnforcementPoint enforcement;
             try
             {
-                enforcement = DnsEnforcementPoint.Start(registryUrl, verifier, options, cacheDirectory, loggers);
+                enforcement = DnsEnforcementPoint.Start(registryUrl, verifier, options, cacheDirectory, loggers, witnesses: policy);
             }
             catch (SocketException e)
             {

@@ -21,10 +21,14 @@ internal static class ExportCommand
         var key = new Option<string?>("--key") { Description = "The registry's log key (name+keyid+base64). Default: the key it publishes at /log/key (trusted on first use)." };
         var command = new Command("export", "Write the registry's current version, verified, in a list format operators' tools read (docs/formats.md).\n\n" +
             "Only entries whose orders are in force now are written. Exit codes: 0 written; 1 usage; 2 a bad --zone or --block-page; " +
-            "3 the registry is unreachable; 4 the key is invalid; 5 the registry's files do not verify.")
+            "3 the registry is unreachable; 4 the key (or a witness key) is invalid; 5 the registry's files do not verify, or the version is not covered " +
+            "by a checkpoint the --witness-vkey witnesses cosigned.")
         {
             registry, format, output, zone, blockPage, key,
         };
+        var witnesses = new WitnessOptions();
+        command.Options.Add(witnesses.VerifierKeys);
+        command.Options.Add(witnesses.Quorum);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             string formatText = parseResult.GetValue(format)!;
@@ -51,6 +55,17 @@ internal static class ExportCommand
                 }
             }
 
+            WitnessPolicy? policy;
+            try
+            {
+                policy = witnesses.Bind(parseResult);
+            }
+            catch (FormatException e)
+            {
+                await stderr.WriteLineAsync($"palisade export: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.ConfigurationError;
+            }
+
             using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromMinutes(5) };
             NoteVerifier verifier;
             try
@@ -69,7 +84,7 @@ internal static class ExportCommand
                 return ExitCodes.Unavailable;
             }
 
-            var subscription = new PolicySubscription(http, baseUrl, verifier);
+            var subscription = new PolicySubscription(http, baseUrl, verifier) { Witnesses = policy };
             await subscription.UpdateAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             if (subscription.LastException is { } failure)
             {

@@ -37,13 +37,15 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
     /// <param name="cacheDirectory">Where the last verified bundle is kept across restarts (null: nowhere).</param>
     /// <param name="loggerFactory">Logging.</param>
     /// <param name="time">The clock.</param>
-    public static DnsEnforcementPoint Start(Uri registry, NoteVerifier key, DnsServerOptions options, string? cacheDirectory = null, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
+    /// <param name="witnesses">Witnesses whose cosignatures must cover a version before it is enforced (null: none).</param>
+    public static DnsEnforcementPoint Start(Uri registry, NoteVerifier key, DnsServerOptions options, string? cacheDirectory = null, ILoggerFactory? loggerFactory = null, TimeProvider? time = null,
+        WitnessPolicy? witnesses = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         loggerFactory ??= NullLoggerFactory.Instance;
         time ??= TimeProvider.System;
         var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromMinutes(2) };
-        var subscription = new PolicySubscription(http, registry, key, loggerFactory.CreateLogger<PolicySubscription>(), time) { CacheDirectory = cacheDirectory };
+        var subscription = new PolicySubscription(http, registry, key, loggerFactory.CreateLogger<PolicySubscription>(), time) { CacheDirectory = cacheDirectory, Witnesses = witnesses };
         var server = new DnsServer(options, () => subscription.Current, loggerFactory.CreateLogger<DnsServer>(), time);
         var point = new DnsEnforcementPoint(http, subscription, server, time);
         if (server.Rpz is { } zone)

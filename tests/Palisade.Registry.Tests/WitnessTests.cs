@@ -211,6 +211,14 @@ public sealed class CosignatureCollectionTests
         Assert.True(exit == 0, stderr);
         Assert.Contains("cosigned by at least 2 of 2", stdout, StringComparison.Ordinal);
 
+        // The verified subscription (export, dns) enforces a version only under a checkpoint the quorum cosigned.
+        string logKey = a.Host.Registry.Log.VerifierKey;
+        string[] export = ["export", "--registry", a.BaseAddress.ToString(), "--format", "hosts", "--key", logKey, "--witness-vkey", keyB, "--witness-vkey", keyC];
+        await WaitForVersionAsync(a);
+        (exit, stdout, stderr) = LogAuditTests.Cli([.. export, "--quorum", "2"]);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("q-1.example", stdout, StringComparison.Ordinal);
+
         // One witness down: new checkpoints are cosigned by the other only, and still served at once.
         await c.StopAsync();
         await IssueAsync(a, "Q-2");
@@ -220,10 +228,26 @@ public sealed class CosignatureCollectionTests
         Assert.Contains("missing: witness.test/c", stderr, StringComparison.Ordinal);
         (exit, _, stderr) = LogAuditTests.Cli("verify", "--log", a.BaseAddress + "log/", "--state", state, "--witness-vkey", keyB, "--witness-vkey", keyC, "--quorum", "1");
         Assert.True(exit == 0, stderr);
+        await WaitForVersionAsync(a);
+        (exit, _, stderr) = LogAuditTests.Cli([.. export, "--quorum", "2"]);
+        Assert.Equal(5, exit);
+        Assert.Contains("not covered by a witnessed checkpoint", stderr, StringComparison.Ordinal);
+        (exit, stdout, stderr) = LogAuditTests.Cli([.. export, "--quorum", "1"]);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("q-2.example", stdout, StringComparison.Ordinal);
 
         // A quorum no list can meet, and a key that is not a witness key, are configuration errors.
         Assert.Equal(4, LogAuditTests.Cli("verify", "--log", a.BaseAddress + "log/", "--state", state, "--witness-vkey", keyB, "--quorum", "2").Exit);
         Assert.Equal(4, LogAuditTests.Cli("verify", "--log", a.BaseAddress + "log/", "--state", state, "--witness-vkey", a.Host.Registry.Log.VerifierKey).Exit);
+    }
+
+    /// <summary>Waits until a version covers every order issued so far.</summary>
+    private static async Task WaitForVersionAsync(RegistryFixture log)
+    {
+        for (int i = 0; i < 100 && (log.Host.Registry.Versions.LatestVersion?.LogSize ?? 0) < log.Host.Registry.Log.Size - 1; i++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
     }
 
     /// <summary>Waits until the current checkpoint carries <paramref name="count"/> cosignatures; returns their names.</summary>

@@ -55,6 +55,14 @@ public sealed partial class PolicySubscription
     /// (still verified) even while the registry is unreachable; null keeps nothing.</summary>
     public string? CacheDirectory { get; init; }
 
+    /// <summary>The witnesses whose cosignatures the log's checkpoint needs before a version is enforced; null to trust
+    /// the log's signature alone. With a policy, a version is enforced only when a checkpoint cosigned by a quorum covers
+    /// it (consistently), so a registry cannot show this enforcement point a history that the witnesses have not seen.</summary>
+    public WitnessPolicy? Witnesses { get; init; }
+
+    /// <summary>How long an update waits for the checkpoint covering a new version to gather its quorum.</summary>
+    public TimeSpan QuorumWait { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Versions swapped in.</summary>
     public long Updates => Interlocked.Read(ref _updates);
 
@@ -126,6 +134,11 @@ public sealed partial class PolicySubscription
                 ? await FollowDeltasAsync(current.Bundle, latest, cancellationToken).ConfigureAwait(false)
                 : await FetchBundleAsync(latest, cancellationToken).ConfigureAwait(false);
             await CheckConsistencyAsync(current.Bundle, next, cancellationToken).ConfigureAwait(false);
+            if (Witnesses is { } witnesses)
+            {
+                await CheckWitnessedAsync(witnesses, next, cancellationToken).ConfigureAwait(false);
+            }
+
             CompiledPolicy compiled = CompiledPolicy.Build(next);
             SaveCache(bytes, signature);
             Swap(compiled);
@@ -256,13 +269,7 @@ public sealed partial class PolicySubscription
             return;
         }
 
-        string path = string.Create(CultureInfo.InvariantCulture, $"v1/log/proof/consistency?size1={trusted.LogSize}&size2={next.LogSize}");
-        using JsonDocument answer = JsonDocument.Parse(await FetchTextAsync(path, cancellationToken).ConfigureAwait(false));
-        var proof = new List<byte[]>();
-        foreach (JsonElement hash in answer.RootElement.GetProperty("proof").EnumerateArray())
-        {
-            proof.Add(Convert.FromBase64String(hash.GetString() ?? ""));
-        }
+        List<byte[]> proof = await FetchConsistencyProofAsync(trusted.LogSize, next.LogSize, cancellationToken).ConfigureAwait(false);
 
         try
         {
@@ -272,6 +279,81 @@ public sealed partial class PolicySubscription
         {
             throw new PolicyVerificationException($"the log root of version {next.Version} (size {next.LogSize}) is not consistent with that of version {trusted.Version} (size {trusted.LogSize}): {e.Message}", e);
         }
+    }
+
+    /// <summary>Requires a checkpoint signed by the log and cosigned by a quorum of witnesses that covers the version's
+    /// log prefix: the same root at the same size, or a consistency proof from the version's size to the checkpoint's.</summary>
+    private async Task CheckWitnessedAsync(WitnessPolicy witnesses, PolicyBundle next, CancellationToken cancellationToken)
+    {
+        DateTimeOffset deadline = _time.GetUtcNow() + QuorumWait;
+        while (true)
+        {
+            SignedNote note;
+            Checkpoint checkpoint;
+            try
+            {
+                note = _key.Verify(await FetchTextAsync("log/checkpoint", cancellationToken).ConfigureAwait(false));
+                checkpoint = Checkpoint.Parse(note.Text);
+            }
+            catch (Exception e) when (e is FormatException or CryptographicNoteException)
+            {
+                throw new PolicyVerificationException($"the log's checkpoint does not verify with the pinned key: {e.Message}", e);
+            }
+
+            try
+            {
+                witnesses.Check(note, _time.GetUtcNow());
+                if (checkpoint.Size < next.LogSize)
+                {
+                    throw new LogVerificationException($"the cosigned checkpoint (size {checkpoint.Size}) does not yet cover version {next.Version} (size {next.LogSize})");
+                }
+            }
+            catch (LogVerificationException e)
+            {
+                if (_time.GetUtcNow() >= deadline)
+                {
+                    throw new PolicyVerificationException($"version {next.Version} is not covered by a witnessed checkpoint: {e.Message}", e);
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(250), _time, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (checkpoint.Size == next.LogSize)
+            {
+                if (!checkpoint.RootHash.AsSpan().SequenceEqual(next.LogRoot))
+                {
+                    throw new PolicyVerificationException($"version {next.Version} gives another root for the {next.LogSize} log entries than the checkpoint the witnesses cosigned: the registry shows two histories");
+                }
+
+                return;
+            }
+
+            List<byte[]> proof = await FetchConsistencyProofAsync(next.LogSize, checkpoint.Size, cancellationToken).ConfigureAwait(false);
+
+            try
+            {
+                MerkleProofVerifier.VerifyConsistency(next.LogSize, checkpoint.Size, proof, next.LogRoot, checkpoint.RootHash);
+                return;
+            }
+            catch (MerkleProofException e)
+            {
+                throw new PolicyVerificationException($"version {next.Version} (log size {next.LogSize}) is not consistent with the checkpoint the witnesses cosigned (size {checkpoint.Size}): the registry shows two histories; {e.Message}", e);
+            }
+        }
+    }
+
+    private async Task<List<byte[]>> FetchConsistencyProofAsync(ulong size1, ulong size2, CancellationToken cancellationToken)
+    {
+        string path = string.Create(CultureInfo.InvariantCulture, $"v1/log/proof/consistency?size1={size1}&size2={size2}");
+        using JsonDocument answer = JsonDocument.Parse(await FetchTextAsync(path, cancellationToken).ConfigureAwait(false));
+        var proof = new List<byte[]>();
+        foreach (JsonElement hash in answer.RootElement.GetProperty("proof").EnumerateArray())
+        {
+            proof.Add(Convert.FromBase64String(hash.GetString() ?? ""));
+        }
+
+        return proof;
     }
 
     private async Task<(byte[] Bytes, string Signature)> FetchSignedAsync(string path, CancellationToken cancellationToken)
