@@ -93,6 +93,14 @@ public sealed class ReplayTests
             Assert.Equal("rkn/27-31-2018/Ид4412-18", registry.Queries.Lookup("telegram.me", null, null).Matches.Single().Order);
             Assert.Equal(Encoding.UTF8.GetString(Convert.FromBase64String(File.ReadAllLines(Path.Combine(s_data, "entries.txt"))[7])),
                 Encoding.UTF8.GetString(registry.Queries.ReadEntries(7, 1)[0]));
+
+            // The schema-1 file is upgraded in place: the witness's table exists and the version says so.
+            registry.WitnessLog("other.test/log", registry.Log.VerifierKey);
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "registry.db")};Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT value FROM meta WHERE key = 'schema_version'";
+            Assert.Equal(Storage.RegistryStore.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), command.ExecuteScalar());
         }
         finally
         {
