@@ -51,14 +51,8 @@ internal static class DnsCommand
                 return ExitCodes.Usage;
             }
 
-            WitnessPolicy? policy;
-            try
+            if (!witnesses.TryBind(parseResult, stderr, "dns", out WitnessPolicy? policy))
             {
-                policy = witnesses.Bind(parseResult);
-            }
-            catch (FormatException e)
-            {
-                await stderr.WriteLineAsync($"palisade dns: {e.Message}").ConfigureAwait(false);
                 return ExitCodes.ConfigurationError;
             }
 

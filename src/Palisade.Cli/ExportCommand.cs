@@ -55,14 +55,8 @@ internal static class ExportCommand
                 }
             }
 
-            WitnessPolicy? policy;
-            try
+            if (!witnesses.TryBind(parseResult, stderr, "export", out WitnessPolicy? policy))
             {
-                policy = witnesses.Bind(parseResult);
-            }
-            catch (FormatException e)
-            {
-                await stderr.WriteLineAsync($"palisade export: {e.Message}").ConfigureAwait(false);
                 return ExitCodes.ConfigurationError;
             }
 

@@ -31,14 +31,8 @@ internal static class VerifyCommand
                 return ExitCodes.Usage;
             }
 
-            WitnessPolicy? policy;
-            try
+            if (!witnesses.TryBind(parseResult, stderr, "verify", out WitnessPolicy? policy))
             {
-                policy = witnesses.Bind(parseResult);
-            }
-            catch (FormatException e)
-            {
-                await stderr.WriteLineAsync($"palisade verify: {e.Message}").ConfigureAwait(false);
                 return ExitCodes.ConfigurationError;
             }
 

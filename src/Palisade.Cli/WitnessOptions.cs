@@ -18,6 +18,23 @@ internal sealed class WitnessOptions
         Description = "How many of the --witness-vkey witnesses must have cosigned the checkpoint. Default: all of them.",
     };
 
+    /// <summary>Binds the options; false (after saying why on <paramref name="stderr"/>) when they are invalid, which is a
+    /// configuration error (exit 4).</summary>
+    public bool TryBind(ParseResult parseResult, TextWriter stderr, string verb, out WitnessPolicy? policy)
+    {
+        try
+        {
+            policy = Bind(parseResult);
+            return true;
+        }
+        catch (FormatException e)
+        {
+            stderr.WriteLine($"palisade {verb}: {e.Message}");
+            policy = null;
+            return false;
+        }
+    }
+
     /// <summary>The policy the options give; null without <c>--witness-vkey</c>.</summary>
     /// <exception cref="FormatException">A key is not a cosignature/v1 verifier key, or the quorum cannot be met.</exception>
     public WitnessPolicy? Bind(ParseResult parseResult)
