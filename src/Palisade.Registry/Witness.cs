@@ -92,19 +92,28 @@ internal sealed class Witness(RegistryContext context, NoteSigner key)
             throw new RegistryProblem(400, "bad-checkpoint-request", "Malformed add-checkpoint request", e.Message);
         }
 
-        using RegistrySession session = _context.Store.BeginWrite();
-        if (session.WitnessedLog(checkpoint.Origin) is not { } log)
+        // The log's key is checked before the store's write lock is taken, so that unsigned requests from anyone
+        // cost the registry's writers nothing.
+        string verifierKey;
+        using (RegistrySession read = _context.Store.OpenRead())
         {
-            throw new RegistryProblem(404, "unknown-log", "Log not witnessed", $"this witness does not witness the log '{checkpoint.Origin}'");
+            verifierKey = read.WitnessedLog(checkpoint.Origin)?.VerifierKey
+                ?? throw new RegistryProblem(404, "unknown-log", "Log not witnessed", $"this witness does not witness the log '{checkpoint.Origin}'");
         }
 
         try
         {
-            NoteVerifier.Parse(log.VerifierKey).Verify(request.Checkpoint);
+            NoteVerifier.Parse(verifierKey).Verify(request.Checkpoint);
         }
         catch (Exception e) when (e is CryptographicNoteException or FormatException)
         {
             throw new RegistryProblem(403, "not-signed", "Checkpoint not signed by the log", $"the checkpoint carries no valid signature of the log's key: {e.Message}");
+        }
+
+        using RegistrySession session = _context.Store.BeginWrite();
+        if (session.WitnessedLog(checkpoint.Origin) is not { } log || log.VerifierKey != verifierKey)
+        {
+            throw new RegistryProblem(409, "witness-changed", "The witnessed log changed", $"the log '{checkpoint.Origin}' was removed or given another key meanwhile; send the request again");
         }
 
         if (request.OldSize > checkpoint.Size)
