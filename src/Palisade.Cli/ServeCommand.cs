@@ -32,13 +32,19 @@ internal static class ServeCommand
                 "cosignature/v1 verifier key); repeatable. /log/checkpoint then carries their cosignatures.",
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var follow = new Option<string[]>("--follow")
+        {
+            Description = "Mirror a foreign registry's log, read-only and verified, URL=VKEY (its base URL and its log key); repeatable. " +
+                "Its orders are listed at /v1/mirrors and never enforced.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var dns = new DnsOptionsBinder();
         var command = new Command("serve", "Run the registry (SQLite) with its transparency log and HTTP API in one process, and with --dns the " +
             "enforcing DNS server following it (metrics at /metrics).\n\n" +
             "Settings come from appsettings.json (section Palisade), the environment (Palisade__DataDirectory, …) and these flags. " +
             "Exit codes: 0 stopped; 1 usage; 4 a setting or the stored data is invalid, or an address cannot be bound.")
         {
-            RegistryConfiguration.Data, RegistryConfiguration.Database, urls, origin, publicUrl, blockPage, witnesses,
+            RegistryConfiguration.Data, RegistryConfiguration.Database, urls, origin, publicUrl, blockPage, witnesses, follow,
         };
         foreach (Option option in dns.All)
         {
@@ -66,6 +72,18 @@ internal static class ServeCommand
                     catch (FormatException e)
                     {
                         throw new RegistryConfigurationException($"--witness {witness}: {e.Message}", e);
+                    }
+                }
+
+                foreach (string target in parseResult.GetValue(follow) ?? [])
+                {
+                    try
+                    {
+                        options.Follow.Add(FollowTarget.Parse(target));
+                    }
+                    catch (FormatException e)
+                    {
+                        throw new RegistryConfigurationException($"--follow {target}: {e.Message}", e);
                     }
                 }
 

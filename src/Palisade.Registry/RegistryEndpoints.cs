@@ -217,6 +217,9 @@ internal static partial class RegistryEndpoints
         app.MapGet("/v1/lookup", (HttpContext context) =>
             Json(registry.Queries.Lookup(context.Request.Query["name"], context.Request.Query["url"], context.Request.Query["ip"]), RegistryJsonContext.Default.LookupResult));
 
+        // Mirrors of foreign registries: read-only, verified, never enforced.
+        app.MapGet("/v1/mirrors", () => Json(registry.Mirrors.Select(m => m.View()).ToList(), RegistryJsonContext.Default.ListMirrorView));
+
         // The registry as a witness of other logs (C2SP tlog-witness v1.0.0); 404 when it has no witness key.
         app.MapGet("/witness/key", () => Results.Text(RequireWitness(registry).VerifierKey + "\n", "text/plain; charset=utf-8"));
         app.MapPost("/witness/add-checkpoint", async (HttpContext context) =>

@@ -22,6 +22,9 @@ public sealed class RegistryOptions
     /// with the checkpoint.</summary>
     public IList<WitnessEndpoint> Witnesses { get; } = [];
 
+    /// <summary>Foreign registries whose logs are mirrored, read-only and verified (<c>--follow URL=VKEY</c>).</summary>
+    public IList<FollowTarget> Follow { get; } = [];
+
     /// <summary>How long the registry gathers order changes before it publishes a new version (batching); at most 1 s
     /// keeps the promise that a change is published within a second.</summary>
     public TimeSpan PublishDelay { get; set; } = TimeSpan.FromMilliseconds(200);

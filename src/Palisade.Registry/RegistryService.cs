@@ -65,6 +65,9 @@ public sealed class RegistryService : IDisposable
 
     private CosignatureCollector? _collector;
 
+    /// <summary>The mirrors of foreign registries' logs (<see cref="RegistryOptions.Follow"/>).</summary>
+    internal IReadOnlyList<LogMirror> Mirrors { get; private set; } = [];
+
     /// <summary>The registry as a witness of other logs; null when its data directory has no witness key.</summary>
     internal Witness? Witness { get; private set; }
 
@@ -193,6 +196,15 @@ public sealed class RegistryService : IDisposable
         service.Versions.Load();
         service.Versions.StartPublisher(service.Nodes);
         service.Nodes.Start();
+        var mirrors = new List<LogMirror>();
+        service.Mirrors = mirrors;
+        foreach (FollowTarget target in options.Follow)
+        {
+            var mirror = new LogMirror(service._context, target);
+            mirrors.Add(mirror);
+            mirror.Start();
+        }
+
         if (options.Witnesses.Count > 0)
         {
             service._collector = new CosignatureCollector(service._context, [.. options.Witnesses]);
@@ -205,6 +217,11 @@ public sealed class RegistryService : IDisposable
     public void Dispose()
     {
         _collector?.Dispose();
+        foreach (LogMirror mirror in Mirrors)
+        {
+            mirror.Dispose();
+        }
+
         Versions.Dispose();
         Nodes.Dispose();
         _context.Log.Dispose();

@@ -126,6 +126,108 @@ public sealed class LogAuditor
         return new LogAuditResult(checkpoint, events, previous?.Size ?? 0, entries, nodes);
     }
 
+    /// <summary>
+    /// Follows the log from what was verified before: fetches its checkpoint, and the entries after the
+    /// <paramref name="tree"/>'s size from the entry bundles, and appends their leaf hashes to <paramref name="tree"/>
+    /// only when the whole tree then hashes to the new signed root (the entries already verified are compared too).
+    /// </summary>
+    /// <param name="verifier">The log's key.</param>
+    /// <param name="tree">The leaf hashes verified so far (their checkpoint is <paramref name="verifiedNote"/>).</param>
+    /// <param name="verifiedNote">The signed checkpoint the tree was verified against; null before the first.</param>
+    /// <param name="cancellationToken">Cancels the downloads.</param>
+    /// <returns>The new checkpoint and its note, and the new entries (empty when the log has not grown).</returns>
+    /// <exception cref="LogForkException">The new checkpoint contradicts the one verified before; both are in the
+    /// exception. The tree is left as it was.</exception>
+    /// <exception cref="LogVerificationException">The log does not verify otherwise (a bad signature, malformed
+    /// bundles). The tree is left as it was.</exception>
+    public async Task<(Checkpoint Checkpoint, string Note, List<byte[]> Entries)> FollowAsync(NoteVerifier verifier, MerkleNodeStore tree, string? verifiedNote,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(verifier);
+        ArgumentNullException.ThrowIfNull(tree);
+        (Checkpoint checkpoint, string note) = await FetchSignedCheckpointAsync(verifier, cancellationToken).ConfigureAwait(false);
+        Checkpoint? verified = verifiedNote is null ? null : Checkpoint.Parse(SignedNote.Parse(verifiedNote).Text);
+        ulong known = tree.Size;
+        if (verified is not null && verified.Size != known)
+        {
+            throw new ArgumentException($"the tree holds {known} leaves, but the verified checkpoint has size {verified.Size}", nameof(tree));
+        }
+
+        if (checkpoint.Size < known)
+        {
+            throw new LogForkException($"the log shrank: it was verified at size {known} and now signs size {checkpoint.Size}", verifiedNote!, note);
+        }
+
+        if (checkpoint.Size == known)
+        {
+            if (verified is not null && !verified.RootHash.AsSpan().SequenceEqual(checkpoint.RootHash))
+            {
+                throw new LogForkException($"the log signs two roots for size {known}", verifiedNote!, note);
+            }
+
+            return (checkpoint, note, []);
+        }
+
+        var added = new List<byte[]>();
+        try
+        {
+            for (ulong tile = known / TlogTiles.TileWidth; tile * TlogTiles.TileWidth < checkpoint.Size; tile++)
+            {
+                ulong start = tile * TlogTiles.TileWidth;
+                int width = (int)Math.Min(TlogTiles.TileWidth, checkpoint.Size - start);
+                (byte[] bundle, _) = await FetchTileAsync(-1, tile, width, verifier, cancellationToken).ConfigureAwait(false);
+                List<byte[]> decoded;
+                try
+                {
+                    decoded = TlogTiles.DecodeBundle(bundle);
+                }
+                catch (FormatException e)
+                {
+                    throw new LogVerificationException($"entry bundle {tile}: {e.Message}", e);
+                }
+
+                if (decoded.Count < width)
+                {
+                    throw new LogVerificationException($"entry bundle {tile} holds {decoded.Count} entries, not {width}");
+                }
+
+                for (int i = 0; i < width; i++)
+                {
+                    ulong index = start + (ulong)i;
+                    byte[] leaf = MerkleHash.Leaf(decoded[i]);
+                    if (index < known)
+                    {
+                        if (!tree.GetNode(0, index).SequenceEqual(leaf))
+                        {
+                            throw new LogForkException($"entry {index} is not the entry verified before", verifiedNote!, note);
+                        }
+
+                        continue;
+                    }
+
+                    tree.Append(leaf);
+                    added.Add(decoded[i]);
+                }
+            }
+
+            byte[] root = MerkleProofBuilder.Root(tree, checkpoint.Size);
+            if (!root.AsSpan().SequenceEqual(checkpoint.RootHash))
+            {
+                string message = $"the log's first {checkpoint.Size} entries hash to {Convert.ToBase64String(root)}, not to the signed root {Convert.ToBase64String(checkpoint.RootHash)}";
+                throw verifiedNote is null
+                    ? new LogVerificationException(message)
+                    : new LogForkException($"{message}: the signed tree does not extend the {known} entries verified before", verifiedNote, note);
+            }
+
+            return (checkpoint, note, added);
+        }
+        catch
+        {
+            tree.Truncate(known);
+            throw;
+        }
+    }
+
     private async Task CheckTilesAsync(MerkleNodeStore nodes, ulong size, NoteVerifier verifier, CancellationToken cancellationToken)
     {
         for (int level = 0; level * TlogTiles.TileHeight < 64 && (size >> (level * TlogTiles.TileHeight)) > 0; level++)
@@ -201,27 +303,10 @@ public sealed class LogAuditor
         DateTimeOffset deadline = Time.GetUtcNow() + QuorumWait;
         while (true)
         {
-            string note = await _http.GetStringAsync(new Uri(_prefix, "checkpoint"), cancellationToken).ConfigureAwait(false);
-            SignedNote verified;
-            Checkpoint checkpoint;
+            (Checkpoint checkpoint, string note) = await FetchSignedCheckpointAsync(verifier, cancellationToken).ConfigureAwait(false);
             try
             {
-                verified = verifier.Verify(note);
-                checkpoint = Checkpoint.Parse(verified.Text);
-            }
-            catch (Exception e) when (e is FormatException or CryptographicNoteException)
-            {
-                throw new LogVerificationException($"the checkpoint does not verify with key {verifier.VerifierKey}: {e.Message}", e);
-            }
-
-            if (checkpoint.Origin != verifier.Name)
-            {
-                throw new LogVerificationException($"the checkpoint's origin '{checkpoint.Origin}' is not the key's name '{verifier.Name}'");
-            }
-
-            try
-            {
-                Witnesses?.Check(verified, Time.GetUtcNow());
+                Witnesses?.Check(SignedNote.Parse(note), Time.GetUtcNow());
                 return checkpoint;
             }
             catch (LogVerificationException) when (Time.GetUtcNow() < deadline)
@@ -229,6 +314,28 @@ public sealed class LogAuditor
                 await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>The log's checkpoint, verified with its key, and its note.</summary>
+    private async Task<(Checkpoint Checkpoint, string Note)> FetchSignedCheckpointAsync(NoteVerifier verifier, CancellationToken cancellationToken)
+    {
+        string note = await _http.GetStringAsync(new Uri(_prefix, "checkpoint"), cancellationToken).ConfigureAwait(false);
+        Checkpoint checkpoint;
+        try
+        {
+            checkpoint = Checkpoint.Parse(verifier.Verify(note).Text);
+        }
+        catch (Exception e) when (e is FormatException or CryptographicNoteException)
+        {
+            throw new LogVerificationException($"the checkpoint does not verify with key {verifier.VerifierKey}: {e.Message}", e);
+        }
+
+        if (checkpoint.Origin != verifier.Name)
+        {
+            throw new LogVerificationException($"the checkpoint's origin '{checkpoint.Origin}' is not the key's name '{verifier.Name}'");
+        }
+
+        return (checkpoint, note);
     }
 
     private static string TileOrBundlePath(int level, ulong tile, int width) =>

@@ -23,4 +23,5 @@ namespace Palisade.Registry.Api;
 [JsonSerializable(typeof(LookupResult))]
 [JsonSerializable(typeof(InclusionProofView))]
 [JsonSerializable(typeof(ConsistencyProofView))]
+[JsonSerializable(typeof(List<MirrorView>))]
 public sealed partial class RegistryJsonContext : JsonSerializerContext;

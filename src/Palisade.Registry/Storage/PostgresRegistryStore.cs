@@ -71,6 +71,10 @@ internal sealed class PostgresRegistryStore : RegistryStore
             delta_sha256 BYTEA NOT NULL, entries BIGINT NOT NULL, time_ms BIGINT NOT NULL);
         CREATE TABLE IF NOT EXISTS witnessed_logs (
             origin TEXT PRIMARY KEY, vkey TEXT NOT NULL, size BIGINT NOT NULL, root BYTEA, note TEXT);
+        CREATE TABLE IF NOT EXISTS mirrored_logs (
+            origin TEXT PRIMARY KEY, url TEXT NOT NULL, vkey TEXT NOT NULL, note TEXT, fork_reason TEXT, fork_note TEXT);
+        CREATE TABLE IF NOT EXISTS mirrored_entries (
+            origin TEXT NOT NULL, idx BIGINT NOT NULL, data BYTEA NOT NULL, PRIMARY KEY (origin, idx));
         """;
 
     /// <summary>Takes an Npgsql connection string or a <c>postgresql://user[:password]@host[:port]/database</c> URI.</summary>

@@ -24,5 +24,8 @@ internal static class RegistrySchema
         ("versions", "version", [("version", DbType.Int64), ("log_size", DbType.Int64), ("log_index", DbType.Int64), ("bundle_sha256", DbType.Binary),
             ("delta_sha256", DbType.Binary), ("entries", DbType.Int64), ("time_ms", DbType.Int64)]),
         ("witnessed_logs", "origin", [("origin", DbType.String), ("vkey", DbType.String), ("size", DbType.Int64), ("root", DbType.Binary), ("note", DbType.String)]),
+        ("mirrored_logs", "origin", [("origin", DbType.String), ("url", DbType.String), ("vkey", DbType.String), ("note", DbType.String), ("fork_reason", DbType.String),
+            ("fork_note", DbType.String)]),
+        ("mirrored_entries", "origin, idx", [("origin", DbType.String), ("idx", DbType.Int64), ("data", DbType.Binary)]),
     ];
 }

@@ -10,9 +10,9 @@ namespace Palisade.Registry.Storage;
 /// </summary>
 internal abstract class RegistryStore : IDisposable
 {
-    /// <summary>The schema this build reads and writes (2: the witness's table <c>witnessed_logs</c>; a store of version 1
-    /// is upgraded by creating it).</summary>
-    public const int SchemaVersion = 2;
+    /// <summary>The schema this build reads and writes (2: the witness's table <c>witnessed_logs</c>; 3: the mirrors of
+    /// foreign logs, <c>mirrored_logs</c> and <c>mirrored_entries</c>). Older stores are upgraded by creating the tables.</summary>
+    public const int SchemaVersion = 3;
 
     /// <summary>Where the store is, for messages (a file path, or host, port and database).</summary>
     public abstract string Description { get; }
@@ -33,9 +33,9 @@ internal abstract class RegistryStore : IDisposable
         session.Execute(SchemaSql);
         string? version = session.GetMeta("schema_version");
         string mine = SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (version is null or "1")
+        if (version is null or "1" or "2")
         {
-            // Version 2 only adds a table, which the schema statements above just created.
+            // Versions 2 and 3 only add tables, which the schema statements above just created.
             session.SetMeta("schema_version", mine);
         }
         else if (version != mine)

@@ -61,6 +61,10 @@ internal sealed class SqliteRegistryStore : RegistryStore
             delta_sha256 BLOB NOT NULL, entries INTEGER NOT NULL, time_ms INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS witnessed_logs (
             origin TEXT PRIMARY KEY, vkey TEXT NOT NULL, size INTEGER NOT NULL, root BLOB, note TEXT);
+        CREATE TABLE IF NOT EXISTS mirrored_logs (
+            origin TEXT PRIMARY KEY, url TEXT NOT NULL, vkey TEXT NOT NULL, note TEXT, fork_reason TEXT, fork_note TEXT);
+        CREATE TABLE IF NOT EXISTS mirrored_entries (
+            origin TEXT NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (origin, idx));
         """;
 
     /// <summary>Creates the file's directory, switches a new file to WAL, and checks every page and index.</summary>

@@ -1,0 +1,116 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Palisade.Core.Transparency;
+
+namespace Palisade.Registry.Tests;
+
+/// <summary>A registry mirroring a foreign registry's log (<c>--follow</c>): orders arrive verified, with inclusion
+/// proofs, are never enforced, and a foreign log that shows two histories is caught with both signed checkpoints.</summary>
+public sealed class MirrorTests
+{
+    [Fact]
+    public async Task Follow_MirrorsVerifiedOrders_NeverEnforcesThem_AndCatchesAFork()
+    {
+        await using RegistryFixture a = await RegistryFixture.StartAsync(o => o.Origin = "registry.test/a");
+        string keyA = a.Host.Registry.Log.VerifierKey;
+        await using RegistryFixture b = await RegistryFixture.StartAsync(o => o.Follow.Add(FollowTarget.Parse($"{a.BaseAddress}={keyA}")));
+
+        await IssueAsync(a, "M-1", "mirrored.example");
+        JsonObject mirror = await WaitForAsync(b, m => m["orders"]!.AsArray().Count == 1);
+        Assert.Equal("registry.test/a", mirror["origin"]!.GetValue<string>());
+        JsonObject order = mirror["orders"]![0]!.AsObject();
+        Assert.Equal("rkn/M-1", order["reference"]!.GetValue<string>());
+        Assert.Equal("Roskomnadzor", order["authorityName"]!.GetValue<string>());
+        Assert.Equal(["mirrored.example"], order["targets"]!.AsArray().Select(t => t!.GetValue<string>()));
+
+        // The issuing entry is in the foreign log the mirror verified: its inclusion proof leads to the signed root.
+        Checkpoint checkpoint = Checkpoint.Parse(NoteVerifier.Parse(keyA).Verify(mirror["checkpoint"]!.GetValue<string>()).Text);
+        MerkleProofVerifier.VerifyInclusion((ulong)order["logIndex"]!.GetValue<long>(), checkpoint.Size, Convert.FromBase64String(order["leafHash"]!.GetValue<string>()),
+            [.. order["inclusionProof"]!.AsArray().Select(h => Convert.FromBase64String(h!.GetValue<string>()))], checkpoint.RootHash);
+
+        // Mirrored orders are never enforced by the mirroring registry.
+        Assert.Empty(b.Host.Registry.Queries.Lookup("mirrored.example", null, null).Matches);
+        Assert.Single(a.Host.Registry.Queries.Lookup("mirrored.example", null, null).Matches);
+
+        // A fork: the foreign registry's data directory is copied, and each copy goes on with other orders under the
+        // same key and URL. The mirror verified one history and is shown the other.
+        RegistryOptions options = a.Host.Registry.Options;
+        string url = a.BaseAddress.ToString().TrimEnd('/');
+        await a.StopAsync();
+        string fork = Path.Combine(Path.GetTempPath(), "palisade-fork-" + Guid.NewGuid().ToString("N"));
+        CopyDirectory(options.DataDirectory, fork);
+        try
+        {
+            await RunAsync(options, url, "M-2", "second.example");
+            await WaitForAsync(b, m => m["orders"]!.AsArray().Count == 2);
+            await RunAsync(new RegistryOptions { DataDirectory = fork, Origin = options.Origin }, url, "M-3", "other.example");
+            mirror = await WaitForAsync(b, m => m["fork"] is JsonObject);
+            JsonObject proof = mirror["fork"]!.AsObject();
+            string verified = proof["verifiedCheckpoint"]!.GetValue<string>();
+            string conflicting = proof["conflictingCheckpoint"]!.GetValue<string>();
+            Assert.NotEqual(verified, conflicting);
+            NoteVerifier key = NoteVerifier.Parse(keyA);
+            Assert.NotEqual(key.Verify(verified).Text, key.Verify(conflicting).Text);
+
+            // What was verified is kept; the other history's order never arrives.
+            Assert.Equal(["rkn/M-1", "rkn/M-2"], mirror["orders"]!.AsArray().Select(o => o!["reference"]!.GetValue<string>()));
+        }
+        finally
+        {
+            Directory.Delete(fork, recursive: true);
+        }
+    }
+
+    /// <summary>Opens a registry on a data directory at a given URL, issues one order, lets it publish, and stops.</summary>
+    private static async Task RunAsync(RegistryOptions options, string url, string decision, string target)
+    {
+        using RegistryService registry = RegistryService.Open(options);
+        await using RegistryHost host = await RegistryHost.StartAsync(registry, [url], cancellationToken: TestContext.Current.CancellationToken);
+        Caller rkn = new("k", Role.Authority, "rkn");
+        registry.Orders.IssueOrder(rkn, new Api.IssueOrderRequest
+        {
+            Decision = decision, DecisionDate = "2024-01-01", LegalBasis = "law", Category = "malware", Summary = "s",
+            Effective = "2026-01-01T00:00:00Z", Targets = [target],
+        });
+        await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
+    }
+
+    private static async Task<JsonObject> WaitForAsync(RegistryFixture f, Func<JsonObject, bool> done)
+    {
+        JsonObject mirror = new();
+        for (int i = 0; i < 150; i++)
+        {
+            JsonArray mirrors = JsonNode.Parse(await f.Http.GetStringAsync("/v1/mirrors", TestContext.Current.CancellationToken))!.AsArray();
+            mirror = mirrors[0]!.AsObject();
+            if (done(mirror))
+            {
+                return mirror;
+            }
+
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Fail($"the mirror did not get there: {mirror.ToJsonString()}");
+        return mirror;
+    }
+
+    private static async Task IssueAsync(RegistryFixture f, string decision, string target)
+    {
+        using HttpResponseMessage created = await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order(decision, target));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+
+        foreach (string directory in Directory.GetDirectories(from))
+        {
+            CopyDirectory(directory, Path.Combine(to, Path.GetFileName(directory)));
+        }
+    }
+}
