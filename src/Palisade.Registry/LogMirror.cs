@@ -86,8 +86,8 @@ internal sealed partial class LogMirror : IDisposable
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
 
-    /// <summary>What the mirror holds now.</summary>
-    public Api.MirrorView View()
+    /// <summary>What the mirror holds now; <paramref name="citedBy"/> names the domestic orders citing an entry.</summary>
+    public Api.MirrorView View(Func<string, long, List<string>> citedBy)
     {
         lock (_gate)
         {
@@ -98,7 +98,7 @@ internal sealed partial class LogMirror : IDisposable
                 List<string> proof = MerkleProofBuilder.InclusionProof(_tree, order.IssuedIndex, checkpoint!.Size).ConvertAll(Convert.ToBase64String);
                 orders.Add(new Api.MirroredOrderView(order.Reference, order.Authority, _authorities.GetValueOrDefault(order.Authority), order.Decision, order.Category,
                     order.Summary, order.Revoked ? "revoked" : "issued", order.Targets.Count, [.. order.Targets.Order(StringComparer.Ordinal).Take(1000)],
-                    (long)order.IssuedIndex, Convert.ToBase64String(MerkleHash.Leaf(order.IssuedEntry)), proof));
+                    (long)order.IssuedIndex, Convert.ToBase64String(MerkleHash.Leaf(order.IssuedEntry)), proof, citedBy(Origin, (long)order.IssuedIndex)));
             }
 
             return new Api.MirrorView(Origin, _target.Registry.AbsoluteUri, _target.Key.VerifierKey, (long)(checkpoint?.Size ?? 0), _note,

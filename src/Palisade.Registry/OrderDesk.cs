@@ -65,6 +65,7 @@ internal sealed class OrderDesk(RegistryContext context)
 
         List<OrderTarget> targets = ParseTargets(request.Targets, "targets");
         List<LoggedOverride>? overrides = _context.Safeguards.Check(targets, "targets", request.Overrides);
+        List<Citation>? cites = Cites(request.Cites);
 
         return _context.Writer.Write((session, log) =>
         {
@@ -95,6 +96,7 @@ internal sealed class OrderDesk(RegistryContext context)
                 Expires = expires,
                 Targets = Values(targets),
                 Overrides = overrides,
+                Cites = cites,
             });
             session.InsertOrder(new OrderRow(authority, decision, decisionDate, legalBasis, category, issuingBody, summary, effective.ToUnixTimeMilliseconds(),
                 expires?.ToUnixTimeMilliseconds(), null), now.ToUnixTimeMilliseconds());
@@ -206,6 +208,49 @@ session.SetExpiry(authority, decision, expires?.ToUnixTimeMilliseconds());
             session.InsertOrderEvent(index, entries, authority, decision, "order.revoked", now.ToUnixTimeMilliseconds());
             return new OrderEventCreated(Reference(authority, decision), _context.OrderUrl(authority, decision), "order.revoked", index, entries, index + entries);
         });
+    }
+
+    /// <summary>The most foreign orders one order may cite.</summary>
+    public const int MaxCitations = 64;
+
+    /// <summary>Checks that every cited entry starts an order event in a foreign log this registry mirrors.</summary>
+    private List<Citation>? Cites(List<CitationRequest>? requested)
+    {
+        if (requested is null || requested.Count == 0)
+        {
+            return null;
+        }
+
+        if (requested.Count > MaxCitations)
+        {
+            throw RegistryProblem.Invalid("cites", $"an order cites at most {MaxCitations} foreign orders, not {requested.Count}");
+        }
+
+        var cites = new List<Citation>(requested.Count);
+        for (int i = 0; i < requested.Count; i++)
+        {
+            string field = $"cites[{i}]";
+            if (requested[i] is not { Origin: { Length: > 0 } origin, Index: { } index } || index < 0)
+            {
+                throw RegistryProblem.Invalid(field, $"{field} names a foreign log's origin and the index of an entry (0 or more)");
+            }
+
+            LogMirror mirror = _context.Mirrors.FirstOrDefault(m => m.Origin == origin)
+                ?? throw RegistryProblem.Invalid(field, $"{field}: this registry does not mirror the log '{origin}' (it mirrors {(_context.Mirrors.Count == 0 ? "none" : string.Join(", ", _context.Mirrors.Select(m => m.Origin)))})");
+            if (mirror.OrderAt((ulong)index) is null)
+            {
+                throw RegistryProblem.Invalid(field, $"{field}: entry {index} of the mirrored log '{origin}' does not start an order event (or is not mirrored yet)");
+            }
+
+            if (cites.Exists(c => c.Origin == origin && c.Index == index))
+            {
+                throw RegistryProblem.Invalid(field, $"{field} repeats a citation");
+            }
+
+            cites.Add(new Citation { Origin = origin, Index = index });
+        }
+
+        return cites;
     }
 
     private List<OrderTarget> ParseTargets(List<string> texts, string field)

@@ -25,6 +25,9 @@ internal sealed class RegistryContext(RegistryOptions options, RegistryStore sto
 
     public ILogger Logger { get; set; } = NullLogger.Instance;
 
+    /// <summary>The mirrors of foreign logs, which citations are checked against.</summary>
+    public IReadOnlyList<LogMirror> Mirrors { get; set; } = [];
+
     /// <summary>The public URL of an order's API resource (decision percent-encoded).</summary>
     public string OrderUrl(string authority, string decision) => new Core.OrderReference(authority, decision).ApiUrl(PublicUrl);
 }

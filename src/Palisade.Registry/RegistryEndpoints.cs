@@ -218,7 +218,7 @@ internal static partial class RegistryEndpoints
             Json(registry.Queries.Lookup(context.Request.Query["name"], context.Request.Query["url"], context.Request.Query["ip"]), RegistryJsonContext.Default.LookupResult));
 
         // Mirrors of foreign registries: read-only, verified, never enforced.
-        app.MapGet("/v1/mirrors", () => Json(registry.Mirrors.Select(m => m.View()).ToList(), RegistryJsonContext.Default.ListMirrorView));
+        app.MapGet("/v1/mirrors", () => Json(registry.Mirrors.Select(m => m.View(registry.CitedBy)).ToList(), RegistryJsonContext.Default.ListMirrorView));
 
         // The registry as a witness of other logs (C2SP tlog-witness v1.0.0); 404 when it has no witness key.
         app.MapGet("/witness/key", () => Results.Text(RequireWitness(registry).VerifierKey + "\n", "text/plain; charset=utf-8"));

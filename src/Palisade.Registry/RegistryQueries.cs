@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Palisade.Core;
+using Palisade.Core.Events;
 using Palisade.Core.Policy;
 using Palisade.Registry.Api;
 using Palisade.Registry.Storage;
@@ -46,6 +47,7 @@ internal sealed class RegistryQueries(RegistryContext context)
         LogState state = _context.Log.State;
         ulong size = state.Checkpoint.Size;
         var history = new List<EventView>();
+        List<CitationView> cites = [];
         foreach ((long index, int count, string type, long timeMs) in session.OrderEvents(authority, decision, (long)size))
         {
             List<byte[]>? data = entryData ? session.ReadEntries(index, count) : null;
@@ -58,6 +60,10 @@ internal sealed class RegistryQueries(RegistryContext context)
             }
 
             history.Add(new EventView(type, FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(timeMs)), index, entries));
+            if (type == OrderIssued.TypeName)
+            {
+                cites = Citations(data ?? session.ReadEntries(index, count), index);
+            }
         }
 
         return new OrderView(
@@ -65,7 +71,23 @@ internal sealed class RegistryQueries(RegistryContext context)
             order.Category, order.IssuingBody, order.Summary, FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(order.EffectiveMs)),
             order.ExpiresMs is null ? null : FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(order.ExpiresMs.Value)),
             order.RevokedMs is null ? null : FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(order.RevokedMs.Value)),
-            Status(order), targets, targetCount, targetsNext, history, (long)size, Convert.ToBase64String(state.Checkpoint.RootHash), state.Note);
+            Status(order), targets, targetCount, targetsNext, history, (long)size, Convert.ToBase64String(state.Checkpoint.RootHash), state.Note, cites);
+    }
+
+    /// <summary>The foreign orders an issue event cites, with their references as the mirrors know them.</summary>
+    private List<CitationView> Citations(List<byte[]> entries, long index)
+    {
+        var cites = new List<CitationView>();
+        foreach ((_, _, Core.Events.LogEvent evt) in Core.Events.LogEvents.Join(entries.Select((e, i) => ((ulong)(index + i), e))))
+        {
+            foreach (Core.Events.Citation cited in (evt as OrderIssued)?.Cites ?? [])
+            {
+                string? reference = _context.Mirrors.FirstOrDefault(m => m.Origin == cited.Origin)?.OrderAt((ulong)cited.Index);
+                cites.Add(new CitationView(cited.Origin, cited.Index, reference));
+            }
+        }
+
+        return cites;
     }
 
     /// <summary>A page of orders, newest first, optionally of one authority.</summary>

@@ -65,6 +65,9 @@ public sealed class RegistryService : IDisposable
 
     private CosignatureCollector? _collector;
 
+    /// <summary>The domestic orders citing entry <paramref name="index"/> of the foreign log <paramref name="origin"/>.</summary>
+    public List<string> CitedBy(string origin, long index) => Writer.Locked(() => Writer.Book.CitedBy(origin, index).ToList());
+
     /// <summary>The mirrors of foreign registries' logs (<see cref="RegistryOptions.Follow"/>).</summary>
     internal IReadOnlyList<LogMirror> Mirrors { get; private set; } = [];
 
@@ -198,6 +201,7 @@ public sealed class RegistryService : IDisposable
         service.Nodes.Start();
         var mirrors = new List<LogMirror>();
         service.Mirrors = mirrors;
+        service._context.Mirrors = mirrors;
         foreach (FollowTarget target in options.Follow)
         {
             var mirror = new LogMirror(service._context, target);

@@ -32,6 +32,32 @@ public sealed class MirrorTests
         Assert.Empty(b.Host.Registry.Queries.Lookup("mirrored.example", null, null).Matches);
         Assert.Single(a.Host.Registry.Queries.Lookup("mirrored.example", null, null).Matches);
 
+        // A domestic order that acts on the foreign one cites it, in its own log entry; only then is the target enforced
+        // here, as this registry's order. A citation must name an order event of a mirrored log.
+        long index = order["logIndex"]!.GetValue<long>();
+        JsonObject citing = RegistryFixture.Order("C-1", "mirrored.example");
+        citing["cites"] = new JsonArray(new JsonObject { ["origin"] = "registry.test/a", ["index"] = index });
+        using (HttpResponseMessage created = await b.SendAsync(HttpMethod.Post, "/v1/orders", b.RknKey, citing))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        JsonObject page = JsonNode.Parse(await b.Http.GetStringAsync("/v1/orders/rkn/C-1", TestContext.Current.CancellationToken))!.AsObject();
+        Assert.Equal("rkn/M-1", page["cites"]![0]!["reference"]!.GetValue<string>());
+        mirror = await WaitForAsync(b, m => m["orders"]![0]!["citedBy"]!.AsArray().Count == 1);
+        Assert.Equal("rkn/C-1", mirror["orders"]![0]!["citedBy"]![0]!.GetValue<string>());
+        Assert.Single(b.Host.Registry.Queries.Lookup("mirrored.example", null, null).Matches);
+        foreach ((string origin, long cited, string problem) in new[] { ("registry.test/a", 0L, "does not start an order event"), ("elsewhere.test/log", index, "does not mirror") })
+        {
+            JsonObject bad = RegistryFixture.Order("C-2", "x.example");
+            bad["cites"] = new JsonArray(new JsonObject { ["origin"] = origin, ["index"] = cited });
+            using HttpResponseMessage refused = await b.SendAsync(HttpMethod.Post, "/v1/orders", b.RknKey, bad);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            string body = await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            Assert.Contains("cites[0]", body, StringComparison.Ordinal);
+            Assert.Contains(problem, body, StringComparison.Ordinal);
+        }
+
         // A fork: the foreign registry's data directory is copied, and each copy goes on with other orders under the
         // same key and URL. The mirror verified one history and is shown the other.
         RegistryOptions options = a.Host.Registry.Options;

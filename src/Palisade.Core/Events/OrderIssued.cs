@@ -37,6 +37,10 @@ public sealed record OrderIssued : OrderEvent
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<LoggedOverride>? Overrides { get; init; }
 
+    /// <summary>Foreign orders this order acts on (entries of mirrored foreign logs); absent when none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Citation>? Cites { get; init; }
+
     /// <inheritdoc />
     [JsonIgnore]
     public override string Type => TypeName;

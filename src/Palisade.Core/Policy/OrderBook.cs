@@ -15,6 +15,7 @@ public sealed class OrderBook
     private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
     private BundleEntry[] _published = [];
     private List<Action>? _undo;
+    private readonly Dictionary<(string Origin, long Index), List<string>> _citedBy = [];
 
     /// <summary>The latest time of the events applied (Unix milliseconds); 0 before the first.</summary>
     public long LastEventMs { get; private set; }
@@ -57,6 +58,17 @@ public sealed class OrderBook
                 }
 
                 _undo?.Add(() => _orders.Remove(reference));
+                foreach (Citation cited in issued.Cites ?? [])
+                {
+                    (string, long) key = (cited.Origin, cited.Index);
+                    if (!_citedBy.TryGetValue(key, out List<string>? citing))
+                    {
+                        _citedBy[key] = citing = [];
+                    }
+
+                    citing.Add(reference);
+                    _undo?.Add(() => citing.Remove(reference));
+                }
 
                 break;
             case OrderAmended amended:
@@ -98,6 +110,10 @@ public sealed class OrderBook
             _undo?.Add(() => _changed.Remove(reference));
         }
     }
+
+    /// <summary>The orders that cite the foreign log entry (origin, index), in the order they were issued.</summary>
+    public IReadOnlyList<string> CitedBy(string origin, long index) =>
+        _citedBy.TryGetValue((origin, index), out List<string>? citing) ? citing : [];
 
     /// <summary>An order as the events applied so far leave it; false when none was issued under the reference.</summary>
     public bool TryGetOrder(string reference, out PolicyOrder order, out bool revoked, out IReadOnlySet<string> targets)

@@ -9,6 +9,7 @@ public sealed record MirrorView(string Origin, string Url, string Key, long Size
 public sealed record ForkView(string Reason, string VerifiedCheckpoint, string ConflictingCheckpoint);
 
 /// <summary>An order of a foreign registry, as its log says, with the inclusion proof of the entry that issued it against
-/// the mirrored checkpoint (the entry's leaf hash, and the proof's hashes, leaf side first).</summary>
+/// the mirrored checkpoint (the entry's leaf hash, and the proof's hashes, leaf side first), and the domestic orders
+/// that cite it.</summary>
 public sealed record MirroredOrderView(string Reference, string Authority, string? AuthorityName, string Decision, string Category, string Summary, string Status,
-    int TargetCount, List<string> Targets, long LogIndex, string LeafHash, List<string> InclusionProof);
+    int TargetCount, List<string> Targets, long LogIndex, string LeafHash, List<string> InclusionProof, List<string> CitedBy);

@@ -32,6 +32,9 @@ public sealed record IssueOrderRequest
 
     /// <summary>Logged overrides for protected targets.</summary>
     public List<TargetOverride>? Overrides { get; init; }
+
+    /// <summary>Foreign orders this order acts on: entries of foreign logs this registry mirrors.</summary>
+    public List<CitationRequest>? Cites { get; init; }
 }
 
 /// <summary>An explicit, logged override that lets an order cover a protected resource.</summary>
@@ -97,4 +100,15 @@ public sealed record CreateKeyRequest
 
     /// <summary>The authority an authority key acts for.</summary>
     public string? Authority { get; init; }
+}
+
+/// <summary>A foreign order cited: the origin of the foreign log this registry mirrors, and the index of the entry where
+/// the foreign order event starts.</summary>
+public sealed record CitationRequest
+{
+    /// <summary>The foreign log's origin.</summary>
+    public string? Origin { get; init; }
+
+    /// <summary>The entry's index.</summary>
+    public long? Index { get; init; }
 }

@@ -22,7 +22,12 @@ public sealed record EventView(string Type, string Time, long LogIndex, List<Ent
 public sealed record OrderView(
     string Reference, string Url, string Authority, string Decision, string DecisionDate, string LegalBasis, string Category,
     string IssuingBody, string Summary, string Effective, string? Expires, string? Revoked, string Status,
-    List<TargetView> Targets, long TargetCount, string? TargetsNext, List<EventView> History, long TreeSize, string RootHash, string Checkpoint);
+    List<TargetView> Targets, long TargetCount, string? TargetsNext, List<EventView> History, long TreeSize, string RootHash, string Checkpoint,
+    List<CitationView> Cites);
+
+/// <summary>A foreign order an order acts on: the foreign log's origin, the entry's index, and the foreign order's
+/// reference as this registry's mirror of that log knows it (null when it does not mirror the log now).</summary>
+public sealed record CitationView(string Origin, long Index, string? Reference);
 
 /// <summary>A page of orders.</summary>
 public sealed record OrderSummary(string Reference, string Url, string Authority, string Decision, string Category, string Status, string Effective, int Targets);
