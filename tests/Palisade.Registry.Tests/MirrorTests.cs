@@ -58,6 +58,18 @@ public sealed class MirrorTests
             Assert.Contains(problem, body, StringComparison.Ordinal);
         }
 
+        // The portal shows the mirror apart from domestic orders; a real browser checks the foreign inclusion proofs.
+        await using (Chromium browser = await Chromium.StartAsync())
+        {
+            await browser.NavigateAsync(b.BaseAddress + "mirrors");
+            Assert.Contains("never enforced", (await browser.EvaluateAsync("document.querySelector('main').innerText"))!.GetValue<string>(), StringComparison.Ordinal);
+            await browser.EvaluateAsync("document.querySelector('main table a').click(); true");
+            await browser.WaitForAsync("location.pathname === '/mirror' && [...document.querySelectorAll('td.proof')].length > 0 && [...document.querySelectorAll('td.proof')].every(c => c.dataset.verified !== undefined)");
+            Assert.True((await browser.EvaluateAsync("[...document.querySelectorAll('td.proof')].every(c => c.dataset.verified === 'true')"))!.GetValue<bool>());
+            Assert.Contains("rkn/C-1", (await browser.EvaluateAsync("document.querySelector('main').innerText"))!.GetValue<string>(), StringComparison.Ordinal);
+            await browser.ScreenshotAsync("mirror-page");
+        }
+
         // A fork: the foreign registry's data directory is copied, and each copy goes on with other orders under the
         // same key and URL. The mirror verified one history and is shown the other.
         RegistryOptions options = a.Host.Registry.Options;
@@ -77,6 +89,11 @@ public sealed class MirrorTests
             Assert.NotEqual(verified, conflicting);
             NoteVerifier key = NoteVerifier.Parse(keyA);
             Assert.NotEqual(key.Verify(verified).Text, key.Verify(conflicting).Text);
+
+            using (HttpResponseMessage forkPage = await b.Http.GetAsync("/mirror?origin=registry.test%2Fa", TestContext.Current.CancellationToken))
+            {
+                Assert.Contains("showed two histories", await forkPage.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+            }
 
             // What was verified is kept; the other history's order never arrives.
             Assert.Equal(["rkn/M-1", "rkn/M-2"], mirror["orders"]!.AsArray().Select(o => o!["reference"]!.GetValue<string>()));

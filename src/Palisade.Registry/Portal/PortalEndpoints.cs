@@ -1,3 +1,4 @@
+using Palisade.Core.Transparency;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -30,6 +31,8 @@ internal static class PortalEndpoints
         app.MapGet("/orders/{**rest}", (HttpContext context) => OrderPage(registry, context));
         app.MapGet("/authorities/{id}", (string id) => AuthorityPage(registry, id));
         app.MapGet("/verify", () => HtmlResult(VerifyPage(registry), "Verify this registry yourself"));
+        app.MapGet("/mirrors", () => HtmlResult(MirrorsPage(registry), "Foreign registries mirrored here"));
+        app.MapGet("/mirror", (HttpContext context) => MirrorPage(registry, context.Request.Query["origin"].ToString()));
     }
 
     /// <summary>The public page of an order, as links and EDE texts write it.</summary>
@@ -273,6 +276,75 @@ internal static class PortalEndpoints
             html.Raw("<p><a rel=\"next\" href=\"/orders?authority=").Text(Uri.EscapeDataString(id)).Raw("&after=").Text(orders.Next).Raw("\">Older orders</a></p>");
         }
         return HtmlResult(html, authority.Name);
+    }
+
+    private static Html MirrorsPage(RegistryService registry)
+    {
+        var html = new Html().Raw("<p>This registry follows the public logs of these foreign registries and verifies every entry. Their orders are shown here ")
+            .Raw("for accountability and are <strong>never enforced</strong> by this registry: only a domestic order, which cites the foreign one in its own log entry, is.</p>");
+        if (registry.Mirrors.Count == 0)
+        {
+            return html.Raw("<p>None.</p>");
+        }
+
+        html.Raw("<table><thead><tr><th scope=\"col\">Log</th><th scope=\"col\">Registry</th><th scope=\"col\">Verified entries</th><th scope=\"col\">Orders</th><th scope=\"col\">Not cited here</th><th scope=\"col\">State</th></tr></thead><tbody>");
+        foreach (LogMirror mirror in registry.Mirrors)
+        {
+            MirrorView view = mirror.View(registry.CitedBy);
+            html.Raw("<tr><td><a href=\"/mirror?origin=").Text(Uri.EscapeDataString(view.Origin)).Raw("\">").Text(view.Origin).Raw("</a></td><td>").Text(view.Url)
+                .Raw("</td><td>").Text(view.Size.ToString(CultureInfo.InvariantCulture)).Raw("</td><td>").Text(view.Orders.Count.ToString(CultureInfo.InvariantCulture))
+                .Raw("</td><td>").Text(view.Orders.Count(o => o.CitedBy.Count == 0).ToString(CultureInfo.InvariantCulture)).Raw("</td><td>")
+                .Text(view.Fork is not null ? "SHOWED TWO HISTORIES; following stopped" : view.LastError is null ? "following" : "unreachable: " + view.LastError).Raw("</td></tr>");
+        }
+
+        return html.Raw("</tbody></table>");
+    }
+
+    private static IResult MirrorPage(RegistryService registry, string origin)
+    {
+        LogMirror? mirror = registry.Mirrors.FirstOrDefault(m => m.Origin == origin);
+        if (mirror is null)
+        {
+            return HtmlResult(new Html().Raw("<p>This registry does not mirror the log ").Text(origin).Raw(".</p>"), "Not found", status: 404);
+        }
+
+        MirrorView view = mirror.View(registry.CitedBy);
+        var html = new Html().Raw("<p>Mirrored from <code>").Text(view.Url).Raw("</code>, log key <code>").Text(view.Key).Raw("</code>. ")
+            .Raw("These orders are the foreign registry's; this registry <strong>does not enforce</strong> them.</p>");
+        if (view.Fork is { } fork)
+        {
+            html.Raw("<h2 id=\"fork\">This log showed two histories</h2><p>").Text(fork.Reason)
+                .Raw(". Both checkpoints below are signed with the log's key and cannot both be true; following stopped, and what was verified before is kept.</p><h3>Verified</h3><pre>")
+                .Text(fork.VerifiedCheckpoint).Raw("</pre><h3>Contradicting</h3><pre>").Text(fork.ConflictingCheckpoint).Raw("</pre>");
+        }
+
+        Checkpoint? checkpoint = view.Checkpoint is null ? null : Checkpoint.Parse(SignedNote.Parse(view.Checkpoint).Text);
+        html.Raw("<h2>Orders</h2><p>Each proof shows that the order's issuing entry is in the foreign tree of size ").Text(view.Size.ToString(CultureInfo.InvariantCulture))
+            .Raw(" whose root is <code id=\"root\">").Text(checkpoint is null ? "" : Convert.ToBase64String(checkpoint.RootHash))
+            .Raw("</code>; this page checks each proof in your browser.</p><table><thead><tr><th scope=\"col\">Order</th><th scope=\"col\">Authority</th><th scope=\"col\">Category</th><th scope=\"col\">Targets</th><th scope=\"col\">Status</th><th scope=\"col\">Cited here by</th><th scope=\"col\">Inclusion proof</th></tr></thead><tbody>");
+        foreach (MirroredOrderView order in view.Orders)
+        {
+            html.Raw("<tr><td>").Text(order.Reference).Raw("<br>").Text(order.Summary).Raw("</td><td>").Text(order.AuthorityName ?? order.Authority).Raw("</td><td>").Text(order.Category)
+                .Raw("</td><td>").Text(string.Join(' ', order.Targets)).Raw("</td><td>").Text(order.Status).Raw("</td><td>");
+            if (order.CitedBy.Count == 0)
+            {
+                html.Raw("<em>no domestic order</em>");
+            }
+
+            foreach (string citing in order.CitedBy)
+            {
+                var reference = OrderReference.Parse(citing);
+                html.Raw("<a href=\"").Text(OrderPath(reference.Authority, reference.Decision)).Raw("\">").Text(citing).Raw("</a> ");
+            }
+
+            string proof = string.Join(' ', order.InclusionProof);
+            html.Raw("</td><td class=\"proof\" data-index=\"").Text(order.LogIndex.ToString(CultureInfo.InvariantCulture)).Raw("\" data-size=\"")
+                .Text(view.Size.ToString(CultureInfo.InvariantCulture)).Raw("\" data-leaf=\"").Text(order.LeafHash).Raw("\" data-proof=\"").Text(proof)
+                .Raw("\"><span class=\"verdict\">not checked</span> <details><summary>proof</summary><code>").Text(proof).Raw("</code></details></td></tr>");
+        }
+
+        html.Raw("</tbody></table><h2>Signed checkpoint</h2><pre>").Text(view.Checkpoint ?? "").Raw("</pre><script>").Raw(ProofScript).Raw("</script>");
+        return HtmlResult(html, "Mirror of " + view.Origin);
     }
 
     private static Html VerifyPage(RegistryService registry) => new Html()
