@@ -13,7 +13,7 @@ namespace Palisade.Cli;
 /// <c>palisade serve</c>: the main job. Opens (creating on first run) the SQLite registry under the data directory,
 /// checks its log, prints a first admin key once on a new registry, and serves the API and the log until stopped. With
 /// <c>--dns</c> it also runs the enforcing DNS server, subscribed to this registry over loopback (the same verified path
-/// a remote enforcement point takes), with its metrics at <c>/metrics</c>.
+/// a remote enforcement point takes), with its metrics at <c>/metrics</c> (and the registry's federation metrics).
 /// </summary>
 internal static class ServeCommand
 {
@@ -112,13 +112,9 @@ internal static class ServeCommand
                     host = await RegistryHost.StartAsync(registry, listen, logging: b => b.AddSimpleConsole(o => o.SingleLine = true)
                         .SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning), routes: app => app.MapGet("/metrics", (HttpContext context) =>
                     {
-                        if (enforcement is null)
-                        {
-                            return Results.NotFound();
-                        }
-
                         var text = new StringWriter();
-                        enforcement.WriteMetrics(text);
+                        registry.WriteMetrics(text);
+                        enforcement?.WriteMetrics(text);
                         return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
                     }), cancellationToken: cancellationToken).ConfigureAwait(false);
                 }

@@ -35,6 +35,16 @@ internal sealed partial class CosignatureCollector : IDisposable
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
 
+    /// <summary>How many witnesses cosigned the current checkpoint.</summary>
+    public int Cosignatures
+    {
+        get
+        {
+            Cosigned current = Volatile.Read(ref _current);
+            return ReferenceEquals(current.State, _context.Log.State) ? current.Lines.Count : 0;
+        }
+    }
+
     /// <summary>The current checkpoint's note with the cosignatures collected for it.</summary>
     public string Note
     {

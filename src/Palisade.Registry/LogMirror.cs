@@ -52,6 +52,21 @@ internal sealed partial class LogMirror : IDisposable
     /// success.</summary>
     public string? LastError { get; private set; }
 
+    /// <summary>How many entries of the foreign log are verified and mirrored.</summary>
+    public ulong Size
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _tree.Size;
+            }
+        }
+    }
+
+    /// <summary>Whether the foreign log showed two histories (following stopped).</summary>
+    public bool IsForked => Volatile.Read(ref _forkReason) is not null;
+
     /// <summary>Loads what was verified before and starts following.</summary>
     /// <exception cref="RegistryConfigurationException">The stored mirror does not hash to its stored checkpoint.</exception>
     public void Start()

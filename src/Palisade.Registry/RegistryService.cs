@@ -65,6 +65,41 @@ public sealed class RegistryService : IDisposable
 
     private CosignatureCollector? _collector;
 
+    /// <summary>Writes the registry's federation metrics (Prometheus text format): witnesses' cosignatures of the current
+    /// checkpoint, and each mirrored log's verified size and whether it forked.</summary>
+    public void WriteMetrics(TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (_collector is { } collector)
+        {
+            writer.WriteLine("# HELP palisade_checkpoint_cosignatures Witnesses (--witness) whose cosignature the current checkpoint carries.");
+            writer.WriteLine("# TYPE palisade_checkpoint_cosignatures gauge");
+            writer.WriteLine($"palisade_checkpoint_cosignatures {collector.Cosignatures.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            writer.WriteLine("# HELP palisade_checkpoint_witnesses Witnesses configured with --witness.");
+            writer.WriteLine("# TYPE palisade_checkpoint_witnesses gauge");
+            writer.WriteLine($"palisade_checkpoint_witnesses {Options.Witnesses.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        }
+
+        if (Mirrors.Count > 0)
+        {
+            writer.WriteLine("# HELP palisade_mirror_entries Entries of a foreign log (--follow) verified and mirrored.");
+            writer.WriteLine("# TYPE palisade_mirror_entries gauge");
+            foreach (LogMirror mirror in Mirrors)
+            {
+                writer.WriteLine($"palisade_mirror_entries{{origin=\"{Label(mirror.Origin)}\"}} {mirror.Size.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            }
+
+            writer.WriteLine("# HELP palisade_mirror_forked 1 when the foreign log showed two histories; both signed checkpoints are at /v1/mirrors and /mirrors.");
+            writer.WriteLine("# TYPE palisade_mirror_forked gauge");
+            foreach (LogMirror mirror in Mirrors)
+            {
+                writer.WriteLine($"palisade_mirror_forked{{origin=\"{Label(mirror.Origin)}\"}} {(mirror.IsForked ? 1 : 0)}");
+            }
+        }
+
+        static string Label(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+    }
+
     /// <summary>The domestic orders citing entry <paramref name="index"/> of the foreign log <paramref name="origin"/>.</summary>
     public List<string> CitedBy(string origin, long index) => Writer.Locked(() => Writer.Book.CitedBy(origin, index).ToList());
 

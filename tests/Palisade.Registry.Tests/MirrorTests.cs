@@ -95,6 +95,10 @@ public sealed class MirrorTests
                 Assert.Contains("showed two histories", await forkPage.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
             }
 
+            var metrics = new StringWriter();
+            b.Host.Registry.WriteMetrics(metrics);
+            Assert.Contains("palisade_mirror_forked{origin=\"registry.test/a\"} 1", metrics.ToString(), StringComparison.Ordinal);
+
             // What was verified is kept; the other history's order never arrives.
             Assert.Equal(["rkn/M-1", "rkn/M-2"], mirror["orders"]!.AsArray().Select(o => o!["reference"]!.GetValue<string>()));
         }

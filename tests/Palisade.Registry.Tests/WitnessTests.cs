@@ -205,6 +205,17 @@ public sealed class CosignatureCollectionTests
 
         await IssueAsync(a, "Q-1");
         Assert.Equal(["witness.test/b", "witness.test/c"], await CosignersAsync(a, policy, 2));
+        string metrics = "";
+        for (int i = 0; i < 100 && !metrics.Contains("palisade_checkpoint_cosignatures 2", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            var text = new StringWriter();
+            a.Host.Registry.WriteMetrics(text);
+            metrics = text.ToString();
+        }
+
+        Assert.Contains("palisade_checkpoint_cosignatures 2", metrics, StringComparison.Ordinal);
+        Assert.Contains("palisade_checkpoint_witnesses 2", metrics, StringComparison.Ordinal);
         string state = Path.Combine(a.Directory, "verify.state");
         (int exit, string stdout, string stderr) = LogAuditTests.Cli("verify", "--log", a.BaseAddress + "log/", "--state", state,
             "--witness-vkey", keyB, "--witness-vkey", keyC, "--quorum", "2");
