@@ -22,7 +22,7 @@ public sealed class BrowserTests
 
         // Search from the home page's form, by the name in Cyrillic and upper case.
         await browser.NavigateAsync(f.BaseAddress.AbsoluteUri);
-        await browser.EvaluateAsync("document.getElementById('q').value = 'Президент.РФ'; document.querySelector('form[role=search]').submit(); true");
+        await browser.EvaluateAsync("document.getElementById('q').value = 'Президент.РФ'; setTimeout(() => document.querySelector('form[role=search]').submit(), 0); true");
         await browser.WaitForAsync("location.pathname === '/search' && document.readyState === 'complete'");
         string results = (await browser.EvaluateAsync("document.querySelector('main').innerText"))!.GetValue<string>();
         Assert.Contains("rkn/27-31-2018/Ид4412-18", results, StringComparison.Ordinal);
@@ -30,7 +30,7 @@ public sealed class BrowserTests
         await browser.ScreenshotAsync("search-unicode");
 
         // Follow the result to the order page; its script checks every inclusion proof with the browser's SHA-256.
-        await browser.EvaluateAsync("document.querySelector('main table a').click(); true");
+        await browser.EvaluateAsync("setTimeout(() => document.querySelector('main table a').click(), 0); true");
         await browser.WaitForAsync("location.pathname.startsWith('/orders/') && document.querySelectorAll('td.proof').length > 0 && [...document.querySelectorAll('td.proof')].every(c => c.dataset.verified !== undefined)");
         Assert.Equal(2, (await browser.EvaluateAsync("document.querySelectorAll('td.proof').length"))!.GetValue<int>());
         Assert.True((await browser.EvaluateAsync("[...document.querySelectorAll('td.proof')].every(c => c.dataset.verified === 'true')"))!.GetValue<bool>());

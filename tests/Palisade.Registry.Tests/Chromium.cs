@@ -80,7 +80,19 @@ internal sealed class Chromium : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(20))
         {
-            if (await EvaluateAsync(condition) is JsonValue value && value.TryGetValue(out bool done) && done)
+            JsonNode? result;
+            try
+            {
+                result = await EvaluateAsync(condition);
+            }
+            catch (InvalidOperationException e) when (e.Message.Contains("navigated or closed", StringComparison.Ordinal)
+                || e.Message.Contains("context", StringComparison.OrdinalIgnoreCase))
+            {
+                // The page is between documents (a click or a form started a navigation): ask the next one.
+                result = null;
+            }
+
+            if (result is JsonValue value && value.TryGetValue(out bool done) && done)
             {
                 return;
             }

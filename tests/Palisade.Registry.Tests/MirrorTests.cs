@@ -63,7 +63,7 @@ public sealed class MirrorTests
         {
             await browser.NavigateAsync(b.BaseAddress + "mirrors");
             Assert.Contains("never enforced", (await browser.EvaluateAsync("document.querySelector('main').innerText"))!.GetValue<string>(), StringComparison.Ordinal);
-            await browser.EvaluateAsync("document.querySelector('main table a').click(); true");
+            await browser.EvaluateAsync("setTimeout(() => document.querySelector('main table a').click(), 0); true");
             await browser.WaitForAsync("location.pathname === '/mirror' && [...document.querySelectorAll('td.proof')].length > 0 && [...document.querySelectorAll('td.proof')].every(c => c.dataset.verified !== undefined)");
             Assert.True((await browser.EvaluateAsync("[...document.querySelectorAll('td.proof')].every(c => c.dataset.verified === 'true')"))!.GetValue<bool>());
             Assert.Contains("rkn/C-1", (await browser.EvaluateAsync("document.querySelector('main').innerText"))!.GetValue<string>(), StringComparison.Ordinal);
