@@ -189,6 +189,20 @@ public sealed record WitnessEndpoint(Uri Url, CosignatureVerifier Verifier)
     /// <exception cref="FormatException">It is not of that form.</exception>
     public static WitnessEndpoint Parse(string text)
     {
+        (Uri url, string key) = SplitUrlAndKey(text);
+        string path = url.AbsolutePath.TrimEnd('/');
+        if (!path.EndsWith("/witness", StringComparison.Ordinal))
+        {
+            path += "/witness";
+        }
+
+        return new WitnessEndpoint(new UriBuilder(url) { Path = path + "/" }.Uri, CosignatureVerifier.Parse(key));
+    }
+
+    /// <summary>Splits <c>URL=VKEY</c> (the form of <c>--witness</c> and <c>--follow</c>) at its first '='.</summary>
+    /// <exception cref="FormatException">There is no '=' or the URL is not an absolute http(s) URL.</exception>
+    internal static (Uri Url, string Key) SplitUrlAndKey(string text)
+    {
         ArgumentNullException.ThrowIfNull(text);
         int equals = text.IndexOf('=', StringComparison.Ordinal);
         if (equals <= 0 || !Uri.TryCreate(text[..equals], UriKind.Absolute, out Uri? url) || (url.Scheme != "http" && url.Scheme != "https"))
@@ -196,12 +210,6 @@ public sealed record WitnessEndpoint(Uri Url, CosignatureVerifier Verifier)
             throw new FormatException($"'{text}' is not URL=VKEY with an http(s) URL");
         }
 
-        string path = url.AbsolutePath.TrimEnd('/');
-        if (!path.EndsWith("/witness", StringComparison.Ordinal))
-        {
-            path += "/witness";
-        }
-
-        return new WitnessEndpoint(new UriBuilder(url) { Path = path + "/" }.Uri, CosignatureVerifier.Parse(text[(equals + 1)..]));
+        return (url, text[(equals + 1)..]);
     }
 }

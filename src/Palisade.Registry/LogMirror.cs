@@ -300,13 +300,7 @@ public sealed record FollowTarget(Uri Registry, NoteVerifier Key)
     /// <exception cref="FormatException">It is not of that form.</exception>
     public static FollowTarget Parse(string text)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        int equals = text.IndexOf('=', StringComparison.Ordinal);
-        if (equals <= 0 || !Uri.TryCreate(text[..equals], UriKind.Absolute, out Uri? url) || (url.Scheme != "http" && url.Scheme != "https"))
-        {
-            throw new FormatException($"'{text}' is not URL=VKEY with the registry's http(s) base URL");
-        }
-
-        return new FollowTarget(url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/"), NoteVerifier.Parse(text[(equals + 1)..]));
+        (Uri url, string key) = WitnessEndpoint.SplitUrlAndKey(text);
+        return new FollowTarget(url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/"), NoteVerifier.Parse(key));
     }
 }
