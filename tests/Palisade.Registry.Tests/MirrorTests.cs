@@ -11,7 +11,16 @@ public sealed class MirrorTests
     [Fact]
     public async Task Follow_MirrorsVerifiedOrders_NeverEnforcesThem_AndCatchesAFork()
     {
-        await using RegistryFixture a = await RegistryFixture.StartAsync(o => o.Origin = "registry.test/a");
+        // W witnesses A; B follows A.
+        await using RegistryFixture w = await RegistryFixture.StartAsync(o => Witness.CreateKey(o.DataDirectory, "witness.test/w"));
+        WitnessEndpoint witness = WitnessEndpoint.Parse($"{w.BaseAddress}={w.Host.Registry.Witness!.VerifierKey}");
+        var quorum = new WitnessPolicy([witness.Verifier], 1);
+        await using RegistryFixture a = await RegistryFixture.StartAsync(o =>
+        {
+            o.Origin = "registry.test/a";
+            o.Witnesses.Add(witness);
+        });
+        w.Host.Registry.WitnessLog("registry.test/a", a.Host.Registry.Log.VerifierKey);
         string keyA = a.Host.Registry.Log.VerifierKey;
         await using RegistryFixture b = await RegistryFixture.StartAsync(o => o.Follow.Add(FollowTarget.Parse($"{a.BaseAddress}={keyA}")));
 
@@ -79,9 +88,15 @@ public sealed class MirrorTests
         CopyDirectory(options.DataDirectory, fork);
         try
         {
-            await RunAsync(options, url, "M-2", "second.example");
+            string continued = await RunAsync(options, url, "M-2", "second.example");
             await WaitForAsync(b, m => m["orders"]!.AsArray().Count == 2);
-            await RunAsync(new RegistryOptions { DataDirectory = fork, Origin = options.Origin }, url, "M-3", "other.example");
+            var forkOptions = new RegistryOptions { DataDirectory = fork, Origin = options.Origin };
+            forkOptions.Witnesses.Add(witness);
+            string forked = await RunAsync(forkOptions, url, "M-3", "other.example");
+
+            // The witness cosigned the history it saw first and refuses the other: a client requiring it never sees the fork.
+            Assert.Single(quorum.Cosigners(SignedNote.Parse(continued), DateTimeOffset.UtcNow));
+            Assert.Empty(quorum.Cosigners(SignedNote.Parse(forked), DateTimeOffset.UtcNow));
             mirror = await WaitForAsync(b, m => m["fork"] is JsonObject);
             JsonObject proof = mirror["fork"]!.AsObject();
             string verified = proof["verifiedCheckpoint"]!.GetValue<string>();
@@ -108,8 +123,9 @@ public sealed class MirrorTests
         }
     }
 
-    /// <summary>Opens a registry on a data directory at a given URL, issues one order, lets it publish, and stops.</summary>
-    private static async Task RunAsync(RegistryOptions options, string url, string decision, string target)
+    /// <summary>Opens a registry on a data directory at a given URL, issues one order, lets it publish and collect
+    /// cosignatures, and stops; returns the checkpoint it served last.</summary>
+    private static async Task<string> RunAsync(RegistryOptions options, string url, string decision, string target)
     {
         using RegistryService registry = RegistryService.Open(options);
         await using RegistryHost host = await RegistryHost.StartAsync(registry, [url], cancellationToken: TestContext.Current.CancellationToken);
@@ -120,6 +136,7 @@ public sealed class MirrorTests
             Effective = "2026-01-01T00:00:00Z", Targets = [target],
         });
         await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
+        return registry.CheckpointNote;
     }
 
     private static async Task<JsonObject> WaitForAsync(RegistryFixture f, Func<JsonObject, bool> done)
