@@ -56,6 +56,9 @@ public sealed class MirrorTests
         mirror = await WaitForAsync(b, m => m["orders"]![0]!["citedBy"]!.AsArray().Count == 1);
         Assert.Equal("rkn/C-1", mirror["orders"]![0]!["citedBy"]![0]!.GetValue<string>());
         Assert.Single(b.Host.Registry.Queries.Lookup("mirrored.example", null, null).Matches);
+        string orderPage = await b.Http.GetStringAsync("/orders/rkn/C-1", TestContext.Current.CancellationToken);
+        Assert.Contains("Acts on foreign orders", orderPage, StringComparison.Ordinal);
+        Assert.Contains("href=\"/mirror?origin=registry.test%2Fa\">rkn/M-1</a>", orderPage, StringComparison.Ordinal);
         foreach ((string origin, long cited, string problem) in new[] { ("registry.test/a", 0L, "does not start an order event"), ("elsewhere.test/log", index, "does not mirror") })
         {
             JsonObject bad = RegistryFixture.Order("C-2", "x.example");

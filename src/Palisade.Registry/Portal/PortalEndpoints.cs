@@ -217,6 +217,14 @@ internal static class PortalEndpoints
         Field(html, "Status", Html.Encode(order.Status));
         Field(html, "In force", Html.Encode(order.Effective) + " – " + Html.Encode(order.Expires ?? "no expiry"));
         Field(html, "Summary", Html.Encode(order.Summary));
+        if (order.Cites.Count > 0)
+        {
+            // The foreign orders this order acts on, each linked to this registry's verified mirror of its log.
+            Field(html, "Acts on foreign orders", string.Join("; ", order.Cites.Select(c =>
+                $"<a href=\"/mirror?origin={Html.Encode(Uri.EscapeDataString(c.Origin))}\">{Html.Encode(c.Reference ?? "entry " + c.Index.ToString(CultureInfo.InvariantCulture))}</a> " +
+                $"(log {Html.Encode(c.Origin)}, entry {c.Index.ToString(CultureInfo.InvariantCulture)})")));
+        }
+
         Field(html, "Measured status", "no probe has reported on this order yet");
         string api = new OrderReference(authority, decision).ApiPath;
         html.Raw("</dl><h2 id=\"targets\">Targets</h2><p>").Text($"{order.TargetCount} target(s). ").Raw("Download: <a href=\"").Text(api)
