@@ -219,6 +219,8 @@ public sealed class LogAuditor
                     : new LogForkException($"{message}: the signed tree does not extend the {known} entries verified before", verifiedNote, note);
             }
 
+            // The hash tiles over the new entries must agree with the entries, as an audit requires.
+            await CheckTilesAsync(tree, checkpoint.Size, verifier, cancellationToken, known).ConfigureAwait(false);
             return (checkpoint, note, added);
         }
         catch
@@ -228,13 +230,15 @@ public sealed class LogAuditor
         }
     }
 
-    private async Task CheckTilesAsync(MerkleNodeStore nodes, ulong size, NoteVerifier verifier, CancellationToken cancellationToken)
+    /// <summary>Checks every hash tile of the tree of <paramref name="size"/> that holds a hash over an entry at or after
+    /// <paramref name="from"/> against the hashes recomputed from the entries.</summary>
+    private async Task CheckTilesAsync(MerkleNodeStore nodes, ulong size, NoteVerifier verifier, CancellationToken cancellationToken, ulong from = 0)
     {
         for (int level = 0; level * TlogTiles.TileHeight < 64 && (size >> (level * TlogTiles.TileHeight)) > 0; level++)
         {
             int treeLevel = level * TlogTiles.TileHeight;
             ulong hashes = size >> treeLevel;
-            for (ulong tile = 0; tile * TlogTiles.TileWidth < hashes; tile++)
+            for (ulong tile = (from >> treeLevel) / TlogTiles.TileWidth; tile * TlogTiles.TileWidth < hashes; tile++)
             {
                 ulong start = tile * TlogTiles.TileWidth;
                 int width = (int)Math.Min(TlogTiles.TileWidth, hashes - start);
