@@ -144,6 +144,14 @@ internal static partial class RegistryEndpoints
             (string authority, string decision, string? action) = ParseOrderPath(context);
             if (HttpMethods.IsGet(context.Request.Method))
             {
+                if (action == "notice")
+                {
+                    NoticeView notice = registry.Queries.Notice(authority, decision) ?? throw RegistryProblem.NotFound($"there is no order {Fields.Reference(authority, decision)}");
+                    bool html = context.Request.Query["format"] == "html"
+                        || (context.Request.Query["format"].Count == 0 && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.Ordinal));
+                    return html ? Results.Text(notice.Html, "text/html; charset=utf-8") : Json(notice, RegistryJsonContext.Default.NoticeView);
+                }
+
                 if (action is not null)
                 {
                     throw RegistryProblem.NotFound($"there is no resource '{action}' of an order");
@@ -216,6 +224,25 @@ internal static partial class RegistryEndpoints
 
         app.MapGet("/v1/lookup", (HttpContext context) =>
             Json(registry.Queries.Lookup(context.Request.Query["name"], context.Request.Query["url"], context.Request.Query["ip"]), RegistryJsonContext.Default.LookupResult));
+
+        // Search engines: which URLs the version in force delists, and by which orders.
+        app.MapPost("/v1/delisting/check", async (HttpContext context) =>
+        {
+            List<string?> urls;
+            if (context.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                urls = [.. await ReadBody(context, RegistryJsonContext.Default.ListString).ConfigureAwait(false)];
+            }
+            else
+            {
+                // One URL per line (text/plain), blank lines skipped.
+                using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+                string body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
+                urls = [.. body.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0)];
+            }
+
+            return Json(registry.Queries.CheckDelisting(urls), RegistryJsonContext.Default.ListDelistingResult);
+        });
 
         // Mirrors of foreign registries: read-only, verified, never enforced.
         app.MapGet("/v1/mirrors", () => Json(registry.Mirrors.Select(m => m.View(registry.CitedBy)).ToList(), RegistryJsonContext.Default.ListMirrorView));

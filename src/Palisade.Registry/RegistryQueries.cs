@@ -210,21 +210,7 @@ internal sealed class RegistryQueries(RegistryContext context)
             }
 
             canonical = key.Value;
-            Add(policy.MatchUrl(key.Value), now, matches);
-            string host = key.Host.ToString();
-            if (host.StartsWith('['))
-            {
-                host = host[1..^1];
-            }
-
-            if (IPAddress.TryParse(host, out IPAddress? hostAddress))
-            {
-                Add(policy.MatchAddress(hostAddress.GetAddressBytes()), now, matches);
-            }
-            else if (DomainName.TryParse(host, out DomainName domain))
-            {
-                Add(policy.MatchName(domain.Value), now, matches);
-            }
+            AddUrlMatches(policy, key, now, matches);
         }
         else
         {
@@ -240,6 +226,119 @@ internal sealed class RegistryQueries(RegistryContext context)
         }
 
         return new LookupResult(query, kind, canonical, FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(now)), matches);
+    }
+
+    /// <summary>The notice a search engine shows in place of results removed for an order (as Lumen notices are shown);
+    /// null when there is no such order.</summary>
+    public NoticeView? Notice(string authority, string decision)
+    {
+        OrderRow? order;
+        string? authorityName;
+        using (RegistrySession session = _context.Store.OpenRead())
+        {
+            order = session.LoadOrder(authority, decision);
+            authorityName = order is null ? null : session.AuthorityName(authority);
+        }
+
+        if (order is null)
+        {
+            return null;
+        }
+
+        var reference = new OrderReference(authority, decision);
+        string page = reference.PageUrl(_context.PublicUrl);
+        string who = authorityName ?? authority;
+        string text = $"Results were removed in response to order {reference} of {who} (decision {order.Decision} of {order.DecisionDate}, {order.Category}): {order.Summary} See {page}";
+        string html = $"<aside class=\"palisade-notice\"><p>Results were removed in response to <a href=\"{Portal.Html.Encode(page)}\">order {Portal.Html.Encode(reference.ToString())}</a> " +
+            $"of {Portal.Html.Encode(who)} (decision {Portal.Html.Encode(order.Decision)} of {Portal.Html.Encode(order.DecisionDate)}, {Portal.Html.Encode(order.Category)}): {Portal.Html.Encode(order.Summary)}</p></aside>";
+        return new NoticeView(reference.ToString(), authority, authorityName, order.IssuingBody, order.Decision, order.DecisionDate, order.Category, order.Summary,
+            Status(order), page, text, html);
+    }
+
+    /// <summary>The most URLs one delisting check carries.</summary>
+    public const int MaxDelistingUrls = 10_000;
+
+    /// <summary>
+    /// Which of <paramref name="urls"/> the version in force (the latest published, as search engines and every other
+    /// enforcement point have it) delists, and by which orders: URL targets matching exactly or by path prefix, and
+    /// name, pattern and address targets covering the URL's host, with the orders in force now.
+    /// </summary>
+    public List<DelistingResult> CheckDelisting(IReadOnlyList<string?> urls)
+    {
+        if (urls.Count > MaxDelistingUrls)
+        {
+            throw RegistryProblem.Invalid("urls", $"a check carries at most {MaxDelistingUrls} URLs, not {urls.Count}");
+        }
+
+        (ulong version, CompiledPolicy policy) = PublishedPolicy();
+        long now = _context.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var results = new List<DelistingResult>(urls.Count);
+        var matches = new List<LookupMatch>();
+        foreach (string? url in urls)
+        {
+            if (url is null)
+            {
+                results.Add(new DelistingResult("", false, [], null, "null is not a URL", (long)version));
+                continue;
+            }
+
+            if (!UrlKey.TryParse(url, out UrlKey key, out string? error))
+            {
+                results.Add(new DelistingResult(url, false, [], null, $"not an http(s) URL: {error}", (long)version));
+                continue;
+            }
+
+            matches.Clear();
+            AddUrlMatches(policy, key, now, matches);
+            List<string> orders = [.. matches.Select(m => m.Order).Distinct(StringComparer.Ordinal)];
+            results.Add(new DelistingResult(url, orders.Count > 0, orders, key.Value, null, (long)version));
+        }
+
+        return results;
+    }
+
+    private readonly Lock _publishedGate = new();
+    private (ulong Version, CompiledPolicy Policy) _published = (0, CompiledPolicy.Empty);
+
+    /// <summary>The compiled policy of the latest published version (empty before the first).</summary>
+    private (ulong Version, CompiledPolicy Policy) PublishedPolicy()
+    {
+        _context.Writer.CatchUpIfBehind();
+        lock (_publishedGate)
+        {
+            RegistryVersions.LatestBundle? latest = _versions?.CurrentBundle;
+            if (latest is not null && latest.Version != _published.Version)
+            {
+                _published = (latest.Version, CompiledPolicy.Build(PolicyBundle.Parse(latest.Bytes)));
+            }
+
+            return _published;
+        }
+    }
+
+    private RegistryVersions? _versions;
+
+    /// <summary>The versions part, whose latest bundle delisting checks use.</summary>
+    internal void UseVersions(RegistryVersions versions) => _versions = versions;
+
+    /// <summary>Matches of a URL: its URL targets (exact, path prefix) and the targets covering its host.</summary>
+    private void AddUrlMatches(CompiledPolicy policy, UrlKey key, long now, List<LookupMatch> matches)
+    {
+        Add(policy.MatchUrl(key.Value), now, matches);
+        string host = key.Host.ToString();
+        if (host.StartsWith('['))
+        {
+            host = host[1..^1];
+        }
+
+        if (IPAddress.TryParse(host, out IPAddress? hostAddress))
+        {
+            Add(policy.MatchAddress(hostAddress.GetAddressBytes()), now, matches);
+        }
+        else if (DomainName.TryParse(host, out DomainName domain))
+        {
+            Add(policy.MatchName(domain.Value), now, matches);
+        }
     }
 
     // The same matcher and the same "in force" rule as the DNS server and every enforcement point: the compiled policy

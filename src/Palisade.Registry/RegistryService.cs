@@ -23,6 +23,7 @@ public sealed class RegistryService : IDisposable
         Orders = new OrderDesk(context);
         Queries = new RegistryQueries(context);
         Versions = new RegistryVersions(context);
+        Queries.UseVersions(Versions);
         Nodes = new RegistryNodes(context);
     }
 

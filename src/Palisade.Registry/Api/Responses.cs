@@ -38,6 +38,14 @@ public sealed record OrderList(List<OrderSummary> Orders, string? Next);
 /// <summary>One active order that covers a looked-up resource, and how.</summary>
 public sealed record LookupMatch(string Order, string Url, string Authority, string Category, string Target, string TargetKind, string Match);
 
+/// <summary>One URL of POST /v1/delisting/check: whether the version in force delists it, by which orders, its canonical
+/// form, or why it is not a URL.</summary>
+public sealed record DelistingResult(string Url, bool Delisted, List<string> Orders, string? Canonical, string? Error, long Version);
+
+/// <summary>GET /v1/orders/{authority}/{decision}/notice: what a search engine shows in place of removed results.</summary>
+public sealed record NoticeView(string Reference, string Authority, string? AuthorityName, string IssuingBody, string Decision, string DecisionDate,
+    string Category, string Summary, string Status, string Page, string Text, string Html);
+
 /// <summary>GET /v1/lookup.</summary>
 public sealed record LookupResult(string Query, string Kind, string Canonical, string Time, List<LookupMatch> Matches);
 
