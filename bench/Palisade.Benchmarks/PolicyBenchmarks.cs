@@ -27,7 +27,7 @@ public class PolicyBenchmarks
         long before = GC.GetTotalMemory(forceFullCollection: true);
         _policy = CompiledPolicy.Build(PolicyBundle.Parse(_bundle));
         long retained = GC.GetTotalMemory(forceFullCollection: true) - before;
-        if (!Name_ExactHit() || !Name_WildcardHit() || Name_Miss() || !Address_IPv4Hit() || !Address_IPv6Hit() || Address_Miss() || !Url_PathPrefixHit())
+        if (!Name_ExactHit() || !Name_WildcardHit() || Name_Miss() || !Address_IPv4Hit() || !Address_IPv6Hit() || Address_Miss() || !Url_PathPrefixHit() || !Delisting_UrlTextHit() || Delisting_UrlTextMiss())
         {
             throw new InvalidOperationException("the benchmark's queries do not hit and miss as intended");
         }
@@ -60,6 +60,24 @@ public class PolicyBenchmarks
 
     [Benchmark]
     public bool Url_PathPrefixHit() => _policy.TryMatchUrl("https://files11.example/dir/11/item.html?x=1", Now, out _, out _);
+
+    /// <summary>One URL of a delisting check, from the text a search engine sends: canonicalised (WHATWG URL), matched
+    /// as a URL (exact, path prefix), then its host as a name.</summary>
+    [Benchmark]
+    public bool Delisting_UrlTextHit() => Delisting("https://FILES11.example/dir/11/item.html?x=1");
+
+    [Benchmark]
+    public bool Delisting_UrlTextMiss() => Delisting("https://www.not-listed.example.net/some/page.html");
+
+    private bool Delisting(string text)
+    {
+        if (!Palisade.Core.UrlKey.TryParse(text, out Palisade.Core.UrlKey key, out _))
+        {
+            return false;
+        }
+
+        return _policy.TryMatchUrl(key.Value, Now, out _, out _) || _policy.TryMatchName(key.Host.ToString(), Now, out _, out _);
+    }
 
     /// <summary>55% names, 20% URLs, 15% wildcards, 10% prefixes (IPv4 /32…/20, some IPv6 /48), 100 targets per order.</summary>
     internal static PolicyBundle CreateBundle(int count)
