@@ -77,31 +77,45 @@ internal static class OfflineCommands
 
         var origin = new Option<string>("--origin") { Description = "The origin of the log to witness (the first line of its checkpoints).", Required = true };
         var vkey = new Option<string>("--vkey") { Description = "The log's verifier key (name+keyid+base64, type 0x01).", Required = true };
-        var addLog = new Command("add-log", "Witness a log: cosign its checkpoints that its key signs and that are consistent with the last one cosigned. Again for a known origin, replaces its key.")
+        var addLog = new Command("add-log", "Witness a log: cosign its checkpoints that its key signs and that are consistent with the last one cosigned. Again for a known origin, replaces its key. " +
+            "Works while 'palisade serve' runs on the data directory.")
         {
             RegistryConfiguration.Data, RegistryConfiguration.Database, origin, vkey,
         };
-        addLog.SetAction(parseResult => Run(parseResult, stderr, "witness add-log", registry =>
+        addLog.SetAction(parseResult =>
         {
             string logOrigin = parseResult.GetValue(origin)!;
+            string keyText = parseResult.GetValue(vkey)!;
             NoteVerifier verifier;
             try
             {
-                verifier = NoteVerifier.Parse(parseResult.GetValue(vkey)!);
+                verifier = NoteVerifier.Parse(keyText);
             }
             catch (FormatException e)
             {
-                throw RegistryProblem.Invalid("vkey", $"'{parseResult.GetValue(vkey)}' is not a log's verifier key: {e.Message}");
+                stderr.WriteLine($"palisade witness add-log: vkey: '{keyText}' is not a log's verifier key: {e.Message}");
+                return ExitCodes.InvalidInput;
             }
 
             if (logOrigin.Length == 0 || logOrigin.Contains('\n', StringComparison.Ordinal))
             {
-                throw RegistryProblem.Invalid("origin", "the origin is one non-empty line");
+                stderr.WriteLine("palisade witness add-log: origin: the origin is one non-empty line");
+                return ExitCodes.InvalidInput;
             }
 
-            registry.WitnessLog(logOrigin, verifier.VerifierKey);
+            try
+            {
+                Registry.Witness.AddLog(RegistryConfiguration.Load(parseResult), logOrigin, verifier.VerifierKey);
+            }
+            catch (RegistryConfigurationException e)
+            {
+                stderr.WriteLine($"palisade witness add-log: {e.Message}");
+                return ExitCodes.ConfigurationError;
+            }
+
             stdout.WriteLine($"witnessing {logOrigin} with key {verifier.VerifierKey}");
-        }));
+            return ExitCodes.Success;
+        });
         return new Command("witness", "Make this registry a witness of other logs (C2SP tlog-witness v1.0.0).") { init, addLog };
     }
 

@@ -73,6 +73,27 @@ internal sealed class Witness(RegistryContext context, NoteSigner key)
         return key;
     }
 
+    /// <summary>
+    /// Witnesses a log (or replaces its key) in the store of <paramref name="options"/>, directly: it works while
+    /// <c>palisade serve</c> runs on the same data directory, which reads the list for every request.
+    /// </summary>
+    /// <exception cref="RegistryConfigurationException">The store cannot be used.</exception>
+    public static void AddLog(RegistryOptions options, string origin, string verifierKey)
+    {
+        using RegistryStore store = RegistryStore.Open(options);
+        try
+        {
+            store.Initialize();
+            using RegistrySession session = store.BeginWrite();
+            session.AddWitnessedLog(origin, verifierKey);
+            session.Commit();
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            throw new RegistryConfigurationException($"{store.Description} cannot be used: {e.Message}", e);
+        }
+    }
+
     /// <summary>Answers one add-checkpoint request.</summary>
     /// <exception cref="RegistryProblem">The request is malformed (400), for a log not witnessed (404), not signed by
     /// the log's key (403), conflicts with the cosigned root at the same size (409), or its proof does not verify (422).</exception>

@@ -174,6 +174,14 @@ public sealed class WitnessCommandTests
             Assert.Equal(HttpStatusCode.OK, cosigned.StatusCode);
             SignedNote note = SignedNote.Parse(checkpoint + await cosigned.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
             Assert.True(witness.Verify(note.Text, note.Signatures.Single(s => s.KeyId == witness.KeyId), out _));
+
+            // A log added while the witness serves is witnessed at once (the command writes to the store directly).
+            using NoteSigner third = NoteSigner.Generate("third.test/log");
+            (exit, _, stderr) = LogAuditTests.Cli("witness", "add-log", "--data", data, "--origin", "third.test/log", "--vkey", third.VerifierKey);
+            Assert.True(exit == 0, stderr);
+            string thirdCheckpoint = third.SignNote(new Checkpoint("third.test/log", 0, System.Security.Cryptography.SHA256.HashData([])).ToText());
+            using HttpResponseMessage added = await http.PostAsync("/witness/add-checkpoint", new StringContent($"old 0\n\n{thirdCheckpoint}"), TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, added.StatusCode);
         }
         finally
         {
