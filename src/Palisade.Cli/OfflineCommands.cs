@@ -53,6 +53,65 @@ internal static class OfflineCommands
         return new Command("authority", "Manage authorities offline.") { add };
     }
 
+    public static Command Operator(TextWriter stdout, TextWriter stderr)
+    {
+        var id = new Option<string>("--id") { Description = "The operator's id (lower-case letters, digits, hyphens).", Required = true };
+        var name = new Option<string>("--name") { Description = "The operator's name.", Required = true };
+        var kind = new Option<string>("--kind") { Description = "isp, resolver, search-engine or other.", DefaultValueFactory = _ => "isp" };
+        var country = new Option<string>("--country") { Description = "Its country (an ISO 3166 code or a name).", DefaultValueFactory = _ => "unspecified" };
+        var url = new Option<string?>("--url") { Description = "Its public web site (default: https://<id>.invalid/)." };
+        var add = new Command("add", "Register an operator offline (logged as operator.registered).")
+        {
+            RegistryConfiguration.Data, RegistryConfiguration.Database, id, name, kind, country, url,
+        };
+        add.SetAction(parseResult => Run(parseResult, stderr, "operator add", registry =>
+        {
+            OperatorView view = registry.Operators.AddOperator(new AddOperatorRequest
+            {
+                Id = parseResult.GetValue(id), Name = parseResult.GetValue(name), Kind = parseResult.GetValue(kind), Country = parseResult.GetValue(country),
+                Url = parseResult.GetValue(url),
+            });
+            stdout.WriteLine($"operator {view.Id} registered at log index {view.LogIndex}");
+        }));
+        return new Command("operator", "Manage operators (ISPs, resolvers, search engines) offline.") { add };
+    }
+
+    public static Command Point(TextWriter stdout, TextWriter stderr)
+    {
+        var operatorId = new Option<string>("--operator") { Description = "The operator the point belongs to.", Required = true };
+        var id = new Option<string>("--id") { Description = "The point's id (lower-case letters, digits, hyphens; unique in the registry).", Required = true };
+        var create = new Command("create", "Create an enforcement point's Ed25519 key, write it to point-<id>.key in the data directory (mode 0600), register its public key " +
+            "(logged as point.created), and print the key file's path.")
+        {
+            RegistryConfiguration.Data, RegistryConfiguration.Database, operatorId, id,
+        };
+        create.SetAction(parseResult => Run(parseResult, stderr, "point create", registry =>
+        {
+            string pointId = parseResult.GetValue(id)!;
+            if (!RegistryService.IsValidId(pointId))
+            {
+                throw RegistryProblem.Invalid("id", $"the point id '{pointId}' must be 1 to 64 lower-case letters, digits and hyphens, starting with a letter or digit");
+            }
+
+            (string path, NoteSigner key) = Registry.Operators.CreateKeyFile(registry.Options.DataDirectory, parseResult.GetValue(operatorId)!, pointId);
+            using (key)
+            {
+                try
+                {
+                    registry.Operators.AddPoint(parseResult.GetValue(operatorId)!, new AddPointRequest { Id = pointId, Key = key.VerifierKey });
+                }
+                catch
+                {
+                    File.Delete(path);
+                    throw;
+                }
+            }
+
+            stdout.WriteLine(path);
+        }));
+        return new Command("point", "Manage operators' enforcement points offline.") { create };
+    }
+
     public static Command Witness(TextWriter stdout, TextWriter stderr)
     {
         var name = new Option<string?>("--name") { Description = "The witness's name in its cosignatures (default: witness.palisade.local/ and 8 random hex digits)." };

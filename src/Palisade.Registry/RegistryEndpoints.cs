@@ -225,6 +225,23 @@ internal static partial class RegistryEndpoints
         app.MapGet("/v1/lookup", (HttpContext context) =>
             Json(registry.Queries.Lookup(context.Request.Query["name"], context.Request.Query["url"], context.Request.Query["ip"]), RegistryJsonContext.Default.LookupResult));
 
+        // Operators and their enforcement points (registered by an admin; public to read).
+        app.MapGet("/v1/operators", () => Json(registry.Operators.List(), RegistryJsonContext.Default.ListOperatorView));
+        app.MapGet("/v1/operators/{id}", (string id) => Json(registry.Operators.List().Find(o => o.Id == id) ?? throw RegistryProblem.NotFound($"there is no operator '{id}'"),
+            RegistryJsonContext.Default.OperatorView));
+        app.MapPost("/v1/operators", async (HttpContext context) =>
+        {
+            Require(registry, context, Role.Admin);
+            AddOperatorRequest request = await ReadBody(context, RegistryJsonContext.Default.AddOperatorRequest).ConfigureAwait(false);
+            return Json(registry.Operators.AddOperator(request), RegistryJsonContext.Default.OperatorView, StatusCodes.Status201Created);
+        });
+        app.MapPost("/v1/operators/{id}/points", async (string id, HttpContext context) =>
+        {
+            Require(registry, context, Role.Admin);
+            AddPointRequest request = await ReadBody(context, RegistryJsonContext.Default.AddPointRequest).ConfigureAwait(false);
+            return Json(registry.Operators.AddPoint(id, request), RegistryJsonContext.Default.PointView, StatusCodes.Status201Created);
+        });
+
         // Search engines: which URLs the version in force delists, and by which orders.
         app.MapPost("/v1/delisting/check", async (HttpContext context) =>
         {

@@ -20,6 +20,7 @@ public sealed class RegistryService : IDisposable
     {
         _context = context;
         Authorities = new Authorities(context);
+        Operators = new Operators(context);
         Orders = new OrderDesk(context);
         Queries = new RegistryQueries(context);
         Versions = new RegistryVersions(context);
@@ -48,6 +49,9 @@ public sealed class RegistryService : IDisposable
 
     /// <summary>Authorities and API keys.</summary>
     internal Authorities Authorities { get; }
+
+    /// <summary>Operators and their enforcement points.</summary>
+    internal Operators Operators { get; }
 
     /// <summary>Issuing, amending and revoking orders.</summary>
     internal OrderDesk Orders { get; }
@@ -109,6 +113,9 @@ public sealed class RegistryService : IDisposable
 
     /// <summary>The registry as a witness of other logs; null when its data directory has no witness key.</summary>
     internal Witness? Witness { get; private set; }
+
+    /// <summary>Whether <paramref name="id"/> is a valid id of an authority, an operator or a point.</summary>
+    public static bool IsValidId(string id) => Fields.IsAuthorityId(id);
 
     /// <summary>Witnesses the log of <paramref name="origin"/>, whose checkpoints <paramref name="verifierKey"/> signs (or
     /// replaces the key of a log already witnessed).</summary>

@@ -15,6 +15,8 @@ namespace Palisade.Core.Events;
 [JsonDerivedType(typeof(OrderAmended), OrderAmended.TypeName)]
 [JsonDerivedType(typeof(OrderRevoked), OrderRevoked.TypeName)]
 [JsonDerivedType(typeof(VersionPublished), VersionPublished.TypeName)]
+[JsonDerivedType(typeof(OperatorRegistered), OperatorRegistered.TypeName)]
+[JsonDerivedType(typeof(PointCreated), PointCreated.TypeName)]
 public abstract record LogEvent
 {
     /// <summary>When the registry logged the event (UTC, milliseconds).</summary>

@@ -112,3 +112,32 @@ public sealed record CitationRequest
     /// <summary>The entry's index.</summary>
     public long? Index { get; init; }
 }
+
+/// <summary>POST /v1/operators: registers an operator (admin).</summary>
+public sealed record AddOperatorRequest
+{
+    /// <summary>The operator's id (lower-case letters, digits, hyphens).</summary>
+    public string? Id { get; init; }
+
+    /// <summary>Its name.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>isp, resolver, search-engine or other.</summary>
+    public string? Kind { get; init; }
+
+    /// <summary>Its country.</summary>
+    public string? Country { get; init; }
+
+    /// <summary>Its public web site.</summary>
+    public string? Url { get; init; }
+}
+
+/// <summary>POST /v1/operators/{id}/points: registers an enforcement point and its key (admin).</summary>
+public sealed record AddPointRequest
+{
+    /// <summary>The point's id (lower-case letters, digits, hyphens; unique in the registry).</summary>
+    public string? Id { get; init; }
+
+    /// <summary>The point's signed-note verifier key (name+keyid+base64(0x01 || key)).</summary>
+    public string? Key { get; init; }
+}

@@ -46,6 +46,13 @@ public sealed record DelistingResult(string Url, bool Delisted, List<string> Ord
 public sealed record NoticeView(string Reference, string Authority, string? AuthorityName, string IssuingBody, string Decision, string DecisionDate,
     string Category, string Summary, string Status, string Page, string Text, string Html);
 
+/// <summary>An operator that enforces the registry's versions, with its enforcement points.</summary>
+public sealed record OperatorView(string Id, string Name, string Kind, string Country, string Url, long LogIndex, List<PointView> Points);
+
+/// <summary>An enforcement point: its id, the verifier key its acknowledgements are signed with, where it was logged, and
+/// the version it last acknowledged (null before the first).</summary>
+public sealed record PointView(string Id, string Key, long LogIndex, long? AckedVersion);
+
 /// <summary>GET /v1/lookup.</summary>
 public sealed record LookupResult(string Query, string Kind, string Canonical, string Time, List<LookupMatch> Matches);
 

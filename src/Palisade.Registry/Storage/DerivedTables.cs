@@ -22,6 +22,8 @@ internal sealed class DerivedTables
         ["order_events"] = ([0], []),
         ["order_targets"] = ([0, 1, 3], []),
         ["versions"] = ([0], []),
+        ["operators"] = ([0], []),
+        ["points"] = ([0], []),
     };
 
     private readonly Dictionary<string, object?[]> _authorities = new(StringComparer.Ordinal);
@@ -30,6 +32,8 @@ internal sealed class DerivedTables
     private readonly Dictionary<OrderReference, Dictionary<string, object?[]>> _targets = [];
     private readonly List<object?[]> _events = [];
     private readonly List<object?[]> _versions = [];
+    private readonly Dictionary<string, object?[]> _operators = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, object?[]> _points = new(StringComparer.Ordinal);
 
     /// <summary>Applies one event that starts at log index <paramref name="index"/> and fills <paramref name="entries"/> entries.</summary>
     public void Apply(ulong index, int entries, LogEvent evt)
@@ -72,6 +76,12 @@ internal sealed class DerivedTables
                 order[9] = time;
                 order[10] = revoked.Reason;
                 Event(index, entries, revoked, time);
+                break;
+            case OperatorRegistered op:
+                _operators[op.Operator] = [op.Operator, op.Name, op.Kind, op.Country, op.Url, (long)index];
+                break;
+            case PointCreated point:
+                _points[point.Point] = [point.Point, point.Operator, point.Key, (long)index];
                 break;
             case VersionPublished published:
                 _versions.Add([(long)published.Version, (long)published.LogSize, (long)index, Convert.FromHexString(published.Bundle), Convert.FromHexString(published.Delta),
@@ -128,6 +138,8 @@ internal sealed class DerivedTables
         "orders" => _orders.Values,
         "order_events" => _events,
         "order_targets" => _targets.Values.SelectMany(t => t.Values),
+        "operators" => _operators.Values,
+        "points" => _points.Values,
         _ => _versions,
     };
 

@@ -71,6 +71,10 @@ internal sealed class PostgresRegistryStore : RegistryStore
             delta_sha256 BYTEA NOT NULL, entries BIGINT NOT NULL, time_ms BIGINT NOT NULL);
         CREATE TABLE IF NOT EXISTS witnessed_logs (
             origin TEXT PRIMARY KEY, vkey TEXT NOT NULL, size BIGINT NOT NULL, root BYTEA, note TEXT);
+        CREATE TABLE IF NOT EXISTS operators (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, country TEXT NOT NULL, url TEXT NOT NULL, log_index BIGINT NOT NULL);
+        CREATE TABLE IF NOT EXISTS points (
+            id TEXT PRIMARY KEY, operator TEXT NOT NULL, vkey TEXT NOT NULL, log_index BIGINT NOT NULL);
         CREATE TABLE IF NOT EXISTS mirrored_logs (
             origin TEXT PRIMARY KEY, url TEXT NOT NULL, vkey TEXT NOT NULL, note TEXT, fork_reason TEXT, fork_note TEXT);
         CREATE TABLE IF NOT EXISTS mirrored_entries (

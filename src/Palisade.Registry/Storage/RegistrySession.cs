@@ -345,6 +345,46 @@ internal sealed class RegistrySession : IDisposable
         return count;
     }
 
+    // --- operators and their enforcement points -------------------------------------------------------------------------
+
+    public bool OperatorExists(string id) => Scalar("SELECT 1 FROM operators WHERE id = @id", Text("id", id)) is not null;
+
+    public void InsertOperator(string id, string name, string kind, string country, string url, long logIndex) =>
+        NonQuery("INSERT INTO operators (id, name, kind, country, url, log_index) VALUES (@id, @name, @kind, @country, @url, @index)",
+            Text("id", id), Text("name", name), Text("kind", kind), Text("country", country), Text("url", url), Int("index", logIndex));
+
+    public bool PointExists(string id) => Scalar("SELECT 1 FROM points WHERE id = @id", Text("id", id)) is not null;
+
+    public void InsertPoint(string id, string operatorId, string verifierKey, long logIndex) =>
+        NonQuery("INSERT INTO points (id, operator, vkey, log_index) VALUES (@id, @operator, @vkey, @index)",
+            Text("id", id), Text("operator", operatorId), Text("vkey", verifierKey), Int("index", logIndex));
+
+    /// <summary>Every operator with its points, in the order they were registered.</summary>
+    public List<Api.OperatorView> ListOperators()
+    {
+        var operators = new List<Api.OperatorView>();
+        using (DbCommand command = Command("SELECT id, name, kind, country, url, log_index FROM operators ORDER BY log_index"))
+        using (DbDataReader reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                operators.Add(new Api.OperatorView(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5), []));
+            }
+        }
+
+        using (DbCommand command = Command("SELECT id, operator, vkey, log_index FROM points ORDER BY log_index"))
+        using (DbDataReader reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                string operatorId = reader.GetString(1);
+                operators.Find(o => o.Id == operatorId)?.Points.Add(new Api.PointView(reader.GetString(0), reader.GetString(2), reader.GetInt64(3), null));
+            }
+        }
+
+        return operators;
+    }
+
     // --- witness ----------------------------------------------------------------------------------------------------
 
     /// <summary>Starts witnessing a log, or changes its verifier key (keeping what was cosigned).</summary>

@@ -61,6 +61,10 @@ internal sealed class SqliteRegistryStore : RegistryStore
             delta_sha256 BLOB NOT NULL, entries INTEGER NOT NULL, time_ms INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS witnessed_logs (
             origin TEXT PRIMARY KEY, vkey TEXT NOT NULL, size INTEGER NOT NULL, root BLOB, note TEXT);
+        CREATE TABLE IF NOT EXISTS operators (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, country TEXT NOT NULL, url TEXT NOT NULL, log_index INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS points (
+            id TEXT PRIMARY KEY, operator TEXT NOT NULL, vkey TEXT NOT NULL, log_index INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS mirrored_logs (
             origin TEXT PRIMARY KEY, url TEXT NOT NULL, vkey TEXT NOT NULL, note TEXT, fork_reason TEXT, fork_note TEXT);
         CREATE TABLE IF NOT EXISTS mirrored_entries (

@@ -1,0 +1,117 @@
+using Palisade.Core.Events;
+using Palisade.Core.Transparency;
+using Palisade.Registry.Api;
+using Palisade.Registry.Storage;
+using static Palisade.Registry.Fields;
+
+namespace Palisade.Registry;
+
+/// <summary>Operators (ISPs, resolver services, search engines) and their enforcement points, each registered in the
+/// log (<c>operator.registered</c>, <c>point.created</c> with the point's public key), so that what each point later
+/// acknowledges is attributable.</summary>
+internal sealed class Operators(RegistryContext context)
+{
+    /// <summary>The kinds of operator.</summary>
+    public static readonly string[] Kinds = ["isp", "resolver", "search-engine", "other"];
+
+    private readonly RegistryContext _context = context;
+
+    /// <summary>Registers an operator (logged as <c>operator.registered</c>).</summary>
+    public OperatorView AddOperator(AddOperatorRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        string id = Required(request.Id, "id", 64);
+        if (!IsAuthorityId(id))
+        {
+            throw RegistryProblem.Invalid("id", $"the operator id '{id}' must be 1 to 64 lower-case letters, digits and hyphens, starting with a letter or digit");
+        }
+
+        string name = Label(request.Name, "name", 300);
+        string kind = Required(request.Kind ?? "isp", "kind", 20);
+        if (Array.IndexOf(Kinds, kind) < 0)
+        {
+            throw RegistryProblem.Invalid("kind", $"the kind '{kind}' is not one of {string.Join(", ", Kinds)}");
+        }
+
+        string country = Label(request.Country ?? "unspecified", "country", 100);
+        string url = Required(request.Url ?? $"https://{id}.invalid/", "url", 2000);
+        if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || (uri.Scheme != "https" && uri.Scheme != "http"))
+        {
+            throw RegistryProblem.Invalid("url", $"'{url}' is not an absolute http(s) URL");
+        }
+
+        return _context.Writer.Write((session, log) =>
+        {
+            if (session.OperatorExists(id))
+            {
+                throw RegistryProblem.Conflict("id", $"the operator '{id}' already exists");
+            }
+
+            (long index, _) = log(new OperatorRegistered { Time = _context.Time.GetUtcNow(), Operator = id, Name = name, Kind = kind, Country = country, Url = url });
+            session.InsertOperator(id, name, kind, country, url, index);
+            return new OperatorView(id, name, kind, country, url, index, []);
+        });
+    }
+
+    /// <summary>Registers an enforcement point of an operator with its key (logged as <c>point.created</c>).</summary>
+    public PointView AddPoint(string operatorId, AddPointRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        string id = Required(request.Id, "id", 64);
+        if (!IsAuthorityId(id))
+        {
+            throw RegistryProblem.Invalid("id", $"the point id '{id}' must be 1 to 64 lower-case letters, digits and hyphens, starting with a letter or digit");
+        }
+
+        string keyText = Required(request.Key, "key", 200);
+        NoteVerifier key;
+        try
+        {
+            key = NoteVerifier.Parse(keyText);
+        }
+        catch (FormatException e)
+        {
+            throw RegistryProblem.Invalid("key", $"the point's key is not a signed-note verifier key: {e.Message}");
+        }
+
+        return _context.Writer.Write((session, log) =>
+        {
+            if (!session.OperatorExists(operatorId))
+            {
+                throw RegistryProblem.NotFound($"there is no operator '{operatorId}'");
+            }
+
+            if (session.PointExists(id))
+            {
+                throw RegistryProblem.Conflict("id", $"the point '{id}' already exists");
+            }
+
+            (long index, _) = log(new PointCreated { Time = _context.Time.GetUtcNow(), Operator = operatorId, Point = id, Key = key.VerifierKey });
+            session.InsertPoint(id, operatorId, key.VerifierKey, index);
+            return new PointView(id, key.VerifierKey, index, null);
+        });
+    }
+
+    /// <summary>Every operator with its points.</summary>
+    public List<OperatorView> List()
+    {
+        using RegistrySession session = _context.Store.OpenRead();
+        return session.ListOperators();
+    }
+
+    /// <summary>Creates a point's key file in the data directory (readable by its owner only), named after the point,
+    /// and returns its path and the key.</summary>
+    public static (string Path, NoteSigner Key) CreateKeyFile(string dataDirectory, string operatorId, string pointId)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        string path = System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDirectory, $"point-{pointId}.key"));
+        if (File.Exists(path))
+        {
+            throw new RegistryConfigurationException($"{path} exists already; a point's key is made once");
+        }
+
+        NoteSigner key = NoteSigner.Generate($"{operatorId}/{pointId}");
+        SecretFile.Write(path, key.ExportPrivateKey() + "\n");
+        return (path, key);
+    }
+}
