@@ -28,6 +28,8 @@ internal static class DnsCommand
         {
             registry, key, cache, metrics,
         };
+        var operatorKey = new Option<string?>("--operator-key") { Description = "The enforcement point's key file (from 'palisade point create'): acknowledge each version enforced, signed with it." };
+        command.Options.Add(operatorKey);
         var witnesses = new WitnessOptions();
         command.Options.Add(witnesses.VerifierKeys);
         command.Options.Add(witnesses.Quorum);
@@ -56,6 +58,20 @@ internal static class DnsCommand
                 return ExitCodes.ConfigurationError;
             }
 
+            NoteSigner? pointKey = null;
+            if (parseResult.GetValue(operatorKey) is { } keyFile)
+            {
+                try
+                {
+                    pointKey = NoteSigner.ParsePrivateKey(await File.ReadAllTextAsync(keyFile, cancellationToken).ConfigureAwait(false));
+                }
+                catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+                {
+                    await stderr.WriteLineAsync($"palisade dns: --operator-key {keyFile}: {e.Message}").ConfigureAwait(false);
+                    return ExitCodes.ConfigurationError;
+                }
+            }
+
             string cacheDirectory = parseResult.GetValue(cache)!;
             NoteVerifier verifier;
             try
@@ -77,7 +93,7 @@ internal static class DnsCommand
             DnsEnforcementPoint enforcement;
             try
             {
-                enforcement = DnsEnforcementPoint.Start(registryUrl, verifier, options, cacheDirectory, loggers, witnesses: policy);
+                enforcement = DnsEnforcementPoint.Start(registryUrl, verifier, options, cacheDirectory, loggers, witnesses: policy, pointKey: pointKey);
             }
             catch (SocketException e)
             {

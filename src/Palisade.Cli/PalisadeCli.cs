@@ -19,6 +19,7 @@ internal static class PalisadeCli
         root.Subcommands.Add(OfflineCommands.Witness(stdout, stderr));
         root.Subcommands.Add(OfflineCommands.Operator(stdout, stderr));
         root.Subcommands.Add(OfflineCommands.Point(stdout, stderr));
+        root.Subcommands.Add(AckCommand.Create(stdout, stderr));
         root.Subcommands.Add(VerifyCommand.Create(stdout, stderr));
         root.Subcommands.Add(BundleCommand.Create(stdout, stderr));
         root.Subcommands.Add(ExportCommand.Create(stdout, stderr));

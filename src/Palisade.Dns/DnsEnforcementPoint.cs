@@ -38,8 +38,10 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
     /// <param name="loggerFactory">Logging.</param>
     /// <param name="time">The clock.</param>
     /// <param name="witnesses">Witnesses whose cosignatures must cover a version before it is enforced (null: none).</param>
+    /// <param name="pointKey">The enforcement point's key (<c>palisade point create</c>); with it, the point signs and
+    /// sends an acknowledgement of every version it starts enforcing (null: none).</param>
     public static DnsEnforcementPoint Start(Uri registry, NoteVerifier key, DnsServerOptions options, string? cacheDirectory = null, ILoggerFactory? loggerFactory = null, TimeProvider? time = null,
-        WitnessPolicy? witnesses = null)
+        WitnessPolicy? witnesses = null, NoteSigner? pointKey = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         loggerFactory ??= NullLoggerFactory.Instance;
@@ -51,6 +53,15 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
         if (server.Rpz is { } zone)
         {
             subscription.Swapped += zone.Update;
+        }
+
+        if (pointKey is not null)
+        {
+            var acknowledger = new PointAcknowledger(http, registry, pointKey, loggerFactory.CreateLogger<PointAcknowledger>(), time);
+            point.Acknowledger = acknowledger;
+
+            // After each swap (and the cached version at start), off the swapping thread.
+            subscription.Swapped += policy => _ = Task.Run(() => acknowledger.AcknowledgeAsync(policy.Bundle, point._stop.Token));
         }
 
         subscription.LoadCache();
@@ -67,6 +78,9 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
         point._follow = Task.Run(() => subscription.RunAsync(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2), point._stop.Token));
         return point;
     }
+
+    /// <summary>What acknowledges the versions this point enforces; null without a point key.</summary>
+    public PointAcknowledger? Acknowledger { get; private set; }
 
     /// <summary>The subscription's state for metrics.</summary>
     public PolicyStatus Status

@@ -1,4 +1,5 @@
 using Palisade.Core.Events;
+using Palisade.Core.Policy;
 using Palisade.Core.Transparency;
 using Palisade.Registry.Api;
 using Palisade.Registry.Storage;
@@ -89,6 +90,79 @@ internal sealed class Operators(RegistryContext context)
             (long index, _) = log(new PointCreated { Time = _context.Time.GetUtcNow(), Operator = operatorId, Point = id, Key = key.VerifierKey });
             session.InsertPoint(id, operatorId, key.VerifierKey, index);
             return new PointView(id, key.VerifierKey, index, null);
+        });
+    }
+
+    /// <summary>How far in the future an acknowledgement's signed time may be (clock skew).</summary>
+    public static readonly TimeSpan MaxAckClockSkew = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Records an enforcement point's signed acknowledgement (logged as <c>point.acknowledged</c>, the signed statement
+    /// kept whole): signed with the point's registered key, for this registry, for a version it published with that
+    /// bundle hash, not from the future, and later than the point's last acknowledgement (no replays).
+    /// </summary>
+    public AckView Acknowledge(string statement)
+    {
+        ArgumentNullException.ThrowIfNull(statement);
+        Acknowledgement ack;
+        try
+        {
+            if (System.Text.Encoding.UTF8.GetByteCount(statement) > Acknowledgement.MaxLength)
+            {
+                throw new FormatException($"an acknowledgement has at most {Acknowledgement.MaxLength} bytes");
+            }
+
+            ack = Acknowledgement.Parse(SignedNote.Parse(statement).Text);
+        }
+        catch (FormatException e)
+        {
+            throw RegistryProblem.Invalid("body", $"the body is not a signed acknowledgement: {e.Message}");
+        }
+
+        if (ack.Registry != _context.Log.Origin)
+        {
+            throw new RegistryProblem(422, "other-registry", "Acknowledges another registry", $"the acknowledgement is for registry '{ack.Registry}', not '{_context.Log.Origin}'");
+        }
+
+        long now = _context.Time.GetUtcNow().ToUnixTimeSeconds();
+        if (ack.Time > now + (long)MaxAckClockSkew.TotalSeconds)
+        {
+            throw new RegistryProblem(422, "ack-from-the-future", "Acknowledgement from the future", $"the acknowledgement is signed for {ack.Time}, later than now ({now}) by more than {MaxAckClockSkew}");
+        }
+
+        string verifierKey;
+        RegistryVersion? version;
+        using (RegistrySession read = _context.Store.OpenRead())
+        {
+            verifierKey = read.FindPoint(ack.Point)?.VerifierKey ?? throw RegistryProblem.NotFound($"there is no enforcement point '{ack.Point}'");
+            version = read.GetVersion(ack.Version);
+        }
+
+        try
+        {
+            NoteVerifier.Parse(verifierKey).Verify(statement);
+        }
+        catch (Exception e) when (e is CryptographicNoteException or FormatException)
+        {
+            throw RegistryProblem.Forbidden($"the acknowledgement is not signed by point '{ack.Point}': {e.Message}");
+        }
+
+        if (version is null || !version.BundleSha256.AsSpan().SequenceEqual(ack.BundleSha256))
+        {
+            throw new RegistryProblem(422, "unpublished-version", "Not a published version",
+                version is null ? $"this registry never published version {ack.Version}" : $"version {ack.Version}'s bundle is {Convert.ToHexStringLower(version.BundleSha256)}, not {Convert.ToHexStringLower(ack.BundleSha256)}");
+        }
+
+        return _context.Writer.Write((session, log) =>
+        {
+            if (session.LastAckTime(ack.Point) is { } last && ack.Time <= last)
+            {
+                throw RegistryProblem.Conflict("time", $"point '{ack.Point}' already acknowledged at {last}; an acknowledgement signed at {ack.Time} is a replay or out of order");
+            }
+
+            (long index, _) = log(new PointAcknowledged { Time = _context.Time.GetUtcNow(), Point = ack.Point, Version = ack.Version, Statement = statement });
+            session.InsertAck(index, ack.Point, (long)ack.Version, ack.Time);
+            return new AckView(ack.Point, (long)ack.Version, index);
         });
     }
 

@@ -242,6 +242,14 @@ internal static partial class RegistryEndpoints
             return Json(registry.Operators.AddPoint(id, request), RegistryJsonContext.Default.PointView, StatusCodes.Status201Created);
         });
 
+        // An enforcement point's signed acknowledgement of the version it enforces; the signature authenticates it.
+        app.MapPost("/v1/acks", async (HttpContext context) =>
+        {
+            byte[] body = await ReadBytes(context, Palisade.Core.Policy.Acknowledgement.MaxLength).ConfigureAwait(false);
+            AckView ack = registry.Operators.Acknowledge(Encoding.UTF8.GetString(body));
+            return Json(ack, RegistryJsonContext.Default.AckView, StatusCodes.Status201Created);
+        });
+
         // Search engines: which URLs the version in force delists, and by which orders.
         app.MapPost("/v1/delisting/check", async (HttpContext context) =>
         {

@@ -61,6 +61,82 @@ public abstract class OperatorTests(RegistryStoreKind store) : StoreTests(store)
     }
 
     [Fact]
+    public async Task Acknowledgements_SignedByThePoint_ForAPublishedVersion_AreRecorded_OthersRefused()
+    {
+        await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
+        RegistryService registry = f.Host.Registry;
+        registry.Operators.AddOperator(new Api.AddOperatorRequest { Id = "isp-1", Name = "An ISP" });
+        using NoteSigner key = NoteSigner.Generate("isp-1/resolver-a");
+        using NoteSigner dnsKey = NoteSigner.Generate("isp-1/dns-1");
+        registry.Operators.AddPoint("isp-1", new Api.AddPointRequest { Id = "resolver-a", Key = key.VerifierKey });
+        registry.Operators.AddPoint("isp-1", new Api.AddPointRequest { Id = "dns-1", Key = dnsKey.VerifierKey });
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("A-1", "acked.example"))).StatusCode);
+        RegistryVersion version = registry.Versions.PublishVersion()!;
+        string origin = registry.Log.Origin;
+        long now = f.Time.GetUtcNow().ToUnixTimeSeconds();
+
+        string good = new Palisade.Core.Policy.Acknowledgement("resolver-a", origin, version.Version, version.BundleSha256, now).Sign(key);
+        Assert.Equal(HttpStatusCode.Created, await PostAckAsync(f, good));
+        JsonObject op = JsonNode.Parse(await f.Http.GetStringAsync("/v1/operators/isp-1", TestContext.Current.CancellationToken))!.AsObject();
+        Assert.Equal((long)version.Version, op["points"]!.AsArray().Single(p => p!["id"]!.GetValue<string>() == "resolver-a")!["ackedVersion"]!.GetValue<long>());
+
+        using NoteSigner impostor = NoteSigner.Generate("isp-1/resolver-a");
+        byte[] otherHash = new byte[32];
+        foreach ((string statement, HttpStatusCode status) in new[]
+        {
+            (good, HttpStatusCode.Conflict),
+            (new Palisade.Core.Policy.Acknowledgement("resolver-a", origin, version.Version, version.BundleSha256, now + 1).Sign(impostor), HttpStatusCode.Forbidden),
+            (new Palisade.Core.Policy.Acknowledgement("nobody", origin, version.Version, version.BundleSha256, now + 1).Sign(key), HttpStatusCode.NotFound),
+            (new Palisade.Core.Policy.Acknowledgement("resolver-a", origin, 99, version.BundleSha256, now + 1).Sign(key), HttpStatusCode.UnprocessableEntity),
+            (new Palisade.Core.Policy.Acknowledgement("resolver-a", origin, version.Version, otherHash, now + 1).Sign(key), HttpStatusCode.UnprocessableEntity),
+            (new Palisade.Core.Policy.Acknowledgement("resolver-a", "other.test/log", version.Version, version.BundleSha256, now + 1).Sign(key), HttpStatusCode.UnprocessableEntity),
+            (new Palisade.Core.Policy.Acknowledgement("resolver-a", origin, version.Version, version.BundleSha256, now + 3600).Sign(key), HttpStatusCode.UnprocessableEntity),
+            ("palisade-ack/v1\npoint resolver-a\n", HttpStatusCode.BadRequest),
+        })
+        {
+            Assert.Equal(status, await PostAckAsync(f, statement));
+        }
+
+        // By hand, with the CLI and the point's key file. (The CLI and the DNS point sign with the real clock: the
+        // registry's test clock catches up with it.)
+        f.Time.Advance(DateTimeOffset.UtcNow - f.Time.GetUtcNow());
+        string keyFile = Path.Combine(f.Directory, "point-resolver-a.key");
+        await File.WriteAllTextAsync(keyFile, key.ExportPrivateKey() + "\n", TestContext.Current.CancellationToken);
+        (int exit, string stdout, string stderr) = LogAuditTests.Cli("ack", "--registry", f.BaseAddress.ToString(), "--version", version.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), "--key", keyFile);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("point resolver-a acknowledged version", stdout, StringComparison.Ordinal);
+
+        // A DNS enforcement point with its key acknowledges the version it starts enforcing.
+        var options = new Palisade.Dns.DnsServerOptions { PortalUrl = f.BaseAddress };
+        options.Listen.Add(new IPEndPoint(IPAddress.Loopback, 0));
+        await using (Palisade.Dns.DnsEnforcementPoint dns = Palisade.Dns.DnsEnforcementPoint.Start(f.BaseAddress, NoteVerifier.Parse(registry.Log.VerifierKey), options, pointKey: dnsKey))
+        {
+            long? acked = null;
+            for (int i = 0; i < 100 && acked is null; i++)
+            {
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+                acked = registry.Operators.List().Single().Points.Single(p => p.Id == "dns-1").AckedVersion;
+            }
+
+            Assert.Equal((long)version.Version, acked);
+        }
+
+        // Acknowledgements are log entries, derived into their table and checked at start-up.
+        RegistryOptions reopen = registry.Options;
+        await f.StopAsync();
+        using (RegistryService reopened = RegistryService.Open(reopen))
+        {
+            Assert.Equal(2, reopened.Operators.List().Single().Points.Count(p => p.AckedVersion == (long)version.Version));
+        }
+    }
+
+    private static async Task<HttpStatusCode> PostAckAsync(RegistryFixture f, string statement)
+    {
+        using HttpResponseMessage response = await f.Http.PostAsync("/v1/acks", new StringContent(statement), TestContext.Current.CancellationToken);
+        return response.StatusCode;
+    }
+
+    [Fact]
     public void Cli_OperatorAdd_PointCreate_WritesTheKeyAndRegistersIt()
     {
         string data = Path.Combine(Path.GetTempPath(), "palisade-operator-" + Guid.NewGuid().ToString("N"));

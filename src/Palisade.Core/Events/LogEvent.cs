@@ -17,6 +17,7 @@ namespace Palisade.Core.Events;
 [JsonDerivedType(typeof(VersionPublished), VersionPublished.TypeName)]
 [JsonDerivedType(typeof(OperatorRegistered), OperatorRegistered.TypeName)]
 [JsonDerivedType(typeof(PointCreated), PointCreated.TypeName)]
+[JsonDerivedType(typeof(PointAcknowledged), PointAcknowledged.TypeName)]
 public abstract record LogEvent
 {
     /// <summary>When the registry logged the event (UTC, milliseconds).</summary>

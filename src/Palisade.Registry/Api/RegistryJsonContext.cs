@@ -27,6 +27,7 @@ namespace Palisade.Registry.Api;
 [JsonSerializable(typeof(List<OperatorView>))]
 [JsonSerializable(typeof(OperatorView))]
 [JsonSerializable(typeof(PointView))]
+[JsonSerializable(typeof(AckView))]
 [JsonSerializable(typeof(AddOperatorRequest))]
 [JsonSerializable(typeof(AddPointRequest))]
 [JsonSerializable(typeof(InclusionProofView))]

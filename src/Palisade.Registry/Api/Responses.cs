@@ -53,6 +53,9 @@ public sealed record OperatorView(string Id, string Name, string Kind, string Co
 /// the version it last acknowledged (null before the first).</summary>
 public sealed record PointView(string Id, string Key, long LogIndex, long? AckedVersion);
 
+/// <summary>POST /v1/acks: the acknowledgement recorded, and where the log holds it.</summary>
+public sealed record AckView(string Point, long Version, long LogIndex);
+
 /// <summary>GET /v1/lookup.</summary>
 public sealed record LookupResult(string Query, string Kind, string Canonical, string Time, List<LookupMatch> Matches);
 

@@ -24,6 +24,7 @@ internal sealed class DerivedTables
         ["versions"] = ([0], []),
         ["operators"] = ([0], []),
         ["points"] = ([0], []),
+        ["point_acks"] = ([0], []),
     };
 
     private readonly Dictionary<string, object?[]> _authorities = new(StringComparer.Ordinal);
@@ -34,6 +35,7 @@ internal sealed class DerivedTables
     private readonly List<object?[]> _versions = [];
     private readonly Dictionary<string, object?[]> _operators = new(StringComparer.Ordinal);
     private readonly Dictionary<string, object?[]> _points = new(StringComparer.Ordinal);
+    private readonly List<object?[]> _acks = [];
 
     /// <summary>Applies one event that starts at log index <paramref name="index"/> and fills <paramref name="entries"/> entries.</summary>
     public void Apply(ulong index, int entries, LogEvent evt)
@@ -82,6 +84,9 @@ internal sealed class DerivedTables
                 break;
             case PointCreated point:
                 _points[point.Point] = [point.Point, point.Operator, point.Key, (long)index];
+                break;
+            case PointAcknowledged ack:
+                _acks.Add([(long)index, ack.Point, (long)ack.Version, Palisade.Core.Policy.Acknowledgement.Parse(Palisade.Core.Transparency.SignedNote.Parse(ack.Statement).Text).Time]);
                 break;
             case VersionPublished published:
                 _versions.Add([(long)published.Version, (long)published.LogSize, (long)index, Convert.FromHexString(published.Bundle), Convert.FromHexString(published.Delta),
@@ -140,6 +145,7 @@ internal sealed class DerivedTables
         "order_targets" => _targets.Values.SelectMany(t => t.Values),
         "operators" => _operators.Values,
         "points" => _points.Values,
+        "point_acks" => _acks,
         _ => _versions,
     };
 

@@ -75,6 +75,8 @@ internal sealed class PostgresRegistryStore : RegistryStore
             id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, country TEXT NOT NULL, url TEXT NOT NULL, log_index BIGINT NOT NULL);
         CREATE TABLE IF NOT EXISTS points (
             id TEXT PRIMARY KEY, operator TEXT NOT NULL, vkey TEXT NOT NULL, log_index BIGINT NOT NULL);
+        CREATE TABLE IF NOT EXISTS point_acks (
+            log_index BIGINT PRIMARY KEY, point TEXT NOT NULL, version BIGINT NOT NULL, signed_time BIGINT NOT NULL);
         CREATE TABLE IF NOT EXISTS mirrored_logs (
             origin TEXT PRIMARY KEY, url TEXT NOT NULL, vkey TEXT NOT NULL, note TEXT, fork_reason TEXT, fork_note TEXT);
         CREATE TABLE IF NOT EXISTS mirrored_entries (

@@ -26,6 +26,7 @@ internal static class RegistrySchema
         ("operators", "log_index", [("id", DbType.String), ("name", DbType.String), ("kind", DbType.String), ("country", DbType.String), ("url", DbType.String),
             ("log_index", DbType.Int64)]),
         ("points", "log_index", [("id", DbType.String), ("operator", DbType.String), ("vkey", DbType.String), ("log_index", DbType.Int64)]),
+        ("point_acks", "log_index", [("log_index", DbType.Int64), ("point", DbType.String), ("version", DbType.Int64), ("signed_time", DbType.Int64)]),
         ("witnessed_logs", "origin", [("origin", DbType.String), ("vkey", DbType.String), ("size", DbType.Int64), ("root", DbType.Binary), ("note", DbType.String)]),
         ("mirrored_logs", "origin", [("origin", DbType.String), ("url", DbType.String), ("vkey", DbType.String), ("note", DbType.String), ("fork_reason", DbType.String),
             ("fork_note", DbType.String)]),

@@ -359,6 +359,23 @@ internal sealed class RegistrySession : IDisposable
         NonQuery("INSERT INTO points (id, operator, vkey, log_index) VALUES (@id, @operator, @vkey, @index)",
             Text("id", id), Text("operator", operatorId), Text("vkey", verifierKey), Int("index", logIndex));
 
+    /// <summary>A point's operator and verifier key; null when there is no such point.</summary>
+    public (string Operator, string VerifierKey)? FindPoint(string id)
+    {
+        using DbCommand command = Command("SELECT operator, vkey FROM points WHERE id = @id", Text("id", id));
+        using DbDataReader reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetString(0), reader.GetString(1)) : null;
+    }
+
+    /// <summary>The signed time of a point's latest acknowledgement; null before the first.</summary>
+    public long? LastAckTime(string point) => Scalar("SELECT MAX(signed_time) FROM point_acks WHERE point = @point", Text("point", point)) is { } time
+        ? Convert.ToInt64(time, System.Globalization.CultureInfo.InvariantCulture)
+        : null;
+
+    public void InsertAck(long logIndex, string point, long version, long signedTime) =>
+        NonQuery("INSERT INTO point_acks (log_index, point, version, signed_time) VALUES (@index, @point, @version, @time)",
+            Int("index", logIndex), Text("point", point), Int("version", version), Int("time", signedTime));
+
     /// <summary>Every operator with its points, in the order they were registered.</summary>
     public List<Api.OperatorView> ListOperators()
     {
@@ -379,6 +396,25 @@ internal sealed class RegistrySession : IDisposable
             {
                 string operatorId = reader.GetString(1);
                 operators.Find(o => o.Id == operatorId)?.Points.Add(new Api.PointView(reader.GetString(0), reader.GetString(2), reader.GetInt64(3), null));
+            }
+        }
+
+        // Each point's latest acknowledged version (by the point's own signed time).
+        using (DbCommand command = Command("SELECT a.point, a.version FROM point_acks a WHERE a.log_index = (SELECT MAX(b.log_index) FROM point_acks b WHERE b.point = a.point)"))
+        using (DbDataReader reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                string point = reader.GetString(0);
+                long version = reader.GetInt64(1);
+                foreach (Api.OperatorView op in operators)
+                {
+                    int at = op.Points.FindIndex(p => p.Id == point);
+                    if (at >= 0)
+                    {
+                        op.Points[at] = op.Points[at] with { AckedVersion = version };
+                    }
+                }
             }
         }
 

@@ -11,7 +11,7 @@ namespace Palisade.Registry.Storage;
 internal abstract class RegistryStore : IDisposable
 {
     /// <summary>The schema this build reads and writes (2: the witness's table <c>witnessed_logs</c>; 3: the mirrors of
-    /// foreign logs, <c>mirrored_logs</c> and <c>mirrored_entries</c>; 4: <c>operators</c> and <c>points</c>). Older stores
+    /// foreign logs, <c>mirrored_logs</c> and <c>mirrored_entries</c>; 4: <c>operators</c>, <c>points</c> and <c>point_acks</c>). Older stores
     /// are upgraded by creating the tables.</summary>
     public const int SchemaVersion = 4;
 
