@@ -24,6 +24,7 @@ var targets = new Dictionary<string, Action<byte[]>>(StringComparer.Ordinal)
     ["note"] = b => Throwing(() => SignedNote.Parse(Text(b))),
     ["checkpoint"] = b => Throwing(() => Checkpoint.Parse(Text(b))),
     ["add-checkpoint"] = b => Throwing(() => AddCheckpointRequest.Parse(b)),
+    ["acknowledgement"] = b => Throwing(() => Palisade.Core.Policy.Acknowledgement.Parse(Text(b))),
     ["cosignature-vkey"] = b => Throwing(() => CosignatureVerifier.Parse(Text(b))),
     ["tile-path"] = b => TlogTiles.TryParsePath(Text(b), out _, out _, out _),
     ["bundle"] = b => Throwing(() => TlogTiles.DecodeBundle(b)),
