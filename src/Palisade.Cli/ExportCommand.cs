@@ -26,6 +26,8 @@ internal static class ExportCommand
         {
             registry, format, output, zone, blockPage, key,
         };
+        var ackKey = new Option<string?>("--ack-key") { Description = "The enforcement point's key file (from 'palisade point create'): once the file is written, acknowledge the version it holds." };
+        command.Options.Add(ackKey);
         var witnesses = new WitnessOptions();
         command.Options.Add(witnesses.VerifierKeys);
         command.Options.Add(witnesses.Quorum);
@@ -109,6 +111,33 @@ internal static class ExportCommand
             }
 
             await stderr.WriteLineAsync($"exported version {bundle.Version} of {bundle.Registry}: {active.Count} entries in force{(skipped > 0 ? $", {skipped} not expressible as {formatText} and left out" : "")}").ConfigureAwait(false);
+            if (parseResult.GetValue(ackKey) is { } keyFile && bundle.Version > 0)
+            {
+                // Written first, acknowledged after: the registry is told only what the file holds.
+                NoteSigner pointKey;
+                try
+                {
+                    pointKey = NoteSigner.ParsePrivateKey(await File.ReadAllTextAsync(keyFile, cancellationToken).ConfigureAwait(false));
+                }
+                catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+                {
+                    await stderr.WriteLineAsync($"palisade export: --ack-key {keyFile}: {e.Message}").ConfigureAwait(false);
+                    return ExitCodes.ConfigurationError;
+                }
+
+                using (pointKey)
+                {
+                    var acknowledger = new PointAcknowledger(http, baseUrl, pointKey);
+                    if (!await acknowledger.AcknowledgeAsync(bundle, cancellationToken).ConfigureAwait(false))
+                    {
+                        await stderr.WriteLineAsync($"palisade export: the registry did not record the acknowledgement: {acknowledger.LastError}").ConfigureAwait(false);
+                        return ExitCodes.VerificationFailed;
+                    }
+
+                    await stderr.WriteLineAsync($"point {acknowledger.Point} acknowledged version {bundle.Version}").ConfigureAwait(false);
+                }
+            }
+
             return ExitCodes.Success;
         });
         return command;

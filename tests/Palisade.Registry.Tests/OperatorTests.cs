@@ -106,6 +106,17 @@ public abstract class OperatorTests(RegistryStoreKind store) : StoreTests(store)
         Assert.True(exit == 0, stderr);
         Assert.Contains("point resolver-a acknowledged version", stdout, StringComparison.Ordinal);
 
+        // A firewall fed by export acknowledges what it wrote.
+        using NoteSigner exportKey = NoteSigner.Generate("isp-1/nft-1");
+        registry.Operators.AddPoint("isp-1", new Api.AddPointRequest { Id = "nft-1", Key = exportKey.VerifierKey });
+        string exportKeyFile = Path.Combine(f.Directory, "point-nft-1.key");
+        await File.WriteAllTextAsync(exportKeyFile, exportKey.ExportPrivateKey() + "\n", TestContext.Current.CancellationToken);
+        string written = Path.Combine(f.Directory, "blocked.nft");
+        (exit, _, stderr) = LogAuditTests.Cli("export", "--registry", f.BaseAddress.ToString(), "--format", "nftables", "-o", written, "--key", registry.Log.VerifierKey, "--ack-key", exportKeyFile);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("point nft-1 acknowledged version", stderr, StringComparison.Ordinal);
+        Assert.True(File.Exists(written));
+
         // A DNS enforcement point with its key acknowledges the version it starts enforcing.
         var options = new Palisade.Dns.DnsServerOptions { PortalUrl = f.BaseAddress };
         options.Listen.Add(new IPEndPoint(IPAddress.Loopback, 0));
@@ -126,7 +137,7 @@ public abstract class OperatorTests(RegistryStoreKind store) : StoreTests(store)
         await f.StopAsync();
         using (RegistryService reopened = RegistryService.Open(reopen))
         {
-            Assert.Equal(2, reopened.Operators.List().Single().Points.Count(p => p.AckedVersion == (long)version.Version));
+            Assert.Equal(3, reopened.Operators.List().Single().Points.Count(p => p.AckedVersion == (long)version.Version));
         }
     }
 
