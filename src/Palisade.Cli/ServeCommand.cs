@@ -38,13 +38,19 @@ internal static class ServeCommand
                 "Its orders are listed at /v1/mirrors and never enforced.",
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var deadlines = new Option<string[]>("--deadline")
+        {
+            Description = "How long operators have to acknowledge a version holding an order of a category, CATEGORY=DURATION (such as piracy=30m, court-order=24h, " +
+                "or 2d, 90s); repeatable. Others: 24h.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var dns = new DnsOptionsBinder();
         var command = new Command("serve", "Run the registry (SQLite) with its transparency log and HTTP API in one process, and with --dns the " +
             "enforcing DNS server following it (metrics at /metrics).\n\n" +
             "Settings come from appsettings.json (section Palisade), the environment (Palisade__DataDirectory, …) and these flags. " +
             "Exit codes: 0 stopped; 1 usage; 4 a setting or the stored data is invalid, or an address cannot be bound.")
         {
-            RegistryConfiguration.Data, RegistryConfiguration.Database, urls, origin, publicUrl, blockPage, witnesses, follow,
+            RegistryConfiguration.Data, RegistryConfiguration.Database, urls, origin, publicUrl, blockPage, witnesses, follow, deadlines,
         };
         foreach (Option option in dns.All)
         {
@@ -85,6 +91,17 @@ internal static class ServeCommand
                     {
                         throw new RegistryConfigurationException($"--follow {target}: {e.Message}", e);
                     }
+                }
+
+                foreach (string deadline in parseResult.GetValue(deadlines) ?? [])
+                {
+                    int equals = deadline.IndexOf('=', StringComparison.Ordinal);
+                    if (equals <= 0 || !TryParseDuration(deadline[(equals + 1)..], out TimeSpan duration))
+                    {
+                        throw new RegistryConfigurationException($"--deadline {deadline}: not CATEGORY=DURATION with a duration such as 30m, 24h, 2d or 90s");
+                    }
+
+                    options.Deadlines[deadline[..equals]] = duration;
                 }
 
                 registry = RegistryService.Open(options);
@@ -184,5 +201,25 @@ internal static class ServeCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>Reads a duration such as 90s, 30m, 24h or 2d.</summary>
+    internal static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = default;
+        if (text.Length < 2 || !long.TryParse(text.AsSpan(0, text.Length - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long n) || n <= 0)
+        {
+            return false;
+        }
+
+        duration = text[^1] switch
+        {
+            's' => TimeSpan.FromSeconds(n),
+            'm' => TimeSpan.FromMinutes(n),
+            'h' => TimeSpan.FromHours(n),
+            'd' => TimeSpan.FromDays(n),
+            _ => TimeSpan.Zero,
+        };
+        return duration > TimeSpan.Zero;
     }
 }

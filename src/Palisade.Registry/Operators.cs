@@ -166,6 +166,57 @@ internal sealed class Operators(RegistryContext context)
         });
     }
 
+    /// <summary>
+    /// One operator with its points and its compliance: for each order in force, the first version that held it (and
+    /// when it was published), the category's deadline from then, and whether a point of the operator acknowledged that
+    /// version or a later one; an order past its deadline without one is overdue. Null when there is no such operator.
+    /// </summary>
+    public OperatorView? Get(string id)
+    {
+        using RegistrySession session = _context.Store.OpenRead(snapshot: true);
+        OperatorView? view = session.ListOperators().Find(o => o.Id == id);
+        if (view is null)
+        {
+            return null;
+        }
+
+        List<(long Version, long LogSize, long TimeMs)> versions = session.VersionTimes();
+        List<(long Version, long SignedTime)> acks = session.OperatorAcks(id);
+        long now = _context.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var overdue = new List<OverdueOrder>();
+        int pending = 0;
+        foreach ((string authority, string decision, string category, long issued) in session.LiveOrders())
+        {
+            // The first version that covers the issuing entry holds the order.
+            int first = versions.FindIndex(v => v.LogSize > issued);
+            if (first < 0)
+            {
+                continue;
+            }
+
+            (long version, _, long published) = versions[first];
+            if (acks.Exists(a => a.Version >= version))
+            {
+                continue;
+            }
+
+            TimeSpan allowed = _context.Options.Deadlines.TryGetValue(category, out TimeSpan d) ? d : _context.Options.DefaultDeadline;
+            long deadline = published + (long)allowed.TotalMilliseconds;
+            if (deadline > now)
+            {
+                pending++;
+                continue;
+            }
+
+            overdue.Add(new OverdueOrder(Reference(authority, decision), category, version, FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(published)),
+                FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(deadline))));
+        }
+
+        long latest = versions.Count == 0 ? 0 : versions[^1].Version;
+        long acked = view.Points.Max(p => p.AckedVersion) ?? 0;
+        return view with { Overdue = overdue, Pending = pending, Lag = latest - acked };
+    }
+
     /// <summary>Every operator with its points.</summary>
     public List<OperatorView> List()
     {

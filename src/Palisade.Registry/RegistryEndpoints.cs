@@ -227,7 +227,7 @@ internal static partial class RegistryEndpoints
 
         // Operators and their enforcement points (registered by an admin; public to read).
         app.MapGet("/v1/operators", () => Json(registry.Operators.List(), RegistryJsonContext.Default.ListOperatorView));
-        app.MapGet("/v1/operators/{id}", (string id) => Json(registry.Operators.List().Find(o => o.Id == id) ?? throw RegistryProblem.NotFound($"there is no operator '{id}'"),
+        app.MapGet("/v1/operators/{id}", (string id) => Json(registry.Operators.Get(id) ?? throw RegistryProblem.NotFound($"there is no operator '{id}'"),
             RegistryJsonContext.Default.OperatorView));
         app.MapPost("/v1/operators", async (HttpContext context) =>
         {

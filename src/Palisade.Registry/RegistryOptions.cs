@@ -22,6 +22,14 @@ public sealed class RegistryOptions
     /// with the checkpoint.</summary>
     public IList<WitnessEndpoint> Witnesses { get; } = [];
 
+    /// <summary>How long operators have to enforce an order of each category once a version holds it
+    /// (<c>--deadline CATEGORY=DURATION</c>, such as <c>piracy=30m</c>); categories not listed get
+    /// <see cref="DefaultDeadline"/>.</summary>
+    public IDictionary<string, TimeSpan> Deadlines { get; } = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+
+    /// <summary>The deadline of categories without one of their own (24 hours).</summary>
+    public TimeSpan DefaultDeadline { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>Foreign registries whose logs are mirrored, read-only and verified (<c>--follow URL=VKEY</c>).</summary>
     public IList<FollowTarget> Follow { get; } = [];
 

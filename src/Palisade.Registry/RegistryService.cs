@@ -85,6 +85,19 @@ public sealed class RegistryService : IDisposable
             writer.WriteLine($"palisade_checkpoint_witnesses {Options.Witnesses.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         }
 
+        List<Api.OperatorView> operators = Operators.List();
+        if (operators.Count > 0)
+        {
+            long latest = (long)(Versions.LatestVersion?.Version ?? 0);
+            writer.WriteLine("# HELP palisade_operator_lag_versions The latest version minus the latest version a point of the operator acknowledged.");
+            writer.WriteLine("# TYPE palisade_operator_lag_versions gauge");
+            foreach (Api.OperatorView op in operators)
+            {
+                long acked = op.Points.Max(p => p.AckedVersion) ?? 0;
+                writer.WriteLine($"palisade_operator_lag_versions{{operator=\"{Label(op.Id)}\"}} {(latest - acked).ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            }
+        }
+
         if (Mirrors.Count > 0)
         {
             writer.WriteLine("# HELP palisade_mirror_entries Entries of a foreign log (--follow) verified and mirrored.");

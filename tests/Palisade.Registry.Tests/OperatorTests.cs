@@ -141,6 +141,49 @@ public abstract class OperatorTests(RegistryStoreKind store) : StoreTests(store)
         }
     }
 
+    [Fact]
+    public async Task Deadlines_OrderNotAcknowledgedInTime_IsOverdue_UntilAVersionHoldingItIsAcknowledged()
+    {
+        await using RegistryFixture f = await StartAsync(o =>
+        {
+            o.PublishDelay = TimeSpan.FromSeconds(60);
+            o.Deadlines["court-order"] = TimeSpan.FromMinutes(30);
+        });
+        RegistryService registry = f.Host.Registry;
+        registry.Operators.AddOperator(new Api.AddOperatorRequest { Id = "isp-1", Name = "An ISP" });
+        using NoteSigner key = NoteSigner.Generate("isp-1/dns-1");
+        registry.Operators.AddPoint("isp-1", new Api.AddPointRequest { Id = "dns-1", Key = key.VerifierKey });
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("T-1", "t1.example"))).StatusCode);
+        RegistryVersion first = registry.Versions.PublishVersion()!;
+
+        Api.OperatorView view = registry.Operators.Get("isp-1")!;
+        Assert.Equal((1, 0, 1L), (view.Pending, view.Overdue!.Count, view.Lag));
+
+        // 31 minutes later without an acknowledgement: overdue since publication + 30 minutes.
+        f.Time.Advance(TimeSpan.FromMinutes(31));
+        JsonObject json = JsonNode.Parse(await f.Http.GetStringAsync("/v1/operators/isp-1", TestContext.Current.CancellationToken))!.AsObject();
+        JsonObject overdue = json["overdue"]!.AsArray().Single()!.AsObject();
+        Assert.Equal("rkn/T-1", overdue["order"]!.GetValue<string>());
+        Assert.Equal(Fields.FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(first.TimeMs) + TimeSpan.FromMinutes(30)), overdue["deadline"]!.GetValue<string>());
+
+        // An acknowledgement of that version (late, but recorded) clears it; the lag is 0.
+        long now = f.Time.GetUtcNow().ToUnixTimeSeconds();
+        Assert.Equal(HttpStatusCode.Created, await PostAckAsync(f, new Palisade.Core.Policy.Acknowledgement("dns-1", registry.Log.Origin, first.Version, first.BundleSha256, now).Sign(key)));
+        view = registry.Operators.Get("isp-1")!;
+        Assert.Equal((0, 0, 0L), (view.Pending, view.Overdue!.Count, view.Lag));
+
+        // A second order in a later version: overdue on its own after its deadline, and the operator lags one version.
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("T-2", "t2.example"))).StatusCode);
+        registry.Versions.PublishVersion();
+        f.Time.Advance(TimeSpan.FromMinutes(45));
+        view = registry.Operators.Get("isp-1")!;
+        Assert.Equal(["rkn/T-2"], view.Overdue!.Select(o => o.Order));
+        Assert.Equal(1L, view.Lag);
+        var metrics = new StringWriter();
+        registry.WriteMetrics(metrics);
+        Assert.Contains("palisade_operator_lag_versions{operator=\"isp-1\"} 1", metrics.ToString(), StringComparison.Ordinal);
+    }
+
     private static async Task<HttpStatusCode> PostAckAsync(RegistryFixture f, string statement)
     {
         using HttpResponseMessage response = await f.Http.PostAsync("/v1/acks", new StringContent(statement), TestContext.Current.CancellationToken);

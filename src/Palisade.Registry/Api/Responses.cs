@@ -46,8 +46,23 @@ public sealed record DelistingResult(string Url, bool Delisted, List<string> Ord
 public sealed record NoticeView(string Reference, string Authority, string? AuthorityName, string IssuingBody, string Decision, string DecisionDate,
     string Category, string Summary, string Status, string Page, string Text, string Html);
 
-/// <summary>An operator that enforces the registry's versions, with its enforcement points.</summary>
-public sealed record OperatorView(string Id, string Name, string Kind, string Country, string Url, long LogIndex, List<PointView> Points);
+/// <summary>An operator that enforces the registry's versions, with its enforcement points, and (for one operator) the
+/// orders it has not acknowledged within their deadline.</summary>
+public sealed record OperatorView(string Id, string Name, string Kind, string Country, string Url, long LogIndex, List<PointView> Points)
+{
+    /// <summary>Orders past their deadline without an acknowledgement of a version holding them (null in lists).</summary>
+    public List<OverdueOrder>? Overdue { get; init; }
+
+    /// <summary>Orders whose deadline has not passed yet and that are not acknowledged (null in lists).</summary>
+    public int? Pending { get; init; }
+
+    /// <summary>The latest version minus the latest version any of its points acknowledged (null in lists).</summary>
+    public long? Lag { get; init; }
+}
+
+/// <summary>An order an operator has not acknowledged in time: the first version that held it, when that was published,
+/// and the deadline it missed.</summary>
+public sealed record OverdueOrder(string Order, string Category, long Version, string Published, string Deadline);
 
 /// <summary>An enforcement point: its id, the verifier key its acknowledgements are signed with, where it was logged, and
 /// the version it last acknowledged (null before the first).</summary>

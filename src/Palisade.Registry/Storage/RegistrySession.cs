@@ -376,6 +376,51 @@ internal sealed class RegistrySession : IDisposable
         NonQuery("INSERT INTO point_acks (log_index, point, version, signed_time) VALUES (@index, @point, @version, @time)",
             Int("index", logIndex), Text("point", point), Int("version", version), Int("time", signedTime));
 
+    /// <summary>Every published version's number, covered log size and time, in order.</summary>
+    public List<(long Version, long LogSize, long TimeMs)> VersionTimes()
+    {
+        using DbCommand command = Command("SELECT version, log_size, time_ms FROM versions ORDER BY version");
+        using DbDataReader reader = command.ExecuteReader();
+        var versions = new List<(long, long, long)>();
+        while (reader.Read())
+        {
+            versions.Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
+        }
+
+        return versions;
+    }
+
+    /// <summary>Every order not revoked: its reference parts, category, and the log index of the event that issued it.</summary>
+    public List<(string Authority, string Decision, string Category, long IssuedIndex)> LiveOrders()
+    {
+        using DbCommand command = Command(
+            "SELECT o.authority, o.decision, o.category, e.log_index FROM orders o JOIN order_events e ON e.authority = o.authority AND e.decision = o.decision AND e.type = 'order.issued' " +
+            "WHERE o.revoked_ms IS NULL ORDER BY e.log_index");
+        using DbDataReader reader = command.ExecuteReader();
+        var orders = new List<(string, string, string, long)>();
+        while (reader.Read())
+        {
+            orders.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3)));
+        }
+
+        return orders;
+    }
+
+    /// <summary>Every acknowledgement of an operator's points: version and signed time (seconds).</summary>
+    public List<(long Version, long SignedTime)> OperatorAcks(string operatorId)
+    {
+        using DbCommand command = Command("SELECT a.version, a.signed_time FROM point_acks a JOIN points p ON p.id = a.point WHERE p.operator = @operator",
+            Text("operator", operatorId));
+        using DbDataReader reader = command.ExecuteReader();
+        var acks = new List<(long, long)>();
+        while (reader.Read())
+        {
+            acks.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        }
+
+        return acks;
+    }
+
     /// <summary>Every operator with its points, in the order they were registered.</summary>
     public List<Api.OperatorView> ListOperators()
     {
