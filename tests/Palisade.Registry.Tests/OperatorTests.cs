@@ -184,6 +184,27 @@ public abstract class OperatorTests(RegistryStoreKind store) : StoreTests(store)
         Assert.Contains("palisade_operator_lag_versions{operator=\"isp-1\"} 1", metrics.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("90s", 90)]
+    [InlineData("30m", 1800)]
+    [InlineData("24h", 86400)]
+    [InlineData("2d", 172800)]
+    [InlineData("0m", -1)]
+    [InlineData("m", -1)]
+    [InlineData("30", -1)]
+    [InlineData("30w", -1)]
+    [InlineData("-5m", -1)]
+    [InlineData("", -1)]
+    public void Deadline_Durations_ParseOrAreRefused(string text, int seconds)
+    {
+        bool parsed = Palisade.Cli.ServeCommand.TryParseDuration(text, out TimeSpan duration);
+        Assert.Equal(seconds >= 0, parsed);
+        if (parsed)
+        {
+            Assert.Equal(TimeSpan.FromSeconds(seconds), duration);
+        }
+    }
+
     private static async Task<HttpStatusCode> PostAckAsync(RegistryFixture f, string statement)
     {
         using HttpResponseMessage response = await f.Http.PostAsync("/v1/acks", new StringContent(statement), TestContext.Current.CancellationToken);
