@@ -179,6 +179,10 @@ public abstract class OperatorTests(RegistryStoreKind store) : StoreTests(store)
         view = registry.Operators.Get("isp-1")!;
         Assert.Equal(["rkn/T-2"], view.Overdue!.Select(o => o.Order));
         Assert.Equal(1L, view.Lag);
+        string page = await f.Http.GetStringAsync("/operators/isp-1", TestContext.Current.CancellationToken);
+        Assert.Contains("rkn/T-2", page, StringComparison.Ordinal);
+        Assert.Contains("Overdue orders", page, StringComparison.Ordinal);
+        Assert.Contains("An ISP", await f.Http.GetStringAsync("/operators", TestContext.Current.CancellationToken), StringComparison.Ordinal);
         var metrics = new StringWriter();
         registry.WriteMetrics(metrics);
         Assert.Contains("palisade_operator_lag_versions{operator=\"isp-1\"} 1", metrics.ToString(), StringComparison.Ordinal);

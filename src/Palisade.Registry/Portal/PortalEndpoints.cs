@@ -32,6 +32,8 @@ internal static class PortalEndpoints
         app.MapGet("/authorities/{id}", (string id) => AuthorityPage(registry, id));
         app.MapGet("/verify", () => HtmlResult(VerifyPage(registry), "Verify this registry yourself"));
         app.MapGet("/mirrors", () => HtmlResult(MirrorsPage(registry), "Foreign registries mirrored here"));
+        app.MapGet("/operators", () => HtmlResult(OperatorsPage(registry), "Operators and what they enforce"));
+        app.MapGet("/operators/{id}", (string id) => OperatorPage(registry, id));
         app.MapGet("/mirror", (HttpContext context) => MirrorPage(registry, context.Request.Query["origin"].ToString()));
     }
 
@@ -284,6 +286,68 @@ internal static class PortalEndpoints
             html.Raw("<p><a rel=\"next\" href=\"/orders?authority=").Text(Uri.EscapeDataString(id)).Raw("&after=").Text(orders.Next).Raw("\">Older orders</a></p>");
         }
         return HtmlResult(html, authority.Name);
+    }
+
+    private static Html OperatorsPage(RegistryService registry)
+    {
+        var html = new Html().Raw("<p>Operators enforce the registry's versions. Each of their enforcement points signs an acknowledgement of the version it enforces; ")
+            .Raw("the acknowledgements are entries of the public log.</p>");
+        List<OperatorView> operators = registry.Operators.List();
+        if (operators.Count == 0)
+        {
+            return html.Raw("<p>None registered.</p>");
+        }
+
+        html.Raw("<table><thead><tr><th scope=\"col\">Operator</th><th scope=\"col\">Kind</th><th scope=\"col\">Country</th><th scope=\"col\">Points</th><th scope=\"col\">Latest version acknowledged</th></tr></thead><tbody>");
+        foreach (OperatorView op in operators)
+        {
+            long? acked = op.Points.Max(p => p.AckedVersion);
+            html.Raw("<tr><td><a href=\"/operators/").Text(Uri.EscapeDataString(op.Id)).Raw("\">").Text(op.Name).Raw("</a></td><td>").Text(op.Kind).Raw("</td><td>").Text(op.Country)
+                .Raw("</td><td>").Text(op.Points.Count.ToString(CultureInfo.InvariantCulture)).Raw("</td><td>").Text(acked?.ToString(CultureInfo.InvariantCulture) ?? "none").Raw("</td></tr>");
+        }
+
+        return html.Raw("</tbody></table>");
+    }
+
+    private static IResult OperatorPage(RegistryService registry, string id)
+    {
+        OperatorView? op = registry.Operators.Get(id);
+        if (op is null)
+        {
+            return HtmlResult(new Html().Raw("<p>There is no operator ").Text(id).Raw(".</p>"), "Not found", status: 404);
+        }
+
+        var html = new Html().Raw("<dl>");
+        Field(html, "Kind", Html.Encode(op.Kind));
+        Field(html, "Country", Html.Encode(op.Country));
+        Field(html, "Web site", $"<a href=\"{Html.Encode(op.Url)}\">{Html.Encode(op.Url)}</a>");
+        Field(html, "Behind the latest version by", Html.Encode($"{op.Lag ?? 0} version(s)"));
+        Field(html, "Orders within their deadline, not yet acknowledged", Html.Encode((op.Pending ?? 0).ToString(CultureInfo.InvariantCulture)));
+        html.Raw("</dl><h2>Enforcement points</h2><table><thead><tr><th scope=\"col\">Point</th><th scope=\"col\">Key</th><th scope=\"col\">Version acknowledged</th></tr></thead><tbody>");
+        foreach (PointView point in op.Points)
+        {
+            html.Raw("<tr><td>").Text(point.Id).Raw("</td><td><code>").Text(point.Key).Raw("</code></td><td>").Text(point.AckedVersion?.ToString(CultureInfo.InvariantCulture) ?? "none").Raw("</td></tr>");
+        }
+
+        html.Raw("</tbody></table><h2 id=\"overdue\">Overdue orders</h2>");
+        if (op.Overdue is not { Count: > 0 } overdue)
+        {
+            html.Raw("<p>None.</p>");
+        }
+        else
+        {
+            html.Raw("<table><thead><tr><th scope=\"col\">Order</th><th scope=\"col\">Category</th><th scope=\"col\">In version</th><th scope=\"col\">Published</th><th scope=\"col\">Deadline</th></tr></thead><tbody>");
+            foreach (OverdueOrder order in overdue)
+            {
+                var reference = OrderReference.Parse(order.Order);
+                html.Raw("<tr><td><a href=\"").Text(OrderPath(reference.Authority, reference.Decision)).Raw("\">").Text(order.Order).Raw("</a></td><td>").Text(order.Category)
+                    .Raw("</td><td>").Text(order.Version.ToString(CultureInfo.InvariantCulture)).Raw("</td><td>").Text(order.Published).Raw("</td><td>").Text(order.Deadline).Raw("</td></tr>");
+            }
+
+            html.Raw("</tbody></table>");
+        }
+
+        return HtmlResult(html, op.Name);
     }
 
     private static Html MirrorsPage(RegistryService registry)
