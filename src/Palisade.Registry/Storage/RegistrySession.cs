@@ -377,49 +377,19 @@ internal sealed class RegistrySession : IDisposable
             Int("index", logIndex), Text("point", point), Int("version", version), Int("time", signedTime));
 
     /// <summary>Every published version's number, covered log size and time, in order.</summary>
-    public List<(long Version, long LogSize, long TimeMs)> VersionTimes()
-    {
-        using DbCommand command = Command("SELECT version, log_size, time_ms FROM versions ORDER BY version");
-        using DbDataReader reader = command.ExecuteReader();
-        var versions = new List<(long, long, long)>();
-        while (reader.Read())
-        {
-            versions.Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
-        }
-
-        return versions;
-    }
+    public List<(long Version, long LogSize, long TimeMs)> VersionTimes() =>
+        Rows("SELECT version, log_size, time_ms FROM versions ORDER BY version", r => (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)));
 
     /// <summary>Every order not revoked: its reference parts, category, and the log index of the event that issued it.</summary>
-    public List<(string Authority, string Decision, string Category, long IssuedIndex)> LiveOrders()
-    {
-        using DbCommand command = Command(
-            "SELECT o.authority, o.decision, o.category, e.log_index FROM orders o JOIN order_events e ON e.authority = o.authority AND e.decision = o.decision AND e.type = 'order.issued' " +
-            "WHERE o.revoked_ms IS NULL ORDER BY e.log_index");
-        using DbDataReader reader = command.ExecuteReader();
-        var orders = new List<(string, string, string, long)>();
-        while (reader.Read())
-        {
-            orders.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3)));
-        }
-
-        return orders;
-    }
+    public List<(string Authority, string Decision, string Category, long IssuedIndex)> LiveOrders() => Rows(
+        "SELECT o.authority, o.decision, o.category, e.log_index FROM orders o JOIN order_events e ON e.authority = o.authority AND e.decision = o.decision AND e.type = 'order.issued' " +
+        "WHERE o.revoked_ms IS NULL ORDER BY e.log_index",
+        r => (r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3)));
 
     /// <summary>Every acknowledgement of an operator's points: version and signed time (seconds).</summary>
-    public List<(long Version, long SignedTime)> OperatorAcks(string operatorId)
-    {
-        using DbCommand command = Command("SELECT a.version, a.signed_time FROM point_acks a JOIN points p ON p.id = a.point WHERE p.operator = @operator",
-            Text("operator", operatorId));
-        using DbDataReader reader = command.ExecuteReader();
-        var acks = new List<(long, long)>();
-        while (reader.Read())
-        {
-            acks.Add((reader.GetInt64(0), reader.GetInt64(1)));
-        }
-
-        return acks;
-    }
+    public List<(long Version, long SignedTime)> OperatorAcks(string operatorId) =>
+        Rows("SELECT a.version, a.signed_time FROM point_acks a JOIN points p ON p.id = a.point WHERE p.operator = @operator",
+            r => (r.GetInt64(0), r.GetInt64(1)), Text("operator", operatorId));
 
     /// <summary>Every operator with its points, in the order they were registered.</summary>
     public List<Api.OperatorView> ListOperators()
@@ -482,18 +452,8 @@ internal sealed class RegistrySession : IDisposable
     }
 
     /// <summary>Every witnessed log: origin, verifier key, latest cosigned size.</summary>
-    public List<(string Origin, string VerifierKey, long Size)> WitnessedLogs()
-    {
-        using DbCommand command = Command("SELECT origin, vkey, size FROM witnessed_logs ORDER BY origin");
-        using DbDataReader reader = command.ExecuteReader();
-        var logs = new List<(string, string, long)>();
-        while (reader.Read())
-        {
-            logs.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
-        }
-
-        return logs;
-    }
+    public List<(string Origin, string VerifierKey, long Size)> WitnessedLogs() =>
+        Rows("SELECT origin, vkey, size FROM witnessed_logs ORDER BY origin", r => (r.GetString(0), r.GetString(1), r.GetInt64(2)));
 
     /// <summary>Records the latest cosigned checkpoint of a witnessed log.</summary>
     public void SetWitnessedCheckpoint(string origin, long size, byte[] root, string note) =>
@@ -518,18 +478,8 @@ internal sealed class RegistrySession : IDisposable
     }
 
     /// <summary>Every verified entry of a mirrored log, in order.</summary>
-    public List<byte[]> MirroredEntries(string origin)
-    {
-        using DbCommand command = Command("SELECT data FROM mirrored_entries WHERE origin = @origin ORDER BY idx", Text("origin", origin));
-        using DbDataReader reader = command.ExecuteReader();
-        var entries = new List<byte[]>();
-        while (reader.Read())
-        {
-            entries.Add((byte[])reader[0]);
-        }
-
-        return entries;
-    }
+    public List<byte[]> MirroredEntries(string origin) =>
+        Rows("SELECT data FROM mirrored_entries WHERE origin = @origin ORDER BY idx", r => (byte[])r[0], Text("origin", origin));
 
     /// <summary>Adds verified entries of a mirrored log (another node may have added them already) and its checkpoint.</summary>
     public void AppendMirrored(string origin, long first, IReadOnlyList<byte[]> entries, string note)
@@ -565,6 +515,20 @@ internal sealed class RegistrySession : IDisposable
     private static OrderRow ReadOrder(DbDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6),
         reader.GetInt64(7), reader.IsDBNull(8) ? null : reader.GetInt64(8), reader.IsDBNull(9) ? null : reader.GetInt64(9));
+
+    /// <summary>Every row of a query, each read by <paramref name="read"/>.</summary>
+    private List<T> Rows<T>(string sql, Func<DbDataReader, T> read, params DbParameter[] parameters)
+    {
+        using DbCommand command = Command(sql, parameters);
+        using DbDataReader reader = command.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read())
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
 
     private object? Scalar(string sql, params DbParameter[] parameters)
     {
