@@ -67,6 +67,39 @@ public sealed partial class DnsServer : IAsyncDisposable
     /// <summary>The RPZ zone served by AXFR and IXFR on the TCP port; null serves none.</summary>
     public RpzZone? Rpz { get; }
 
+    /// <summary>How many ports are tried for an address of port 0 before giving up.</summary>
+    private const int MaxPortAttempts = 16;
+
+    /// <summary>A UDP and a TCP socket bound to the same address and port. For port 0 the UDP socket picks the port, and
+    /// when TCP finds it taken another is tried.</summary>
+    private static (Socket Udp, Socket Tcp, IPEndPoint Bound) BindPair(IPEndPoint endPoint)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            // A large receive buffer absorbs bursts while the receive loops are busy (the kernel caps it at rmem_max).
+            var udp = new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 4 << 20 };
+            var tcp = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                udp.Bind(endPoint);
+                var bound = (IPEndPoint)udp.LocalEndPoint!;
+                tcp.Bind(bound);
+                return (udp, tcp, bound);
+            }
+            catch (SocketException e) when (endPoint.Port == 0 && e.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < MaxPortAttempts)
+            {
+                udp.Dispose();
+                tcp.Dispose();
+            }
+            catch
+            {
+                udp.Dispose();
+                tcp.Dispose();
+                throw;
+            }
+        }
+    }
+
     /// <summary>Binds every address over UDP and TCP and starts serving.</summary>
     /// <exception cref="SocketException">An address cannot be bound (in use, not local).</exception>
     public void Start()
@@ -75,16 +108,9 @@ public sealed partial class DnsServer : IAsyncDisposable
         var tcp = new List<IPEndPoint>();
         foreach (IPEndPoint endPoint in _options.Listen)
         {
-            // A large receive buffer absorbs bursts while the receive loops are busy (the kernel caps it at rmem_max).
-            var udpSocket = new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 4 << 20 };
+            (Socket udpSocket, Socket tcpSocket, IPEndPoint bound) = BindPair(endPoint);
             _sockets.Add(udpSocket);
-            udpSocket.Bind(endPoint);
-            var bound = (IPEndPoint)udpSocket.LocalEndPoint!;
-
-            // TCP on the same port as UDP (port 0 resolves to the UDP socket's port).
-            var tcpSocket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             _sockets.Add(tcpSocket);
-            tcpSocket.Bind(bound);
             tcpSocket.Listen(512);
             udp.Add(bound);
             tcp.Add((IPEndPoint)tcpSocket.LocalEndPoint!);

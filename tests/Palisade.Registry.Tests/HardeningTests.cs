@@ -301,7 +301,14 @@ public abstract class HardeningTests(RegistryStoreKind store) : StoreTests(store
         Assert.False(string.IsNullOrEmpty(traceId));
         Assert.Contains(traceId, problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.DoesNotContain("order_targets", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
-        (LogLevel level, string message, Exception? exception) = Assert.Single(logged.Entries, e => e.Message.Contains(traceId, StringComparison.Ordinal));
+        List<(LogLevel Level, string Message, Exception? Exception)> entries;
+        lock (logged.Entries)
+        {
+            // The server goes on logging on other threads: read a copy.
+            entries = [.. logged.Entries];
+        }
+
+        (LogLevel level, string message, Exception? exception) = Assert.Single(entries, e => e.Message.Contains(traceId, StringComparison.Ordinal));
         Assert.Equal(LogLevel.Error, level);
         Assert.IsAssignableFrom<System.Data.Common.DbException>(exception);
     }
