@@ -217,6 +217,36 @@ internal sealed class Operators(RegistryContext context)
         return view with { Overdue = overdue, Pending = pending, Lag = latest - acked };
     }
 
+    /// <summary>Where each operator stands with one order (see <see cref="OperatorStatus"/>); empty before a version holds
+    /// it or when it is revoked.</summary>
+    public List<OperatorStatus> StatusOf(string authority, string decision)
+    {
+        using RegistrySession session = _context.Store.OpenRead(snapshot: true);
+        (string, string, string Category, long Issued)? order = session.LiveOrders().Find(o => o.Authority == authority && o.Decision == decision);
+        List<(long Version, long LogSize, long TimeMs)> versions = session.VersionTimes();
+        int first = order is null ? -1 : versions.FindIndex(v => v.LogSize > order.Value.Issued);
+        if (first < 0)
+        {
+            return [];
+        }
+
+        (long version, _, long published) = versions[first];
+        TimeSpan allowed = _context.Options.Deadlines.TryGetValue(order!.Value.Category, out TimeSpan d) ? d : _context.Options.DefaultDeadline;
+        long deadline = published + (long)allowed.TotalMilliseconds;
+        long now = _context.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        List<(string Operator, long Version, long SignedTime)> acks = session.AllAcks();
+        var statuses = new List<OperatorStatus>();
+        foreach (OperatorView op in session.ListOperators())
+        {
+            long? acked = acks.Where(a => a.Operator == op.Id && a.Version >= version).Select(a => (long?)a.SignedTime).Min();
+            string status = acked is not null ? "acknowledged" : deadline <= now ? "overdue" : "pending";
+            statuses.Add(new OperatorStatus(op.Id, version, status, acked is null ? null : FormatTime(DateTimeOffset.FromUnixTimeSeconds(acked.Value)),
+                FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(deadline))));
+        }
+
+        return statuses;
+    }
+
     /// <summary>Every operator with its points.</summary>
     public List<OperatorView> List()
     {

@@ -161,6 +161,7 @@ internal static partial class RegistryEndpoints
                 bool entryData = context.Request.Query["data"] is not { Count: > 0 } data || data == "true"
                     || (data == "false" ? false : throw RegistryProblem.Invalid("data", $"the query parameter 'data' is '{data}', not true or false"));
                 OrderView view = registry.Queries.GetOrder(authority, decision, targetLimit, context.Request.Query["targetsAfter"], entryData) ?? throw RegistryProblem.NotFound($"there is no order {Fields.Reference(authority, decision)}");
+                view = view with { Operators = registry.Operators.StatusOf(authority, decision) };
                 return Json(view, RegistryJsonContext.Default.OrderView);
             }
 

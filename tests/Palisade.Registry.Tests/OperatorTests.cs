@@ -179,6 +179,12 @@ public abstract class OperatorTests(RegistryStoreKind store) : StoreTests(store)
         view = registry.Operators.Get("isp-1")!;
         Assert.Equal(["rkn/T-2"], view.Overdue!.Select(o => o.Order));
         Assert.Equal(1L, view.Lag);
+        // Per order, per operator: T-1 acknowledged, T-2 overdue since its deadline.
+        JsonObject t1 = JsonNode.Parse(await f.Http.GetStringAsync("/v1/orders/rkn/T-1", TestContext.Current.CancellationToken))!.AsObject();
+        Assert.Equal("acknowledged", t1["operators"]![0]!["status"]!.GetValue<string>());
+        JsonObject t2 = JsonNode.Parse(await f.Http.GetStringAsync("/v1/orders/rkn/T-2", TestContext.Current.CancellationToken))!.AsObject();
+        Assert.Equal(("isp-1", "overdue"), (t2["operators"]![0]!["operator"]!.GetValue<string>(), t2["operators"]![0]!["status"]!.GetValue<string>()));
+        Assert.Contains("overdue since", await f.Http.GetStringAsync("/orders/rkn/T-2", TestContext.Current.CancellationToken), StringComparison.Ordinal);
         string page = await f.Http.GetStringAsync("/operators/isp-1", TestContext.Current.CancellationToken);
         Assert.Contains("rkn/T-2", page, StringComparison.Ordinal);
         Assert.Contains("Overdue orders", page, StringComparison.Ordinal);

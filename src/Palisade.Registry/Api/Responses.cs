@@ -23,7 +23,16 @@ public sealed record OrderView(
     string Reference, string Url, string Authority, string Decision, string DecisionDate, string LegalBasis, string Category,
     string IssuingBody, string Summary, string Effective, string? Expires, string? Revoked, string Status,
     List<TargetView> Targets, long TargetCount, string? TargetsNext, List<EventView> History, long TreeSize, string RootHash, string Checkpoint,
-    List<CitationView> Cites);
+    List<CitationView> Cites)
+{
+    /// <summary>Per operator: acknowledged when, overdue since when, or pending until its deadline (empty before a
+    /// version holds the order, or for a revoked order).</summary>
+    public List<OperatorStatus> Operators { get; init; } = [];
+}
+
+/// <summary>Where one operator stands with one order: the first version that held it, and when the operator
+/// acknowledged that version or a later one, or since when it is overdue, or until when it has.</summary>
+public sealed record OperatorStatus(string Operator, long Version, string Status, string? Acknowledged, string Deadline);
 
 /// <summary>A foreign order an order acts on: the foreign log's origin, the entry's index, and the foreign order's
 /// reference as this registry's mirror of that log knows it (null when it does not mirror the log now).</summary>

@@ -242,6 +242,21 @@ internal static class PortalEndpoints
             html.Raw("<p><a href=\"").Text(OrderPath(authority, decision) + "?targetsAfter=" + Uri.EscapeDataString(order.TargetsNext)).Raw("\">More targets</a></p>");
         }
 
+        List<OperatorStatus> operators = registry.Operators.StatusOf(authority, decision);
+        if (operators.Count > 0)
+        {
+            html.Raw("<h2 id=\"operators\">Operators</h2><p>Whether each operator acknowledged a version holding this order (version ")
+                .Text(operators[0].Version.ToString(CultureInfo.InvariantCulture)).Raw(" or later) by the deadline ").Text(operators[0].Deadline)
+                .Raw(".</p><table><thead><tr><th scope=\"col\">Operator</th><th scope=\"col\">Status</th><th scope=\"col\">Acknowledged</th></tr></thead><tbody>");
+            foreach (OperatorStatus status in operators)
+            {
+                html.Raw("<tr><td><a href=\"/operators/").Text(Uri.EscapeDataString(status.Operator)).Raw("\">").Text(status.Operator).Raw("</a></td><td>")
+                    .Text(status.Status == "overdue" ? "overdue since " + status.Deadline : status.Status).Raw("</td><td>").Text(status.Acknowledged ?? "").Raw("</td></tr>");
+            }
+
+            html.Raw("</tbody></table>");
+        }
+
         html.Raw("<h2 id=\"history\">History</h2><p>Every change is an entry of the transparency log. Each proof below shows that the entry is in the tree of size ")
             .Text(order.TreeSize.ToString(CultureInfo.InvariantCulture)).Raw(" whose root is <code id=\"root\">").Text(order.RootHash)
             .Raw("</code>; this page checks each proof in your browser.</p><table><thead><tr><th scope=\"col\">Event</th><th scope=\"col\">Time</th><th scope=\"col\">Log index</th><th scope=\"col\">Inclusion proof</th></tr></thead><tbody>");

@@ -391,6 +391,10 @@ internal sealed class RegistrySession : IDisposable
         Rows("SELECT a.version, a.signed_time FROM point_acks a JOIN points p ON p.id = a.point WHERE p.operator = @operator",
             r => (r.GetInt64(0), r.GetInt64(1)), Text("operator", operatorId));
 
+    /// <summary>Every acknowledgement of every operator's points: operator, version, signed time (seconds).</summary>
+    public List<(string Operator, long Version, long SignedTime)> AllAcks() =>
+        Rows("SELECT p.operator, a.version, a.signed_time FROM point_acks a JOIN points p ON p.id = a.point", r => (r.GetString(0), r.GetInt64(1), r.GetInt64(2)));
+
     /// <summary>Every operator with its points, in the order they were registered.</summary>
     public List<Api.OperatorView> ListOperators()
     {
