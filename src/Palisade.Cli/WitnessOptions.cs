@@ -65,7 +65,8 @@ internal sealed class WitnessOptions
         }
         catch (ArgumentException e)
         {
-            throw new FormatException(e.Message, e);
+            // The policy's own words, without the parameter name ArgumentException appends.
+            throw new FormatException(e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal), e);
         }
     }
 }

@@ -222,16 +222,20 @@ internal sealed class Operators(RegistryContext context)
     public List<OperatorStatus> StatusOf(string authority, string decision)
     {
         using RegistrySession session = _context.Store.OpenRead(snapshot: true);
-        (string, string, string Category, long Issued)? order = session.LiveOrders().Find(o => o.Authority == authority && o.Decision == decision);
-        List<(long Version, long LogSize, long TimeMs)> versions = session.VersionTimes();
-        int first = order is null ? -1 : versions.FindIndex(v => v.LogSize > order.Value.Issued);
+
+        // This one order (not the list of all orders): its category, and the entry that issued it.
+        OrderRow? order = session.LoadOrder(authority, decision);
+        long? issued = order is null || order.RevokedMs is not null ? null
+            : session.OrderEvents(authority, decision, long.MaxValue).Find(e => e.Type == OrderIssued.TypeName) is { Type: not null } e ? e.Index : null;
+        List<(long Version, long LogSize, long TimeMs)> versions = issued is null ? [] : session.VersionTimes();
+        int first = versions.FindIndex(v => v.LogSize > issued);
         if (first < 0)
         {
             return [];
         }
 
         (long version, _, long published) = versions[first];
-        TimeSpan allowed = _context.Options.Deadlines.TryGetValue(order!.Value.Category, out TimeSpan d) ? d : _context.Options.DefaultDeadline;
+        TimeSpan allowed = _context.Options.Deadlines.TryGetValue(order!.Category, out TimeSpan d) ? d : _context.Options.DefaultDeadline;
         long deadline = published + (long)allowed.TotalMilliseconds;
         long now = _context.Time.GetUtcNow().ToUnixTimeMilliseconds();
         List<(string Operator, long Version, long SignedTime)> acks = session.AllAcks();
