@@ -1,11 +1,7 @@
 using System.CommandLine;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Palisade.Core.Transparency;
 using Palisade.Dns;
 
 namespace Palisade.Cli;
@@ -19,20 +15,10 @@ internal static class DnsCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var dns = new DnsOptionsBinder();
-        var registry = new Option<string>("--registry") { Description = "The registry's base URL.", Required = true };
-        var key = new Option<string?>("--key") { Description = "The registry's log key (name+keyid+base64). Default: the key it publishes at /log/key (trusted on first use, then pinned in the cache directory)." };
-        var cache = new Option<string>("--cache") { Description = "Directory for the last verified bundle, enforced at once after a restart.", DefaultValueFactory = _ => "palisade-dns" };
-        var metrics = new Option<string?>("--metrics") { Description = "Serve Prometheus metrics at /metrics on this URL, such as http://127.0.0.1:9153." };
+        var follower = new FollowerOptions("dns", "palisade-dns");
         var command = new Command("dns", "Run the enforcing DNS server alone, following a remote registry (docs/dns.md).\n\n" +
-            "Exit codes: 0 stopped; 1 usage; 3 the registry's key cannot be fetched; 4 an address cannot be bound or the key is invalid.")
-        {
-            registry, key, cache, metrics,
-        };
-        var operatorKey = new Option<string?>("--operator-key") { Description = "The enforcement point's key file (from 'palisade point create'): acknowledge each version enforced, signed with it." };
-        command.Options.Add(operatorKey);
-        var witnesses = new WitnessOptions();
-        command.Options.Add(witnesses.VerifierKeys);
-        command.Options.Add(witnesses.Quorum);
+            "Exit codes: 0 stopped; 1 usage; 3 the registry's key cannot be fetched; 4 an address cannot be bound or the key is invalid.");
+        follower.AddTo(command);
         foreach (Option option in dns.All)
         {
             command.Options.Add(option);
@@ -40,10 +26,8 @@ internal static class DnsCommand
 
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            string registryText = parseResult.GetValue(registry)!;
-            if (!Uri.TryCreate(registryText, UriKind.Absolute, out Uri? registryUrl) || (registryUrl.Scheme != "http" && registryUrl.Scheme != "https"))
+            if (follower.BindRegistry(parseResult, stderr) is not { } registryUrl)
             {
-                await stderr.WriteLineAsync($"palisade dns: --registry '{registryText}' is not an absolute http(s) URL").ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
 
@@ -53,47 +37,17 @@ internal static class DnsCommand
                 return ExitCodes.Usage;
             }
 
-            if (!witnesses.TryBind(parseResult, stderr, "dns", out WitnessPolicy? policy))
+            (int exit, FollowerOptions.Follow? follow) = await follower.BindAsync(parseResult, registryUrl, stderr, cancellationToken).ConfigureAwait(false);
+            if (follow is null)
             {
-                return ExitCodes.ConfigurationError;
-            }
-
-            NoteSigner? pointKey = null;
-            if (parseResult.GetValue(operatorKey) is { } keyFile)
-            {
-                try
-                {
-                    pointKey = NoteSigner.ParsePrivateKey(await File.ReadAllTextAsync(keyFile, cancellationToken).ConfigureAwait(false));
-                }
-                catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
-                {
-                    await stderr.WriteLineAsync($"palisade dns: --operator-key {keyFile}: {e.Message}").ConfigureAwait(false);
-                    return ExitCodes.ConfigurationError;
-                }
-            }
-
-            string cacheDirectory = parseResult.GetValue(cache)!;
-            NoteVerifier verifier;
-            try
-            {
-                verifier = NoteVerifier.Parse(await PinnedKeyAsync(registryUrl, parseResult.GetValue(key), cacheDirectory, stderr, cancellationToken).ConfigureAwait(false));
-            }
-            catch (FormatException e)
-            {
-                await stderr.WriteLineAsync($"palisade dns: the log key is invalid: {e.Message}").ConfigureAwait(false);
-                return ExitCodes.ConfigurationError;
-            }
-            catch (HttpRequestException e)
-            {
-                await stderr.WriteLineAsync($"palisade dns: cannot fetch the registry's key from {registryUrl}: {e.Message}").ConfigureAwait(false);
-                return ExitCodes.Unavailable;
+                return exit;
             }
 
             using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
             DnsEnforcementPoint enforcement;
             try
             {
-                enforcement = DnsEnforcementPoint.Start(registryUrl, verifier, options, cacheDirectory, loggers, witnesses: policy, pointKey: pointKey);
+                enforcement = DnsEnforcementPoint.Start(registryUrl, follow.Verifier, options, follow.CacheDirectory, loggers, witnesses: follow.Witnesses, pointKey: follow.PointKey);
             }
             catch (SocketException e)
             {
@@ -103,58 +57,13 @@ internal static class DnsCommand
 
             await using (enforcement.ConfigureAwait(false))
             {
-                WebApplication? metricsHost = null;
-                if (parseResult.GetValue(metrics) is { } metricsUrl)
-                {
-                    WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-                    builder.WebHost.UseUrls(metricsUrl);
-                    builder.Logging.ClearProviders();
-                    metricsHost = builder.Build();
-                    metricsHost.MapGet("/metrics", () =>
-                    {
-                        var text = new StringWriter();
-                        enforcement.WriteMetrics(text);
-                        return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
-                    });
-                    await metricsHost.StartAsync(cancellationToken).ConfigureAwait(false);
-                }
-
+                WebApplication? metrics = await follower.StartMetricsAsync(parseResult, enforcement.WriteMetrics, cancellationToken).ConfigureAwait(false);
                 await stdout.WriteLineAsync($"Palisade DNS listening on {string.Join(' ', enforcement.Server.UdpEndPoints)} (UDP and TCP), following {registryUrl}").ConfigureAwait(false);
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-
-                if (metricsHost is not null)
-                {
-                    await metricsHost.StopAsync(CancellationToken.None).ConfigureAwait(false);
-                    await metricsHost.DisposeAsync().ConfigureAwait(false);
-                }
+                await FollowerOptions.RunUntilCancelledAsync(metrics, cancellationToken).ConfigureAwait(false);
             }
 
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    /// <summary>The key given, else the one pinned in the cache directory, else the registry's published key, pinned.</summary>
-    private static async Task<string> PinnedKeyAsync(Uri registry, string? given, string cacheDirectory, TextWriter stderr, CancellationToken cancellationToken)
-    {
-        string pinned = Path.Combine(cacheDirectory, "registry.key");
-        string? key = given ?? (File.Exists(pinned) ? (await File.ReadAllTextAsync(pinned, cancellationToken).ConfigureAwait(false)).Trim() : null);
-        if (key is null)
-        {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            key = await new LogAuditor(http, new Uri(registry, "log/")).FetchVerifierKeyAsync(cancellationToken).ConfigureAwait(false);
-            await stderr.WriteLineAsync($"palisade dns: no key given; trusting and pinning the key the registry publishes: {key}").ConfigureAwait(false);
-        }
-
-        NoteVerifier.Parse(key);
-        Directory.CreateDirectory(cacheDirectory);
-        await File.WriteAllTextAsync(pinned, key + "\n", cancellationToken).ConfigureAwait(false);
-        return key;
     }
 }

@@ -25,6 +25,7 @@ internal static class PalisadeCli
         root.Subcommands.Add(ExportCommand.Create(stdout, stderr));
         root.Subcommands.Add(ImportCommand.Create(stdout, stderr));
         root.Subcommands.Add(DnsCommand.Create(stdout, stderr));
+        root.Subcommands.Add(FirewallCommand.Create(stdout, stderr));
         root.Subcommands.Add(MigrateCommand.Create(stdout, stderr));
         return root;
     }

@@ -11,21 +11,18 @@ namespace Palisade.Dns;
 /// </summary>
 public sealed class DnsEnforcementPoint : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
-    private readonly HttpClient _http;
+    private readonly PolicyFollower _follower;
     private readonly TimeProvider _time;
-    private Task _follow = Task.CompletedTask;
 
-    private DnsEnforcementPoint(HttpClient http, PolicySubscription subscription, DnsServer server, TimeProvider time)
+    private DnsEnforcementPoint(PolicyFollower follower, DnsServer server, TimeProvider time)
     {
-        _http = http;
-        Subscription = subscription;
+        _follower = follower;
         Server = server;
         _time = time;
     }
 
     /// <summary>The registry subscription.</summary>
-    public PolicySubscription Subscription { get; }
+    public PolicySubscription Subscription => _follower.Subscription;
 
     /// <summary>The DNS server.</summary>
     public DnsServer Server { get; }
@@ -46,24 +43,18 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         loggerFactory ??= NullLoggerFactory.Instance;
         time ??= TimeProvider.System;
-        var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromMinutes(2) };
-        var subscription = new PolicySubscription(http, registry, key, loggerFactory.CreateLogger<PolicySubscription>(), time) { CacheDirectory = cacheDirectory, Witnesses = witnesses };
+        var follower = new PolicyFollower(registry, key, cacheDirectory, loggerFactory, time, witnesses, pointKey);
+        PolicySubscription subscription = follower.Subscription;
         var server = new DnsServer(options, () => subscription.Current, loggerFactory.CreateLogger<DnsServer>(), time);
-        var point = new DnsEnforcementPoint(http, subscription, server, time);
+        var point = new DnsEnforcementPoint(follower, server, time);
         if (server.Rpz is { } zone)
         {
             subscription.Swapped += zone.Update;
         }
 
-        if (pointKey is not null)
-        {
-            var acknowledger = new PointAcknowledger(http, registry, pointKey, loggerFactory.CreateLogger<PointAcknowledger>(), time);
-            point.Acknowledger = acknowledger;
-
-            // After each swap (and the cached version at start), off the swapping thread.
-            subscription.Swapped += policy => _ = Task.Run(() => acknowledger.AcknowledgeAsync(policy.Bundle, point._stop.Token));
-        }
-
+        // The DNS server answers from the new version the moment it is swapped in: acknowledge then (and the cached
+        // version at start).
+        subscription.Swapped += follower.AcknowledgeInBackground;
         subscription.LoadCache();
         try
         {
@@ -71,16 +62,16 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
         }
         catch
         {
-            http.Dispose();
+            follower.Http.Dispose();
             throw;
         }
 
-        point._follow = Task.Run(() => subscription.RunAsync(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2), point._stop.Token));
+        follower.Start(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2));
         return point;
     }
 
     /// <summary>What acknowledges the versions this point enforces; null without a point key.</summary>
-    public PointAcknowledger? Acknowledger { get; private set; }
+    public PointAcknowledger? Acknowledger => _follower.Acknowledger;
 
     /// <summary>The subscription's state for metrics.</summary>
     public PolicyStatus Status
@@ -100,17 +91,7 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await _follow.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is OperationCanceledException or TimeoutException)
-        {
-        }
-
+        await _follower.DisposeAsync().ConfigureAwait(false);
         await Server.DisposeAsync().ConfigureAwait(false);
-        _http.Dispose();
-        _stop.Dispose();
     }
 }

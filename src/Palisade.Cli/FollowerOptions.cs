@@ -1,0 +1,165 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Palisade.Core.Transparency;
+
+namespace Palisade.Cli;
+
+/// <summary>The options of an enforcement point that follows a registry (<c>palisade dns</c>, <c>palisade firewall</c>):
+/// the registry and its pinned key, the cache directory, the point's key, witnesses, and a metrics listener.</summary>
+internal sealed class FollowerOptions
+{
+    private readonly string _verb;
+
+    public FollowerOptions(string verb, string defaultCache)
+    {
+        _verb = verb;
+        Cache = new Option<string>("--cache") { Description = "Directory for the pinned registry key and the last verified bundle, enforced at once after a restart.", DefaultValueFactory = _ => defaultCache };
+    }
+
+    public Option<string> Registry { get; } = new("--registry") { Description = "The registry's base URL.", Required = true };
+
+    public Option<string?> Key { get; } = new("--key") { Description = "The registry's log key (name+keyid+base64). Default: the key it publishes at /log/key (trusted on first use, then pinned in the cache directory)." };
+
+    public Option<string> Cache { get; }
+
+    public Option<string?> Metrics { get; } = new("--metrics") { Description = "Serve Prometheus metrics at /metrics on this URL, such as http://127.0.0.1:9153." };
+
+    public Option<string?> OperatorKey { get; } = new("--operator-key") { Description = "The enforcement point's key file (from 'palisade point create'): acknowledge each version enforced, signed with it." };
+
+    public WitnessOptions Witnesses { get; } = new();
+
+    public void AddTo(Command command)
+    {
+        foreach (Option option in (Option[])[Registry, Key, Cache, Metrics, OperatorKey, Witnesses.VerifierKeys, Witnesses.Quorum])
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>The registry's URL; null (after saying why) when it is not an absolute http(s) URL.</summary>
+    public Uri? BindRegistry(ParseResult parseResult, TextWriter stderr)
+    {
+        string text = parseResult.GetValue(Registry)!;
+        if (Uri.TryCreate(text, UriKind.Absolute, out Uri? url) && (url.Scheme == "http" || url.Scheme == "https"))
+        {
+            return url;
+        }
+
+        stderr.WriteLine($"palisade {_verb}: --registry '{text}' is not an absolute http(s) URL");
+        return null;
+    }
+
+    /// <summary>Reads the point key, the witnesses and the registry's key (pinning it); the exit code when one fails.</summary>
+    public async Task<(int Exit, Follow? Follow)> BindAsync(ParseResult parseResult, Uri registry, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (!Witnesses.TryBind(parseResult, stderr, _verb, out WitnessPolicy? policy))
+        {
+            return (ExitCodes.ConfigurationError, null);
+        }
+
+        NoteSigner? pointKey = null;
+        if (parseResult.GetValue(OperatorKey) is { } keyFile)
+        {
+            try
+            {
+                pointKey = NoteSigner.ParsePrivateKey(await File.ReadAllTextAsync(keyFile, cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+            {
+                await stderr.WriteLineAsync($"palisade {_verb}: --operator-key {keyFile}: {e.Message}").ConfigureAwait(false);
+                return (ExitCodes.ConfigurationError, null);
+            }
+        }
+
+        string cacheDirectory = parseResult.GetValue(Cache)!;
+        try
+        {
+            NoteVerifier verifier = NoteVerifier.Parse(await PinnedKeyAsync(registry, parseResult.GetValue(Key), cacheDirectory, stderr, cancellationToken).ConfigureAwait(false));
+            return (ExitCodes.Success, new Follow(registry, verifier, cacheDirectory, policy, pointKey));
+        }
+        catch (FormatException e)
+        {
+            pointKey?.Dispose();
+            await stderr.WriteLineAsync($"palisade {_verb}: the log key is invalid: {e.Message}").ConfigureAwait(false);
+            return (ExitCodes.ConfigurationError, null);
+        }
+        catch (HttpRequestException e)
+        {
+            pointKey?.Dispose();
+            await stderr.WriteLineAsync($"palisade {_verb}: cannot fetch the registry's key from {registry}: {e.Message}").ConfigureAwait(false);
+            return (ExitCodes.Unavailable, null);
+        }
+    }
+
+    /// <summary>Starts the metrics listener when <c>--metrics</c> is given; null otherwise.</summary>
+    public async Task<WebApplication?> StartMetricsAsync(ParseResult parseResult, Action<TextWriter> write, CancellationToken cancellationToken)
+    {
+        if (parseResult.GetValue(Metrics) is not { } url)
+        {
+            return null;
+        }
+
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(url);
+        builder.Logging.ClearProviders();
+        WebApplication host = builder.Build();
+        host.MapGet("/metrics", () =>
+        {
+            var text = new StringWriter();
+            write(text);
+            return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
+        });
+        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        return host;
+    }
+
+    /// <summary>Waits until the command is cancelled (Ctrl+C) or the process is asked to stop (SIGTERM, as a service
+    /// manager stops it), then stops the metrics listener; the command then exits 0.</summary>
+    public static async Task RunUntilCancelledAsync(WebApplication? metrics, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        if (metrics is not null)
+        {
+            await metrics.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await metrics.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The key given, else the one pinned in the cache directory, else the registry's published key, pinned.</summary>
+    private async Task<string> PinnedKeyAsync(Uri registry, string? given, string cacheDirectory, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        string pinned = Path.Combine(cacheDirectory, "registry.key");
+        string? key = given ?? (File.Exists(pinned) ? (await File.ReadAllTextAsync(pinned, cancellationToken).ConfigureAwait(false)).Trim() : null);
+        if (key is null)
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            key = await new LogAuditor(http, new Uri(registry, "log/")).FetchVerifierKeyAsync(cancellationToken).ConfigureAwait(false);
+            await stderr.WriteLineAsync($"palisade {_verb}: no key given; trusting and pinning the key the registry publishes: {key}").ConfigureAwait(false);
+        }
+
+        NoteVerifier.Parse(key);
+        Directory.CreateDirectory(cacheDirectory);
+        await File.WriteAllTextAsync(pinned, key + "\n", cancellationToken).ConfigureAwait(false);
+        return key;
+    }
+
+    /// <summary>What the options bound: the registry, its key, and how the point follows it.</summary>
+    internal sealed record Follow(Uri Registry, NoteVerifier Verifier, string CacheDirectory, WitnessPolicy? Witnesses, NoteSigner? PointKey);
+}

@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using Palisade.Core;
+using Palisade.Core.Transparency;
+using Palisade.Firewall;
+
+namespace Palisade.Registry.Tests;
+
+/// <summary>
+/// <c>palisade firewall</c>: the kernel's nftables sets, in a network namespace the test creates, follow the address
+/// prefixes the registry's versions hold, one transaction per change; the operator's rules survive; each applied version
+/// is acknowledged.
+/// </summary>
+public sealed class FirewallTests
+{
+    [Fact]
+    public async Task Firewall_Process_KeepsTheKernelSetsEqualToThePrefixesInForce_AndAcknowledges()
+    {
+        CancellationToken cancel = TestContext.Current.CancellationToken;
+        await using RegistryFixture f = await RegistryFixture.StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
+        RegistryService registry = f.Host.Registry;
+        f.Time.Advance(DateTimeOffset.UtcNow - f.Time.GetUtcNow()); // the point signs acknowledgements with the real clock
+        registry.Operators.AddOperator(new Api.AddOperatorRequest { Id = "isp-1", Name = "An ISP" });
+        using NoteSigner pointKey = NoteSigner.Generate("isp-1/nft-1");
+        registry.Operators.AddPoint("isp-1", new Api.AddPointRequest { Id = "nft-1", Key = pointKey.VerifierKey });
+        string keyFile = Path.Combine(f.Directory, "point-nft-1.key");
+        await File.WriteAllTextAsync(keyFile, pointKey.ExportPrivateKey() + "\n", cancel);
+
+        // Version 1: prefixes of both families, a host, a name (not the firewall's), and an order that expires in a few
+        // seconds, between versions.
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("A-1", "192.0.2.0/24", "198.51.100.7/32", "2001:db8::/32", "blocked.example"))).StatusCode);
+        JsonObject expiring = RegistryFixture.Order("A-2", "198.18.0.0/16");
+        string expires = DateTimeOffset.FromUnixTimeSeconds(f.Time.GetUtcNow().ToUnixTimeSeconds() + 6).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        expiring["expires"] = expires;
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, expiring)).StatusCode);
+        ulong v1 = registry.Versions.PublishVersion()!.Version;
+
+        await using NetworkNamespace ns = await NetworkNamespace.CreateAsync(f.Directory);
+        await using PalisadeProcess firewall = PalisadeProcess.Start("firewall", "--registry", f.BaseAddress.ToString(), "--key", registry.Log.VerifierKey,
+            "--cache", Path.Combine(f.Directory, "firewall-cache"), "--nft", ns.Nft, "--table", "palisade", "--operator-key", keyFile);
+        await firewall.WaitForOutputAsync("^Palisade firewall keeping sets inet palisade blocked_v4 and blocked_v6");
+        await WaitForSetsAsync(ns, firewall, ["192.0.2.0/24", "198.18.0.0/16", "198.51.100.7"], ["2001:db8::/32"]);
+
+        // The operator's own rules live in the same table and use the sets; updates never touch them.
+        Assert.Equal(0, (await ns.RunNftAsync("add", "chain", "inet", "palisade", "forward", "{ type filter hook forward priority 0; policy accept; }")).Exit);
+        Assert.Equal(0, (await ns.RunNftAsync("add", "rule", "inet", "palisade", "forward", "ip", "daddr", "@blocked_v4", "drop")).Exit);
+        Assert.Equal(0, (await ns.RunNftAsync("add", "rule", "inet", "palisade", "forward", "ip6", "daddr", "@blocked_v6", "reject")).Exit);
+
+        // The expiring order leaves the set when it expires, with no new version.
+        await WaitForSetsAsync(ns, firewall, ["192.0.2.0/24", "198.51.100.7"], ["2001:db8::/32"]);
+        await WaitForAckAsync(f, v1);
+
+        // Version 2: the first order revoked, a new one whose adjacent halves join and which overlaps nothing else.
+        Assert.Equal(HttpStatusCode.OK, (await f.SendAsync(HttpMethod.Post, "/v1/orders/rkn/A-1/revoke", f.RknKey, new JsonObject { ["reason"] = "annulled" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("A-3", "203.0.113.0/25", "203.0.113.128/25", "192.0.2.0/25"))).StatusCode);
+        ulong v2 = registry.Versions.PublishVersion()!.Version;
+        await WaitForSetsAsync(ns, firewall, ["192.0.2.0/25", "203.0.113.0/24"], []);
+        await WaitForAckAsync(f, v2);
+
+        (int exit, string rules) = await ns.RunNftAsync("list", "chain", "inet", "palisade", "forward");
+        Assert.True(exit == 0, rules);
+        Assert.Contains("ip daddr @blocked_v4 drop", rules, StringComparison.Ordinal);
+        Assert.Contains("ip6 daddr @blocked_v6 reject", rules, StringComparison.Ordinal);
+        Assert.Equal(0, await firewall.TerminateAsync());
+    }
+
+    [Fact]
+    public async Task Sets_AFailedTransaction_LeavesTheSetsAsTheyWere()
+    {
+        string directory = Directory.CreateTempSubdirectory("palisade-fw-").FullName;
+        await using NetworkNamespace ns = await NetworkNamespace.CreateAsync(directory);
+        var sets = new NftablesSets("isp_filter", ns.Nft);
+        await sets.RunAsync(sets.DeclarationScript(), TestContext.Current.CancellationToken);
+        Assert.Equal([], await ns.SetElementsAsync("isp_filter", NftablesSets.IPv4Set));
+
+        IpPrefix[] first = [IpPrefix.Parse("10.0.0.0/8"), IpPrefix.Parse("2001:db8::1/128")];
+        await sets.RunAsync(sets.ReplaceScript(AddressIntervals.Join(first, false), AddressIntervals.Join(first, true), "first"), TestContext.Current.CancellationToken);
+        Assert.Equal(["10.0.0.0/8"], await ns.SetElementsAsync("isp_filter", NftablesSets.IPv4Set));
+        Assert.Equal(["2001:db8::1"], await ns.SetElementsAsync("isp_filter", NftablesSets.IPv6Set));
+
+        // A transaction whose last command fails: the flushes and additions before it never take effect.
+        IpPrefix[] second = [IpPrefix.Parse("172.16.0.0/12")];
+        string failing = sets.ReplaceScript(AddressIntervals.Join(second, false), AddressIntervals.Join(second, true), "second") + "add element inet isp_filter no_such_set { 192.0.2.1 }\n";
+        NftablesException e = await Assert.ThrowsAsync<NftablesException>(() => sets.RunAsync(failing, TestContext.Current.CancellationToken));
+        Assert.Contains("no_such_set", e.Message, StringComparison.Ordinal);
+        Assert.Equal(["10.0.0.0/8"], await ns.SetElementsAsync("isp_filter", NftablesSets.IPv4Set));
+        Assert.Equal(["2001:db8::1"], await ns.SetElementsAsync("isp_filter", NftablesSets.IPv6Set));
+
+        // Declaring again (a restart) keeps the elements.
+        await sets.RunAsync(sets.DeclarationScript(), TestContext.Current.CancellationToken);
+        Assert.Equal(["10.0.0.0/8"], await ns.SetElementsAsync("isp_filter", NftablesSets.IPv4Set));
+
+        // A missing nft is a clear error.
+        NftablesException missing = await Assert.ThrowsAsync<NftablesException>(() => new NftablesSets("t", "/nonexistent/nft").RunAsync("", TestContext.Current.CancellationToken));
+        Assert.Contains("/nonexistent/nft", missing.Message, StringComparison.Ordinal);
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Theory]
+    [InlineData(new[] { "10.0.0.0/9", "10.128.0.0/9" }, false, new[] { "10.0.0.0/8" })]
+    [InlineData(new[] { "192.0.2.1/32", "192.0.2.2/31" }, false, new[] { "192.0.2.1-192.0.2.3" })]
+    [InlineData(new[] { "192.0.2.0/24", "192.0.2.128/25", "192.0.2.7/32" }, false, new[] { "192.0.2.0/24" })]
+    [InlineData(new[] { "198.51.100.7/32", "198.51.100.9/32" }, false, new[] { "198.51.100.7", "198.51.100.9" })]
+    [InlineData(new[] { "0.0.0.0/0", "10.0.0.0/8" }, false, new[] { "0.0.0.0/0" })]
+    [InlineData(new[] { "255.255.255.255/32", "255.255.255.254/32" }, false, new[] { "255.255.255.254/31" })]
+    [InlineData(new[] { "::/0", "2001:db8::/32" }, true, new[] { "::/0" })]
+    [InlineData(new[] { "2001:db8::/33", "2001:db8:8000::/33", "10.0.0.0/8" }, true, new[] { "2001:db8::/32" })]
+    [InlineData(new[] { "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128", "::/128" }, true, new[] { "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" })]
+    public void Intervals_JoinOverlappingAndAdjacentPrefixes_AsNftListsThem(string[] prefixes, bool ipv6, string[] expected) =>
+        Assert.Equal(expected, AddressIntervals.Join(prefixes.Select(IpPrefix.Parse), ipv6).Elements());
+
+    [Fact]
+    public void TableNames_OnlyPlainIdentifiers()
+    {
+        Assert.True(NftablesSets.IsValidTableName("palisade"));
+        Assert.True(NftablesSets.IsValidTableName("isp_filter2"));
+        foreach (string bad in new[] { "", "2x", "a b", "a;flush ruleset", "a-b", new string('a', NftablesSets.MaxTableNameLength + 1) })
+        {
+            Assert.False(NftablesSets.IsValidTableName(bad), bad);
+        }
+
+        (int exit, _, string stderr) = LogAuditTests.Cli("firewall", "--registry", "http://127.0.0.1:1/", "--table", "x;flush ruleset");
+        Assert.Equal(1, exit);
+        Assert.Contains("--table 'x;flush ruleset' is not a table name", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cli_NftMissing_ExitsFourNamingIt()
+    {
+        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        (int exit, _, string stderr) = LogAuditTests.Cli("firewall", "--registry", f.BaseAddress.ToString(), "--key", f.Host.Registry.Log.VerifierKey,
+            "--cache", Path.Combine(f.Directory, "fw"), "--nft", "/nonexistent/nft");
+        Assert.Equal(4, exit);
+        Assert.Contains("cannot create table inet palisade", stderr, StringComparison.Ordinal);
+        Assert.Contains("/nonexistent/nft", stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task WaitForSetsAsync(NetworkNamespace ns, PalisadeProcess firewall, string[] v4, string[] v6)
+    {
+        List<string>? four = null, six = null;
+        for (int i = 0; i < 200; i++)
+        {
+            four = await ns.SetElementsAsync("palisade", NftablesSets.IPv4Set);
+            six = await ns.SetElementsAsync("palisade", NftablesSets.IPv6Set);
+            if (four is not null && six is not null && four.SequenceEqual(v4) && six.SequenceEqual(v6))
+            {
+                return;
+            }
+
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Fail($"the sets hold [{string.Join(", ", four ?? [])}] and [{string.Join(", ", six ?? [])}], not [{string.Join(", ", v4)}] and [{string.Join(", ", v6)}]; palisade firewall wrote:\n{firewall.Output}");
+    }
+
+    private static async Task WaitForAckAsync(RegistryFixture f, ulong version)
+    {
+        long? acked = null;
+        for (int i = 0; i < 200 && acked != (long)version; i++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            JsonObject op = JsonNode.Parse(await f.Http.GetStringAsync("/v1/operators/isp-1", TestContext.Current.CancellationToken))!.AsObject();
+            acked = op["points"]!.AsArray().Single(p => p!["id"]!.GetValue<string>() == "nft-1")!["ackedVersion"]?.GetValue<long?>();
+        }
+
+        Assert.Equal((long)version, acked);
+    }
+}
