@@ -44,13 +44,19 @@ internal static class ServeCommand
                 "or 2d, 90s); repeatable. Others: 24h.",
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var rpzSecondaries = new Option<string[]>("--rpz-secondary")
+        {
+            Description = "ADDRESS=POINT: the RPZ secondary at ADDRESS (a --notify target) is enforcement point POINT; each newer serial it transfers is logged " +
+                "as the point's point.transferred (repeatable; docs/operators.md).",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var dns = new DnsOptionsBinder();
         var command = new Command("serve", "Run the registry (SQLite) with its transparency log and HTTP API in one process, and with --dns the " +
             "enforcing DNS server following it (metrics at /metrics).\n\n" +
             "Settings come from appsettings.json (section Palisade), the environment (Palisade__DataDirectory, …) and these flags. " +
             "Exit codes: 0 stopped; 1 usage; 4 a setting or the stored data is invalid, or an address cannot be bound.")
         {
-            RegistryConfiguration.Data, RegistryConfiguration.Database, urls, origin, publicUrl, blockPage, witnesses, follow, deadlines,
+            RegistryConfiguration.Data, RegistryConfiguration.Database, urls, origin, publicUrl, blockPage, witnesses, follow, deadlines, rpzSecondaries,
         };
         foreach (Option option in dns.All)
         {
@@ -62,6 +68,12 @@ internal static class ServeCommand
             if (dns.Bind(parseResult, portal: null, out string? dnsError) is not { } dnsOptions)
             {
                 await stderr.WriteLineAsync($"palisade serve: {dnsError}").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            if (RpzSecondaryPoints.Parse(parseResult.GetValue(rpzSecondaries) ?? [], dnsOptions.Notify, out string? secondaryError) is not { } secondaryPoints)
+            {
+                await stderr.WriteLineAsync($"palisade serve: {secondaryError}").ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
 
@@ -151,6 +163,10 @@ internal static class ServeCommand
                         {
                             enforcement = DnsEnforcementPoint.Start(new Uri(host.Addresses[0]), NoteVerifier.Parse(registry.Log.VerifierKey), dnsOptions,
                                 Path.Combine(registry.Options.DataDirectory, "dns-cache"), loggers);
+                            if (enforcement.Server.Rpz is { } zone)
+                            {
+                                RpzSecondaryPoints.Attach(zone, registry, secondaryPoints, loggers.CreateLogger("Palisade.Rpz"));
+                            }
                         }
                         catch (SocketException e)
                         {

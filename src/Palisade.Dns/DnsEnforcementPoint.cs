@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Palisade.Core.Policy;
@@ -86,7 +87,26 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
     }
 
     /// <summary>Writes the Prometheus metrics of the server and the subscription.</summary>
-    public void WriteMetrics(TextWriter writer) => Server.Metrics.WritePrometheus(writer, Status);
+    public void WriteMetrics(TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        Server.Metrics.WritePrometheus(writer, Status);
+        if (Server.Rpz is { } zone)
+        {
+            RpzSecondaryTransfer[] secondaries = [.. zone.Secondaries.OrderBy(s => s.Secondary.ToString(), StringComparer.Ordinal)];
+            writer.Write("# HELP palisade_rpz_secondary_serial The serial (registry version) each configured RPZ secondary last transferred.\n# TYPE palisade_rpz_secondary_serial gauge\n");
+            foreach (RpzSecondaryTransfer s in secondaries)
+            {
+                writer.Write(string.Create(CultureInfo.InvariantCulture, $"palisade_rpz_secondary_serial{{secondary=\"{s.Secondary}\"}} {s.Serial}\n"));
+            }
+
+            writer.Write("# HELP palisade_rpz_secondary_transfer_timestamp_seconds When each configured RPZ secondary last completed a transfer.\n# TYPE palisade_rpz_secondary_transfer_timestamp_seconds gauge\n");
+            foreach (RpzSecondaryTransfer s in secondaries)
+            {
+                writer.Write(string.Create(CultureInfo.InvariantCulture, $"palisade_rpz_secondary_transfer_timestamp_seconds{{secondary=\"{s.Secondary}\"}} {s.At.ToUnixTimeSeconds()}\n"));
+            }
+        }
+    }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -40,6 +40,7 @@ public sealed partial class RpzZone
     private readonly List<Change> _history = [];
     private readonly object _gate = new();
     private readonly SemaphoreSlim _transfers;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IPAddress, RpzSecondaryTransfer> _secondaries = new();
     private Snapshot _current = new(0, []);
 
     /// <summary>Creates the zone <paramref name="zone"/> (such as rpz.palisade).</summary>
@@ -195,6 +196,7 @@ public sealed partial class RpzZone
 
                 await StreamAsync(request, query, Records(current, chain), connection, buffer, requestMac, now, cancellationToken).ConfigureAwait(false);
                 LogTransfer(_logger, query.QuestionType == DnsConstants.TypeIxfr ? (chain is null ? "IXFR (as full zone)" : "IXFR") : "AXFR", _zone, current.Serial);
+                RecordSecondary(client, current.Serial, kind);
             }
             finally
             {
@@ -207,6 +209,25 @@ public sealed partial class RpzZone
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>The last transfer each configured secondary (a <see cref="NotifyTargets"/> address) completed.</summary>
+    public IReadOnlyCollection<RpzSecondaryTransfer> Secondaries => [.. _secondaries.Values];
+
+    /// <summary>Raised after a configured secondary (a <see cref="NotifyTargets"/> address) completes a transfer. Other
+    /// clients' transfers are not recorded.</summary>
+    public event Action<RpzSecondaryTransfer>? SecondaryTransferred;
+
+    private void RecordSecondary(IPAddress client, uint serial, string kind)
+    {
+        if (serial == 0 || !NotifyTargets.Any(t => t.Address.Equals(client)))
+        {
+            return;
+        }
+
+        var transfer = new RpzSecondaryTransfer(client, serial, kind, _time.GetUtcNow());
+        _secondaries[client] = transfer;
+        SecondaryTransferred?.Invoke(transfer);
     }
 
     private bool IsAllowed(IPAddress client)

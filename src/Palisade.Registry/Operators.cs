@@ -167,6 +167,39 @@ internal sealed class Operators(RegistryContext context)
     }
 
     /// <summary>
+    /// Records that the registry's own DNS server saw RPZ secondary <paramref name="point"/> (an operator's name server
+    /// configured as a NOTIFY target) complete a zone transfer of <paramref name="version"/>, logged as
+    /// <c>point.transferred</c>. It counts as the point's acknowledgement. Null when the point already acknowledged this
+    /// version or a later one (secondaries transfer again at each refresh; only progress is logged).
+    /// </summary>
+    public AckView? RecordTransfer(string point, ulong version, string transfer)
+    {
+        if (transfer is not ("AXFR" or "IXFR"))
+        {
+            throw new ArgumentException($"'{transfer}' is not AXFR or IXFR", nameof(transfer));
+        }
+
+        using (RegistrySession read = _context.Store.OpenRead())
+        {
+            _ = read.FindPoint(point) ?? throw RegistryProblem.NotFound($"there is no enforcement point '{point}'");
+            _ = read.GetVersion(version) ?? throw new RegistryProblem(422, "unpublished-version", "Not a published version", $"this registry never published version {version}");
+        }
+
+        return _context.Writer.Write((session, log) =>
+        {
+            if (session.LastAckVersion(point) is { } last && last >= (long)version)
+            {
+                return null;
+            }
+
+            DateTimeOffset now = _context.Time.GetUtcNow();
+            (long index, _) = log(new PointTransferred { Time = now, Point = point, Version = version, Transfer = transfer });
+            session.InsertAck(index, point, (long)version, now.ToUnixTimeSeconds());
+            return new AckView(point, (long)version, index);
+        });
+    }
+
+    /// <summary>
     /// One operator with its points and its compliance: for each order in force, the first version that held it (and
     /// when it was published), the category's deadline from then, and whether a point of the operator acknowledged that
     /// version or a later one; an order past its deadline without one is overdue. Null when there is no such operator.

@@ -18,6 +18,7 @@ namespace Palisade.Core.Events;
 [JsonDerivedType(typeof(OperatorRegistered), OperatorRegistered.TypeName)]
 [JsonDerivedType(typeof(PointCreated), PointCreated.TypeName)]
 [JsonDerivedType(typeof(PointAcknowledged), PointAcknowledged.TypeName)]
+[JsonDerivedType(typeof(PointTransferred), PointTransferred.TypeName)]
 public abstract record LogEvent
 {
     /// <summary>When the registry logged the event (UTC, milliseconds).</summary>

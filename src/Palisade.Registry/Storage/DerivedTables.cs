@@ -88,6 +88,9 @@ internal sealed class DerivedTables
             case PointAcknowledged ack:
                 _acks.Add([(long)index, ack.Point, (long)ack.Version, Palisade.Core.Policy.Acknowledgement.Parse(Palisade.Core.Transparency.SignedNote.Parse(ack.Statement).Text).Time]);
                 break;
+            case PointTransferred transferred:
+                _acks.Add([(long)index, transferred.Point, (long)transferred.Version, evt.Time.ToUnixTimeSeconds()]);
+                break;
             case VersionPublished published:
                 _versions.Add([(long)published.Version, (long)published.LogSize, (long)index, Convert.FromHexString(published.Bundle), Convert.FromHexString(published.Delta),
                     (long)published.Entries, time]);

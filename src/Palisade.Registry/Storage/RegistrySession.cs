@@ -372,6 +372,11 @@ internal sealed class RegistrySession : IDisposable
         ? Convert.ToInt64(time, System.Globalization.CultureInfo.InvariantCulture)
         : null;
 
+    /// <summary>The highest version a point acknowledged or transferred; null before the first.</summary>
+    public long? LastAckVersion(string point) => Scalar("SELECT MAX(version) FROM point_acks WHERE point = @point", Text("point", point)) is { } version and not DBNull
+        ? Convert.ToInt64(version, System.Globalization.CultureInfo.InvariantCulture)
+        : null;
+
     public void InsertAck(long logIndex, string point, long version, long signedTime) =>
         NonQuery("INSERT INTO point_acks (log_index, point, version, signed_time) VALUES (@index, @point, @version, @time)",
             Int("index", logIndex), Text("point", point), Int("version", version), Int("time", signedTime));
