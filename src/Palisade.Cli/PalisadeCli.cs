@@ -26,6 +26,7 @@ internal static class PalisadeCli
         root.Subcommands.Add(ImportCommand.Create(stdout, stderr));
         root.Subcommands.Add(DnsCommand.Create(stdout, stderr));
         root.Subcommands.Add(FirewallCommand.Create(stdout, stderr));
+        root.Subcommands.Add(DelistingCommand.Create(stdout, stderr));
         root.Subcommands.Add(MigrateCommand.Create(stdout, stderr));
         return root;
     }

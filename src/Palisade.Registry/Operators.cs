@@ -93,6 +93,11 @@ internal sealed class Operators(RegistryContext context)
         });
     }
 
+    private DelistingFeeds? _delisting;
+
+    /// <summary>Also accepts acknowledgements of a version's delisting feed.</summary>
+    public void UseDelisting(DelistingFeeds delisting) => _delisting = delisting;
+
     /// <summary>How far in the future an acknowledgement's signed time may be (clock skew).</summary>
     public static readonly TimeSpan MaxAckClockSkew = TimeSpan.FromMinutes(5);
 
@@ -147,10 +152,13 @@ internal sealed class Operators(RegistryContext context)
             throw RegistryProblem.Forbidden($"the acknowledgement is not signed by point '{ack.Point}': {e.Message}");
         }
 
-        if (version is null || !version.BundleSha256.AsSpan().SequenceEqual(ack.BundleSha256))
+        // A point acknowledges the file it enforces: the version's bundle, or for a search engine its delisting feed.
+        if (version is null || !(version.BundleSha256.AsSpan().SequenceEqual(ack.BundleSha256)
+            || (_delisting is not null && _delisting.File(ack.Version).Sha256.AsSpan().SequenceEqual(ack.BundleSha256))))
         {
             throw new RegistryProblem(422, "unpublished-version", "Not a published version",
-                version is null ? $"this registry never published version {ack.Version}" : $"version {ack.Version}'s bundle is {Convert.ToHexStringLower(version.BundleSha256)}, not {Convert.ToHexStringLower(ack.BundleSha256)}");
+                version is null ? $"this registry never published version {ack.Version}"
+                : $"version {ack.Version}'s bundle is {Convert.ToHexStringLower(version.BundleSha256)} and its delisting feed {Convert.ToHexStringLower(_delisting?.File(ack.Version).Sha256 ?? [])}, not {Convert.ToHexStringLower(ack.BundleSha256)}");
         }
 
         return _context.Writer.Write((session, log) =>

@@ -175,39 +175,10 @@ internal static partial class RegistryEndpoints
             return Json(result, RegistryJsonContext.Default.OrderEventCreated);
         });
 
-        app.MapGet("/v1/bundles/latest", async (HttpContext context) =>
-        {
-            RegistryVersion? latest = registry.Versions.LatestVersion;
-            if (context.Request.Query.ContainsKey("after"))
-            {
-                ulong after = QueryNumber(context, "after", null);
-                ulong wait = Math.Min(QueryNumber(context, "wait", 0), 60);
-                // A long poll ends early when the server stops, so that shutdown does not wait for it.
-                using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, app.Lifetime.ApplicationStopping);
-                try
-                {
-                    latest = await registry.Versions.WaitForVersionAsync(after, TimeSpan.FromSeconds(wait), ended.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
-                {
-                    latest = registry.Versions.LatestVersion;
-                }
-
-                if (latest is null || latest.Version <= after)
-                {
-                    context.Response.Headers.CacheControl = "no-cache";
-                    return Results.NoContent();
-                }
-            }
-
-            if (latest is null)
-            {
-                throw RegistryProblem.NotFound("no registry version has been published yet (there are no orders)");
-            }
-
-            context.Response.Headers.CacheControl = "no-cache";
-            return Results.Redirect(FormattableString.Invariant($"/v1/bundles/{latest.Version}"));
-        });
+        app.MapGet("/v1/bundles/latest", (Delegate)((HttpContext context) => LatestAsync(registry, app, context, "/v1/bundles/")));
+        app.MapGet("/v1/delisting/latest", (Delegate)((HttpContext context) => LatestAsync(registry, app, context, "/v1/delisting/")));
+        app.MapGet("/v1/delisting/{name}", (string name, HttpContext context) => ServeDelisting(registry, context, name, delta: false));
+        app.MapGet("/v1/delisting/deltas/{name}", (string name, HttpContext context) => ServeDelisting(registry, context, name, delta: true));
         app.MapGet("/v1/bundles/{name}", (string name, HttpContext context) => ServeVersionFile(registry, context, name, "bundle"));
         app.MapGet("/v1/bundles/sha256/{sha256}", (string sha256) =>
         {
@@ -355,6 +326,60 @@ internal static partial class RegistryEndpoints
 
     /// <summary>Serves <c>{n}</c> (the file) or <c>{n}.sig</c> (its signature) of a published version: immutable,
     /// with the SHA-256 of the file as its ETag.</summary>
+    /// <summary>The latest version of a feed (bundles or the delisting feed), as a redirect to its file; with <c>?after=N&amp;wait=S</c>
+    /// a long poll that answers 204 when no newer version is published within S seconds (at most 60).</summary>
+    private static async Task<IResult> LatestAsync(RegistryService registry, WebApplication app, HttpContext context, string prefix)
+    {
+        RegistryVersion? latest = registry.Versions.LatestVersion;
+        if (context.Request.Query.ContainsKey("after"))
+        {
+            ulong after = QueryNumber(context, "after", null);
+            ulong wait = Math.Min(QueryNumber(context, "wait", 0), 60);
+            // A long poll ends early when the server stops, so that shutdown does not wait for it.
+            using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, app.Lifetime.ApplicationStopping);
+            try
+            {
+                latest = await registry.Versions.WaitForVersionAsync(after, TimeSpan.FromSeconds(wait), ended.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                latest = registry.Versions.LatestVersion;
+            }
+
+            if (latest is null || latest.Version <= after)
+            {
+                context.Response.Headers.CacheControl = "no-cache";
+                return Results.NoContent();
+            }
+        }
+
+        if (latest is null)
+        {
+            throw RegistryProblem.NotFound("no registry version has been published yet (there are no orders)");
+        }
+
+        context.Response.Headers.CacheControl = "no-cache";
+        return Results.Redirect(FormattableString.Invariant($"{prefix}{latest.Version}"));
+    }
+
+    private static IResult ServeDelisting(RegistryService registry, HttpContext context, string name, bool delta)
+    {
+        bool signature = name.EndsWith(".sig", StringComparison.Ordinal);
+        string number = signature ? name[..^4] : name;
+        ulong latest = registry.Versions.LatestVersion?.Version ?? 0;
+        if (!ulong.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out ulong version) || version == 0
+            || version.ToString(CultureInfo.InvariantCulture) != number || version > latest)
+        {
+            throw RegistryProblem.NotFound($"there is no published delisting {(delta ? "delta" : "feed")} '{name}' (versions are 1…{latest})");
+        }
+
+        DelistingFeeds.FeedFile file = delta ? registry.Delisting.Delta(version) : registry.Delisting.File(version);
+        context.Response.Headers.CacheControl = Immutable;
+        return signature
+            ? Results.Text(file.Signature, "text/plain; charset=utf-8")
+            : Results.Bytes(file.Bytes, "text/plain; charset=utf-8", entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue("\"" + Convert.ToHexStringLower(file.Sha256) + "\""));
+    }
+
     private static IResult ServeVersionFile(RegistryService registry, HttpContext context, string name, string kind)
     {
         bool signature = name.EndsWith(".sig", StringComparison.Ordinal);

@@ -25,6 +25,8 @@ public sealed class RegistryService : IDisposable
         Queries = new RegistryQueries(context);
         Versions = new RegistryVersions(context);
         Queries.UseVersions(Versions);
+        Delisting = new DelistingFeeds(context, Versions);
+        Operators.UseDelisting(Delisting);
         Nodes = new RegistryNodes(context);
     }
 
@@ -61,6 +63,9 @@ public sealed class RegistryService : IDisposable
 
     /// <summary>Registry versions and their bundle and delta files.</summary>
     internal RegistryVersions Versions { get; }
+
+    /// <summary>The delisting feed: each version's feed file and delta, signed.</summary>
+    internal DelistingFeeds Delisting { get; }
 
     /// <summary>Following other processes over a shared store, and the publisher claim.</summary>
     internal RegistryNodes Nodes { get; }

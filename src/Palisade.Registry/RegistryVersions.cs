@@ -308,6 +308,24 @@ internal sealed class RegistryVersions : IDisposable
         Interlocked.Exchange(ref _versionPublished, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
+    /// <summary>The bytes of version <paramref name="version"/>'s <paramref name="kind"/> ("bundle" or "delta"): the latest
+    /// bundle from memory, others from their files, rebuilt from the log when not kept here.</summary>
+    public byte[] FileBytes(ulong version, string kind)
+    {
+        string path = VersionFile(version, kind);
+        if (!File.Exists(path))
+        {
+            if (kind == "bundle" && CurrentBundle is { } latest && latest.Version == version)
+            {
+                return latest.Bytes;
+            }
+
+            EnsureVersionFiles(version);
+        }
+
+        return File.ReadAllBytes(path);
+    }
+
     private readonly SemaphoreSlim _rebuilding = new(1, 1);
 
     /// <summary>

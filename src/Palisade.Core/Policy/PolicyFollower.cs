@@ -22,13 +22,14 @@ public sealed class PolicyFollower : IAsyncDisposable
     /// <param name="time">The clock.</param>
     /// <param name="witnesses">Witnesses whose cosignatures must cover a version before it is enforced (null: none).</param>
     /// <param name="pointKey">The enforcement point's key; with it, <see cref="Acknowledger"/> signs acknowledgements.</param>
+    /// <param name="feed">The versions followed: the bundles (null) or another feed, such as the delisting feed.</param>
     public PolicyFollower(Uri registry, NoteVerifier key, string? cacheDirectory = null, ILoggerFactory? loggerFactory = null, TimeProvider? time = null,
-        WitnessPolicy? witnesses = null, NoteSigner? pointKey = null)
+        WitnessPolicy? witnesses = null, NoteSigner? pointKey = null, SubscriptionFeed? feed = null)
     {
         loggerFactory ??= NullLoggerFactory.Instance;
         time ??= TimeProvider.System;
         Http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromMinutes(2) };
-        Subscription = new PolicySubscription(Http, registry, key, loggerFactory.CreateLogger<PolicySubscription>(), time) { CacheDirectory = cacheDirectory, Witnesses = witnesses };
+        Subscription = new PolicySubscription(Http, registry, key, loggerFactory.CreateLogger<PolicySubscription>(), time) { CacheDirectory = cacheDirectory, Witnesses = witnesses, Feed = feed ?? SubscriptionFeed.Bundles };
         if (pointKey is not null)
         {
             Acknowledger = new PointAcknowledger(Http, registry, pointKey, loggerFactory.CreateLogger<PointAcknowledger>(), time);

@@ -48,6 +48,10 @@ public sealed partial class PolicySubscription
     /// <summary>The policy being enforced: the last version that verified (empty before the first).</summary>
     public CompiledPolicy Current => Volatile.Read(ref _current);
 
+    /// <summary>Which signed versions are followed: the registry's bundles (the default) or another feed of them, such
+    /// as <see cref="DelistingFeed.Subscription"/>.</summary>
+    public SubscriptionFeed Feed { get; init; } = SubscriptionFeed.Bundles;
+
     /// <summary>Longest chain of deltas fetched instead of a full bundle.</summary>
     public int MaxDeltaChain { get; init; } = 64;
 
@@ -85,16 +89,16 @@ public sealed partial class PolicySubscription
     /// <summary>Loads the cached bundle, if any, re-verifying its signature; false when there is none or it fails.</summary>
     public bool LoadCache()
     {
-        if (CacheDirectory is null || !File.Exists(CachePath("bundle")) || !File.Exists(CachePath("bundle.sig")))
+        if (CacheDirectory is null || !File.Exists(CachePath(Feed.CacheName)) || !File.Exists(CachePath(Feed.CacheName + ".sig")))
         {
             return false;
         }
 
         try
         {
-            byte[] bytes = File.ReadAllBytes(CachePath("bundle"));
+            byte[] bytes = File.ReadAllBytes(CachePath(Feed.CacheName));
             PolicyBundle bundle = PolicyBundle.Parse(bytes);
-            BundleSignature.Verify(_key, File.ReadAllText(CachePath("bundle.sig")), "bundle", bundle.Version, bytes);
+            BundleSignature.Verify(_key, File.ReadAllText(CachePath(Feed.CacheName + ".sig")), Feed.FileKind, bundle.Version, bytes);
             CheckRegistry(bundle.Registry);
             Swap(CompiledPolicy.Build(bundle));
             return true;
@@ -180,7 +184,7 @@ public sealed partial class PolicySubscription
     private async Task<ulong> LatestAsync(ulong have, TimeSpan wait, CancellationToken cancellationToken)
     {
         string query = wait <= TimeSpan.Zero ? "" : string.Create(CultureInfo.InvariantCulture, $"?after={have}&wait={(int)wait.TotalSeconds}");
-        using HttpResponseMessage response = await _http.GetAsync(new Uri(_registry, "v1/bundles/latest" + query), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        using HttpResponseMessage response = await _http.GetAsync(new Uri(_registry, Feed.LatestPath + query), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NoContent)
         {
             return have;
@@ -202,9 +206,9 @@ public sealed partial class PolicySubscription
 
     private async Task<(PolicyBundle, byte[], string)> FetchBundleAsync(ulong version, CancellationToken cancellationToken)
     {
-        string path = string.Create(CultureInfo.InvariantCulture, $"v1/bundles/{version}");
+        string path = Feed.File(version);
         (byte[] bytes, string signature) = await FetchSignedAsync(path, cancellationToken).ConfigureAwait(false);
-        BundleSignature.Verify(_key, signature, "bundle", version, bytes);
+        BundleSignature.Verify(_key, signature, Feed.FileKind, version, bytes);
         PolicyBundle bundle = Parse(() => PolicyBundle.Parse(bytes), $"bundle {version}");
         if (bundle.Version != version)
         {
@@ -221,8 +225,8 @@ public sealed partial class PolicySubscription
         PolicyDelta? delta = null;
         for (ulong version = from.Version + 1; version <= latest; version++)
         {
-            (byte[] bytes, string signature) = await FetchSignedAsync(string.Create(CultureInfo.InvariantCulture, $"v1/deltas/{version}"), cancellationToken).ConfigureAwait(false);
-            BundleSignature.Verify(_key, signature, "delta", version, bytes);
+            (byte[] bytes, string signature) = await FetchSignedAsync(Feed.Delta(version), cancellationToken).ConfigureAwait(false);
+            BundleSignature.Verify(_key, signature, Feed.DeltaKind, version, bytes);
             delta = Parse(() => PolicyDelta.Parse(bytes), $"delta {version}");
             if (delta.Version != version)
             {
@@ -242,8 +246,8 @@ public sealed partial class PolicySubscription
         }
 
         // The cache keeps a full bundle; its signature is fetched so that a restart can verify it.
-        string bundleSignature = await FetchTextAsync(string.Create(CultureInfo.InvariantCulture, $"v1/bundles/{latest}.sig"), cancellationToken).ConfigureAwait(false);
-        BundleSignature.Verify(_key, bundleSignature, "bundle", latest, result);
+        string bundleSignature = await FetchTextAsync(Feed.File(latest) + ".sig", cancellationToken).ConfigureAwait(false);
+        BundleSignature.Verify(_key, bundleSignature, Feed.FileKind, latest, result);
         return (bundle, result, bundleSignature);
     }
 
@@ -422,10 +426,10 @@ public sealed partial class PolicySubscription
         }
 
         Directory.CreateDirectory(CacheDirectory);
-        File.WriteAllBytes(CachePath("bundle.tmp"), bytes);
-        File.WriteAllText(CachePath("bundle.sig.tmp"), signature);
-        File.Move(CachePath("bundle.tmp"), CachePath("bundle"), overwrite: true);
-        File.Move(CachePath("bundle.sig.tmp"), CachePath("bundle.sig"), overwrite: true);
+        File.WriteAllBytes(CachePath(Feed.CacheName + ".tmp"), bytes);
+        File.WriteAllText(CachePath(Feed.CacheName + ".sig.tmp"), signature);
+        File.Move(CachePath(Feed.CacheName + ".tmp"), CachePath(Feed.CacheName), overwrite: true);
+        File.Move(CachePath(Feed.CacheName + ".sig.tmp"), CachePath(Feed.CacheName + ".sig"), overwrite: true);
     }
 
     private string CachePath(string name) => Path.Combine(CacheDirectory!, "policy." + name);

@@ -1,0 +1,66 @@
+using System.Security.Cryptography;
+using Palisade.Core.Policy;
+
+namespace Palisade.Registry;
+
+/// <summary>
+/// Serves the delisting feed (<see cref="DelistingFeed"/>): each published version and its delta, derived from the
+/// version's bundle and delta and signed with the log key, on request. Feed files are a pure function of the version,
+/// so every node serves the same bytes; the signatures are deterministic (Ed25519). The last few are kept in memory,
+/// because every search engine asks for the same latest version.
+/// </summary>
+internal sealed class DelistingFeeds(RegistryContext context, RegistryVersions versions)
+{
+    /// <summary>Feed files (and deltas) kept in memory.</summary>
+    public const int CachedFiles = 8;
+
+    private readonly Lock _gate = new();
+    private readonly LinkedList<(ulong Version, string Kind, FeedFile File)> _cache = new();
+
+    /// <summary>Version <paramref name="version"/>'s feed file.</summary>
+    public FeedFile File(ulong version) => Cached(version, DelistingFeed.FileKind, () =>
+    {
+        byte[] bytes = DelistingFeed.Of(PolicyBundle.Parse(versions.FileBytes(version, "bundle"))).ToBytes();
+        return Signed(version, DelistingFeed.FileKind, bytes);
+    });
+
+    /// <summary>Version <paramref name="version"/>'s feed delta from the version before.</summary>
+    public FeedFile Delta(ulong version) => Cached(version, DelistingFeed.DeltaKind, () =>
+    {
+        PolicyDelta delta = PolicyDelta.Parse(versions.FileBytes(version, "delta"));
+        byte[] bytes = DelistingFeed.Of(delta, File(version).Sha256).ToBytes();
+        return Signed(version, DelistingFeed.DeltaKind, bytes);
+    });
+
+    private FeedFile Signed(ulong version, string kind, byte[] bytes) =>
+        new(bytes, SHA256.HashData(bytes), BundleSignature.Sign(context.Log.Signer, kind, version, bytes));
+
+    private FeedFile Cached(ulong version, string kind, Func<FeedFile> build)
+    {
+        lock (_gate)
+        {
+            foreach ((ulong v, string k, FeedFile file) in _cache)
+            {
+                if (v == version && k == kind)
+                {
+                    return file;
+                }
+            }
+        }
+
+        FeedFile built = build();
+        lock (_gate)
+        {
+            _cache.AddFirst((version, kind, built));
+            while (_cache.Count > CachedFiles)
+            {
+                _cache.RemoveLast();
+            }
+        }
+
+        return built;
+    }
+
+    /// <summary>A feed file with its hash and signature.</summary>
+    internal sealed record FeedFile(byte[] Bytes, byte[] Sha256, string Signature);
+}
