@@ -128,12 +128,12 @@ public sealed class DelistingFeedTests
         string first = await File.ReadAllTextAsync(output, TestContext.Current.CancellationToken);
         Assert.Contains("\"target\":\"removed.example\"", first, StringComparison.Ordinal);
         Assert.DoesNotContain("192.0.2.0", first, StringComparison.Ordinal);
-        await WaitForAckAsync(f, delisting, 1);
+        await f.WaitForAckedVersionAsync("search-1", "index-1", 1, () => delisting.Output);
 
         await PublishSecondAsync(f);
         await WaitForAsync(() => File.ReadAllText(output).Contains("https://example.org/new", StringComparison.Ordinal), delisting);
         Assert.DoesNotContain("removed.example", await File.ReadAllTextAsync(output, TestContext.Current.CancellationToken), StringComparison.Ordinal);
-        await WaitForAckAsync(f, delisting, 2);
+        await f.WaitForAckedVersionAsync("search-1", "index-1", 2, () => delisting.Output);
         Assert.Equal(0, await delisting.TerminateAsync());
     }
 
@@ -150,18 +150,5 @@ public sealed class DelistingFeedTests
         }
 
         Assert.Fail("palisade delisting did not write what was expected; it wrote:\n" + process.Output);
-    }
-
-    private static async Task WaitForAckAsync(RegistryFixture f, PalisadeProcess process, long version)
-    {
-        long? acked = null;
-        for (int i = 0; i < 200 && acked != version; i++)
-        {
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-            JsonObject op = JsonNode.Parse(await f.Http.GetStringAsync("/v1/operators/search-1", TestContext.Current.CancellationToken))!.AsObject();
-            acked = op["points"]!.AsArray().Single()!["ackedVersion"]?.GetValue<long?>();
-        }
-
-        Assert.True(acked == version, $"acknowledged {acked}, not {version}; palisade delisting wrote:\n{process.Output}");
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using Palisade.Core.Transparency;
 
 namespace Palisade.Registry.Tests;
@@ -26,27 +25,14 @@ public sealed class DnsPointProcessTests
         await using PalisadeProcess dns = PalisadeProcess.Start("dns", "--registry", f.BaseAddress.ToString(), "--key", registry.Log.VerifierKey,
             "--cache", Path.Combine(f.Directory, "dns-cache"), "--dns", "127.0.0.1:" + port, "--operator-key", keyFile);
         await dns.WaitForOutputAsync("^Palisade DNS listening on");
-        await WaitForAckAsync(f, dns, v1);
+        await f.WaitForAckedVersionAsync("isp-1", "dns-1", v1, () => dns.Output);
         Assert.Contains("status: NXDOMAIN", (await ExternalTool.RunAsync("dig", "@127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "first.example", "A", "+tries=1", "+time=5")).Output, StringComparison.Ordinal);
 
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("D-2", "second.example"))).StatusCode);
         ulong v2 = registry.Versions.PublishVersion()!.Version;
-        await WaitForAckAsync(f, dns, v2);
+        await f.WaitForAckedVersionAsync("isp-1", "dns-1", v2, () => dns.Output);
         Assert.Contains("status: NXDOMAIN", (await ExternalTool.RunAsync("dig", "@127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "second.example", "A", "+tries=1", "+time=5")).Output, StringComparison.Ordinal);
 
         Assert.Equal(0, await dns.TerminateAsync());
-    }
-
-    private static async Task WaitForAckAsync(RegistryFixture f, PalisadeProcess dns, ulong version)
-    {
-        long? acked = null;
-        for (int i = 0; i < 200 && acked != (long)version; i++)
-        {
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-            JsonObject op = JsonNode.Parse(await f.Http.GetStringAsync("/v1/operators/isp-1", TestContext.Current.CancellationToken))!.AsObject();
-            acked = op["points"]!.AsArray().Single(p => p!["id"]!.GetValue<string>() == "dns-1")!["ackedVersion"]?.GetValue<long?>();
-        }
-
-        Assert.True(acked == (long)version, $"the registry holds an acknowledgement of version {acked?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, not {version}; palisade dns wrote:\n{dns.Output}");
     }
 }

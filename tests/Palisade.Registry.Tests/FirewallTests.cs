@@ -48,14 +48,14 @@ public sealed class FirewallTests
 
         // The expiring order leaves the set when it expires, with no new version.
         await WaitForSetsAsync(ns, firewall, ["192.0.2.0/24", "198.51.100.7"], ["2001:db8::/32"]);
-        await WaitForAckAsync(f, v1);
+        await f.WaitForAckedVersionAsync("isp-1", "nft-1", v1, () => firewall.Output);
 
         // Version 2: the first order revoked, a new one whose adjacent halves join and which overlaps nothing else.
         Assert.Equal(HttpStatusCode.OK, (await f.SendAsync(HttpMethod.Post, "/v1/orders/rkn/A-1/revoke", f.RknKey, new JsonObject { ["reason"] = "annulled" })).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("A-3", "203.0.113.0/25", "203.0.113.128/25", "192.0.2.0/25"))).StatusCode);
         ulong v2 = registry.Versions.PublishVersion()!.Version;
         await WaitForSetsAsync(ns, firewall, ["192.0.2.0/25", "203.0.113.0/24"], []);
-        await WaitForAckAsync(f, v2);
+        await f.WaitForAckedVersionAsync("isp-1", "nft-1", v2, () => firewall.Output);
 
         (int exit, string rules) = await ns.RunNftAsync("list", "chain", "inet", "palisade", "forward");
         Assert.True(exit == 0, rules);
@@ -99,18 +99,5 @@ public sealed class FirewallTests
         }
 
         Assert.Fail($"the sets hold [{string.Join(", ", four ?? [])}] and [{string.Join(", ", six ?? [])}], not [{string.Join(", ", v4)}] and [{string.Join(", ", v6)}]; palisade firewall wrote:\n{firewall.Output}");
-    }
-
-    private static async Task WaitForAckAsync(RegistryFixture f, ulong version)
-    {
-        long? acked = null;
-        for (int i = 0; i < 200 && acked != (long)version; i++)
-        {
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-            JsonObject op = JsonNode.Parse(await f.Http.GetStringAsync("/v1/operators/isp-1", TestContext.Current.CancellationToken))!.AsObject();
-            acked = op["points"]!.AsArray().Single(p => p!["id"]!.GetValue<string>() == "nft-1")!["ackedVersion"]?.GetValue<long?>();
-        }
-
-        Assert.Equal((long)version, acked);
     }
 }

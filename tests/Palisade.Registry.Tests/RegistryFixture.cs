@@ -95,6 +95,22 @@ internal sealed class RegistryFixture : IAsyncDisposable
         return JsonNode.Parse(text) as JsonObject ?? throw new JsonException("not an object: " + text);
     }
 
+    /// <summary>Waits (up to 20 s) until point <paramref name="point"/> of operator <paramref name="operatorId"/> has
+    /// acknowledged <paramref name="version"/> as <c>GET /v1/operators/{id}</c> shows it; fails with <paramref name="context"/>
+    /// (such as the enforcement point's output) otherwise.</summary>
+    public async Task WaitForAckedVersionAsync(string operatorId, string point, ulong version, Func<string>? context = null)
+    {
+        long? acked = null;
+        for (int i = 0; i < 200 && acked != (long)version; i++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            JsonObject op = JsonNode.Parse(await Http.GetStringAsync("/v1/operators/" + operatorId, TestContext.Current.CancellationToken))!.AsObject();
+            acked = op["points"]!.AsArray().Single(p => p!["id"]!.GetValue<string>() == point)!["ackedVersion"]?.GetValue<long?>();
+        }
+
+        Assert.True(acked == (long)version, $"point {point} acknowledged version {acked?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, not {version}\n{context?.Invoke()}");
+    }
+
     public static JsonObject Order(string decision, params string[] targets) => new()
     {
         ["decision"] = decision,

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Palisade.Core.Transparency;
 using Palisade.Dns;
@@ -55,12 +54,12 @@ public sealed class RpzSecondaryTests
         using Process unbound = ExternalTool.Start("unbound", "-d", "-c", config);
         try
         {
-            await WaitForAckAsync(f, v1);
+            await f.WaitForAckedVersionAsync("isp-1", "rpz-1", v1);
 
             // A new version: NOTIFY, unbound transfers it (IXFR), and the point's version follows.
             Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("S-2", "second.example"))).StatusCode);
             ulong v2 = registry.Versions.PublishVersion()!.Version;
-            await WaitForAckAsync(f, v2);
+            await f.WaitForAckedVersionAsync("isp-1", "rpz-1", v2);
             Assert.Contains(dns.Server.Rpz!.Secondaries, s => s.Secondary.Equals(IPAddress.Loopback) && s.Serial == (uint)v2);
             var metrics = new StringWriter();
             dns.WriteMetrics(metrics);
@@ -79,18 +78,5 @@ public sealed class RpzSecondaryTests
         await f.StopAsync();
         using RegistryService reopened = RegistryService.Open(reopen);
         Assert.Equal(2L, reopened.Operators.List().Single().Points.Single().AckedVersion);
-    }
-
-    private static async Task WaitForAckAsync(RegistryFixture f, ulong version)
-    {
-        long? acked = null;
-        for (int i = 0; i < 150 && acked != (long)version; i++)
-        {
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-            JsonObject op = JsonNode.Parse(await f.Http.GetStringAsync("/v1/operators/isp-1", TestContext.Current.CancellationToken))!.AsObject();
-            acked = op["points"]!.AsArray().Single()!["ackedVersion"]?.GetValue<long?>();
-        }
-
-        Assert.Equal((long)version, acked);
     }
 }
