@@ -35,6 +35,10 @@ var targets = new Dictionary<string, Action<byte[]>>(StringComparer.Ordinal)
     ["dns-query"] = b => DnsQuery.TryParse(b, new char[255], out _),
     ["dns-response"] = b => DnsResponse(b),
     ["tsig"] = b => Tsig(b),
+    ["probe-dns-answer"] = b => Throwing(() => Palisade.Probe.DnsResponseParser.Parse(b, ProbeQuery())),
+    ["probe-http-head"] = b => Throwing(() => Palisade.Probe.HttpHead.Parse(b)),
+    ["probe-link-header"] = b => Palisade.Probe.LinkHeader.BlockedBy(Text(b)),
+    ["probe-test-list"] = b => Throwing(() => Palisade.Probe.TestListCsv.Parse(new StringReader(Text(b)))),
 };
 foreach (ImportFormat format in Enum.GetValues<ImportFormat>())
 {
@@ -51,6 +55,15 @@ Fuzzer.LibFuzzer.Run(bytes => target(bytes.ToArray()));
 return 0;
 
 static string Text(byte[] bytes) => Encoding.UTF8.GetString(bytes);
+
+// The question a probe asked, which a resolver's answer must repeat (a fixed id, so that answers can match it).
+static byte[] ProbeQuery()
+{
+    byte[] query = Palisade.Probe.DnsLookup.BuildQuery("blocked.example", 1);
+    query[0] = 0x12;
+    query[1] = 0x34;
+    return query;
+}
 
 // An upstream's answer is untrusted too: the cache reads its TTLs and ages them in place.
 static void DnsResponse(byte[] bytes)

@@ -324,20 +324,9 @@ internal sealed class RegistryQueries(RegistryContext context)
     /// <summary>Matches of a URL: its URL targets (exact, path prefix) and the targets covering its host.</summary>
     private void AddUrlMatches(CompiledPolicy policy, UrlKey key, long now, List<LookupMatch> matches)
     {
-        Add(policy.MatchUrl(key.Value), now, matches);
-        string host = key.Host.ToString();
-        if (host.StartsWith('['))
+        foreach (PolicyMatch match in policy.MatchUrlAndHost(key))
         {
-            host = host[1..^1];
-        }
-
-        if (IPAddress.TryParse(host, out IPAddress? hostAddress))
-        {
-            Add(policy.MatchAddress(hostAddress.GetAddressBytes()), now, matches);
-        }
-        else if (DomainName.TryParse(host, out DomainName domain))
-        {
-            Add(policy.MatchName(domain.Value), now, matches);
+            Add(match, now, matches);
         }
     }
 

@@ -104,6 +104,40 @@ public sealed class CompiledPolicy
     /// '/' from the longest path up.</summary>
     public UrlMatches MatchUrl(ReadOnlySpan<char> url) => new(this, url);
 
+    /// <summary>Every target covering a URL, as search engines and probes ask: its URL targets (exact, then path
+    /// prefixes), then the name and pattern targets covering its host, or the prefixes covering an address host.</summary>
+    public List<PolicyMatch> MatchUrlAndHost(UrlKey key)
+    {
+        var found = new List<PolicyMatch>();
+        foreach (PolicyMatch match in MatchUrl(key.Value))
+        {
+            found.Add(match);
+        }
+
+        string host = key.Host.ToString();
+        if (host.StartsWith('['))
+        {
+            host = host[1..^1];
+        }
+
+        if (System.Net.IPAddress.TryParse(host, out System.Net.IPAddress? address))
+        {
+            foreach (PolicyMatch match in MatchAddress(address.GetAddressBytes()))
+            {
+                found.Add(match);
+            }
+        }
+        else if (DomainName.TryParse(host, out DomainName domain))
+        {
+            foreach (PolicyMatch match in MatchName(domain.Value))
+            {
+                found.Add(match);
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>The most specific target covering the name that has an order enforced at the given time.</summary>
     public bool TryMatchName(ReadOnlySpan<char> name, long unixMilliseconds, out PolicyMatch match, out PolicyOrder? order)
     {

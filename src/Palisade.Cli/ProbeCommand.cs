@@ -1,0 +1,245 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Palisade.Core;
+using Palisade.Core.Policy;
+using Palisade.Core.Transparency;
+using Palisade.Dns;
+using Palisade.Probe;
+
+namespace Palisade.Cli;
+
+/// <summary>
+/// <c>palisade probe --registry URL --resolver ADDR --control-resolver ADDR</c>: measures, from a vantage point in an
+/// operator's network, what the operator enforces of the verified version in force and what else it blocks
+/// (docs/probe.md). Writes OONI measurements, one JSON object per line.
+/// </summary>
+internal static class ProbeCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var registry = new Option<string>("--registry") { Description = "The registry's base URL.", Required = true };
+        var key = new Option<string?>("--key") { Description = "The registry's log key (name+keyid+base64). Default: the key it publishes at /log/key (trusted on first use)." };
+        var resolver = new Option<string>("--resolver") { Description = "The operator's resolver, ADDRESS[:PORT] (port 53 by default).", Required = true };
+        var controlResolver = new Option<string>("--control-resolver") { Description = "A resolver that does not filter, ADDRESS[:PORT], to tell blocking from a site that is down.", Required = true };
+        var controlList = new Option<string?>("--control-list") { Description = "Resources no order covers, in the citizenlab test-lists CSV format (url,category_code,…)." };
+        var targets = new Option<string?>("--targets") { Description = "Measure only these targets of the version, one canonical target per line." };
+        var sample = new Option<int?>("--sample") { Description = "Measure a random sample of this many targets in force." };
+        var caFile = new Option<string?>("--ca-file") { Description = "PEM roots to trust for https besides the system's (such as a test CA)." };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the measurements here. Default: standard output." };
+        var format = new Option<string>("--format") { Description = "ooni (JSON lines, OONI's base data format) or csv.", DefaultValueFactory = _ => "ooni" };
+        var asn = new Option<string>("--asn") { Description = "The vantage's network number, such as AS12389.", DefaultValueFactory = _ => "AS0" };
+        var network = new Option<string>("--network") { Description = "The vantage's network name.", DefaultValueFactory = _ => "" };
+        var cc = new Option<string>("--cc") { Description = "The vantage's country code, such as RU.", DefaultValueFactory = _ => "ZZ" };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for each DNS answer, connection and HTTP answer.", DefaultValueFactory = _ => 5 };
+        var parallel = new Option<int>("--parallel") { Description = "Resources measured at once.", DefaultValueFactory = _ => 32 };
+        var schemes = new Option<string>("--schemes") { Description = "The URL schemes each name is measured with, comma-separated.", DefaultValueFactory = _ => "http,https" };
+        var command = new Command("probe", "Measure what an operator's network enforces of the registry's version in force, and what else it blocks (docs/probe.md).\n\n" +
+            "Exit codes: 0 every resource was measured (whatever the verdicts); 1 usage; 2 an input file is malformed; 3 the registry or a resolver cannot be reached; " +
+            "4 the key or --ca-file is invalid; 5 the registry's files do not verify.")
+        {
+            registry, key, resolver, controlResolver, controlList, targets, sample, caFile, output, format, asn, network, cc, timeout, parallel, schemes,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            string verb = "palisade probe";
+            if (!Uri.TryCreate(parseResult.GetValue(registry), UriKind.Absolute, out Uri? baseUrl) || (baseUrl.Scheme != "http" && baseUrl.Scheme != "https"))
+            {
+                await stderr.WriteLineAsync($"{verb}: --registry '{parseResult.GetValue(registry)}' is not an absolute http(s) URL").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            if (!TryEndPoint(parseResult.GetValue(resolver)!, out IPEndPoint? resolverEndPoint) || !TryEndPoint(parseResult.GetValue(controlResolver)!, out IPEndPoint? controlEndPoint))
+            {
+                await stderr.WriteLineAsync($"{verb}: --resolver and --control-resolver are ADDRESS[:PORT], such as 127.0.0.1:5353 or [::1]:53").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            string formatText = parseResult.GetValue(format)!;
+            if (formatText is not ("ooni" or "csv"))
+            {
+                await stderr.WriteLineAsync($"{verb}: --format '{formatText}' is not ooni or csv").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            string[] schemeList = parseResult.GetValue(schemes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (schemeList.Length == 0 || schemeList.Any(s => s is not ("http" or "https")))
+            {
+                await stderr.WriteLineAsync($"{verb}: --schemes takes http and https, comma-separated").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            if (parseResult.GetValue(parallel) is < 1 or > 1024 || parseResult.GetValue(timeout) is <= 0 or > 600 || parseResult.GetValue(sample) is < 1)
+            {
+                await stderr.WriteLineAsync($"{verb}: --parallel is 1…1024, --timeout 0…600 seconds, --sample at least 1").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            X509Certificate2Collection? roots = null;
+            if (parseResult.GetValue(caFile) is { } caPath)
+            {
+                try
+                {
+                    roots = [];
+                    roots.ImportFromPemFile(caPath);
+                    if (roots.Count == 0)
+                    {
+                        throw new FormatException("it holds no certificate");
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or FormatException)
+                {
+                    await stderr.WriteLineAsync($"{verb}: --ca-file {caPath}: {e.Message}").ConfigureAwait(false);
+                    return ExitCodes.ConfigurationError;
+                }
+            }
+
+            List<string> controlUrls = [];
+            if (parseResult.GetValue(controlList) is { } listPath)
+            {
+                try
+                {
+                    using var reader = new StreamReader(listPath);
+                    controlUrls = [.. TestListCsv.Parse(reader).Select(r => r.Url)];
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    await stderr.WriteLineAsync($"{verb}: --control-list {listPath}: {e.Message}").ConfigureAwait(false);
+                    return ExitCodes.ConfigurationError;
+                }
+                catch (FormatException e)
+                {
+                    await stderr.WriteLineAsync($"{verb}: --control-list {listPath}: {e.Message}").ConfigureAwait(false);
+                    return ExitCodes.InvalidInput;
+                }
+            }
+
+            // The version in force, verified as every enforcement point verifies it.
+            using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromMinutes(5) };
+            PolicySubscription subscription;
+            try
+            {
+                string keyText = parseResult.GetValue(key) ?? await new LogAuditor(http, new Uri(baseUrl, "log/")).FetchVerifierKeyAsync(cancellationToken).ConfigureAwait(false);
+                subscription = new PolicySubscription(http, baseUrl, NoteVerifier.Parse(keyText));
+            }
+            catch (FormatException e)
+            {
+                await stderr.WriteLineAsync($"{verb}: the log key is invalid: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.ConfigurationError;
+            }
+            catch (HttpRequestException e)
+            {
+                await stderr.WriteLineAsync($"{verb}: cannot reach the registry at {baseUrl}: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.Unavailable;
+            }
+
+            await subscription.UpdateAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (subscription.LastException is { } failure)
+            {
+                await stderr.WriteLineAsync($"{verb}: {(failure is HttpRequestException ? "cannot reach the registry" : "the registry's version does not verify")}: {failure.Message}").ConfigureAwait(false);
+                return failure is HttpRequestException ? ExitCodes.Unavailable : ExitCodes.VerificationFailed;
+            }
+
+            TimeSpan wait = TimeSpan.FromSeconds(parseResult.GetValue(timeout));
+            var operatorDns = new DnsLookup(resolverEndPoint!, wait);
+            var controlDns = new DnsLookup(controlEndPoint!, wait);
+            foreach ((DnsLookup lookup, string name) in new[] { (operatorDns, "--resolver"), (controlDns, "--control-resolver") })
+            {
+                // Any answer at all (even REFUSED) shows the resolver is there; silence is exit 3.
+                DnsResult root = await lookup.QueryAsync(".", DnsConstants.TypeNs, cancellationToken).ConfigureAwait(false);
+                if (root.Failure is not null)
+                {
+                    await stderr.WriteLineAsync($"{verb}: the resolver {name} {lookup.Resolver} does not answer: {root.Failure}").ConfigureAwait(false);
+                    return ExitCodes.Unavailable;
+                }
+            }
+
+            CompiledPolicy policy = subscription.Current;
+            long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            PublicSuffixList? suffixes = File.Exists(PublicSuffixList.DebianPath) ? PublicSuffixList.Load() : null;
+            var planner = new ResourcePlanner(policy, now, suffixes) { Schemes = schemeList };
+            List<string> chosen = planner.TargetsInForce();
+            if (parseResult.GetValue(targets) is { } targetsPath)
+            {
+                HashSet<string> wanted;
+                try
+                {
+                    wanted = [.. (await File.ReadAllLinesAsync(targetsPath, cancellationToken).ConfigureAwait(false)).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))];
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    await stderr.WriteLineAsync($"{verb}: --targets {targetsPath}: {e.Message}").ConfigureAwait(false);
+                    return ExitCodes.ConfigurationError;
+                }
+
+                chosen = [.. chosen.Where(wanted.Contains)];
+            }
+
+            if (parseResult.GetValue(sample) is { } count && count < chosen.Count)
+            {
+                chosen = [.. chosen.OrderBy(_ => System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue)).Take(count)];
+            }
+
+            List<ProbeResource> resources = planner.Plan(chosen, controlUrls);
+            var run = new ProbeRun
+            {
+                Registry = baseUrl, Version = policy.Version, Resolver = resolverEndPoint!, Asn = parseResult.GetValue(asn)!, CountryCode = parseResult.GetValue(cc)!,
+                NetworkName = parseResult.GetValue(network)!,
+            };
+            var prober = new Prober(operatorDns, controlDns, new WebFetcher(wait, roots), policy, now);
+            string? outputPath = parseResult.GetValue(output);
+            var summary = new ProbeSummary();
+            TextWriter sink = outputPath is null ? stdout : new StreamWriter(outputPath + ".tmp", append: false, new System.Text.UTF8Encoding(false));
+            try
+            {
+                var writer = new ProbeOutput(sink, formatText, run);
+                using var progress = new ProbeProgress(stderr, resources.Count);
+                var gate = new Lock();
+
+                // Each measurement is written as it completes (in completion order), so memory does not grow with the run.
+                await ProbeRunner.RunAsync(prober, resources, parseResult.GetValue(parallel), m =>
+                {
+                    lock (gate)
+                    {
+                        writer.Write(m);
+                        summary.Add(m);
+                        progress.Done(summary);
+                    }
+                }, cancellationToken).ConfigureAwait(false);
+                await sink.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (outputPath is not null)
+                {
+                    await sink.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
+            if (outputPath is not null)
+            {
+                File.Move(outputPath + ".tmp", outputPath, overwrite: true);
+            }
+
+            await stderr.WriteAsync(summary.Table(run)).ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static bool TryEndPoint(string text, out IPEndPoint? endPoint)
+    {
+        if (IPEndPoint.TryParse(text, out endPoint))
+        {
+            if (endPoint.Port == 0 && !text.EndsWith(":0", StringComparison.Ordinal))
+            {
+                endPoint.Port = 53;
+            }
+
+            return true;
+        }
+
+        return false;
+    }
+}
