@@ -1,0 +1,270 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Palisade.Core.Transparency;
+using Palisade.Dns;
+
+namespace Palisade.Registry.Tests;
+
+/// <summary>
+/// <c>palisade probe</c> against a simulated operator network on loopback: web sites (http and https, with a test CA)
+/// on a loopback address of their own, an unfiltered control resolver (unbound), and operator resolvers that enforce
+/// in different ways: <c>palisade dns</c> (attributed), dnsmasq answering NXDOMAIN (unattributed), and a dnsmasq that
+/// blocks a whole parent zone (over-blocked). Each resource must get the right verdict, as OONI measurements.
+/// </summary>
+public sealed class ProbeTests
+{
+    private static readonly string[] Sites = ["ordered.example", "a.shared.example", "shared.example", "www.shared.example", "site.example", "control.example"];
+
+    [Fact]
+    public async Task Probe_GivesEachResourceItsVerdict_UnderEachKindOfEnforcement()
+    {
+        CancellationToken cancel = TestContext.Current.CancellationToken;
+        await using RegistryFixture f = await RegistryFixture.StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("P-1", "ordered.example", "a.shared.example", "https://site.example/page"))).StatusCode);
+        f.Host.Registry.Versions.PublishVersion();
+
+        // The "internet": every site on one loopback address of this test's own, ports 80 and 443.
+        IPAddress web = IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"127.{RandomNumberGenerator.GetInt32(1, 255)}.{RandomNumberGenerator.GetInt32(0, 255)}.{RandomNumberGenerator.GetInt32(2, 254)}"));
+        (X509Certificate2 ca, X509Certificate2 leaf) = TestCertificates(Sites);
+        string caFile = Path.Combine(f.Directory, "ca.pem");
+        await File.WriteAllTextAsync(caFile, ca.ExportCertificatePem(), cancel);
+        await using WebApplication sites = await StartSitesAsync(web, leaf);
+
+        string names = Path.Combine(f.Directory, "names.zone");
+        await File.WriteAllTextAsync(names, "$TTL 3600\n@ SOA ns.invalid. hostmaster.invalid. 1 60 60 60 60\n@ NS ns.invalid.\n" +
+            string.Concat(Sites.Select(s => $"{s}. A {web}\n")), cancel);
+        int controlPort = ExternalTool.FreePort();
+        string config = Path.Combine(f.Directory, "control.conf");
+        await File.WriteAllTextAsync(config, ExternalTool.UnboundConfig(controlPort, f.Directory, names), cancel);
+        using Process control = ExternalTool.Start("unbound", "-d", "-c", config);
+        string list = Path.Combine(f.Directory, "control-list.csv");
+        await File.WriteAllTextAsync(list, "url,category_code,category_description,date_added,source,notes\nhttp://control.example/,NEWS,News Media,2026-11-01,test,\n", cancel);
+        try
+        {
+            await UntilAnswersAsync(controlPort);
+
+            // palisade dns: NXDOMAIN with an EDE naming the order; it cannot block a URL.
+            int dnsPort = ExternalTool.FreePort();
+            var options = new DnsServerOptions { PortalUrl = f.BaseAddress };
+            options.Listen.Add(new IPEndPoint(IPAddress.Loopback, dnsPort));
+            options.Upstreams.Add(new IPEndPoint(IPAddress.Loopback, controlPort));
+            await using (DnsEnforcementPoint dns = DnsEnforcementPoint.Start(f.BaseAddress, NoteVerifier.Parse(f.Host.Registry.Log.VerifierKey), options))
+            {
+                for (int i = 0; i < 100 && dns.Subscription.Current.Version == 0; i++)
+                {
+                    await Task.Delay(100, cancel);
+                }
+
+                Dictionary<string, JsonObject> measured = await ProbeAsync(f, dnsPort, controlPort, caFile, list);
+                Expect(measured, "http://ordered.example/", "enforced", "dns", "rkn/P-1");
+                Expect(measured, "https://ordered.example/", "enforced", "dns", "rkn/P-1");
+                Expect(measured, "http://a.shared.example/", "enforced", "dns", "rkn/P-1");
+                Expect(measured, "http://shared.example/", "accessible", false, null);
+                Expect(measured, "http://www.shared.example/", "accessible", false, null);
+                Expect(measured, "https://site.example/page", "not-enforced", false, "rkn/P-1");
+                Expect(measured, "http://control.example/", "accessible", false, null);
+                Assert.Contains("rkn/P-1", measured["http://ordered.example/"]["test_keys"]!["x_palisade_attribution"]!.GetValue<string>(), StringComparison.Ordinal);
+                Assert.Equal("dns_nxdomain_error", measured["http://ordered.example/"]["test_keys"]!["dns_experiment_failure"]!.GetValue<string>());
+                Assert.Equal(200, measured["https://site.example/page"]["test_keys"]!["requests"]![0]!["response"]!["code"]!.GetValue<int>());
+                Assert.Equal("TLSv1.3", measured["https://site.example/page"]["test_keys"]!["tls_handshakes"]![0]!["tls_version"]!.GetValue<string>());
+            }
+
+            // dnsmasq answering NXDOMAIN for the ordered names, without saying why.
+            await using (Dnsmasq unattributed = await Dnsmasq.StartAsync(controlPort, "ordered.example", "a.shared.example"))
+            {
+                Dictionary<string, JsonObject> measured = await ProbeAsync(f, unattributed.Port, controlPort, caFile, list);
+                Expect(measured, "http://ordered.example/", "enforced-unattributed", "dns", "rkn/P-1");
+                Expect(measured, "http://a.shared.example/", "enforced-unattributed", "dns", "rkn/P-1");
+                Expect(measured, "http://shared.example/", "accessible", false, null);
+                Expect(measured, "https://site.example/page", "not-enforced", false, "rkn/P-1");
+                Expect(measured, "http://control.example/", "accessible", false, null);
+            }
+
+            // dnsmasq blocking the whole parent zone of one ordered name, and missing the other.
+            await using (Dnsmasq overBlocking = await Dnsmasq.StartAsync(controlPort, "shared.example"))
+            {
+                Dictionary<string, JsonObject> measured = await ProbeAsync(f, overBlocking.Port, controlPort, caFile, list);
+                Expect(measured, "http://ordered.example/", "not-enforced", false, "rkn/P-1");
+                Expect(measured, "http://a.shared.example/", "enforced-unattributed", "dns", "rkn/P-1");
+                Expect(measured, "http://shared.example/", "over-blocked", "dns", null);
+                Expect(measured, "http://www.shared.example/", "over-blocked", "dns", null);
+                Expect(measured, "http://control.example/", "accessible", false, null);
+                Assert.Contains("a.shared.example", measured["http://shared.example/"]["test_keys"]!["x_palisade_cause"]!.GetValue<string>(), StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            control.Kill();
+            await control.WaitForExitAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Probe_ResolverThatDoesNotAnswer_ExitsThree()
+    {
+        await using RegistryFixture f = await RegistryFixture.StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("P-1", "ordered.example"))).StatusCode);
+        f.Host.Registry.Versions.PublishVersion();
+        int silent = ExternalTool.FreePort();
+        (int exit, _, string stderr) = LogAuditTests.Cli("probe", "--registry", f.BaseAddress.ToString(), "--resolver", "127.0.0.1:" + silent, "--control-resolver", "127.0.0.1:" + silent, "--timeout", "0.5");
+        Assert.Equal(3, exit);
+        Assert.Contains($"the resolver --resolver 127.0.0.1:{silent} does not answer", stderr, StringComparison.Ordinal);
+        (exit, _, stderr) = LogAuditTests.Cli("probe", "--registry", "http://127.0.0.1:1/", "--resolver", "127.0.0.1:53", "--control-resolver", "127.0.0.1:53");
+        Assert.Equal(3, exit);
+        Assert.Contains("cannot reach the registry", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>Waits until a resolver answers control.example (a resolver loads its zones after it starts listening).</summary>
+    private static async Task UntilAnswersAsync(int port)
+    {
+        string output = "";
+        for (int i = 0; i < 100; i++)
+        {
+            (_, output) = await ExternalTool.RunAsync("dig", "@127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "+tries=1", "+time=1", "control.example");
+            if (output.Contains("status: NOERROR", StringComparison.Ordinal) && output.Contains("ANSWER: 1", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Fail($"the resolver on port {port} does not answer control.example: {output}");
+    }
+
+    private static async Task<Dictionary<string, JsonObject>> ProbeAsync(RegistryFixture f, int resolverPort, int controlPort, string caFile, string controlList)
+    {
+        (int exit, string stdout, string stderr) = await Task.Run(() => LogAuditTests.Cli("probe", "--registry", f.BaseAddress.ToString(), "--resolver", "127.0.0.1:" + resolverPort,
+            "--control-resolver", "127.0.0.1:" + controlPort, "--ca-file", caFile, "--control-list", controlList, "--timeout", "3", "--asn", "AS64496", "--cc", "RU", "--network", "Test ISP"));
+        Assert.True(exit == 0, stderr);
+        var measured = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        foreach (string line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            JsonObject m = JsonNode.Parse(line)!.AsObject();
+            CheckBaseDataFormat(m);
+            measured[m["input"]!.GetValue<string>()] = m;
+        }
+
+        return measured;
+    }
+
+    /// <summary>The keys and types of OONI's base data format (df-000) and of the web_connectivity keys the probe writes.</summary>
+    private static void CheckBaseDataFormat(JsonObject m)
+    {
+        foreach (string key in new[] { "data_format_version", "input", "measurement_start_time", "probe_asn", "probe_cc", "probe_ip", "probe_network_name", "report_id",
+            "resolver_ip", "software_name", "software_version", "test_name", "test_start_time", "test_version" })
+        {
+            Assert.True(m[key] is JsonValue value && value.TryGetValue(out string? _), $"{key} is a string in {m.ToJsonString()}");
+        }
+
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$", m["measurement_start_time"]!.GetValue<string>());
+        Assert.Matches(@"^AS\d+$", m["probe_asn"]!.GetValue<string>());
+        Assert.Equal("127.0.0.1", m["probe_ip"]!.GetValue<string>());
+        Assert.Equal("web_connectivity", m["test_name"]!.GetValue<string>());
+        Assert.True(m["test_runtime"]!.GetValue<double>() >= 0);
+        Assert.IsType<JsonObject>(m["annotations"]);
+        JsonObject keys = m["test_keys"]!.AsObject();
+        foreach (string list in new[] { "queries", "tcp_connect", "tls_handshakes", "requests" })
+        {
+            Assert.IsType<JsonArray>(keys[list]);
+        }
+
+        Assert.True(keys["blocking"] is null || keys["blocking"]!.GetValueKind() is System.Text.Json.JsonValueKind.String or System.Text.Json.JsonValueKind.False);
+        Assert.True(keys["accessible"] is null || keys["accessible"]!.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False);
+    }
+
+    private static void Expect(Dictionary<string, JsonObject> measured, string input, string verdict, object blocking, string? order)
+    {
+        Assert.True(measured.TryGetValue(input, out JsonObject? m), $"{input} was not measured; measured: {string.Join(' ', measured.Keys)}");
+        JsonObject keys = m["test_keys"]!.AsObject();
+        string context = $"{input}: {keys.ToJsonString()}";
+        Assert.True(verdict == keys["x_palisade_verdict"]!.GetValue<string>(), context);
+        Assert.True(blocking is false ? keys["blocking"]!.GetValueKind() == System.Text.Json.JsonValueKind.False : keys["blocking"]!.GetValue<string>() == (string)blocking, context);
+        bool? accessible = verdict switch { "accessible" or "not-enforced" => true, "error" => null, _ => false };
+        Assert.True(accessible == keys["accessible"]?.GetValue<bool>(), context);
+        Assert.True(order == keys["x_palisade_order"]?.GetValue<string>(), context);
+    }
+
+    private static async Task<WebApplication> StartSitesAsync(IPAddress address, X509Certificate2 certificate)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(address, 80);
+            k.Listen(address, 443, listen => listen.UseHttps(certificate));
+        });
+        WebApplication app = builder.Build();
+        app.Run(context => context.Response.WriteAsync($"<html><head><title>{context.Request.Host.Host}</title></head><body>The site {context.Request.Host.Host} says hello. " +
+            new string('.', 200) + "</body></html>"));
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        return app;
+    }
+
+    private static (X509Certificate2 Ca, X509Certificate2 Leaf) TestCertificates(string[] names)
+    {
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest("CN=Palisade probe test CA", caKey, HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        X509Certificate2 ca = caRequest.CreateSelfSigned(now.AddDays(-1), now.AddDays(1));
+        using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var leafRequest = new CertificateRequest("CN=test sites", leafKey, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        foreach (string name in names)
+        {
+            san.AddDnsName(name);
+        }
+
+        leafRequest.CertificateExtensions.Add(san.Build());
+        leafRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        leafRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.1")], false));
+        using X509Certificate2 signed = leafRequest.Create(ca, now.AddHours(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        return (ca, signed.CopyWithPrivateKey(leafKey));
+    }
+
+    /// <summary>dnsmasq as an operator's resolver: forwards to the control resolver, answers NXDOMAIN for the blocked
+    /// names and everything below them, with no Extended DNS Error naming an order.</summary>
+    private sealed class Dnsmasq : IAsyncDisposable
+    {
+        private readonly Process _process;
+
+        private Dnsmasq(Process process, int port)
+        {
+            _process = process;
+            Port = port;
+        }
+
+        public int Port { get; }
+
+        public static async Task<Dnsmasq> StartAsync(int upstreamPort, params string[] blocked)
+        {
+            int port = ExternalTool.FreePort();
+            Process process = ExternalTool.Start("dnsmasq", ["--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--pid-file=",
+                "--listen-address=127.0.0.1", "--bind-interfaces", $"--port={port}", $"--server=127.0.0.1#{upstreamPort}", .. blocked.Select(b => $"--address=/{b}/")]);
+            var dnsmasq = new Dnsmasq(process, port);
+            await UntilAnswersAsync(port);
+            return dnsmasq;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+            }
+
+            await _process.WaitForExitAsync(CancellationToken.None);
+            _process.Dispose();
+        }
+    }
+}
