@@ -178,7 +178,7 @@ internal static class OfflineCommands
         return new Command("witness", "Make this registry a witness of other logs (C2SP tlog-witness v1.0.0).") { init, addLog };
     }
 
-    private static int Run(ParseResult parseResult, TextWriter stderr, string verb, Action<RegistryService> action)
+    internal static int Run(ParseResult parseResult, TextWriter stderr, string verb, Action<RegistryService> action)
     {
         try
         {

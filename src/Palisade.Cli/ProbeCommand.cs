@@ -7,6 +7,7 @@ using Palisade.Core.Policy;
 using Palisade.Core.Transparency;
 using Palisade.Dns;
 using Palisade.Probe;
+using Palisade.Registry;
 
 namespace Palisade.Cli;
 
@@ -20,7 +21,9 @@ internal static class ProbeCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var registry = new Option<string>("--registry") { Description = "The registry's base URL.", Required = true };
-        var key = new Option<string?>("--key") { Description = "The registry's log key (name+keyid+base64). Default: the key it publishes at /log/key (trusted on first use)." };
+        var key = new Option<string?>("--log-key") { Description = "The registry's log key (name+keyid+base64). Default: the key it publishes at /log/key (trusted on first use)." };
+        var submit = new Option<bool>("--submit") { Description = "Also send the measurements to the registry (POST /v1/measurements), signed with --key." };
+        var probeKey = new Option<string?>("--key") { Description = "The probe's key file (from 'palisade probe register'), which signs what --submit sends." };
         var resolver = new Option<string>("--resolver") { Description = "The operator's resolver, ADDRESS[:PORT] (port 53 by default).", Required = true };
         var controlResolver = new Option<string>("--control-resolver") { Description = "A resolver that does not filter, ADDRESS[:PORT], to tell blocking from a site that is down.", Required = true };
         var controlList = new Option<string?>("--control-list") { Description = "Resources no order covers, in the citizenlab test-lists CSV format (url,category_code,…)." };
@@ -39,8 +42,9 @@ internal static class ProbeCommand
             "Exit codes: 0 every resource was measured (whatever the verdicts); 1 usage; 2 an input file is malformed; 3 the registry or a resolver cannot be reached; " +
             "4 the key or --ca-file is invalid; 5 the registry's files do not verify.")
         {
-            registry, key, resolver, controlResolver, controlList, targets, sample, caFile, output, format, asn, network, cc, timeout, parallel, schemes,
+            registry, key, resolver, controlResolver, controlList, targets, sample, caFile, output, format, asn, network, cc, timeout, parallel, schemes, submit, probeKey,
         };
+        command.Subcommands.Add(Register(stdout, stderr));
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             string verb = "palisade probe";
@@ -76,6 +80,27 @@ internal static class ProbeCommand
                 return ExitCodes.Usage;
             }
 
+            NoteSigner? signer = null;
+            if (parseResult.GetValue(submit))
+            {
+                if (parseResult.GetValue(probeKey) is not { } keyFile)
+                {
+                    await stderr.WriteLineAsync($"{verb}: --submit needs the probe's key (--key FILE, from 'palisade probe register')").ConfigureAwait(false);
+                    return ExitCodes.Usage;
+                }
+
+                try
+                {
+                    signer = NoteSigner.ParsePrivateKey(await File.ReadAllTextAsync(keyFile, cancellationToken).ConfigureAwait(false));
+                }
+                catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+                {
+                    await stderr.WriteLineAsync($"{verb}: --key {keyFile}: {e.Message}").ConfigureAwait(false);
+                    return ExitCodes.ConfigurationError;
+                }
+            }
+
+            using NoteSigner? signing = signer;
             X509Certificate2Collection? roots = null;
             if (parseResult.GetValue(caFile) is { } caPath)
             {
@@ -190,6 +215,7 @@ internal static class ProbeCommand
             var prober = new Prober(operatorDns, controlDns, new WebFetcher(wait, roots), policy, now);
             string? outputPath = parseResult.GetValue(output);
             var summary = new ProbeSummary();
+            var submitted = signer is null ? null : new ProbeSubmitter(http, baseUrl, signer, policy.Bundle.Registry, run);
             TextWriter sink = outputPath is null ? stdout : new StreamWriter(outputPath + ".tmp", append: false, new System.Text.UTF8Encoding(false));
             try
             {
@@ -204,6 +230,7 @@ internal static class ProbeCommand
                     {
                         writer.Write(m);
                         summary.Add(m);
+                        submitted?.Add(m);
                         progress.Done(summary);
                     }
                 }, cancellationToken).ConfigureAwait(false);
@@ -223,9 +250,60 @@ internal static class ProbeCommand
             }
 
             await stderr.WriteAsync(summary.Table(run)).ConfigureAwait(false);
+            if (submitted is not null)
+            {
+                try
+                {
+                    int sent = await submitted.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    await stderr.WriteLineAsync($"submitted {sent} measurements to {baseUrl} as probe {signer!.Name}").ConfigureAwait(false);
+                }
+                catch (HttpRequestException e)
+                {
+                    await stderr.WriteLineAsync($"{verb}: the registry did not take the measurements: {e.Message}").ConfigureAwait(false);
+                    return e.StatusCode is null ? ExitCodes.Unavailable : ExitCodes.VerificationFailed;
+                }
+            }
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary><c>palisade probe register</c>: creates a probe's key and registers it, offline.</summary>
+    private static Command Register(TextWriter stdout, TextWriter stderr)
+    {
+        var id = new Option<string>("--id") { Description = "The probe's id (lower-case letters, digits, hyphens; unique in the registry).", Required = true };
+        var asn = new Option<string>("--asn") { Description = "The network it measures from, such as AS64496.", Required = true };
+        var operatorId = new Option<string?>("--operator") { Description = "The operator whose network it measures (its measurements then show on the operator's page)." };
+        var register = new Command("register", "Create a probe's Ed25519 key, write it to probe-<id>.key in the data directory (mode 0600), register its public key " +
+            "(logged as probe.registered), and print the key file's path. Exit codes: 0 done; 2 a bad id, network or operator; 4 the data directory cannot be used.")
+        {
+            RegistryConfiguration.Data, RegistryConfiguration.Database, id, asn, operatorId,
+        };
+        register.SetAction(parseResult => OfflineCommands.Run(parseResult, stderr, "probe register", registry =>
+        {
+            string probeId = parseResult.GetValue(id)!;
+            if (!RegistryService.IsValidId(probeId))
+            {
+                throw Registry.RegistryProblem.Invalid("id", $"the probe id '{probeId}' must be 1 to 64 lower-case letters, digits and hyphens, starting with a letter or digit");
+            }
+
+            (string path, NoteSigner probeKey) = Registry.Probes.CreateKeyFile(registry.Options.DataDirectory, probeId);
+            using (probeKey)
+            {
+                try
+                {
+                    registry.Probes.Register(new Registry.Api.AddProbeRequest { Id = probeId, Asn = parseResult.GetValue(asn), Operator = parseResult.GetValue(operatorId), Key = probeKey.VerifierKey });
+                }
+                catch
+                {
+                    File.Delete(path);
+                    throw;
+                }
+            }
+
+            stdout.WriteLine(path);
+        }));
+        return register;
     }
 
     private static bool TryEndPoint(string text, out IPEndPoint? endPoint)

@@ -301,17 +301,6 @@ internal sealed class Operators(RegistryContext context)
 
     /// <summary>Creates a point's key file in the data directory (readable by its owner only), named after the point,
     /// and returns its path and the key.</summary>
-    public static (string Path, NoteSigner Key) CreateKeyFile(string dataDirectory, string operatorId, string pointId)
-    {
-        Directory.CreateDirectory(dataDirectory);
-        string path = System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDirectory, $"point-{pointId}.key"));
-        if (File.Exists(path))
-        {
-            throw new RegistryConfigurationException($"{path} exists already; a point's key is made once");
-        }
-
-        NoteSigner key = NoteSigner.Generate($"{operatorId}/{pointId}");
-        SecretFile.Write(path, key.ExportPrivateKey() + "\n");
-        return (path, key);
-    }
+    public static (string Path, NoteSigner Key) CreateKeyFile(string dataDirectory, string operatorId, string pointId) =>
+        SecretFile.CreateSigningKey(dataDirectory, $"point-{pointId}.key", $"{operatorId}/{pointId}", "a point's key is made once");
 }

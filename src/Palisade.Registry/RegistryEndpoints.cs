@@ -161,7 +161,7 @@ internal static partial class RegistryEndpoints
                 bool entryData = context.Request.Query["data"] is not { Count: > 0 } data || data == "true"
                     || (data == "false" ? false : throw RegistryProblem.Invalid("data", $"the query parameter 'data' is '{data}', not true or false"));
                 OrderView view = registry.Queries.GetOrder(authority, decision, targetLimit, context.Request.Query["targetsAfter"], entryData) ?? throw RegistryProblem.NotFound($"there is no order {Fields.Reference(authority, decision)}");
-                view = view with { Operators = registry.Operators.StatusOf(authority, decision) };
+                view = view with { Operators = registry.Operators.StatusOf(authority, decision), Measured = registry.Probes.Latest(Fields.Reference(authority, decision), null) };
                 return Json(view, RegistryJsonContext.Default.OrderView);
             }
 
@@ -199,7 +199,7 @@ internal static partial class RegistryEndpoints
 
         // Operators and their enforcement points (registered by an admin; public to read).
         app.MapGet("/v1/operators", () => Json(registry.Operators.List(), RegistryJsonContext.Default.ListOperatorView));
-        app.MapGet("/v1/operators/{id}", (string id) => Json(registry.Operators.Get(id) ?? throw RegistryProblem.NotFound($"there is no operator '{id}'"),
+        app.MapGet("/v1/operators/{id}", (string id) => Json((registry.Operators.Get(id) ?? throw RegistryProblem.NotFound($"there is no operator '{id}'")) with { Measurements = registry.Probes.ForOperator(id) },
             RegistryJsonContext.Default.OperatorView));
         app.MapPost("/v1/operators", async (HttpContext context) =>
         {
@@ -239,6 +239,36 @@ internal static partial class RegistryEndpoints
             }
 
             return Json(registry.Queries.CheckDelisting(urls), RegistryJsonContext.Default.ListDelistingResult);
+        });
+
+        // Measurement probes and what they measured (docs/probe.md).
+        app.MapGet("/v1/probes", () => Json(registry.Probes.List(), RegistryJsonContext.Default.ListProbeView));
+        app.MapPost("/v1/probes", async (HttpContext context) =>
+        {
+            Require(registry, context, Role.Admin);
+            ProbeView probe = registry.Probes.Register(await ReadBody(context, RegistryJsonContext.Default.AddProbeRequest).ConfigureAwait(false));
+            return Results.Json(probe, RegistryJsonContext.Default.ProbeView, statusCode: StatusCodes.Status201Created);
+        });
+        app.MapPost("/v1/measurements", async (HttpContext context) =>
+        {
+            // Signed by the probe's key, which is the authority here: no API key needed (as for acknowledgements).
+            if (context.Request.ContentLength > Probes.MaxSubmissionBytes)
+            {
+                throw new RegistryProblem(413, "too-large", "The submission is too large", $"a submission has at most {Probes.MaxSubmissionBytes} bytes");
+            }
+
+            SubmitMeasurementsRequest request = await ReadBody(context, RegistryJsonContext.Default.SubmitMeasurementsRequest).ConfigureAwait(false);
+            ReportView stored = registry.Probes.Submit(Fields.Required(request.Report, "report", MeasurementReportMaxLength), request.Measurements ?? throw RegistryProblem.Invalid("measurements", "'measurements' is required"));
+            return Results.Json(stored, RegistryJsonContext.Default.ReportView, statusCode: StatusCodes.Status201Created);
+        });
+        app.MapGet("/v1/measurements", (HttpContext context) =>
+        {
+            string? order = context.Request.Query["order"];
+            string? network = context.Request.Query["network"];
+            int limit = (int)Math.Min(QueryNumber(context, "limit", Probes.MaxQueryResults), Probes.MaxQueryResults);
+            List<MeasurementView> found = registry.Probes.Latest(order, network, limit);
+            bool csv = context.Request.Query["format"] == "csv" || (context.Request.Query["format"].Count == 0 && context.Request.Headers.Accept.ToString().Contains("text/csv", StringComparison.Ordinal));
+            return csv ? Results.Text(MeasurementCsv(found), "text/csv; charset=utf-8") : Json(found, RegistryJsonContext.Default.ListMeasurementView);
         });
 
         // Mirrors of foreign registries: read-only, verified, never enforced.
@@ -360,6 +390,21 @@ internal static partial class RegistryEndpoints
 
         context.Response.Headers.CacheControl = "no-cache";
         return Results.Redirect(FormattableString.Invariant($"{prefix}{latest.Version}"));
+    }
+
+    private const int MeasurementReportMaxLength = Palisade.Core.Measurements.MeasurementReport.MaxLength * 2;
+
+    /// <summary>Measurements as CSV, one row each, quoted where needed (RFC 4180).</summary>
+    internal static string MeasurementCsv(IEnumerable<MeasurementView> measurements)
+    {
+        var text = new StringBuilder("input,network,probe,order,verdict,blocking,policy_entry,cause,version,measured,report\r\n");
+        foreach (MeasurementView m in measurements)
+        {
+            string[] fields = [m.Input, m.Network, m.Probe, m.Order ?? "", m.Verdict, m.Blocking ?? "", m.PolicyEntry ?? "", m.Cause ?? "", m.Version.ToString(CultureInfo.InvariantCulture), m.Measured, m.Report];
+            text.AppendJoin(',', fields.Select(f => f.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + f.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : f)).Append("\r\n");
+        }
+
+        return text.ToString();
     }
 
     private static IResult ServeDelisting(RegistryService registry, HttpContext context, string name, bool delta)

@@ -26,6 +26,7 @@ public sealed class RegistryService : IDisposable
         Versions = new RegistryVersions(context);
         Queries.UseVersions(Versions);
         Delisting = new DelistingFeeds(context, Versions);
+        Probes = new Probes(context, Versions);
         Operators.UseDelisting(Delisting);
         Nodes = new RegistryNodes(context);
     }
@@ -63,6 +64,9 @@ public sealed class RegistryService : IDisposable
 
     /// <summary>Registry versions and their bundle and delta files.</summary>
     internal RegistryVersions Versions { get; }
+
+    /// <summary>Measurement probes and their measurements.</summary>
+    internal Probes Probes { get; }
 
     /// <summary>The delisting feed: each version's feed file and delta, signed.</summary>
     internal DelistingFeeds Delisting { get; }

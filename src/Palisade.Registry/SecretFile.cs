@@ -1,4 +1,5 @@
 using System.Text;
+using Palisade.Core.Transparency;
 
 namespace Palisade.Registry;
 
@@ -22,5 +23,22 @@ internal static class SecretFile
         }
 
         File.Move(temporary, path);
+    }
+
+    /// <summary>Creates a new Ed25519 signed-note key named <paramref name="keyName"/> in the file <paramref name="fileName"/>
+    /// of <paramref name="dataDirectory"/> (mode 0600); refuses to replace an existing file.</summary>
+    /// <exception cref="RegistryConfigurationException">The file exists.</exception>
+    public static (string Path, NoteSigner Key) CreateSigningKey(string dataDirectory, string fileName, string keyName, string why)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        string path = System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDirectory, fileName));
+        if (File.Exists(path))
+        {
+            throw new RegistryConfigurationException($"{path} exists already; {why}");
+        }
+
+        NoteSigner key = NoteSigner.Generate(keyName);
+        Write(path, key.ExportPrivateKey() + "\n");
+        return (path, key);
     }
 }

@@ -19,6 +19,7 @@ namespace Palisade.Core.Events;
 [JsonDerivedType(typeof(PointCreated), PointCreated.TypeName)]
 [JsonDerivedType(typeof(PointAcknowledged), PointAcknowledged.TypeName)]
 [JsonDerivedType(typeof(PointTransferred), PointTransferred.TypeName)]
+[JsonDerivedType(typeof(ProbeRegistered), ProbeRegistered.TypeName)]
 public abstract record LogEvent
 {
     /// <summary>When the registry logged the event (UTC, milliseconds).</summary>

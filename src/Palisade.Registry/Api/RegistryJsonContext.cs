@@ -33,4 +33,11 @@ namespace Palisade.Registry.Api;
 [JsonSerializable(typeof(InclusionProofView))]
 [JsonSerializable(typeof(ConsistencyProofView))]
 [JsonSerializable(typeof(List<MirrorView>))]
+[JsonSerializable(typeof(ProbeView))]
+[JsonSerializable(typeof(List<ProbeView>))]
+[JsonSerializable(typeof(AddProbeRequest))]
+[JsonSerializable(typeof(SubmitMeasurementsRequest))]
+[JsonSerializable(typeof(ReportView))]
+[JsonSerializable(typeof(List<MeasurementView>))]
+[JsonSerializable(typeof(OperatorMeasurements))]
 public sealed partial class RegistryJsonContext : JsonSerializerContext;

@@ -141,3 +141,30 @@ public sealed record AddPointRequest
     /// <summary>The point's signed-note verifier key (name+keyid+base64(0x01 || key)).</summary>
     public string? Key { get; init; }
 }
+
+/// <summary>POST /v1/probes: a measurement probe and its key.</summary>
+public sealed record AddProbeRequest
+{
+    /// <summary>The probe's id (lower-case letters, digits, hyphens; unique in the registry).</summary>
+    public string? Id { get; init; }
+
+    /// <summary>The network it measures from, "AS…".</summary>
+    public string? Asn { get; init; }
+
+    /// <summary>The operator whose network it measures (optional).</summary>
+    public string? Operator { get; init; }
+
+    /// <summary>The probe's signed-note verifier key.</summary>
+    public string? Key { get; init; }
+}
+
+/// <summary>POST /v1/measurements: a probe's signed statement and the measurements it covers (OONI JSON lines, exactly
+/// as hashed).</summary>
+public sealed record SubmitMeasurementsRequest
+{
+    /// <summary>The signed <c>palisade-measurements/v1</c> statement.</summary>
+    public string? Report { get; init; }
+
+    /// <summary>The measurements, one JSON object per line.</summary>
+    public string? Measurements { get; init; }
+}

@@ -28,6 +28,9 @@ public sealed record OrderView(
     /// <summary>Per operator: acknowledged when, overdue since when, or pending until its deadline (empty before a
     /// version holds the order, or for a revoked order).</summary>
     public List<OperatorStatus> Operators { get; init; } = [];
+
+    /// <summary>What probes measured: the latest verdict of each resource of the order in each network.</summary>
+    public List<MeasurementView> Measured { get; init; } = [];
 }
 
 /// <summary>Where one operator stands with one order: the first version that held it, and when the operator
@@ -67,6 +70,9 @@ public sealed record OperatorView(string Id, string Name, string Kind, string Co
 
     /// <summary>The latest version minus the latest version any of its points acknowledged (null in lists).</summary>
     public long? Lag { get; init; }
+
+    /// <summary>What the probes in its networks measured (null in lists).</summary>
+    public OperatorMeasurements? Measurements { get; init; }
 }
 
 /// <summary>An order an operator has not acknowledged in time: the first version that held it, when that was published,
@@ -88,3 +94,16 @@ public sealed record InclusionProofView(long Index, long TreeSize, string LeafHa
 
 /// <summary>GET /v1/log/proof/consistency.</summary>
 public sealed record ConsistencyProofView(long Size1, long Size2, string Root1, string Root2, List<string> Proof);
+
+/// <summary>A measurement probe.</summary>
+public sealed record ProbeView(string Id, string? Operator, string Asn, string Key, long LogIndex);
+
+/// <summary>POST /v1/measurements: the batch stored.</summary>
+public sealed record ReportView(string Report, string Probe, int Measurements);
+
+/// <summary>The latest measurement of one resource in one network.</summary>
+public sealed record MeasurementView(string Input, string Network, string Probe, string? Order, string Verdict, string? Blocking, string? PolicyEntry, string? Cause,
+    long Version, string Measured, string Report);
+
+/// <summary>What the probes in an operator's networks measured: the latest verdict of each resource.</summary>
+public sealed record OperatorMeasurements(List<string> Networks, int Measured, int Enforced, int EnforcedUnattributed, int NotEnforced, List<MeasurementView> OverBlocked);

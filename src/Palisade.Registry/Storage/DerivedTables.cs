@@ -25,6 +25,7 @@ internal sealed class DerivedTables
         ["operators"] = ([0], []),
         ["points"] = ([0], []),
         ["point_acks"] = ([0], []),
+        ["probes"] = ([0], []),
     };
 
     private readonly Dictionary<string, object?[]> _authorities = new(StringComparer.Ordinal);
@@ -36,6 +37,7 @@ internal sealed class DerivedTables
     private readonly Dictionary<string, object?[]> _operators = new(StringComparer.Ordinal);
     private readonly Dictionary<string, object?[]> _points = new(StringComparer.Ordinal);
     private readonly List<object?[]> _acks = [];
+    private readonly Dictionary<string, object?[]> _probes = new(StringComparer.Ordinal);
 
     /// <summary>Applies one event that starts at log index <paramref name="index"/> and fills <paramref name="entries"/> entries.</summary>
     public void Apply(ulong index, int entries, LogEvent evt)
@@ -87,6 +89,9 @@ internal sealed class DerivedTables
                 break;
             case PointAcknowledged ack:
                 _acks.Add([(long)index, ack.Point, (long)ack.Version, Palisade.Core.Policy.Acknowledgement.Parse(Palisade.Core.Transparency.SignedNote.Parse(ack.Statement).Text).Time]);
+                break;
+            case ProbeRegistered probe:
+                _probes[probe.Probe] = [probe.Probe, probe.Operator, probe.Asn, probe.Key, (long)index];
                 break;
             case PointTransferred transferred:
                 _acks.Add([(long)index, transferred.Point, (long)transferred.Version, evt.Time.ToUnixTimeSeconds()]);
@@ -149,6 +154,7 @@ internal sealed class DerivedTables
         "operators" => _operators.Values,
         "points" => _points.Values,
         "point_acks" => _acks,
+        "probes" => _probes.Values,
         _ => _versions,
     };
 

@@ -81,6 +81,16 @@ internal sealed class PostgresRegistryStore : RegistryStore
             origin TEXT PRIMARY KEY, url TEXT NOT NULL, vkey TEXT NOT NULL, note TEXT, fork_reason TEXT, fork_note TEXT);
         CREATE TABLE IF NOT EXISTS mirrored_entries (
             origin TEXT NOT NULL, idx BIGINT NOT NULL, data BYTEA NOT NULL, PRIMARY KEY (origin, idx));
+        CREATE TABLE IF NOT EXISTS probes (
+            id TEXT PRIMARY KEY, operator TEXT, asn TEXT NOT NULL, vkey TEXT NOT NULL, log_index BIGINT NOT NULL);
+        CREATE TABLE IF NOT EXISTS probe_reports (
+            report TEXT NOT NULL, batch BIGINT NOT NULL, probe TEXT NOT NULL, note TEXT NOT NULL, received_ms BIGINT NOT NULL, measurements BIGINT NOT NULL,
+            PRIMARY KEY (report, batch));
+        CREATE TABLE IF NOT EXISTS measurements (
+            report TEXT NOT NULL, seq BIGINT NOT NULL, probe TEXT NOT NULL, network TEXT NOT NULL, input TEXT NOT NULL, order_ref TEXT, verdict TEXT NOT NULL,
+            blocking TEXT, entry TEXT, cause TEXT, version BIGINT NOT NULL, measured_ms BIGINT NOT NULL, line TEXT NOT NULL, PRIMARY KEY (report, seq));
+        CREATE INDEX IF NOT EXISTS measurements_latest ON measurements (network, input, measured_ms);
+        CREATE INDEX IF NOT EXISTS measurements_order ON measurements (order_ref);
         """;
 
     /// <summary>Takes an Npgsql connection string or a <c>postgresql://user[:password]@host[:port]/database</c> URI.</summary>

@@ -31,5 +31,10 @@ internal static class RegistrySchema
         ("mirrored_logs", "origin", [("origin", DbType.String), ("url", DbType.String), ("vkey", DbType.String), ("note", DbType.String), ("fork_reason", DbType.String),
             ("fork_note", DbType.String)]),
         ("mirrored_entries", "origin, idx", [("origin", DbType.String), ("idx", DbType.Int64), ("data", DbType.Binary)]),
+        ("probes", "log_index", [("id", DbType.String), ("operator", DbType.String), ("asn", DbType.String), ("vkey", DbType.String), ("log_index", DbType.Int64)]),
+        ("probe_reports", "report, batch", [("report", DbType.String), ("batch", DbType.Int64), ("probe", DbType.String), ("note", DbType.String), ("received_ms", DbType.Int64), ("measurements", DbType.Int64)]),
+        ("measurements", "report, seq", [("report", DbType.String), ("seq", DbType.Int64), ("probe", DbType.String), ("network", DbType.String), ("input", DbType.String),
+            ("order_ref", DbType.String), ("verdict", DbType.String), ("blocking", DbType.String), ("entry", DbType.String), ("cause", DbType.String),
+            ("version", DbType.Int64), ("measured_ms", DbType.Int64), ("line", DbType.String)]),
     ];
 }

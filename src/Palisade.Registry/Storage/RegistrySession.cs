@@ -9,7 +9,7 @@ namespace Palisade.Registry.Storage;
 /// statement the registry runs, written once in SQL that SQLite and PostgreSQL both accept (parameters <c>@name</c>,
 /// each typed so that a null is typed too).
 /// </summary>
-internal sealed class RegistrySession : IDisposable
+internal sealed partial class RegistrySession : IDisposable
 {
     private const string OrderColumns = "authority, decision, decision_date, legal_basis, category, issuing_body, summary, effective_ms, expires_ms, revoked_ms";
 

@@ -11,9 +11,9 @@ namespace Palisade.Registry.Storage;
 internal abstract class RegistryStore : IDisposable
 {
     /// <summary>The schema this build reads and writes (2: the witness's table <c>witnessed_logs</c>; 3: the mirrors of
-    /// foreign logs, <c>mirrored_logs</c> and <c>mirrored_entries</c>; 4: <c>operators</c>, <c>points</c> and <c>point_acks</c>). Older stores
+    /// foreign logs, <c>mirrored_logs</c> and <c>mirrored_entries</c>; 4: <c>operators</c>, <c>points</c> and <c>point_acks</c>; 5: <c>probes</c>, <c>probe_reports</c> and <c>measurements</c>). Older stores
     /// are upgraded by creating the tables.</summary>
-    public const int SchemaVersion = 4;
+    public const int SchemaVersion = 5;
 
     /// <summary>Where the store is, for messages (a file path, or host, port and database).</summary>
     public abstract string Description { get; }
@@ -34,9 +34,9 @@ internal abstract class RegistryStore : IDisposable
         session.Execute(SchemaSql);
         string? version = session.GetMeta("schema_version");
         string mine = SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (version is null or "1" or "2" or "3")
+        if (version is null or "1" or "2" or "3" or "4")
         {
-            // Versions 2 to 4 only add tables, which the schema statements above just created.
+            // Versions 2 to 5 only add tables, which the schema statements above just created.
             session.SetMeta("schema_version", mine);
         }
         else if (version != mine)
