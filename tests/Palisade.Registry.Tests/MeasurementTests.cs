@@ -100,6 +100,12 @@ public abstract class MeasurementTests(RegistryStoreKind store) : StoreTests(sto
         Assert.Equal((3, 1, 1, 0), (measured["measured"]!.GetValue<int>(), measured["enforced"]!.GetValue<int>(), measured["enforcedUnattributed"]!.GetValue<int>(),
             measured["notEnforced"]!.GetValue<int>()));
         Assert.Equal("http://example.org/", measured["overBlocked"]!.AsArray().Single()!["input"]!.GetValue<string>());
+        string orderPage = await f.Http.GetStringAsync("/orders/rkn/M-1", cancel);
+        Assert.Contains("Measured status", orderPage, StringComparison.Ordinal);
+        Assert.Contains("<td>enforced-unattributed</td>", orderPage, StringComparison.Ordinal);
+        string operatorPage = await f.Http.GetStringAsync("/operators/isp-1", cancel);
+        Assert.Contains("Blocked with no order (collateral damage)", operatorPage, StringComparison.Ordinal);
+        Assert.Contains("the parent of a.blocked.example (ordered)", operatorPage, StringComparison.Ordinal);
 
         // Refused whole: nothing of these is stored.
         using NoteSigner impostor = NoteSigner.Generate("probe-1");

@@ -63,7 +63,15 @@ public sealed class ProbeTests
                     await Task.Delay(100, cancel);
                 }
 
-                Dictionary<string, JsonObject> measured = await ProbeAsync(f, dnsPort, controlPort, caFile, list);
+                // This run also submits its measurements, signed by a registered probe.
+                using NoteSigner probeKey = NoteSigner.Generate("probe-1");
+                f.Host.Registry.Probes.Register(new Api.AddProbeRequest { Id = "probe-1", Asn = "AS64496", Key = probeKey.VerifierKey });
+                string keyFile = Path.Combine(f.Directory, "probe-probe-1.key");
+                await File.WriteAllTextAsync(keyFile, probeKey.ExportPrivateKey() + "\n", cancel);
+                Dictionary<string, JsonObject> measured = await ProbeAsync(f, dnsPort, controlPort, caFile, list, "--submit", "--key", keyFile);
+                List<Api.MeasurementView> stored = f.Host.Registry.Probes.Latest("rkn/P-1", "AS64496");
+                Assert.Equal(measured.Values.Count(m => m["test_keys"]!["x_palisade_order"] is not null), stored.Count);
+                Assert.Equal("enforced", stored.Single(m => m.Input == "http://ordered.example/").Verdict);
                 Expect(measured, "http://ordered.example/", "enforced", "dns", "rkn/P-1");
                 Expect(measured, "https://ordered.example/", "enforced", "dns", "rkn/P-1");
                 Expect(measured, "http://a.shared.example/", "enforced", "dns", "rkn/P-1");
@@ -140,10 +148,10 @@ public sealed class ProbeTests
         Assert.Fail($"the resolver on port {port} does not answer control.example: {output}");
     }
 
-    private static async Task<Dictionary<string, JsonObject>> ProbeAsync(RegistryFixture f, int resolverPort, int controlPort, string caFile, string controlList)
+    private static async Task<Dictionary<string, JsonObject>> ProbeAsync(RegistryFixture f, int resolverPort, int controlPort, string caFile, string controlList, params string[] more)
     {
-        (int exit, string stdout, string stderr) = await Task.Run(() => LogAuditTests.Cli("probe", "--registry", f.BaseAddress.ToString(), "--resolver", "127.0.0.1:" + resolverPort,
-            "--control-resolver", "127.0.0.1:" + controlPort, "--ca-file", caFile, "--control-list", controlList, "--timeout", "3", "--asn", "AS64496", "--cc", "RU", "--network", "Test ISP"));
+        (int exit, string stdout, string stderr) = await Task.Run(() => LogAuditTests.Cli(["probe", "--registry", f.BaseAddress.ToString(), "--resolver", "127.0.0.1:" + resolverPort,
+            "--control-resolver", "127.0.0.1:" + controlPort, "--ca-file", caFile, "--control-list", controlList, "--timeout", "3", "--asn", "AS64496", "--cc", "RU", "--network", "Test ISP", .. more]));
         Assert.True(exit == 0, stderr);
         var measured = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
         foreach (string line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))

@@ -257,6 +257,19 @@ internal static class PortalEndpoints
             html.Raw("</tbody></table>");
         }
 
+        List<MeasurementView> measured = registry.Probes.Latest(order.Reference, null);
+        html.Raw("<h2 id=\"measured\">Measured status</h2>");
+        if (measured.Count == 0)
+        {
+            html.Raw("<p>No probe has measured this order yet.</p>");
+        }
+        else
+        {
+            html.Raw("<p>The latest measurement of each resource of this order in each network (<a href=\"/v1/measurements?order=").Text(Uri.EscapeDataString(order.Reference))
+                .Raw("&amp;format=csv\">CSV</a>, <a href=\"/v1/measurements?order=").Text(Uri.EscapeDataString(order.Reference)).Raw("\">JSON</a>).</p>");
+            MeasurementTable(html, measured);
+        }
+
         html.Raw("<h2 id=\"history\">History</h2><p>Every change is an entry of the transparency log. Each proof below shows that the entry is in the tree of size ")
             .Text(order.TreeSize.ToString(CultureInfo.InvariantCulture)).Raw(" whose root is <code id=\"root\">").Text(order.RootHash)
             .Raw("</code>; this page checks each proof in your browser.</p><table><thead><tr><th scope=\"col\">Event</th><th scope=\"col\">Time</th><th scope=\"col\">Log index</th><th scope=\"col\">Inclusion proof</th></tr></thead><tbody>");
@@ -362,7 +375,43 @@ internal static class PortalEndpoints
             html.Raw("</tbody></table>");
         }
 
+        OperatorMeasurements measurements = registry.Probes.ForOperator(id);
+        html.Raw("<h2 id=\"measured\">Measured</h2>");
+        if (measurements.Measured == 0)
+        {
+            html.Raw("<p>No probe in this operator's networks has reported yet.</p>");
+        }
+        else
+        {
+            int ordered = measurements.Enforced + measurements.EnforcedUnattributed + measurements.NotEnforced;
+            string Share(int n) => ordered == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" ({100.0 * n / ordered:0.#} %)");
+            html.Raw("<p>Probes in ").Text(string.Join(", ", measurements.Networks)).Raw(" measured ").Text(measurements.Measured.ToString(CultureInfo.InvariantCulture))
+                .Raw(" resources (latest measurement of each; <a href=\"/v1/measurements?network=").Text(Uri.EscapeDataString(measurements.Networks[0])).Raw("&amp;format=csv\">CSV</a>).</p><dl>");
+            Field(html, "Ordered and blocked, with the order named", Html.Encode(measurements.Enforced.ToString(CultureInfo.InvariantCulture) + Share(measurements.Enforced)));
+            Field(html, "Ordered and blocked, without saying why", Html.Encode(measurements.EnforcedUnattributed.ToString(CultureInfo.InvariantCulture) + Share(measurements.EnforcedUnattributed)));
+            Field(html, "Ordered but reachable", Html.Encode(measurements.NotEnforced.ToString(CultureInfo.InvariantCulture) + Share(measurements.NotEnforced)));
+            Field(html, "Blocked with no order (collateral damage)", Html.Encode(measurements.OverBlocked.Count.ToString(CultureInfo.InvariantCulture)));
+            html.Raw("</dl>");
+            if (measurements.OverBlocked.Count > 0)
+            {
+                html.Raw("<h3>Over-blocked resources</h3>");
+                MeasurementTable(html, measurements.OverBlocked);
+            }
+        }
+
         return HtmlResult(html, op.Name);
+    }
+
+    private static void MeasurementTable(Html html, List<MeasurementView> measurements)
+    {
+        html.Raw("<table><thead><tr><th scope=\"col\">Resource</th><th scope=\"col\">Network</th><th scope=\"col\">Verdict</th><th scope=\"col\">How</th><th scope=\"col\">Likely cause</th><th scope=\"col\">Measured</th><th scope=\"col\">Probe</th></tr></thead><tbody>");
+        foreach (MeasurementView m in measurements)
+        {
+            html.Raw("<tr><td><code>").Text(m.Input).Raw("</code></td><td>").Text(m.Network).Raw("</td><td>").Text(m.Verdict).Raw("</td><td>").Text(m.Blocking ?? "")
+                .Raw("</td><td>").Text(m.Cause ?? "").Raw("</td><td>").Text(m.Measured).Raw("</td><td>").Text(m.Probe).Raw("</td></tr>");
+        }
+
+        html.Raw("</tbody></table>");
     }
 
     private static Html MirrorsPage(RegistryService registry)
