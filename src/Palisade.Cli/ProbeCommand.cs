@@ -37,12 +37,13 @@ internal static class ProbeCommand
         var cc = new Option<string>("--cc") { Description = "The vantage's country code, such as RU.", DefaultValueFactory = _ => "ZZ" };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for each DNS answer, connection and HTTP answer.", DefaultValueFactory = _ => 5 };
         var parallel = new Option<int>("--parallel") { Description = "Resources measured at once.", DefaultValueFactory = _ => 32 };
+        var controlBind = new Option<string?>("--control-bind") { Description = "Send the control's DNS queries and connections from this local address (a path out of the network that the operator does not filter, such as a VPN)." };
         var schemes = new Option<string>("--schemes") { Description = "The URL schemes each name is measured with, comma-separated.", DefaultValueFactory = _ => "http,https" };
         var command = new Command("probe", "Measure what an operator's network enforces of the registry's version in force, and what else it blocks (docs/probe.md).\n\n" +
             "Exit codes: 0 every resource was measured (whatever the verdicts); 1 usage; 2 an input file is malformed; 3 the registry or a resolver cannot be reached; " +
             "4 the key or --ca-file is invalid; 5 the registry's files do not verify.")
         {
-            registry, key, resolver, controlResolver, controlList, targets, sample, caFile, output, format, asn, network, cc, timeout, parallel, schemes, submit, probeKey,
+            registry, key, resolver, controlResolver, controlList, targets, sample, caFile, output, format, asn, network, cc, timeout, parallel, schemes, submit, probeKey, controlBind,
         };
         command.Subcommands.Add(Register(stdout, stderr));
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -57,6 +58,13 @@ internal static class ProbeCommand
             if (!TryEndPoint(parseResult.GetValue(resolver)!, out IPEndPoint? resolverEndPoint) || !TryEndPoint(parseResult.GetValue(controlResolver)!, out IPEndPoint? controlEndPoint))
             {
                 await stderr.WriteLineAsync($"{verb}: --resolver and --control-resolver are ADDRESS[:PORT], such as 127.0.0.1:5353 or [::1]:53").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            IPAddress? controlAddress = null;
+            if (parseResult.GetValue(controlBind) is { } bindText && !IPAddress.TryParse(bindText, out controlAddress))
+            {
+                await stderr.WriteLineAsync($"{verb}: --control-bind '{bindText}' is not an IP address").ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
 
@@ -168,7 +176,7 @@ internal static class ProbeCommand
 
             TimeSpan wait = TimeSpan.FromSeconds(parseResult.GetValue(timeout));
             var operatorDns = new DnsLookup(resolverEndPoint!, wait);
-            var controlDns = new DnsLookup(controlEndPoint!, wait);
+            var controlDns = new DnsLookup(controlEndPoint!, wait, controlAddress);
             foreach ((DnsLookup lookup, string name) in new[] { (operatorDns, "--resolver"), (controlDns, "--control-resolver") })
             {
                 // Any answer at all (even REFUSED) shows the resolver is there; silence is exit 3.
@@ -212,7 +220,7 @@ internal static class ProbeCommand
                 Registry = baseUrl, Version = policy.Version, Resolver = resolverEndPoint!, Asn = parseResult.GetValue(asn)!, CountryCode = parseResult.GetValue(cc)!,
                 NetworkName = parseResult.GetValue(network)!,
             };
-            var prober = new Prober(operatorDns, controlDns, new WebFetcher(wait, roots), policy, now);
+            var prober = new Prober(operatorDns, controlDns, new WebFetcher(wait, roots), new WebFetcher(wait, roots, controlAddress), policy, now);
             string? outputPath = parseResult.GetValue(output);
             var summary = new ProbeSummary();
             var submitted = signer is null ? null : new ProbeSubmitter(http, baseUrl, signer, policy.Bundle.Registry, run);

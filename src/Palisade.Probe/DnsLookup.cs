@@ -9,9 +9,10 @@ namespace Palisade.Probe;
 
 /// <summary>
 /// Asks one resolver for the A or AAAA records of a name, as a stub resolver does: over UDP with EDNS(0) (so Extended
-/// DNS Errors can come back), again over TCP when the answer is truncated, with a timeout and one retry.
+/// DNS Errors can come back), again over TCP when the answer is truncated, with a timeout and one retry. With a local
+/// address, its sockets are bound to it (the control's own path out of the network).
 /// </summary>
-public sealed class DnsLookup(IPEndPoint resolver, TimeSpan timeout)
+public sealed class DnsLookup(IPEndPoint resolver, TimeSpan timeout, IPAddress? localAddress = null)
 {
     private const int Attempts = 2;
 
@@ -78,6 +79,7 @@ public sealed class DnsLookup(IPEndPoint resolver, TimeSpan timeout)
     private async Task<byte[]> ExchangeUdpAsync(byte[] query, CancellationToken cancellationToken)
     {
         using var socket = new Socket(Resolver.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        Bind(socket);
         socket.Connect(Resolver);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -105,6 +107,7 @@ public sealed class DnsLookup(IPEndPoint resolver, TimeSpan timeout)
     private async Task<byte[]> ExchangeTcpAsync(byte[] query, CancellationToken cancellationToken)
     {
         using var socket = new Socket(Resolver.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        Bind(socket);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try
@@ -123,6 +126,14 @@ public sealed class DnsLookup(IPEndPoint resolver, TimeSpan timeout)
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException();
+        }
+    }
+
+    private void Bind(Socket socket)
+    {
+        if (localAddress is not null)
+        {
+            socket.Bind(new IPEndPoint(localAddress, 0));
         }
     }
 

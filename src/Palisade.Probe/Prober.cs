@@ -12,7 +12,13 @@ namespace Palisade.Probe;
 /// https, one HTTP GET. The two are compared to decide whether the resource is blocked and how (OONI's
 /// <c>blocking</c>), whether the user was told which order, and the verdict against what the log says.
 /// </summary>
-public sealed class Prober(DnsLookup resolver, DnsLookup control, WebFetcher web, CompiledPolicy policy, long unixMilliseconds)
+/// <param name="resolver">The operator's resolver.</param>
+/// <param name="control">The control resolver.</param>
+/// <param name="web">Fetches through the operator's network.</param>
+/// <param name="controlWeb">Fetches for the control (from the control's own address when there is one).</param>
+/// <param name="policy">The verified version.</param>
+/// <param name="unixMilliseconds">The time orders are in force at.</param>
+public sealed class Prober(DnsLookup resolver, DnsLookup control, WebFetcher web, WebFetcher controlWeb, CompiledPolicy policy, long unixMilliseconds)
 {
     /// <summary>Most addresses of one name fetched from.</summary>
     public const int MaxAddresses = 4;
@@ -44,7 +50,7 @@ public sealed class Prober(DnsLookup resolver, DnsLookup control, WebFetcher web
             controlAddresses = [.. controlQueries.SelectMany(q => q.Answer?.Addresses ?? []).Distinct()];
         }
 
-        WebResult? controlFetch = controlAddresses.Count > 0 ? await web.FetchAsync(resource.Input, controlAddresses[0], cancellationToken).ConfigureAwait(false) : null;
+        WebResult? controlFetch = controlAddresses.Count > 0 ? await controlWeb.FetchAsync(resource.Input, controlAddresses[0], cancellationToken).ConfigureAwait(false) : null;
         var fetches = new List<WebResult>();
         foreach (IPAddress address in addresses.Take(MaxAddresses))
         {

@@ -12,9 +12,9 @@ namespace Palisade.Probe;
 /// Fetches a URL from one address the way a browser's first request goes: TCP connect to the address, for https a TLS
 /// handshake with the URL's host as SNI (verified against the system's roots, or the roots given), then one HTTP/1.1
 /// GET, reading the head and the first <see cref="MaxBody"/> bytes of the body. Redirects are not followed: a redirect
-/// to a block page is itself the evidence.
+/// to a block page is itself the evidence. With a local address, connections leave from it (the control's own path).
 /// </summary>
-public sealed class WebFetcher(TimeSpan timeout, X509Certificate2Collection? trustedRoots = null)
+public sealed class WebFetcher(TimeSpan timeout, X509Certificate2Collection? trustedRoots = null, IPAddress? localAddress = null)
 {
     /// <summary>Most body bytes read.</summary>
     public const int MaxBody = 64 * 1024;
@@ -27,6 +27,11 @@ public sealed class WebFetcher(TimeSpan timeout, X509Certificate2Collection? tru
         bool https = url.Scheme == Uri.UriSchemeHttps;
         var clock = Stopwatch.StartNew();
         using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        if (localAddress is not null && localAddress.AddressFamily == address.AddressFamily)
+        {
+            socket.Bind(new IPEndPoint(localAddress, 0));
+        }
+
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try

@@ -31,88 +31,114 @@ public sealed class ProbeTests
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("P-1", "ordered.example", "a.shared.example", "https://site.example/page"))).StatusCode);
         f.Host.Registry.Versions.PublishVersion();
 
-        // The "internet": every site on one loopback address of this test's own, ports 80 and 443.
-        IPAddress web = IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"127.{RandomNumberGenerator.GetInt32(1, 255)}.{RandomNumberGenerator.GetInt32(0, 255)}.{RandomNumberGenerator.GetInt32(2, 254)}"));
-        (X509Certificate2 ca, X509Certificate2 leaf) = TestCertificates(Sites);
-        string caFile = Path.Combine(f.Directory, "ca.pem");
-        await File.WriteAllTextAsync(caFile, ca.ExportCertificatePem(), cancel);
-        await using WebApplication sites = await StartSitesAsync(web, leaf);
+        await using SimulatedNetwork net = await SimulatedNetwork.StartAsync(f);
+        (int controlPort, string caFile, string list) = (net.ControlPort, net.CaFile, net.ControlList);
+        // palisade dns: NXDOMAIN with an EDE naming the order; it cannot block a URL.
+        int dnsPort = ExternalTool.FreePort();
+        var options = new DnsServerOptions { PortalUrl = f.BaseAddress };
+        options.Listen.Add(new IPEndPoint(IPAddress.Loopback, dnsPort));
+        options.Upstreams.Add(new IPEndPoint(IPAddress.Loopback, controlPort));
+        await using (DnsEnforcementPoint dns = DnsEnforcementPoint.Start(f.BaseAddress, NoteVerifier.Parse(f.Host.Registry.Log.VerifierKey), options))
+        {
+            for (int i = 0; i < 100 && dns.Subscription.Current.Version == 0; i++)
+            {
+                await Task.Delay(100, cancel);
+            }
 
-        string names = Path.Combine(f.Directory, "names.zone");
-        await File.WriteAllTextAsync(names, "$TTL 3600\n@ SOA ns.invalid. hostmaster.invalid. 1 60 60 60 60\n@ NS ns.invalid.\n" +
-            string.Concat(Sites.Select(s => $"{s}. A {web}\n")), cancel);
-        int controlPort = ExternalTool.FreePort();
-        string config = Path.Combine(f.Directory, "control.conf");
-        await File.WriteAllTextAsync(config, ExternalTool.UnboundConfig(controlPort, f.Directory, names), cancel);
-        using Process control = ExternalTool.Start("unbound", "-d", "-c", config);
-        string list = Path.Combine(f.Directory, "control-list.csv");
-        await File.WriteAllTextAsync(list, "url,category_code,category_description,date_added,source,notes\nhttp://control.example/,NEWS,News Media,2026-11-01,test,\n", cancel);
+            // This run also submits its measurements, signed by a registered probe.
+            using NoteSigner probeKey = NoteSigner.Generate("probe-1");
+            f.Host.Registry.Probes.Register(new Api.AddProbeRequest { Id = "probe-1", Asn = "AS64496", Key = probeKey.VerifierKey });
+            string keyFile = Path.Combine(f.Directory, "probe-probe-1.key");
+            await File.WriteAllTextAsync(keyFile, probeKey.ExportPrivateKey() + "\n", cancel);
+            Dictionary<string, JsonObject> measured = await ProbeAsync(f, dnsPort, controlPort, caFile, list, "--submit", "--key", keyFile);
+            List<Api.MeasurementView> stored = f.Host.Registry.Probes.Latest("rkn/P-1", "AS64496");
+            Assert.Equal(measured.Values.Count(m => m["test_keys"]!["x_palisade_order"] is not null), stored.Count);
+            Assert.Equal("enforced", stored.Single(m => m.Input == "http://ordered.example/").Verdict);
+            Expect(measured, "http://ordered.example/", "enforced", "dns", "rkn/P-1");
+            Expect(measured, "https://ordered.example/", "enforced", "dns", "rkn/P-1");
+            Expect(measured, "http://a.shared.example/", "enforced", "dns", "rkn/P-1");
+            Expect(measured, "http://shared.example/", "accessible", false, null);
+            Expect(measured, "http://www.shared.example/", "accessible", false, null);
+            Expect(measured, "https://site.example/page", "not-enforced", false, "rkn/P-1");
+            Expect(measured, "http://control.example/", "accessible", false, null);
+            Assert.Contains("rkn/P-1", measured["http://ordered.example/"]["test_keys"]!["x_palisade_attribution"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Equal("dns_nxdomain_error", measured["http://ordered.example/"]["test_keys"]!["dns_experiment_failure"]!.GetValue<string>());
+            Assert.Equal(200, measured["https://site.example/page"]["test_keys"]!["requests"]![0]!["response"]!["code"]!.GetValue<int>());
+            Assert.Equal("TLSv1.3", measured["https://site.example/page"]["test_keys"]!["tls_handshakes"]![0]!["tls_version"]!.GetValue<string>());
+        }
+
+        // dnsmasq answering NXDOMAIN for the ordered names, without saying why.
+        await using (Dnsmasq unattributed = await Dnsmasq.StartAsync(controlPort, "ordered.example", "a.shared.example"))
+        {
+            Dictionary<string, JsonObject> measured = await ProbeAsync(f, unattributed.Port, controlPort, caFile, list);
+            Expect(measured, "http://ordered.example/", "enforced-unattributed", "dns", "rkn/P-1");
+            Expect(measured, "http://a.shared.example/", "enforced-unattributed", "dns", "rkn/P-1");
+            Expect(measured, "http://shared.example/", "accessible", false, null);
+            Expect(measured, "https://site.example/page", "not-enforced", false, "rkn/P-1");
+            Expect(measured, "http://control.example/", "accessible", false, null);
+        }
+
+        // dnsmasq blocking the whole parent zone of one ordered name, and missing the other.
+        await using (Dnsmasq overBlocking = await Dnsmasq.StartAsync(controlPort, "shared.example"))
+        {
+            Dictionary<string, JsonObject> measured = await ProbeAsync(f, overBlocking.Port, controlPort, caFile, list);
+            Expect(measured, "http://ordered.example/", "not-enforced", false, "rkn/P-1");
+            Expect(measured, "http://a.shared.example/", "enforced-unattributed", "dns", "rkn/P-1");
+            Expect(measured, "http://shared.example/", "over-blocked", "dns", null);
+            Expect(measured, "http://www.shared.example/", "over-blocked", "dns", null);
+            Expect(measured, "http://control.example/", "accessible", false, null);
+            Assert.Contains("a.shared.example", measured["http://shared.example/"]["test_keys"]!["x_palisade_cause"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Probe_AddressBlockAndBlockPage_AreTold_AndSharedAddressesAreCollateral()
+    {
+        CancellationToken cancel = TestContext.Current.CancellationToken;
+        await using RegistryFixture f = await RegistryFixture.StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
+        await using SimulatedNetwork net = await SimulatedNetwork.StartAsync(f);
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("P-1", "ordered.example"))).StatusCode);
+        using (HttpResponseMessage issued = await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("P-2", net.Web + "/32")))
+        {
+            Assert.True(issued.StatusCode == HttpStatusCode.Created, await issued.Content.ReadAsStringAsync(cancel));
+        }
+
+        f.Host.Registry.Versions.PublishVersion();
+
+        // The operator blocks by address: its own network (source 127.0.0.1) is refused at TCP, while the control's path
+        // (--control-bind 127.0.0.2) is not. A table of this test's own, matching only its web address.
+        string table = "palisade_probe_" + Guid.NewGuid().ToString("N")[..8];
+        (int exit, string output) = await ExternalTool.RunAsync("nft", "add", "table", "inet", table);
+        Assert.True(exit == 0, $"nft cannot add a table (the probe tests need root or CAP_NET_ADMIN): {output}");
         try
         {
-            await UntilAnswersAsync(controlPort);
-
-            // palisade dns: NXDOMAIN with an EDE naming the order; it cannot block a URL.
-            int dnsPort = ExternalTool.FreePort();
-            var options = new DnsServerOptions { PortalUrl = f.BaseAddress };
-            options.Listen.Add(new IPEndPoint(IPAddress.Loopback, dnsPort));
-            options.Upstreams.Add(new IPEndPoint(IPAddress.Loopback, controlPort));
-            await using (DnsEnforcementPoint dns = DnsEnforcementPoint.Start(f.BaseAddress, NoteVerifier.Parse(f.Host.Registry.Log.VerifierKey), options))
-            {
-                for (int i = 0; i < 100 && dns.Subscription.Current.Version == 0; i++)
-                {
-                    await Task.Delay(100, cancel);
-                }
-
-                // This run also submits its measurements, signed by a registered probe.
-                using NoteSigner probeKey = NoteSigner.Generate("probe-1");
-                f.Host.Registry.Probes.Register(new Api.AddProbeRequest { Id = "probe-1", Asn = "AS64496", Key = probeKey.VerifierKey });
-                string keyFile = Path.Combine(f.Directory, "probe-probe-1.key");
-                await File.WriteAllTextAsync(keyFile, probeKey.ExportPrivateKey() + "\n", cancel);
-                Dictionary<string, JsonObject> measured = await ProbeAsync(f, dnsPort, controlPort, caFile, list, "--submit", "--key", keyFile);
-                List<Api.MeasurementView> stored = f.Host.Registry.Probes.Latest("rkn/P-1", "AS64496");
-                Assert.Equal(measured.Values.Count(m => m["test_keys"]!["x_palisade_order"] is not null), stored.Count);
-                Assert.Equal("enforced", stored.Single(m => m.Input == "http://ordered.example/").Verdict);
-                Expect(measured, "http://ordered.example/", "enforced", "dns", "rkn/P-1");
-                Expect(measured, "https://ordered.example/", "enforced", "dns", "rkn/P-1");
-                Expect(measured, "http://a.shared.example/", "enforced", "dns", "rkn/P-1");
-                Expect(measured, "http://shared.example/", "accessible", false, null);
-                Expect(measured, "http://www.shared.example/", "accessible", false, null);
-                Expect(measured, "https://site.example/page", "not-enforced", false, "rkn/P-1");
-                Expect(measured, "http://control.example/", "accessible", false, null);
-                Assert.Contains("rkn/P-1", measured["http://ordered.example/"]["test_keys"]!["x_palisade_attribution"]!.GetValue<string>(), StringComparison.Ordinal);
-                Assert.Equal("dns_nxdomain_error", measured["http://ordered.example/"]["test_keys"]!["dns_experiment_failure"]!.GetValue<string>());
-                Assert.Equal(200, measured["https://site.example/page"]["test_keys"]!["requests"]![0]!["response"]!["code"]!.GetValue<int>());
-                Assert.Equal("TLSv1.3", measured["https://site.example/page"]["test_keys"]!["tls_handshakes"]![0]!["tls_version"]!.GetValue<string>());
-            }
-
-            // dnsmasq answering NXDOMAIN for the ordered names, without saying why.
-            await using (Dnsmasq unattributed = await Dnsmasq.StartAsync(controlPort, "ordered.example", "a.shared.example"))
-            {
-                Dictionary<string, JsonObject> measured = await ProbeAsync(f, unattributed.Port, controlPort, caFile, list);
-                Expect(measured, "http://ordered.example/", "enforced-unattributed", "dns", "rkn/P-1");
-                Expect(measured, "http://a.shared.example/", "enforced-unattributed", "dns", "rkn/P-1");
-                Expect(measured, "http://shared.example/", "accessible", false, null);
-                Expect(measured, "https://site.example/page", "not-enforced", false, "rkn/P-1");
-                Expect(measured, "http://control.example/", "accessible", false, null);
-            }
-
-            // dnsmasq blocking the whole parent zone of one ordered name, and missing the other.
-            await using (Dnsmasq overBlocking = await Dnsmasq.StartAsync(controlPort, "shared.example"))
-            {
-                Dictionary<string, JsonObject> measured = await ProbeAsync(f, overBlocking.Port, controlPort, caFile, list);
-                Expect(measured, "http://ordered.example/", "not-enforced", false, "rkn/P-1");
-                Expect(measured, "http://a.shared.example/", "enforced-unattributed", "dns", "rkn/P-1");
-                Expect(measured, "http://shared.example/", "over-blocked", "dns", null);
-                Expect(measured, "http://www.shared.example/", "over-blocked", "dns", null);
-                Expect(measured, "http://control.example/", "accessible", false, null);
-                Assert.Contains("a.shared.example", measured["http://shared.example/"]["test_keys"]!["x_palisade_cause"]!.GetValue<string>(), StringComparison.Ordinal);
-            }
+            Assert.Equal(0, (await ExternalTool.RunAsync("nft", "add", "chain", "inet", table, "out", "{ type filter hook output priority 0; }")).Exit);
+            Assert.Equal(0, (await ExternalTool.RunAsync("nft", "add", "rule", "inet", table, "out", "ip", "saddr", "127.0.0.1", "ip", "daddr", net.Web.ToString(),
+                "tcp", "dport", "{ 80, 443 }", "reject", "with", "tcp", "reset")).Exit);
+            await using Dnsmasq plain = await Dnsmasq.StartAsync(net.ControlPort);
+            Dictionary<string, JsonObject> measured = await ProbeAsync(f, plain.Port, net.ControlPort, net.CaFile, net.ControlList, "--control-bind", "127.0.0.2");
+            Expect(measured, $"http://{net.Web}/", "enforced-unattributed", "tcp_ip", "rkn/P-2");
+            Expect(measured, "http://ordered.example/", "enforced-unattributed", "tcp_ip", "rkn/P-1");
+            Expect(measured, "http://control.example/", "over-blocked", "tcp_ip", null);
+            Assert.Equal($"prefix {net.Web}/32 of order rkn/P-2 covers its address {net.Web} (a shared address)",
+                measured["http://control.example/"]["test_keys"]!["x_palisade_cause"]!.GetValue<string>());
+            Assert.Equal("connection_refused", measured["http://control.example/"]["test_keys"]!["tcp_connect"]![0]!["status"]!["failure"]!.GetValue<string>());
         }
         finally
         {
-            control.Kill();
-            await control.WaitForExitAsync(CancellationToken.None);
+            await ExternalTool.RunAsync("nft", "delete", "table", "inet", table);
         }
+
+        // The operator's resolver sends the ordered name to the registry's block page (HTTP 451 naming the order), with no
+        // Extended DNS Error: the page tells the user.
+        IPAddress blockPageAddress = SimulatedNetwork.RandomLoopback();
+        await using Portal.BlockPageHost blockPage = await Portal.BlockPageHost.StartAsync(f.Host.Registry, [$"http://{blockPageAddress}:80"], cancel);
+        await using Dnsmasq redirecting = await Dnsmasq.StartAsync(net.ControlPort, $"ordered.example/{blockPageAddress}");
+        Dictionary<string, JsonObject> redirected = await ProbeAsync(f, redirecting.Port, net.ControlPort, net.CaFile, net.ControlList);
+        Expect(redirected, "http://ordered.example/", "enforced", "dns", "rkn/P-1");
+        Assert.Equal($"HTTP 451, blocked-by {f.Host.Registry.PublicUrl.TrimEnd('/')}/orders/rkn/P-1", redirected["http://ordered.example/"]["test_keys"]!["x_palisade_attribution"]!.GetValue<string>());
+        Expect(redirected, "https://ordered.example/", "enforced-unattributed", "dns", "rkn/P-1");
+        Expect(redirected, "http://control.example/", "accessible", false, null);
     }
 
     [Fact]
@@ -240,6 +266,66 @@ public sealed class ProbeTests
         return (ca, signed.CopyWithPrivateKey(leafKey));
     }
 
+    /// <summary>The "internet" of a test: every site on one loopback address of the test's own (ports 80 and 443, https
+    /// with a test CA written to <see cref="CaFile"/>), unbound as the control resolver answering their names, and a
+    /// control list.</summary>
+    private sealed class SimulatedNetwork : IAsyncDisposable
+    {
+        private readonly WebApplication _sites;
+        private readonly Process _control;
+
+        private SimulatedNetwork(IPAddress web, WebApplication sites, Process control, int controlPort, string caFile, string controlList)
+        {
+            Web = web;
+            _sites = sites;
+            _control = control;
+            ControlPort = controlPort;
+            CaFile = caFile;
+            ControlList = controlList;
+        }
+
+        public IPAddress Web { get; }
+
+        public int ControlPort { get; }
+
+        public string CaFile { get; }
+
+        public string ControlList { get; }
+
+        public static IPAddress RandomLoopback() => IPAddress.Parse(string.Create(CultureInfo.InvariantCulture,
+            $"127.{RandomNumberGenerator.GetInt32(1, 255)}.{RandomNumberGenerator.GetInt32(0, 255)}.{RandomNumberGenerator.GetInt32(2, 254)}"));
+
+        public static async Task<SimulatedNetwork> StartAsync(RegistryFixture f)
+        {
+            CancellationToken cancel = TestContext.Current.CancellationToken;
+            IPAddress web = RandomLoopback();
+            (X509Certificate2 ca, X509Certificate2 leaf) = TestCertificates(Sites);
+            string caFile = Path.Combine(f.Directory, "ca.pem");
+            await File.WriteAllTextAsync(caFile, ca.ExportCertificatePem(), cancel);
+            WebApplication sites = await StartSitesAsync(web, leaf);
+            string names = Path.Combine(f.Directory, "names.zone");
+            await File.WriteAllTextAsync(names, "$TTL 3600\n@ SOA ns.invalid. hostmaster.invalid. 1 60 60 60 60\n@ NS ns.invalid.\n" +
+                string.Concat(Sites.Select(s => $"{s}. A {web}\n")), cancel);
+            int controlPort = ExternalTool.FreePort();
+            string config = Path.Combine(f.Directory, "control.conf");
+            await File.WriteAllTextAsync(config, ExternalTool.UnboundConfig(controlPort, f.Directory, names).Replace("  interface: 127.0.0.1\n", "  interface: 127.0.0.1\n  access-control: 127.0.0.0/8 allow\n", StringComparison.Ordinal), cancel);
+            Process control = ExternalTool.Start("unbound", "-d", "-c", config);
+            string list = Path.Combine(f.Directory, "control-list.csv");
+            await File.WriteAllTextAsync(list, "url,category_code,category_description,date_added,source,notes\nhttp://control.example/,NEWS,News Media,2026-11-01,test,\n", cancel);
+            var network = new SimulatedNetwork(web, sites, control, controlPort, caFile, list);
+            await UntilAnswersAsync(controlPort);
+            return network;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _control.Kill();
+            await _control.WaitForExitAsync(CancellationToken.None);
+            _control.Dispose();
+            await _sites.DisposeAsync();
+        }
+    }
+
     /// <summary>dnsmasq as an operator's resolver: forwards to the control resolver, answers NXDOMAIN for the blocked
     /// names and everything below them, with no Extended DNS Error naming an order.</summary>
     private sealed class Dnsmasq : IAsyncDisposable
@@ -257,8 +343,9 @@ public sealed class ProbeTests
         public static async Task<Dnsmasq> StartAsync(int upstreamPort, params string[] blocked)
         {
             int port = ExternalTool.FreePort();
+            // "NAME" answers NXDOMAIN for NAME and below; "NAME/ADDRESS" answers ADDRESS instead.
             Process process = ExternalTool.Start("dnsmasq", ["--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--pid-file=",
-                "--listen-address=127.0.0.1", "--bind-interfaces", $"--port={port}", $"--server=127.0.0.1#{upstreamPort}", .. blocked.Select(b => $"--address=/{b}/")]);
+                "--listen-address=127.0.0.1", "--bind-interfaces", $"--port={port}", $"--server=127.0.0.1#{upstreamPort}", .. blocked.Select(b => $"--address=/{b}" + (b.Contains('/', StringComparison.Ordinal) ? "" : "/"))]);
             var dnsmasq = new Dnsmasq(process, port);
             await UntilAnswersAsync(port);
             return dnsmasq;
