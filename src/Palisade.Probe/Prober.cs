@@ -80,7 +80,7 @@ public sealed class Prober(DnsLookup resolver, DnsLookup control, WebFetcher web
 
     /// <summary>OONI's classification: how the resource is blocked ("dns", "tcp_ip", "http-failure", "http-diff"),
     /// false when it is reachable as from the control, null when the control failed.</summary>
-    private static (string?, bool?) Blocking(List<IPAddress> addresses, List<IPAddress> controlAddresses, List<WebResult> fetches, WebResult? controlFetch)
+    internal static (string?, bool?) Blocking(List<IPAddress> addresses, List<IPAddress> controlAddresses, List<WebResult> fetches, WebResult? controlFetch)
     {
         if (controlFetch is not { Failure: null })
         {
