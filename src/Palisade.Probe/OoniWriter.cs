@@ -67,8 +67,7 @@ public sealed class OoniWriter(ProbeRun run)
     {
         json.WriteStartObject();
         json.WriteString("agent", "redirect");
-        json.WriteStartObject("client_resolver");
-        json.WriteEndObject();
+        json.WriteString("client_resolver", run.Resolver.Address.ToString());
         json.WriteStartArray("queries");
         foreach (DnsResult query in m.Queries)
         {

@@ -212,7 +212,56 @@ public sealed class ProbeTests
         }
 
         Assert.True(keys["blocking"] is null || keys["blocking"]!.GetValueKind() is System.Text.Json.JsonValueKind.String or System.Text.Json.JsonValueKind.False);
+
+        // Every key the probe shares with OONI's own measurements (../shared/testdata/ooni) has the same JSON type there,
+        // down through the queries, connects, handshakes and requests.
+        foreach (JsonObject sample in OoniSamples.Value)
+        {
+            SameShape(m, sample, "$");
+        }
         Assert.True(keys["accessible"] is null || keys["accessible"]!.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False);
+    }
+
+    private static readonly Lazy<List<JsonObject>> OoniSamples = new(() =>
+        [.. Directory.GetFiles(Palisade.Core.Tests.TestData.Path("ooni"), "*.json").Order(StringComparer.Ordinal).Select(f => JsonNode.Parse(File.ReadAllText(f))!.AsObject())]);
+
+    private static void SameShape(JsonNode? ours, JsonNode? theirs, string path)
+    {
+        if (ours is null || theirs is null)
+        {
+            return;
+        }
+
+        switch (ours, theirs)
+        {
+            case (JsonObject mine, JsonObject other):
+                foreach ((string key, JsonNode? value) in mine)
+                {
+                    if (other.TryGetPropertyValue(key, out JsonNode? their))
+                    {
+                        SameShape(value, their, path + "." + key);
+                    }
+                }
+
+                break;
+            case (JsonArray mine, JsonArray other):
+                if (mine.Count > 0 && other.Count > 0)
+                {
+                    SameShape(mine[0], other[0], path + "[0]");
+                }
+
+                break;
+            default:
+                System.Text.Json.JsonValueKind a = ours.GetValueKind(), b = theirs.GetValueKind();
+                bool boolean = a is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False && b is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False;
+
+                // OONI's blocking is a string or false (ts-017).
+                bool blocking = path.EndsWith(".blocking", StringComparison.Ordinal) && a is System.Text.Json.JsonValueKind.String or System.Text.Json.JsonValueKind.False
+                    && b is System.Text.Json.JsonValueKind.String or System.Text.Json.JsonValueKind.False;
+                bool same = a == b || boolean || blocking;
+                Assert.True(same, $"{path} is {a} here but {b} in OONI's measurement");
+                break;
+        }
     }
 
     private static void Expect(Dictionary<string, JsonObject> measured, string input, string verdict, object blocking, string? order)
