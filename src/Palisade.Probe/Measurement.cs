@@ -37,6 +37,10 @@ public sealed record Measurement
     /// <summary>How the user was told (the EDE text, or the 451's <c>blocked-by</c> link); null when not.</summary>
     public string? Attribution { get; init; }
 
+    /// <summary>True when the operator's network answered with a block page: HTTP 451, or a <c>blocked-by</c> link
+    /// (RFC 7725).</summary>
+    public bool BlockPage { get; init; }
+
     /// <summary>For an over-blocked resource, the likely cause.</summary>
     public string? Cause { get; init; }
 }

@@ -169,6 +169,7 @@ public sealed class OoniWriter(ProbeRun run)
         Nullable(json, "x_palisade_policy_entry", m.Resource.PolicyEntry);
         Nullable(json, "x_palisade_attribution", m.Attribution);
         Nullable(json, "x_palisade_cause", m.Cause);
+        json.WriteBoolean("x_palisade_block_page", m.BlockPage);
         json.WriteEndObject();
     }
 

@@ -75,6 +75,7 @@ public sealed class Prober(DnsLookup resolver, DnsLookup control, WebFetcher web
         {
             Resource = resource, Start = start, Runtime = clock.Elapsed.TotalSeconds, Queries = queries, ControlQueries = controlQueries, Fetches = fetches,
             ControlFetch = controlFetch, Verdict = verdict, Blocking = blocking, Accessible = accessible, Attribution = attribution, Cause = cause,
+            BlockPage = fetches.Any(f => f.Head is { } head && (head.Status == 451 || LinkHeader.BlockedBy(head["Link"]) is not null)),
         };
     }
 

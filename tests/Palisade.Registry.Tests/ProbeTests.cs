@@ -137,7 +137,9 @@ public sealed class ProbeTests
         Dictionary<string, JsonObject> redirected = await ProbeAsync(f, redirecting.Port, net.ControlPort, net.CaFile, net.ControlList);
         Expect(redirected, "http://ordered.example/", "enforced", "dns", "rkn/P-1");
         Assert.Equal($"HTTP 451, blocked-by {f.Host.Registry.PublicUrl.TrimEnd('/')}/orders/rkn/P-1", redirected["http://ordered.example/"]["test_keys"]!["x_palisade_attribution"]!.GetValue<string>());
+        Assert.True(redirected["http://ordered.example/"]["test_keys"]!["x_palisade_block_page"]!.GetValue<bool>());
         Expect(redirected, "https://ordered.example/", "enforced-unattributed", "dns", "rkn/P-1");
+        Assert.False(redirected["https://ordered.example/"]["test_keys"]!["x_palisade_block_page"]!.GetValue<bool>());
         Expect(redirected, "http://control.example/", "accessible", false, null);
     }
 
