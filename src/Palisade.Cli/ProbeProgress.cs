@@ -2,8 +2,8 @@ using Palisade.Probe;
 
 namespace Palisade.Cli;
 
-/// <summary>A one-line progress report on standard error, rewritten at most every 200 ms: resources measured of all,
-/// and the verdicts so far.</summary>
+/// <summary>A progress bar on standard error, rewritten in place at most every 200 ms: resources measured of all, and
+/// the verdicts so far.</summary>
 internal sealed class ProbeProgress(TextWriter stderr, int total) : IDisposable
 {
     private long _lastWrite = Environment.TickCount64 - 1000;
@@ -19,7 +19,9 @@ internal sealed class ProbeProgress(TextWriter stderr, int total) : IDisposable
 
         _lastWrite = now;
         _written = true;
-        stderr.Write($"\rmeasured {summary.Measured}/{total}: {summary.Line()}   ");
+        const int Width = 30;
+        int filled = total == 0 ? Width : (int)((long)summary.Measured * Width / total);
+        stderr.Write($"\r[{new string('#', filled)}{new string('-', Width - filled)}] {summary.Measured}/{total}: {summary.Line()}   ");
     }
 
     public void Dispose()
