@@ -28,6 +28,7 @@ internal static class PalisadeCli
         root.Subcommands.Add(FirewallCommand.Create(stdout, stderr));
         root.Subcommands.Add(DelistingCommand.Create(stdout, stderr));
         root.Subcommands.Add(ProbeCommand.Create(stdout, stderr));
+        root.Subcommands.Add(InspectCommand.Create(stdout, stderr));
         root.Subcommands.Add(MigrateCommand.Create(stdout, stderr));
         return root;
     }
