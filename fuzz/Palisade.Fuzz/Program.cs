@@ -39,6 +39,12 @@ var targets = new Dictionary<string, Action<byte[]>>(StringComparer.Ordinal)
     ["probe-http-head"] = b => Throwing(() => Palisade.Probe.HttpHead.Parse(b)),
     ["probe-link-header"] = b => Palisade.Probe.LinkHeader.BlockedBy(Text(b)),
     ["probe-test-list"] = b => Throwing(() => Palisade.Probe.TestListCsv.Parse(new StringReader(Text(b)))),
+    ["inspect-capture"] = b => Throwing(() => InspectCapture(b)),
+    ["inspect-packet"] = b => Palisade.Inspect.PacketDecoder.Decode(b.Length > 0 ? Palisade.Inspect.PacketDecoder.LinkTypes[b[0] % Palisade.Inspect.PacketDecoder.LinkTypes.Length] : 1, b.AsSpan(Math.Min(1, b.Length)), out _),
+    ["inspect-client-hello"] = b => Palisade.Inspect.TlsClientHello.TryRead(b, out _, out _),
+    ["inspect-dns-query"] = b => Palisade.Inspect.DnsQuestions.TryRead(b, []),
+    ["inspect-http-head"] = b => Palisade.Inspect.HttpRequestHead.TryRead(b, out _, out _, out _),
+    ["inspect-quic-initial"] = b => InspectQuic(b),
 };
 foreach (ImportFormat format in Enum.GetValues<ImportFormat>())
 {
@@ -55,6 +61,27 @@ Fuzzer.LibFuzzer.Run(bytes => target(bytes.ToArray()));
 return 0;
 
 static string Text(byte[] bytes) => Encoding.UTF8.GetString(bytes);
+
+// A whole capture through the reader and the extractor (what palisade inspect does).
+static void InspectCapture(byte[] bytes)
+{
+    var reader = Palisade.Inspect.CaptureReader.Open(new MemoryStream(bytes));
+    using var extractor = new Palisade.Inspect.NameExtractor(_ => { });
+    while (reader.TryRead(out Palisade.Inspect.CaptureFrame frame))
+    {
+        extractor.Add(frame);
+    }
+}
+
+// A datagram's QUIC long header, then an attempt to open it as a client Initial with keys from its own connection id.
+static void InspectQuic(byte[] bytes)
+{
+    if (Palisade.Inspect.QuicInitial.ReadHeader(bytes, out uint version, out ReadOnlySpan<byte> id, out bool initial, out int length) == Palisade.Inspect.DecodeStatus.Ok && initial)
+    {
+        using Palisade.Inspect.QuicInitial? keys = Palisade.Inspect.QuicInitial.ForClient(version, id);
+        keys?.TryOpen(bytes.AsSpan(0, length), (_, _) => { });
+    }
+}
 
 // The question a probe asked, which a resolver's answer must repeat (a fixed id, so that answers can match it).
 static byte[] ProbeQuery()

@@ -136,6 +136,12 @@ public sealed class QuicInitial : IDisposable
     public bool TryOpen(ReadOnlySpan<byte> packet, Action<ulong, ReadOnlySpan<byte>> crypto)
     {
         ArgumentNullException.ThrowIfNull(crypto);
+        if (ReadHeader(packet, out uint version, out _, out bool initial, out int packetLength) != DecodeStatus.Ok || !initial || version != Version)
+        {
+            return false;
+        }
+
+        packet = packet[..packetLength];
         int position = 5;
         position += 1 + packet[position];
         position += 1 + packet[position];

@@ -22,13 +22,21 @@ internal static class Tshark
         return "tshark";
     }
 
-    public static HashSet<(string Kind, string Name)> Names(string capture)
+    /// <param name="capture">The capture file.</param>
+    /// <param name="preferences">tshark preferences (<c>-o NAME:VALUE</c>), such as out-of-order reassembly.</param>
+    public static HashSet<(string Kind, string Name)> Names(string capture, params string[] preferences)
     {
         var info = new ProcessStartInfo(Path()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, StandardOutputEncoding = Encoding.UTF8 };
         foreach (string arg in new[] { "-r", capture, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=\u0001", "-e", "frame.protocols",
             "-e", "tls.handshake.extensions_server_name", "-e", "http.host", "-e", "dns.qry.name", "-e", "dns.flags.response" })
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach (string preference in preferences)
+        {
+            info.ArgumentList.Add("-o");
+            info.ArgumentList.Add(preference);
         }
 
         using Process process = Process.Start(info)!;
