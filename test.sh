@@ -7,8 +7,7 @@ cd "$(dirname "$0")"
 # Debian packages the tests use: the Public Suffix List (Core); the real peers that read exported lists:
 # named-checkzone (bind9-utils), dig (bind9-dnsutils), unbound, nft (nftables) and dnsmasq (dnsmasq-base); the
 # browser the portal tests drive (chromium, headless, over the DevTools protocol); tshark, which the capture tests
-# compare palisade inspect with; and PostgreSQL, the registry's
-# second store.
+# compare palisade inspect with; and PostgreSQL, the registry's second store.
 packages=(publicsuffix bind9-utils bind9-dnsutils unbound nftables dnsmasq-base chromium postgresql tshark)
 missing=()
 for p in "${packages[@]}"; do

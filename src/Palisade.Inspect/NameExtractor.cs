@@ -31,12 +31,15 @@ public sealed class NameExtractor : IDisposable
     private readonly Dictionary<FlowKey, QuicFlow> _quic = [];
     private readonly Queue<FlowKey> _order = new();
     private readonly List<string> _dnsNames = [];
-    private readonly Action<ExtractedName> _found;
+    private readonly Action<ExtractedName> _report;
+    private readonly Dictionary<FlowKey, long> _flowIds = [];
+    private long _currentFlow;
+    private long _nextFlow;
 
     /// <summary>Calls <paramref name="found"/> for each name, in frame order.</summary>
     public NameExtractor(Action<ExtractedName> found)
     {
-        _found = found;
+        _report = found;
     }
 
     /// <summary>Frames read.</summary>
@@ -55,6 +58,19 @@ public sealed class NameExtractor : IDisposable
         if (PacketDecoder.Decode(frame.LinkType, frame.Data.Span, out Packet packet) != DecodeStatus.Ok)
         {
             return;
+        }
+
+        // Both directions of a flow share its number.
+        var key = FlowKey.Of(packet);
+        if (!_flowIds.TryGetValue(key, out _currentFlow) && !_flowIds.TryGetValue(key.Reversed, out _currentFlow))
+        {
+            if (_flowIds.Count >= MaxFlows)
+            {
+                _flowIds.Clear();
+            }
+
+            _currentFlow = ++_nextFlow;
+            _flowIds[key] = _currentFlow;
         }
 
         if (packet.Protocol == 6)
@@ -78,6 +94,8 @@ public sealed class NameExtractor : IDisposable
         _quic.Clear();
     }
 
+    private void Found(ExtractedName name) => _report(name with { Flow = _currentFlow });
+
     private static bool IsDnsPort(ushort port) => port is 53 or 5353 or 5355;
 
     private void AddUdp(in CaptureFrame frame, in Packet packet)
@@ -89,7 +107,7 @@ public sealed class NameExtractor : IDisposable
             DnsQuestions.TryRead(payload, _dnsNames);
             foreach (string name in _dnsNames)
             {
-                _found(new ExtractedName(frame.Number, NameKind.DnsQname, name, null, frame.TimestampTicks));
+                Found(new ExtractedName(frame.Number, NameKind.DnsQname, name, null, frame.TimestampTicks));
             }
 
             return;
@@ -159,7 +177,7 @@ public sealed class NameExtractor : IDisposable
         {
             if (TlsClientHello.TryRead(hello, out string? name, out _) == DecodeStatus.Ok && name is not null)
             {
-                _found(new ExtractedName(frame.Number, NameKind.QuicSni, name, null, frame.TimestampTicks));
+                Found(new ExtractedName(frame.Number, NameKind.QuicSni, name, null, frame.TimestampTicks));
             }
 
             opened.Done = true;
@@ -273,7 +291,7 @@ public sealed class NameExtractor : IDisposable
                     DnsQuestions.TryRead(data.Slice(2, length), _dnsNames);
                     foreach (string name in _dnsNames)
                     {
-                        _found(new ExtractedName(frame.Number, NameKind.DnsQname, name, null, frame.TimestampTicks));
+                        Found(new ExtractedName(frame.Number, NameKind.DnsQname, name, null, frame.TimestampTicks));
                     }
 
                     stream.Consume(2 + length);
@@ -328,7 +346,7 @@ public sealed class NameExtractor : IDisposable
 
         if (status == DecodeStatus.Ok && TlsClientHello.TryRead(handshake, out string? name, out bool outer) == DecodeStatus.Ok && name is not null)
         {
-            _found(new ExtractedName(frame.Number, outer ? NameKind.SniOuter : NameKind.Sni, name, null, frame.TimestampTicks));
+            Found(new ExtractedName(frame.Number, outer ? NameKind.SniOuter : NameKind.Sni, name, null, frame.TimestampTicks));
         }
 
         stream.Release();
@@ -347,7 +365,7 @@ public sealed class NameExtractor : IDisposable
                 if (host is not null)
                 {
                     string? url = target is not null && target.StartsWith('/') ? $"http://{host}{target}" : null;
-                    _found(new ExtractedName(frame.Number, NameKind.HttpHost, host, url, frame.TimestampTicks));
+                    Found(new ExtractedName(frame.Number, NameKind.HttpHost, host, url, frame.TimestampTicks));
                 }
 
                 if (requestLength < 0)
