@@ -106,7 +106,11 @@ public sealed class CaptureReader
         }
 
         Memory<byte> data = Buffer(captured);
-        Fill(data.Span, $"the {captured} captured bytes of frame {_frames + 1}");
+        if (!TryFill(data.Span, out int partial))
+        {
+            throw new CaptureFormatException(_offset + partial, $"the {captured} captured bytes of frame {_frames + 1} (the file ends {captured - partial} bytes short)");
+        }
+
         long ticks = (seconds * TimeSpan.TicksPerSecond) + (_nanoseconds ? fraction / 100 : fraction * 10L);
         frame = new CaptureFrame(++_frames, _pcapLinkType, ticks, data);
         return true;
@@ -146,7 +150,11 @@ public sealed class CaptureReader
             }
 
             Memory<byte> body = Buffer((int)length - 8);
-            Fill(body.Span, $"the {length}-byte block of type 0x{type:x}");
+            if (!TryFill(body.Span, out int got2))
+            {
+                throw new CaptureFormatException(_offset + got2, $"the {length}-byte block of type 0x{type:x} (the file ends {length - 8 - got2} bytes short)");
+            }
+
             Span<byte> span = body.Span;
             if (U32(span[^4..]) != length)
             {
@@ -294,13 +302,23 @@ public sealed class CaptureReader
 
     private void Fill(Span<byte> destination, string what)
     {
-        int got = _stream.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);
-        if (got < destination.Length)
+        if (!TryFill(destination, out int got))
         {
             throw new CaptureFormatException(_offset + got, $"{what} (the file ends {destination.Length - got} bytes short)");
         }
+    }
+
+    /// <summary>Reads exactly the destination's length; false (with what was read) at the end of the file.</summary>
+    private bool TryFill(Span<byte> destination, out int got)
+    {
+        got = _stream.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);
+        if (got < destination.Length)
+        {
+            return false;
+        }
 
         _offset += destination.Length;
+        return true;
     }
 
     private uint U32(ReadOnlySpan<byte> bytes) => _bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(bytes) : BinaryPrimitives.ReadUInt32LittleEndian(bytes);
