@@ -27,12 +27,10 @@ public sealed class NameExtractor : IDisposable
     /// <summary>TLS record length bound (RFC 8446 §5.1: 2^14, plus expansion).</summary>
     private const int MaxRecordLength = 18_432;
 
-    private readonly Dictionary<FlowKey, TcpStream> _tcp = [];
-    private readonly Dictionary<FlowKey, QuicFlow> _quic = [];
+    private readonly Dictionary<FlowKey, FlowState> _flows = [];
     private readonly Queue<FlowKey> _order = new();
     private readonly List<string> _dnsNames = [];
     private readonly Action<ExtractedName> _report;
-    private readonly Dictionary<FlowKey, long> _flowIds = [];
     private long _currentFlow;
     private long _nextFlow;
 
@@ -60,49 +58,69 @@ public sealed class NameExtractor : IDisposable
             return;
         }
 
-        // Both directions of a flow share its number.
-        var key = FlowKey.Of(packet);
-        if (!_flowIds.TryGetValue(key, out _currentFlow) && !_flowIds.TryGetValue(key.Reversed, out _currentFlow))
-        {
-            if (_flowIds.Count >= MaxFlows)
-            {
-                _flowIds.Clear();
-            }
-
-            _currentFlow = ++_nextFlow;
-            _flowIds[key] = _currentFlow;
-        }
-
+        var key = FlowKey.Of(packet, out bool fromA);
         if (packet.Protocol == 6)
         {
-            AddTcp(frame, packet);
+            AddTcp(frame, packet, key, fromA);
         }
         else
         {
-            AddUdp(frame, packet);
+            AddUdp(frame, packet, key, fromA);
         }
+    }
+
+    /// <summary>The flow's state, made when <paramref name="create"/>; null otherwise when it is not followed.</summary>
+    private FlowState? Flow(FlowKey key, bool create)
+    {
+        if (_flows.TryGetValue(key, out FlowState? state))
+        {
+            _currentFlow = state.Id;
+            return state;
+        }
+
+        if (!create)
+        {
+            return null;
+        }
+
+        state = new FlowState(++_nextFlow);
+        _currentFlow = state.Id;
+        _flows[key] = state;
+        _order.Enqueue(key);
+        while (_order.Count > MaxFlows)
+        {
+            FlowKey oldest = _order.Dequeue();
+            if (_flows.Remove(oldest, out FlowState? evicted))
+            {
+                Evicted++;
+                evicted.Quic?.Dispose();
+            }
+        }
+
+        return state;
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (QuicFlow flow in _quic.Values)
+        foreach (FlowState flow in _flows.Values)
         {
-            flow.Dispose();
+            flow.Quic?.Dispose();
         }
 
-        _quic.Clear();
+        _flows.Clear();
     }
 
     private void Found(ExtractedName name) => _report(name with { Flow = _currentFlow });
 
     private static bool IsDnsPort(ushort port) => port is 53 or 5353 or 5355;
 
-    private void AddUdp(in CaptureFrame frame, in Packet packet)
+    private void AddUdp(in CaptureFrame frame, in Packet packet, FlowKey key, bool fromA)
     {
         ReadOnlySpan<byte> payload = packet.Payload;
         if (IsDnsPort(packet.SourcePort) || IsDnsPort(packet.DestinationPort))
         {
+            _currentFlow = Flow(key, create: true)!.Id;
             _dnsNames.Clear();
             DnsQuestions.TryRead(payload, _dnsNames);
             foreach (string name in _dnsNames)
@@ -114,7 +132,6 @@ public sealed class NameExtractor : IDisposable
         }
 
         // QUIC: the long-header packets of the datagram, coalesced one after another.
-        var key = FlowKey.Of(packet);
         while (payload.Length > 0 && (payload[0] & 0xC0) == 0xC0)
         {
             if (QuicInitial.ReadHeader(payload, out uint version, out ReadOnlySpan<byte> destinationId, out bool initial, out int length) != DecodeStatus.Ok)
@@ -122,18 +139,22 @@ public sealed class NameExtractor : IDisposable
                 return;
             }
 
-            if (initial && !_quic.ContainsKey(key.Reversed))
+            if (initial)
             {
-                OpenInitial(frame, key, version, destinationId, payload[..length]);
+                FlowState state = Flow(key, create: true)!;
+                if (state.Quic is null || state.QuicClientIsA == fromA)
+                {
+                    OpenInitial(frame, state, fromA, version, destinationId, payload[..length]);
+                }
             }
 
             payload = payload[length..];
         }
     }
 
-    private void OpenInitial(in CaptureFrame frame, FlowKey key, uint version, ReadOnlySpan<byte> destinationId, ReadOnlySpan<byte> packet)
+    private void OpenInitial(in CaptureFrame frame, FlowState state, bool fromA, uint version, ReadOnlySpan<byte> destinationId, ReadOnlySpan<byte> packet)
     {
-        _quic.TryGetValue(key, out QuicFlow? flow);
+        QuicFlow? flow = state.Quic;
         if (flow is { Done: true })
         {
             return;
@@ -156,16 +177,9 @@ public sealed class NameExtractor : IDisposable
                 return;
             }
 
-            if (flow is not null)
-            {
-                flow.Dispose();
-                _quic[key] = fresh;
-            }
-            else
-            {
-                Track(key);
-                _quic[key] = fresh;
-            }
+            flow?.Dispose();
+            state.Quic = fresh;
+            state.QuicClientIsA = fromA;
         }
         else
         {
@@ -184,19 +198,31 @@ public sealed class NameExtractor : IDisposable
         }
     }
 
-    private void AddTcp(in CaptureFrame frame, in Packet packet)
+    private void AddTcp(in CaptureFrame frame, in Packet packet, FlowKey key, bool fromA)
     {
-        var key = FlowKey.Of(packet);
-        if (!_tcp.TryGetValue(key, out TcpStream? stream))
+        bool worthKeeping = !packet.Payload.IsEmpty || (packet.Flags & 0x02) != 0;
+        if (Flow(key, worthKeeping) is not { } state)
         {
-            if (packet.Payload.IsEmpty && (packet.Flags & 0x02) == 0)
+            return;
+        }
+
+        TcpStream? stream = fromA ? state.FromA : state.FromB;
+        if (stream is null)
+        {
+            if (!worthKeeping)
             {
                 return;
             }
 
             stream = new TcpStream();
-            Track(key);
-            _tcp[key] = stream;
+            if (fromA)
+            {
+                state.FromA = stream;
+            }
+            else
+            {
+                state.FromB = stream;
+            }
         }
 
         if (stream.Mode == TcpStream.Content.Done)
@@ -217,10 +243,10 @@ public sealed class NameExtractor : IDisposable
             return;
         }
 
-        Parse(frame, key, stream);
+        Parse(frame, packet.SourcePort, packet.DestinationPort, stream);
     }
 
-    private void Parse(in CaptureFrame frame, FlowKey key, TcpStream stream)
+    private void Parse(in CaptureFrame frame, ushort sourcePort, ushort destinationPort, TcpStream stream)
     {
         while (stream.Length > 0 && stream.Mode != TcpStream.Content.Done)
         {
@@ -228,7 +254,7 @@ public sealed class NameExtractor : IDisposable
             switch (stream.Mode)
             {
                 case TcpStream.Content.Unknown:
-                    if (IsDnsPort(key.SourcePort) || IsDnsPort(key.DestinationPort))
+                    if (IsDnsPort(sourcePort) || IsDnsPort(destinationPort))
                     {
                         stream.Mode = TcpStream.Content.Dns;
                     }
@@ -388,21 +414,6 @@ public sealed class NameExtractor : IDisposable
             default:
                 stream.Release();
                 return true;
-        }
-    }
-
-    private void Track(FlowKey key)
-    {
-        _order.Enqueue(key);
-        while (_order.Count > MaxFlows)
-        {
-            FlowKey oldest = _order.Dequeue();
-            Evicted++;
-            _tcp.Remove(oldest);
-            if (_quic.Remove(oldest, out QuicFlow? flow))
-            {
-                flow.Dispose();
-            }
         }
     }
 }
