@@ -128,12 +128,9 @@ internal static partial class DelistingCommand
 
                 foreach (BundleEntry entry in policy.Bundle.Entries)
                 {
-                    foreach (long? boundary in (long?[])[entry.Order.EffectiveMs, entry.Order.ExpiresMs])
+                    if (entry.Order.NextChangeAfter(now) is { } at && at - now < wait.TotalMilliseconds)
                     {
-                        if (boundary is { } at && at > now && at - now < wait.TotalMilliseconds)
-                        {
-                            wait = TimeSpan.FromMilliseconds(at - now);
-                        }
+                        wait = TimeSpan.FromMilliseconds(at - now);
                     }
                 }
             }

@@ -138,31 +138,7 @@ internal static class InspectCommand
         }
 
         using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromMinutes(5) };
-        PolicySubscription subscription;
-        try
-        {
-            string keyText = key ?? await new LogAuditor(http, new Uri(baseUrl, "log/")).FetchVerifierKeyAsync(cancellationToken).ConfigureAwait(false);
-            subscription = new PolicySubscription(http, baseUrl, NoteVerifier.Parse(keyText));
-        }
-        catch (FormatException e)
-        {
-            await stderr.WriteLineAsync($"palisade inspect: the log key is invalid: {e.Message}").ConfigureAwait(false);
-            return (ExitCodes.ConfigurationError, null);
-        }
-        catch (HttpRequestException e)
-        {
-            await stderr.WriteLineAsync($"palisade inspect: cannot reach the registry at {baseUrl}: {e.Message}").ConfigureAwait(false);
-            return (ExitCodes.Unavailable, null);
-        }
-
-        await subscription.UpdateAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (subscription.LastException is { } failure)
-        {
-            await stderr.WriteLineAsync($"palisade inspect: {(failure is HttpRequestException ? "cannot reach the registry" : "the registry's version does not verify")}: {failure.Message}").ConfigureAwait(false);
-            return (failure is HttpRequestException ? ExitCodes.Unavailable : ExitCodes.VerificationFailed, null);
-        }
-
-        return (ExitCodes.Success, subscription.Current);
+        return await VerifiedVersion.FetchAsync("palisade inspect", http, baseUrl, key, stderr, cancellationToken).ConfigureAwait(false);
     }
 
     private static void WriteReport(TextWriter stdout, string format, InspectReport report)
@@ -217,7 +193,7 @@ internal static class InspectCommand
                 {
                     string[] fields = [section, e.Order, e.Target, e.Kind, e.Frames.ToString(CultureInfo.InvariantCulture), e.Flows.ToString(CultureInfo.InvariantCulture),
                         InspectReport.EntryMatches.Time(e.FirstTicks), InspectReport.EntryMatches.Time(e.LastTicks), string.Join(' ', e.Names)];
-                    stdout.Write(string.Join(',', fields.Select(f => f.AsSpan().IndexOfAny(",\"\n") >= 0 ? "\"" + f.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : f)) + "\n");
+                    stdout.Write(string.Join(',', fields.Select(Core.Formats.PolicyExporter.Csv)) + "\n");
                 }
             }
 

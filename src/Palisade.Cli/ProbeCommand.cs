@@ -150,28 +150,10 @@ internal static class ProbeCommand
 
             // The version in force, verified as every enforcement point verifies it.
             using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromMinutes(5) };
-            PolicySubscription subscription;
-            try
+            (int fetched, CompiledPolicy? verified) = await VerifiedVersion.FetchAsync(verb, http, baseUrl, parseResult.GetValue(key), stderr, cancellationToken).ConfigureAwait(false);
+            if (verified is not { } policy)
             {
-                string keyText = parseResult.GetValue(key) ?? await new LogAuditor(http, new Uri(baseUrl, "log/")).FetchVerifierKeyAsync(cancellationToken).ConfigureAwait(false);
-                subscription = new PolicySubscription(http, baseUrl, NoteVerifier.Parse(keyText));
-            }
-            catch (FormatException e)
-            {
-                await stderr.WriteLineAsync($"{verb}: the log key is invalid: {e.Message}").ConfigureAwait(false);
-                return ExitCodes.ConfigurationError;
-            }
-            catch (HttpRequestException e)
-            {
-                await stderr.WriteLineAsync($"{verb}: cannot reach the registry at {baseUrl}: {e.Message}").ConfigureAwait(false);
-                return ExitCodes.Unavailable;
-            }
-
-            await subscription.UpdateAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (subscription.LastException is { } failure)
-            {
-                await stderr.WriteLineAsync($"{verb}: {(failure is HttpRequestException ? "cannot reach the registry" : "the registry's version does not verify")}: {failure.Message}").ConfigureAwait(false);
-                return failure is HttpRequestException ? ExitCodes.Unavailable : ExitCodes.VerificationFailed;
+                return fetched;
             }
 
             TimeSpan wait = TimeSpan.FromSeconds(parseResult.GetValue(timeout));
@@ -188,7 +170,6 @@ internal static class ProbeCommand
                 }
             }
 
-            CompiledPolicy policy = subscription.Current;
             long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             PublicSuffixList? suffixes = File.Exists(PublicSuffixList.DebianPath) ? PublicSuffixList.Load() : null;
             var planner = new ResourcePlanner(policy, now, suffixes) { Schemes = schemeList };

@@ -128,12 +128,9 @@ public sealed partial class FirewallEnforcementPoint : IAsyncDisposable
                 prefixes.Add(prefix);
             }
 
-            foreach (long? boundary in (long?[])[order.EffectiveMs, order.ExpiresMs])
+            if (order.NextChangeAfter(unixMilliseconds) is { } at && (next is null || at < next))
             {
-                if (boundary is { } at && at > unixMilliseconds && (next is null || at < next))
-                {
-                    next = at;
-                }
+                next = at;
             }
         }
 

@@ -43,7 +43,7 @@ public static class DnsQuestions
             }
 
             position += 4;
-            names.Add(name.Count == 0 ? "<root>" : TlsClientHello.Lower(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(name)));
+            names.Add(name.Count == 0 ? "<root>" : NameText.Lower(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(name)));
         }
 
         return DecodeStatus.Ok;

@@ -62,7 +62,7 @@ public static class HttpRequestHead
             string value = line[(colon + 1)..].Trim(' ', '\t');
             if (field.Equals("Host", StringComparison.OrdinalIgnoreCase) && host is null)
             {
-                host = TlsClientHello.Lower(Encoding.Latin1.GetBytes(value));
+                host = NameText.Lower(Encoding.Latin1.GetBytes(value));
             }
             else if (field.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) && long.TryParse(value, out long length) && length >= 0)
             {

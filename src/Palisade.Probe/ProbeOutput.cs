@@ -40,11 +40,8 @@ public sealed class ProbeOutput
             measurement.Resource.Input.AbsoluteUri, OoniWriter.VerdictName(measurement.Verdict), measurement.Blocking ?? "", measurement.Accessible?.ToString().ToLowerInvariant() ?? "",
             string.Join(' ', measurement.Resource.Orders), measurement.Resource.PolicyEntry ?? "", measurement.Attribution ?? "", measurement.Cause ?? "",
         ];
-        WriteText(string.Join(',', fields.Select(Quote)) + "\n");
+        WriteText(string.Join(',', fields.Select(Palisade.Core.Formats.PolicyExporter.Csv)) + "\n");
     }
 
     private void WriteText(string text) => _writer.Write(text);
-
-    private static string Quote(string field) =>
-        field.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
 }

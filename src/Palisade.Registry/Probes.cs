@@ -120,15 +120,10 @@ internal sealed class Probes(RegistryContext context, RegistryVersions versions)
             throw RegistryProblem.Invalid("report", $"a batch carries at most {MaxMeasurementsPerReport} measurements (not {report.Count}), and a report at most {MaxBatches + 1} batches");
         }
 
-        (string Id, string? Operator, string Asn, string Key, long LogIndex) probe;
+        (string Asn, string Key) probe;
         using (RegistrySession read = _context.Store.OpenRead())
         {
-            probe = read.ListProbes().Find(p => p.Id == report.Probe);
-        }
-
-        if (probe.Id is null)
-        {
-            throw RegistryProblem.NotFound($"there is no probe '{report.Probe}'");
+            probe = read.FindProbe(report.Probe) ?? throw RegistryProblem.NotFound($"there is no probe '{report.Probe}'");
         }
 
         try

@@ -401,7 +401,7 @@ internal static partial class RegistryEndpoints
         foreach (MeasurementView m in measurements)
         {
             string[] fields = [m.Input, m.Network, m.Probe, m.Order ?? "", m.Verdict, m.Blocking ?? "", m.PolicyEntry ?? "", m.Cause ?? "", m.Version.ToString(CultureInfo.InvariantCulture), m.Measured, m.Report];
-            text.AppendJoin(',', fields.Select(f => f.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + f.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : f)).Append("\r\n");
+            text.AppendJoin(',', fields.Select(Core.Formats.PolicyExporter.Csv)).Append("\r\n");
         }
 
         return text.ToString();

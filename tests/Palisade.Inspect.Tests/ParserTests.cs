@@ -85,7 +85,7 @@ public sealed class ParserTests
     [Fact]
     public void Names_AsTsharkShowsThem_InvalidUtf8AsReplacementCharacters()
     {
-        Assert.Equal("abc\uFFFDd\uFFFDe", TlsClientHello.Lower([(byte)'A', (byte)'b', (byte)'C', 0xED, 0xBF, (byte)'d', 0xFB, 0xBD, (byte)'e']));
-        Assert.Equal("пример.рф", TlsClientHello.Lower(Encoding.UTF8.GetBytes("пример.рф")));
+        Assert.Equal("abc\uFFFDd\uFFFDe", NameText.Lower([(byte)'A', (byte)'b', (byte)'C', 0xED, 0xBF, (byte)'d', 0xFB, 0xBD, (byte)'e']));
+        Assert.Equal("пример.рф", NameText.Lower(Encoding.UTF8.GetBytes("пример.рф")));
     }
 }

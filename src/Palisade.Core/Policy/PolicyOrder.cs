@@ -11,4 +11,9 @@ public sealed record PolicyOrder(string Reference, string Category, long Effecti
 
     /// <summary>Whether the order is enforced at <paramref name="unixMilliseconds"/>: effective, not yet expired.</summary>
     public bool IsActiveAt(long unixMilliseconds) => EffectiveMs <= unixMilliseconds && (ExpiresMs is not { } expires || expires > unixMilliseconds);
+
+    /// <summary>When <see cref="IsActiveAt"/> next changes after <paramref name="unixMilliseconds"/> (the order takes
+    /// effect or expires); null when it never does.</summary>
+    public long? NextChangeAfter(long unixMilliseconds) =>
+        EffectiveMs > unixMilliseconds ? EffectiveMs : ExpiresMs is { } expires && expires > unixMilliseconds ? expires : null;
 }

@@ -15,6 +15,10 @@ internal sealed partial class RegistrySession
         Rows("SELECT id, operator, asn, vkey, log_index FROM probes ORDER BY log_index",
             r => (r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4)));
 
+    /// <summary>One probe's network and verifier key; null when there is no such probe.</summary>
+    public (string Asn, string Key)? FindProbe(string id) =>
+        Rows("SELECT asn, vkey FROM probes WHERE id = @id", r => (r.GetString(0), r.GetString(1)), Text("id", id)) is [var probe] ? probe : null;
+
     public bool ReportExists(string report, int batch) =>
         Scalar("SELECT 1 FROM probe_reports WHERE report = @report AND batch = @batch", Text("report", report), Int("batch", batch)) is not null;
 

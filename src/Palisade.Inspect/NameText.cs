@@ -1,0 +1,53 @@
+namespace Palisade.Inspect;
+
+/// <summary>How a name read from traffic is written: as it appears, the way tshark shows it.</summary>
+internal static class NameText
+{
+    /// <summary>A name's bytes as text: UTF-8, ASCII letters lower-cased, no IDNA conversion. Bytes that are not UTF-8
+    /// are shown as tshark shows them: a lead byte with the continuation bytes that follow it (up to the count it
+    /// announces) becomes one U+FFFD when they do not make a character, and any other stray byte one U+FFFD.</summary>
+    internal static string Lower(ReadOnlySpan<byte> bytes)
+    {
+        var text = new System.Text.StringBuilder(bytes.Length);
+        int i = 0;
+        while (i < bytes.Length)
+        {
+            byte b = bytes[i];
+            if (b < 0x80)
+            {
+                text.Append((char)(b is >= (byte)'A' and <= (byte)'Z' ? b | 0x20 : b));
+                i++;
+                continue;
+            }
+
+            // The count of continuation bytes a lead byte announces, as in the original (up to 6-byte) UTF-8.
+            int need = b switch
+            {
+                >= 0xC0 and <= 0xDF => 1,
+                >= 0xE0 and <= 0xEF => 2,
+                >= 0xF0 and <= 0xF7 => 3,
+                >= 0xF8 and <= 0xFB => 4,
+                >= 0xFC and <= 0xFD => 5,
+                _ => 0,
+            };
+            int end = i + 1;
+            while (end < bytes.Length && end - i - 1 < need && (bytes[end] & 0xC0) == 0x80)
+            {
+                end++;
+            }
+
+            if (need > 0 && end - i - 1 == need && System.Text.Rune.DecodeFromUtf8(bytes[i..end], out System.Text.Rune rune, out int used) == System.Buffers.OperationStatus.Done && used == end - i)
+            {
+                text.Append(rune.ToString());
+            }
+            else
+            {
+                text.Append('\uFFFD');
+            }
+
+            i = need == 0 ? i + 1 : end;
+        }
+
+        return text.ToString();
+    }
+}
