@@ -98,25 +98,17 @@ public readonly struct OrderTarget : IEquatable<OrderTarget>
         return true;
     }
 
-    /// <summary>Parses a target that must already be canonical; a non-canonical spelling is refused with its canonical
-    /// form in the error, so that a log entry never differs from what was submitted.</summary>
-    public static bool TryParseCanonical(string text, out OrderTarget target, [NotNullWhen(false)] out string? error)
+    /// <summary>Parses a target of an order: any spelling that maps to exactly one canonical form (Unicode or mixed-case
+    /// names, a trailing dot, full-width dots, URLs the WHATWG parser normalises, an IPv4-mapped IPv6 prefix), refusing
+    /// what is invalid or ambiguous (host bits after the prefix length, an invalid label) and a URL that carries a user
+    /// name or password, which the public, permanent log must never hold.</summary>
+    public static bool TryParseForOrder(string text, out OrderTarget target, [NotNullWhen(false)] out string? error)
     {
         if (!TryParse(text, out target, out error))
         {
             return false;
         }
 
-        if (!string.Equals(target.Value, text, StringComparison.Ordinal))
-        {
-            error = target.Kind == TargetKind.Prefix && text.Contains(':', StringComparison.Ordinal) && !target.Prefix.IsIPv6
-                ? $"'{text}' is an IPv4-mapped IPv6 prefix (::ffff:0:0/96) that stands for IPv4 addresses; write it as '{target.Value}'"
-                : $"'{text}' is not in canonical form; write it as '{target.Value}'";
-            target = default;
-            return false;
-        }
-
-        // The log is public and permanent: a user name or password in a URL target would be published for ever.
         if (target.Kind == TargetKind.Url && target.Url.HasUserInfo)
         {
             error = $"'{text}' holds a user name or password; the transparency log is public and permanent, so an order names the URL without them";

@@ -21,6 +21,65 @@ internal sealed class OrderDesk(RegistryContext context)
     /// <summary>Issues an order for the caller's authority (logged as <c>order.issued</c>).</summary>
     public OrderEventCreated IssueOrder(Caller caller, IssueOrderRequest request)
     {
+        ValidIssue issue = ValidateIssue(caller, request);
+        List<LoggedOverride>? overrides = _context.Safeguards.Check(issue.Targets, "targets", request.Overrides);
+        string authority = issue.Authority;
+        string decision = issue.Decision;
+        List<OrderTarget> targets = issue.Targets;
+        return _context.Writer.Write((session, log) =>
+        {
+            string issuingBody = RequireNewDecision(session, request, authority, decision);
+            DateTimeOffset now = _context.Time.GetUtcNow();
+            (long index, int entries) = log(new OrderIssued
+            {
+                Time = now,
+                Authority = authority,
+                Decision = decision,
+                DecisionDate = issue.DecisionDate,
+                LegalBasis = issue.LegalBasis,
+                Category = issue.Category,
+                IssuingBody = issuingBody,
+                Summary = issue.Summary,
+                Effective = issue.Effective,
+                Expires = issue.Expires,
+                Targets = Values(targets),
+                Overrides = overrides,
+                Cites = issue.Cites,
+            });
+            session.InsertOrder(new OrderRow(authority, decision, issue.DecisionDate, issue.LegalBasis, issue.Category, issuingBody, issue.Summary,
+                issue.Effective.ToUnixTimeMilliseconds(), issue.Expires?.ToUnixTimeMilliseconds(), null), now.ToUnixTimeMilliseconds());
+
+            InsertTargets(session, authority, decision, targets);
+            session.InsertOrderEvent(index, entries, authority, decision, "order.issued", now.ToUnixTimeMilliseconds());
+            return new OrderEventCreated(Reference(authority, decision), _context.OrderUrl(authority, decision), "order.issued", index, entries, index + entries)
+            {
+                Targets = Recorded("targets", request.Targets!, targets),
+            };
+        });
+    }
+
+    /// <summary>What issuing the order would do, without writing anything: every field is checked as for
+    /// <see cref="IssueOrder"/> (an invalid one is refused the same way), and each target is listed canonically with the
+    /// safeguard it hits and the orders in force that already cover it.</summary>
+    public OrderPreview PreviewIssue(Caller caller, IssueOrderRequest request, RegistryQueries queries)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        ValidIssue issue = ValidateIssue(caller, request);
+        _context.Writer.CatchUpIfBehind();
+        _context.Writer.Locked(() =>
+        {
+            using RegistrySession session = _context.Store.OpenRead();
+            return RequireNewDecision(session, request, issue.Authority, issue.Decision);
+        });
+        List<PreviewTarget> targets = Preview("targets", request.Targets!, issue.Targets, request.Overrides, queries, null);
+        return new OrderPreview(Reference(issue.Authority, issue.Decision), "order.issued", targets, [], targets.TrueForAll(t => t.Protection is null || t.Overridden));
+    }
+
+    private sealed record ValidIssue(string Authority, string Decision, string DecisionDate, string LegalBasis, string Category, string Summary,
+        DateTimeOffset Effective, DateTimeOffset? Expires, List<OrderTarget> Targets, List<Citation>? Cites);
+
+    private ValidIssue ValidateIssue(Caller caller, IssueOrderRequest request)
+    {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
         if (caller.Role != Role.Authority || caller.Authority is null)
@@ -28,7 +87,6 @@ internal sealed class OrderDesk(RegistryContext context)
             throw RegistryProblem.Forbidden($"a key of role {RoleName(caller.Role)} cannot issue orders; orders are issued with an authority key");
         }
 
-        string authority = caller.Authority;
         string decision = Label(request.Decision, "decision", 200);
         if (decision is "." or "..")
         {
@@ -64,51 +122,85 @@ internal sealed class OrderDesk(RegistryContext context)
         }
 
         List<OrderTarget> targets = ParseTargets(request.Targets, "targets");
-        List<LoggedOverride>? overrides = _context.Safeguards.Check(targets, "targets", request.Overrides);
-        List<Citation>? cites = Cites(request.Cites);
+        return new ValidIssue(caller.Authority, decision, decisionDate, legalBasis, category, summary, effective, expires, targets, Cites(request.Cites));
+    }
 
-        return _context.Writer.Write((session, log) =>
+    /// <summary>The issuing body of a new order; refuses a decision number the authority already used.</summary>
+    private string RequireNewDecision(RegistrySession session, IssueOrderRequest request, string authority, string decision)
+    {
+        string issuingBody = _context.Writer.AuthorityName(session, authority) ?? throw RegistryProblem.Forbidden($"the key's authority '{authority}' does not exist");
+        if (request.IssuingBody is not null)
         {
-            string issuingBody = _context.Writer.AuthorityName(session, authority) ?? throw RegistryProblem.Forbidden($"the key's authority '{authority}' does not exist");
-            bool exists = _context.Writer.Book.TryGetOrder(Reference(authority, decision), out _, out _, out _);
-            if (request.IssuingBody is not null)
-            {
-                issuingBody = Label(request.IssuingBody, "issuingBody", 300);
-            }
+            issuingBody = Label(request.IssuingBody, "issuingBody", 300);
+        }
 
-            if (exists)
-            {
-                throw RegistryProblem.Conflict("decision", $"the authority '{authority}' already has an order with decision number '{decision}'; amend it instead");
-            }
+        if (_context.Writer.Book.TryGetOrder(Reference(authority, decision), out _, out _, out _))
+        {
+            throw RegistryProblem.Conflict("decision", $"the authority '{authority}' already has an order with decision number '{decision}'; amend it instead");
+        }
 
-            DateTimeOffset now = _context.Time.GetUtcNow();
-            (long index, int entries) = log(new OrderIssued
-            {
-                Time = now,
-                Authority = authority,
-                Decision = decision,
-                DecisionDate = decisionDate,
-                LegalBasis = legalBasis,
-                Category = category,
-                IssuingBody = issuingBody,
-                Summary = summary,
-                Effective = effective,
-                Expires = expires,
-                Targets = Values(targets),
-                Overrides = overrides,
-                Cites = cites,
-            });
-            session.InsertOrder(new OrderRow(authority, decision, decisionDate, legalBasis, category, issuingBody, summary, effective.ToUnixTimeMilliseconds(),
-                expires?.ToUnixTimeMilliseconds(), null), now.ToUnixTimeMilliseconds());
-
-            InsertTargets(session, authority, decision, targets);
-            session.InsertOrderEvent(index, entries, authority, decision, "order.issued", now.ToUnixTimeMilliseconds());
-            return new OrderEventCreated(Reference(authority, decision), _context.OrderUrl(authority, decision), "order.issued", index, entries, index + entries);
-        });
+        return issuingBody;
     }
 
     /// <summary>Adds or removes targets or changes the expiry of one of the caller's orders (<c>order.amended</c>).</summary>
     public OrderEventCreated AmendOrder(Caller caller, string authority, string decision, AmendOrderRequest request)
+    {
+        ValidAmendment amendment = ValidateAmendment(request);
+        List<OrderTarget> add = amendment.Add;
+        List<OrderTarget> remove = amendment.Remove;
+        DateTimeOffset? expires = amendment.Expires;
+        List<LoggedOverride>? overrides = _context.Safeguards.Check(add, "add", request.Overrides);
+        string? reason = request.Reason is null ? null : Required(request.Reason, "reason", 10_000);
+        return _context.Writer.Write((session, log) =>
+        {
+            CheckAmendment(caller, authority, decision, amendment);
+            DateTimeOffset now = _context.Time.GetUtcNow();
+            (long index, int entries) = log(new OrderAmended
+            {
+                Time = now,
+                Authority = authority,
+                Decision = decision,
+                Add = Values(add),
+                Remove = Values(remove),
+                Expires = expires is not null ? ExpiryChange.To(expires.Value) : amendment.RemoveExpiry ? ExpiryChange.Removed : ExpiryChange.Unchanged,
+                Reason = reason,
+                Overrides = overrides,
+            });
+            InsertTargets(session, authority, decision, add);
+            foreach (OrderTarget target in remove)
+            {
+                session.DeleteTarget(authority, decision, target.Value);
+            }
+
+            if (expires is not null || amendment.RemoveExpiry)
+            {
+                session.SetExpiry(authority, decision, expires?.ToUnixTimeMilliseconds());
+            }
+
+            session.InsertOrderEvent(index, entries, authority, decision, "order.amended", now.ToUnixTimeMilliseconds());
+            return new OrderEventCreated(Reference(authority, decision), _context.OrderUrl(authority, decision), "order.amended", index, entries, index + entries)
+            {
+                Targets = [.. Recorded("add", request.Add ?? [], add), .. Recorded("remove", request.Remove ?? [], remove)],
+            };
+        });
+    }
+
+    /// <summary>What amending the order would do, without writing anything (see <see cref="PreviewIssue"/>).</summary>
+    public OrderPreview PreviewAmend(Caller caller, string authority, string decision, AmendOrderRequest request, RegistryQueries queries)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        ValidAmendment amendment = ValidateAmendment(request);
+        _context.Writer.CatchUpIfBehind();
+        _context.Writer.Locked(() => CheckAmendment(caller, authority, decision, amendment));
+        string reference = Reference(authority, decision);
+        List<PreviewTarget> add = Preview("add", request.Add ?? [], amendment.Add, request.Overrides, queries, reference);
+        List<PreviewTarget> remove = [.. Recorded("remove", request.Remove ?? [], amendment.Remove).Select(r => new PreviewTarget(r.Field, r.Written, r.Recorded, r.Kind, null, false, []))];
+        return new OrderPreview(reference, "order.amended", add, remove, add.TrueForAll(t => t.Protection is null || t.Overridden));
+    }
+
+    private sealed record ValidAmendment(List<OrderTarget> Add, List<OrderTarget> Remove, DateTimeOffset? Expires, bool RemoveExpiry);
+
+    private ValidAmendment ValidateAmendment(AmendOrderRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         List<OrderTarget> add = request.Add is null ? [] : ParseTargets(request.Add, "add");
@@ -125,68 +217,80 @@ internal sealed class OrderDesk(RegistryContext context)
             throw RegistryProblem.Invalid("add", "an amendment adds or removes targets or changes the expiry");
         }
 
-        List<LoggedOverride>? overrides = _context.Safeguards.Check(add, "add", request.Overrides);
-        string? reason = request.Reason is null ? null : Required(request.Reason, "reason", 10_000);
-        return _context.Writer.Write((session, log) =>
+        return new ValidAmendment(add, remove, expires, removeExpiry);
+    }
+
+    /// <summary>Refuses an amendment the order as the log leaves it cannot take (under the writer lock).</summary>
+    private bool CheckAmendment(Caller caller, string authority, string decision, ValidAmendment amendment)
+    {
+        (PolicyOrder order, bool revoked, IReadOnlySet<string> current) = RequireOwnOrder(caller, authority, decision);
+        if (revoked)
         {
-            (PolicyOrder order, bool revoked, IReadOnlySet<string> current) = RequireOwnOrder(caller, authority, decision);
-            if (revoked)
-            {
-                throw RegistryProblem.Conflict("decision", $"the order {Reference(authority, decision)} is revoked and cannot be amended");
-            }
+            throw RegistryProblem.Conflict("decision", $"the order {Reference(authority, decision)} is revoked and cannot be amended");
+        }
 
-            if (expires is not null && expires.Value.ToUnixTimeMilliseconds() <= order.EffectiveMs)
-            {
-                throw RegistryProblem.Invalid("expires", $"the expiry {FormatTime(expires.Value)} is not after the effective time {FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(order.EffectiveMs))}");
-            }
+        if (amendment.Expires is { } expires && expires.ToUnixTimeMilliseconds() <= order.EffectiveMs)
+        {
+            throw RegistryProblem.Invalid("expires", $"the expiry {FormatTime(expires)} is not after the effective time {FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(order.EffectiveMs))}");
+        }
 
-            for (int i = 0; i < add.Count; i++)
+        for (int i = 0; i < amendment.Add.Count; i++)
+        {
+            if (current.Contains(amendment.Add[i].Value))
             {
-                if (current.Contains(add[i].Value))
-                {
-                    throw RegistryProblem.Conflict($"add[{i}]", $"the order already has the target '{add[i].Value}'");
-                }
+                throw RegistryProblem.Conflict($"add[{i}]", $"the order already has the target '{amendment.Add[i].Value}'");
             }
+        }
 
-            for (int i = 0; i < remove.Count; i++)
+        for (int i = 0; i < amendment.Remove.Count; i++)
+        {
+            if (!current.Contains(amendment.Remove[i].Value))
             {
-                if (!current.Contains(remove[i].Value))
-                {
-                    throw RegistryProblem.Invalid($"remove[{i}]", $"the order has no target '{remove[i].Value}'");
-                }
+                throw RegistryProblem.Invalid($"remove[{i}]", $"the order has no target '{amendment.Remove[i].Value}'");
             }
+        }
 
-            if (remove.Count == current.Count && add.Count == 0)
+        if (amendment.Remove.Count == current.Count && amendment.Add.Count == 0)
+        {
+            throw RegistryProblem.Invalid("remove", "an amendment cannot remove every target; revoke the order instead");
+        }
+
+        return true;
+    }
+
+    /// <summary>Each target as written and as recorded.</summary>
+    private static List<RecordedTarget> Recorded(string field, List<string> written, List<OrderTarget> targets)
+    {
+        var recorded = new List<RecordedTarget>(targets.Count);
+        for (int i = 0; i < targets.Count; i++)
+        {
+            recorded.Add(new RecordedTarget($"{field}[{i}]", written[i], targets[i].Value, targets[i].KindName));
+        }
+
+        return recorded;
+    }
+
+    private List<PreviewTarget> Preview(string field, List<string> written, List<OrderTarget> targets, List<TargetOverride>? overrides, RegistryQueries queries, string? self)
+    {
+        var overridden = new HashSet<string>(StringComparer.Ordinal);
+        foreach (TargetOverride o in overrides ?? [])
+        {
+            if (o?.Target is { } text)
             {
-                throw RegistryProblem.Invalid("remove", "an amendment cannot remove every target; revoke the order instead");
+                overridden.Add(OrderTarget.TryParseForOrder(text, out OrderTarget target, out _) ? target.Value : text);
             }
+        }
 
-            DateTimeOffset now = _context.Time.GetUtcNow();
-            (long index, int entries) = log(new OrderAmended
-            {
-                Time = now,
-                Authority = authority,
-                Decision = decision,
-                Add = Values(add),
-                Remove = Values(remove),
-                Expires = expires is not null ? ExpiryChange.To(expires.Value) : removeExpiry ? ExpiryChange.Removed : ExpiryChange.Unchanged,
-                Reason = reason,
-                Overrides = overrides,
-            });
-            InsertTargets(session, authority, decision, add);
-            foreach (OrderTarget target in remove)
-            {
-session.DeleteTarget(authority, decision, target.Value);
-            }
+        var preview = new List<PreviewTarget>(targets.Count);
+        foreach (RecordedTarget r in Recorded(field, written, targets))
+        {
+            OrderTarget target = targets[preview.Count];
+            string? protection = _context.Safeguards.ProtectionReason(target);
+            preview.Add(new PreviewTarget(r.Field, r.Written, r.Recorded, r.Kind, protection, protection is not null && overridden.Contains(target.Value),
+                [.. queries.Covering(target).Where(m => m.Order != self)]));
+        }
 
-            if (expires is not null || removeExpiry)
-            {
-session.SetExpiry(authority, decision, expires?.ToUnixTimeMilliseconds());
-            }
-
-            session.InsertOrderEvent(index, entries, authority, decision, "order.amended", now.ToUnixTimeMilliseconds());
-            return new OrderEventCreated(Reference(authority, decision), _context.OrderUrl(authority, decision), "order.amended", index, entries, index + entries);
-        });
+        return preview;
     }
 
     /// <summary>Revokes one of the caller's orders (<c>order.revoked</c>).</summary>
@@ -270,14 +374,16 @@ session.SetExpiry(authority, decision, expires?.ToUnixTimeMilliseconds());
                 throw RegistryProblem.Invalid($"{field}[{i}]", $"{field}[{i}] is null");
             }
 
-            if (!OrderTarget.TryParseCanonical(text, out OrderTarget target, out string? error))
+            if (!OrderTarget.TryParseForOrder(text, out OrderTarget target, out string? error))
             {
                 throw RegistryProblem.Invalid($"{field}[{i}]", $"{field}[{i}] is not a valid target: {error}");
             }
 
             if (seen.TryGetValue(target.Value, out int first))
             {
-                throw RegistryProblem.Invalid($"{field}[{i}]", $"{field}[{i}] repeats {field}[{first}] ('{target.Value}')");
+                throw RegistryProblem.Invalid($"{field}[{i}]", string.Equals(texts[first], text, StringComparison.Ordinal)
+                    ? $"{field}[{i}] repeats {field}[{first}] ('{target.Value}')"
+                    : $"{field}[{i}] '{text}' and {field}[{first}] '{texts[first]}' are both '{target.Value}'");
             }
 
             seen.Add(target.Value, i);

@@ -129,6 +129,11 @@ internal static partial class RegistryEndpoints
         {
             Caller caller = Authenticate(registry, context);
             IssueOrderRequest request = await ReadBody(context, RegistryJsonContext.Default.IssueOrderRequest).ConfigureAwait(false);
+            if (DryRun(context))
+            {
+                return Json(registry.Orders.PreviewIssue(caller, request, registry.Queries), RegistryJsonContext.Default.OrderPreview);
+            }
+
             OrderEventCreated created = registry.Orders.IssueOrder(caller, request);
             context.Response.Headers.Location = created.Url;
             return Json(created, RegistryJsonContext.Default.OrderEventCreated, StatusCodes.Status201Created);
@@ -166,6 +171,12 @@ internal static partial class RegistryEndpoints
             }
 
             Caller caller = Authenticate(registry, context);
+            if (action == "amend" && DryRun(context))
+            {
+                AmendOrderRequest amendment = await ReadBody(context, RegistryJsonContext.Default.AmendOrderRequest).ConfigureAwait(false);
+                return Json(registry.Orders.PreviewAmend(caller, authority, decision, amendment, registry.Queries), RegistryJsonContext.Default.OrderPreview);
+            }
+
             OrderEventCreated result = action switch
             {
                 "revoke" => registry.Orders.RevokeOrder(caller, authority, decision, await ReadBody(context, RegistryJsonContext.Default.RevokeOrderRequest, allowEmpty: true).ConfigureAwait(false)),
@@ -527,6 +538,10 @@ internal static partial class RegistryEndpoints
         return await JsonSerializer.DeserializeAsync(buffer, type, context.RequestAborted).ConfigureAwait(false)
             ?? throw RegistryProblem.Invalid("body", "the request body is JSON null");
     }
+
+    /// <summary>Whether the request asks only for a preview (<c>?dryRun=true</c>); anything but true or false is refused.</summary>
+    private static bool DryRun(HttpContext context) => context.Request.Query["dryRun"] is not { Count: > 0 } value ? false
+        : value == "true" || (value == "false" ? false : throw RegistryProblem.Invalid("dryRun", $"the query parameter 'dryRun' is '{value}', not true or false"));
 
     private static ulong QueryNumber(HttpContext context, string name, ulong? fallback)
     {

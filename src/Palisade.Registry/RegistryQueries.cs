@@ -228,6 +228,50 @@ internal sealed class RegistryQueries(RegistryContext context)
         return new LookupResult(query, kind, canonical, FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(now)), matches);
     }
 
+    /// <summary>The targets of orders in force now that already cover everything <paramref name="target"/> names: for a
+    /// name, the same name or a pattern above it; for a pattern, the same pattern or one above it; for a URL, the same
+    /// URL, a path prefix of it or a target covering its host; for a prefix, an equal or wider prefix.</summary>
+    public List<LookupMatch> Covering(OrderTarget target)
+    {
+        long now = _context.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        CompiledPolicy policy = LookupPolicy();
+        var matches = new List<LookupMatch>();
+        switch (target.Kind)
+        {
+            case TargetKind.Domain:
+                Add(policy.MatchName(target.Value), now, matches);
+                break;
+            case TargetKind.Pattern:
+                // '*.x' covers the names strictly below x, as does any '*.y' with x at or below y: exactly the patterns
+                // that match a name one label below x.
+                foreach (PolicyMatch match in policy.MatchName("a." + target.Pattern.Name))
+                {
+                    if (match.Kind == MatchKind.Wildcard)
+                    {
+                        Add(match, now, matches);
+                    }
+                }
+
+                break;
+            case TargetKind.Url:
+                AddUrlMatches(policy, target.Url, now, matches);
+                break;
+            default:
+                foreach (PolicyMatch match in policy.MatchAddress(target.Prefix.BaseAddress.GetAddressBytes()))
+                {
+                    if (IpPrefix.TryParse(match.Target, out IpPrefix wider, out _) && wider.PrefixLength <= target.Prefix.PrefixLength
+                        && wider.IsIPv6 == target.Prefix.IsIPv6)
+                    {
+                        Add(match, now, matches);
+                    }
+                }
+
+                break;
+        }
+
+        return matches;
+    }
+
     /// <summary>The notice a search engine shows in place of results removed for an order (as Lumen notices are shown);
     /// null when there is no such order.</summary>
     public NoticeView? Notice(string authority, string decision)

@@ -48,11 +48,14 @@ internal sealed class Safeguards
     public List<LoggedOverride>? Check(List<OrderTarget> targets, string field, List<TargetOverride>? overrides)
     {
         var justifications = new Dictionary<string, string>(StringComparer.Ordinal);
+        var overridden = new string[overrides?.Count ?? 0];
         if (overrides is not null)
         {
             for (int i = 0; i < overrides.Count; i++)
             {
+                // An override names its target in any spelling the target itself may have.
                 string target = Fields.Required(overrides[i]?.Target, $"overrides[{i}].target", 2000);
+                target = overridden[i] = OrderTarget.TryParseForOrder(target, out OrderTarget canonical, out _) ? canonical.Value : target;
                 string justification = Fields.Required(overrides[i]?.Justification, $"overrides[{i}].justification", 10_000);
                 if (!justifications.TryAdd(target, justification))
                 {
@@ -82,7 +85,7 @@ internal sealed class Safeguards
 
         for (int i = 0; overrides is not null && i < overrides.Count; i++)
         {
-            if (!used.Contains(overrides[i].Target!))
+            if (!used.Contains(overridden[i]))
             {
                 throw RegistryProblem.Invalid($"overrides[{i}].target", $"overrides[{i}] names '{overrides[i].Target}', which is not a protected target of this request");
             }

@@ -14,6 +14,7 @@ namespace Palisade.Registry.Api;
 [JsonSerializable(typeof(AddAuthorityRequest))]
 [JsonSerializable(typeof(CreateKeyRequest))]
 [JsonSerializable(typeof(OrderEventCreated))]
+[JsonSerializable(typeof(OrderPreview))]
 [JsonSerializable(typeof(AuthorityView))]
 [JsonSerializable(typeof(List<AuthorityView>))]
 [JsonSerializable(typeof(KeyCreated))]

@@ -1,7 +1,23 @@
 namespace Palisade.Registry.Api;
 
 /// <summary>201 answer to POST /v1/orders and the answer to amend and revoke.</summary>
-public sealed record OrderEventCreated(string Reference, string Url, string Type, long LogIndex, int Entries, long TreeSize);
+public sealed record OrderEventCreated(string Reference, string Url, string Type, long LogIndex, int Entries, long TreeSize)
+{
+    /// <summary>Each target of the request as written and as recorded (its canonical form); empty for a revocation.</summary>
+    public List<RecordedTarget> Targets { get; init; } = [];
+}
+
+/// <summary>One target of a request: the request field that held it, the text as written, the canonical form recorded
+/// in the log, and its kind (domain, pattern, url, prefix).</summary>
+public sealed record RecordedTarget(string Field, string Written, string Recorded, string Kind);
+
+/// <summary>What an order request would do (<c>?dryRun=true</c>): each target as recorded, the safeguard it hits (and
+/// whether the request overrides it), and the orders in force that already cover it; <c>Accepted</c> is false when a
+/// safeguard is hit without an override, which would refuse the request.</summary>
+public sealed record OrderPreview(string Reference, string Type, List<PreviewTarget> Targets, List<PreviewTarget> Remove, bool Accepted);
+
+/// <summary>One target of a preview.</summary>
+public sealed record PreviewTarget(string Field, string Written, string Recorded, string Kind, string? Protection, bool Overridden, List<LookupMatch> CoveredBy);
 
 /// <summary>An authority.</summary>
 public sealed record AuthorityView(string Id, string Name, string Jurisdiction, string Url, long LogIndex);
