@@ -21,4 +21,7 @@ internal static class ExitCodes
 
     /// <summary>An audit found that the log does not verify (bad signature, rewritten history, tampered entries).</summary>
     public const int VerificationFailed = 5;
+
+    /// <summary><c>palisade lookup</c>: the value is valid, and no order in force covers it.</summary>
+    public const int NotCovered = 6;
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using Palisade.Core.Transparency;
 using Palisade.Registry;
 using Palisade.Registry.Api;
@@ -12,21 +13,45 @@ namespace Palisade.Cli;
 /// </summary>
 internal static class OfflineCommands
 {
+    /// <summary>--registry: do it over the registry's API with an admin key instead of offline on the database.</summary>
+    private static readonly Option<string?> RegistryUrl = new("--registry") { Description = "Do it through this registry's API (with an admin --key or PALISADE_KEY) instead of offline on its database." };
+
+    private static readonly Option<string?> AdminKey = new("--key") { Description = "With --registry: an admin API key (default: the PALISADE_KEY environment variable)." };
+
     public static Command Key(TextWriter stdout, TextWriter stderr)
     {
         var role = new Option<string>("--role") { Description = "admin, authority, operator or auditor.", Required = true };
         var authority = new Option<string?>("--authority") { Description = "The authority an authority key acts for." };
-        var create = new Command("create", "Create an API key offline and print only the key on stdout (it is stored hashed and shown once).")
+        var create = new Command("create", "Create an API key and print only the key on stdout (it is stored hashed and shown once). Offline on the " +
+            "database (--data or --database), or with --registry through the API with an admin key.\n\n" +
+            "Exit codes: 0 created; 1 usage; 2 a value is invalid; 3 the registry is unreachable; 4 the configuration or the key is refused.")
         {
-            RegistryConfiguration.Data, RegistryConfiguration.Database, role, authority,
+            RegistryConfiguration.Data, RegistryConfiguration.Database, role, authority, RegistryUrl, AdminKey,
         };
-        create.SetAction(parseResult => Run(parseResult, stderr, "key create", registry =>
+        create.SetAction((parseResult, cancellationToken) =>
         {
-            KeyCreated key = registry.Authorities.CreateKey(new CreateKeyRequest { Role = parseResult.GetValue(role), Authority = parseResult.GetValue(authority) });
-            stdout.WriteLine(key.Key);
-        }));
-        return new Command("key", "Manage API keys offline.") { create };
+            var request = new CreateKeyRequest { Role = parseResult.GetValue(role), Authority = parseResult.GetValue(authority) };
+            return parseResult.GetValue(RegistryUrl) is not null
+                ? Online(parseResult, stderr, "key create", "v1/keys", new JsonObject { ["role"] = request.Role, ["authority"] = request.Authority },
+                    answer => stdout.WriteLine(answer["key"]!.GetValue<string>()), cancellationToken)
+                : Task.FromResult(Run(parseResult, stderr, "key create", registry => stdout.WriteLine(registry.Authorities.CreateKey(request).Key)));
+        });
+        return new Command("key", "Manage API keys.") { create };
     }
+
+    /// <summary>Sends an admin request to the registry named by --registry and prints its answer.</summary>
+    private static Task<int> Online(ParseResult parseResult, TextWriter stderr, string verb, string path, JsonObject body, Action<JsonNode> print, CancellationToken cancellationToken) =>
+        CommandFailedException.Run(verb, stderr, async () =>
+        {
+            if (parseResult.GetValue(RegistryConfiguration.Data) is not null || parseResult.GetValue(RegistryConfiguration.Database) is not null)
+            {
+                throw new CommandFailedException(ExitCodes.Usage, "--registry works through the API; it does not take --data or --database");
+            }
+
+            using RegistryClient client = RegistryClient.Open(parseResult.GetValue(RegistryUrl), parseResult.GetValue(AdminKey), keyRequired: true);
+            print(await client.SendAsync(HttpMethod.Post, path, body, cancellationToken).ConfigureAwait(false));
+            return ExitCodes.Success;
+        });
 
     public static Command Authority(TextWriter stdout, TextWriter stderr)
     {
@@ -34,23 +59,33 @@ internal static class OfflineCommands
         var name = new Option<string>("--name") { Description = "The authority's name.", Required = true };
         var jurisdiction = new Option<string>("--jurisdiction") { Description = "Its jurisdiction (an ISO 3166 code or a name).", DefaultValueFactory = _ => "unspecified" };
         var url = new Option<string?>("--url") { Description = "Its public web site (default: https://<id>.invalid/)." };
-        var add = new Command("add", "Register an authority offline (logged as authority.registered).")
+        var add = new Command("add", "Register an authority (logged as authority.registered). Offline on the database (--data or --database), or with " +
+            "--registry through the API with an admin key.\n\n" +
+            "Exit codes: 0 registered; 1 usage; 2 a value is invalid or the id is taken; 3 the registry is unreachable; 4 the configuration or the key is refused.")
         {
-            RegistryConfiguration.Data, RegistryConfiguration.Database, id, name, jurisdiction, url,
+            RegistryConfiguration.Data, RegistryConfiguration.Database, id, name, jurisdiction, url, RegistryUrl, AdminKey,
         };
-        add.SetAction(parseResult => Run(parseResult, stderr, "authority add", registry =>
+        add.SetAction((parseResult, cancellationToken) =>
         {
             string authorityId = parseResult.GetValue(id)!;
-            AuthorityView view = registry.Authorities.AddAuthority(new AddAuthorityRequest
+            var request = new AddAuthorityRequest
             {
                 Id = authorityId,
                 Name = parseResult.GetValue(name),
                 Jurisdiction = parseResult.GetValue(jurisdiction),
                 Url = parseResult.GetValue(url) ?? $"https://{authorityId}.invalid/",
-            });
-            stdout.WriteLine($"authority {view.Id} registered at log index {view.LogIndex}");
-        }));
-        return new Command("authority", "Manage authorities offline.") { add };
+            };
+            return parseResult.GetValue(RegistryUrl) is not null
+                ? Online(parseResult, stderr, "authority add", "v1/authorities",
+                    new JsonObject { ["id"] = request.Id, ["name"] = request.Name, ["jurisdiction"] = request.Jurisdiction, ["url"] = request.Url },
+                    answer => stdout.WriteLine($"authority {answer["id"]} registered at log index {answer["logIndex"]}"), cancellationToken)
+                : Task.FromResult(Run(parseResult, stderr, "authority add", registry =>
+                {
+                    AuthorityView view = registry.Authorities.AddAuthority(request);
+                    stdout.WriteLine($"authority {view.Id} registered at log index {view.LogIndex}");
+                }));
+        });
+        return new Command("authority", "Manage authorities.") { add };
     }
 
     public static Command Operator(TextWriter stdout, TextWriter stderr)

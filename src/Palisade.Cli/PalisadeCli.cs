@@ -11,9 +11,11 @@ internal static class PalisadeCli
             "Palisade: an accountable registry of internet blocking orders, and the tools that enforce and audit it.\n\n" +
             "Exit codes: 0 success; 1 usage error; 2 an input value is invalid (the message names it and the rule); " +
             "3 a service or the network is unavailable; 4 the configuration or stored data is invalid (nothing changed); " +
-            "5 an audited log does not verify.");
+            "5 an audited log does not verify; 6 (lookup) nothing covers the value.");
         root.Subcommands.Add(CanonCommand.Create(stdin, stdout, stderr));
         root.Subcommands.Add(ServeCommand.Create(stdout, stderr));
+        root.Subcommands.Add(OrderCommand.Create(stdin, stdout, stderr));
+        root.Subcommands.Add(LookupCommand.Create(stdout, stderr));
         root.Subcommands.Add(OfflineCommands.Key(stdout, stderr));
         root.Subcommands.Add(OfflineCommands.Authority(stdout, stderr));
         root.Subcommands.Add(OfflineCommands.Witness(stdout, stderr));

@@ -119,6 +119,65 @@ public readonly struct OrderTarget : IEquatable<OrderTarget>
         return true;
     }
 
+    /// <summary>How people read a canonical name, pattern or URL target whose host holds A-labels: each <c>xn--</c>
+    /// label decoded to Unicode (<c>xn--e1afmkfd.xn--p1ai</c> reads <c>пример.рф</c>); null when there is nothing to
+    /// decode or a label does not decode. For display beside the A-label only: what is enforced is the canonical text.</summary>
+    public static string? UnicodeForm(string canonical)
+    {
+        ArgumentNullException.ThrowIfNull(canonical);
+        if (!canonical.Contains("xn--", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        int hostStart = 0, hostEnd = canonical.Length;
+        int scheme = canonical.IndexOf("://", StringComparison.Ordinal);
+        if (scheme >= 0)
+        {
+            hostStart = scheme + 3;
+            int end = canonical.IndexOfAny([':', '/', '?'], hostStart);
+            hostEnd = end < 0 ? canonical.Length : end;
+        }
+
+        var text = new System.Text.StringBuilder(canonical.Length);
+        text.Append(canonical, 0, hostStart);
+        var codePoints = new List<int>();
+        bool decoded = false;
+        foreach (string label in canonical[hostStart..hostEnd].Split('.'))
+        {
+            if (text.Length > hostStart)
+            {
+                text.Append('.');
+            }
+
+            if (!label.StartsWith("xn--", StringComparison.OrdinalIgnoreCase))
+            {
+                text.Append(label);
+                continue;
+            }
+
+            codePoints.Clear();
+            if (!Idna.Punycode.TryDecode(label.AsSpan(4), codePoints))
+            {
+                return null;
+            }
+
+            foreach (int codePoint in codePoints)
+            {
+                if (codePoint is < 0 or > 0x10FFFF or (>= 0xD800 and <= 0xDFFF))
+                {
+                    return null;
+                }
+
+                text.Append(char.ConvertFromUtf32(codePoint));
+            }
+
+            decoded = true;
+        }
+
+        return decoded ? text.Append(canonical, hostEnd, canonical.Length - hostEnd).ToString() : null;
+    }
+
     private static bool LooksLikeAddress(string text)
     {
         if (text.Contains(':', StringComparison.Ordinal))
