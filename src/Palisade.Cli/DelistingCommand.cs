@@ -20,7 +20,7 @@ internal static partial class DelistingCommand
         var follower = new FollowerOptions("delisting", "palisade-delisting");
         var output = new Option<string>("--output", "-o") { Description = "The file kept equal to the delisting records in force (replaced atomically).", Required = true };
         var command = new Command("delisting", "Follow the registry's delisting feed and keep a file of the records in force, for a search engine's index (docs/operators.md).\n\n" +
-            "Exit codes: 0 stopped; 1 usage; 3 the registry's key cannot be fetched; 4 a key is invalid or the output cannot be written.")
+            "Exit codes: 0 stopped; 1 usage; 3 the registry's key cannot be fetched; 4 a key is invalid, the registry key given or pinned differs from the one the registry publishes, or the output cannot be written.")
         {
             output,
         };

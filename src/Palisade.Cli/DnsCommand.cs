@@ -17,7 +17,7 @@ internal static class DnsCommand
         var dns = new DnsOptionsBinder();
         var follower = new FollowerOptions("dns", "palisade-dns");
         var command = new Command("dns", "Run the enforcing DNS server alone, following a remote registry (docs/dns.md).\n\n" +
-            "Exit codes: 0 stopped; 1 usage; 3 the registry's key cannot be fetched; 4 an address cannot be bound or the key is invalid.");
+            "Exit codes: 0 stopped; 1 usage; 3 the registry's key cannot be fetched; 4 an address cannot be bound, the key is invalid, or the key given or pinned differs from the one the registry publishes (the message names both and what to do).");
         follower.AddTo(command);
         foreach (Option option in dns.All)
         {

@@ -19,7 +19,7 @@ internal static class FirewallCommand
         var nft = new Option<string>("--nft") { Description = "The nft program.", DefaultValueFactory = _ => "nft" };
         var command = new Command("firewall", "Keep nftables sets of the address prefixes in force, following a remote registry (docs/operators.md). " +
             "The operator's own rules in the same table decide what to do with them (drop, reject, mark).\n\n" +
-            "Exit codes: 0 stopped; 1 usage; 3 the registry's key cannot be fetched; 4 nft cannot create the table (missing, not permitted) or a key is invalid.")
+            "Exit codes: 0 stopped; 1 usage; 3 the registry's key cannot be fetched; 4 nft cannot create the table (missing, not permitted) or a key is invalid, or the registry key given or pinned differs from the one the registry publishes.")
         {
             table, nft,
         };

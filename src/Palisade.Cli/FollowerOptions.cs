@@ -87,11 +87,17 @@ internal sealed class FollowerOptions
             await stderr.WriteLineAsync($"palisade {_verb}: the log key is invalid: {e.Message}").ConfigureAwait(false);
             return (ExitCodes.ConfigurationError, null);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException || e is TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             pointKey?.Dispose();
             await stderr.WriteLineAsync($"palisade {_verb}: cannot fetch the registry's key from {registry}: {e.Message}").ConfigureAwait(false);
             return (ExitCodes.Unavailable, null);
+        }
+        catch (CommandFailedException e)
+        {
+            pointKey?.Dispose();
+            await stderr.WriteLineAsync($"palisade {_verb}: {e.Message}").ConfigureAwait(false);
+            return (e.ExitCode, null);
         }
     }
 
@@ -142,16 +148,37 @@ internal sealed class FollowerOptions
         }
     }
 
-    /// <summary>The key given, else the one pinned in the cache directory, else the registry's published key, pinned.</summary>
+    /// <summary>The key given, else the one pinned in the cache directory, else the registry's published key, pinned.
+    /// A key given or pinned that differs from the one the registry publishes now stops the start (exit 4) with both
+    /// keys, the file and what to do; a registry that cannot be reached is not a reason to stop (fail-static).</summary>
     private async Task<string> PinnedKeyAsync(Uri registry, string? given, string cacheDirectory, TextWriter stderr, CancellationToken cancellationToken)
     {
         string pinned = Path.Combine(cacheDirectory, "registry.key");
         string? key = given ?? (File.Exists(pinned) ? (await File.ReadAllTextAsync(pinned, cancellationToken).ConfigureAwait(false)).Trim() : null);
+        string? published = null;
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(key is null ? 30 : 10) };
+            published = (await new LogAuditor(http, new Uri(registry, "log/")).FetchVerifierKeyAsync(cancellationToken).ConfigureAwait(false)).Trim();
+        }
+        catch (Exception e) when (key is not null && (e is HttpRequestException or FormatException || e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            await stderr.WriteLineAsync($"palisade {_verb}: cannot compare the key with the one the registry publishes ({e.Message}); continuing with the {(given is null ? "pinned" : "given")} key").ConfigureAwait(false);
+        }
+
         if (key is null)
         {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            key = await new LogAuditor(http, new Uri(registry, "log/")).FetchVerifierKeyAsync(cancellationToken).ConfigureAwait(false);
+            key = published!;
             await stderr.WriteLineAsync($"palisade {_verb}: no key given; trusting and pinning the key the registry publishes: {key}").ConfigureAwait(false);
+        }
+        else if (published is not null && !string.Equals(published, key, StringComparison.Ordinal))
+        {
+            throw new CommandFailedException(ExitCodes.ConfigurationError, given is null
+                ? $"the registry at {registry} now publishes the log key {published}, but the key pinned in {pinned} is {key}, so nothing it publishes will verify. " +
+                  $"If the registry was set up again or its key was changed on purpose, pass --key {published} (or remove {pinned} to pin the key it publishes at the next start); " +
+                  "otherwise this is not the registry this point has followed, and it must not follow it."
+                : $"the registry at {registry} publishes the log key {published}, not the key {key} given with --key, so nothing it publishes would verify. " +
+                  $"Check the key with the registry's operator; if {published} is right, pass it with --key.");
         }
 
         NoteVerifier.Parse(key);

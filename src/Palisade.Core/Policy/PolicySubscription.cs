@@ -131,6 +131,7 @@ public sealed partial class PolicySubscription
             {
                 Interlocked.Exchange(ref _lastSuccessMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
                 Volatile.Write(ref _lastFailure, null);
+                Volatile.Write(ref _loggedFailure, null);
                 return false;
             }
 
@@ -146,6 +147,7 @@ public sealed partial class PolicySubscription
             CompiledPolicy compiled = CompiledPolicy.Build(next);
             SaveCache(bytes, signature);
             Swap(compiled);
+            Volatile.Write(ref _loggedFailure, null);
             return true;
         }
         catch (Exception e) when (e is PolicyVerificationException or FormatException or HttpRequestException or JsonException or IOException
@@ -415,8 +417,16 @@ public sealed partial class PolicySubscription
         Interlocked.Increment(ref _failures);
         Volatile.Write(ref _lastException, e);
         Volatile.Write(ref _lastFailure, e.Message);
-        LogRefused(_logger, Current.Version, e.Message);
+
+        // Once per distinct reason: a registry that keeps offering what does not verify is logged when it starts, and
+        // again only when the reason changes or after an update succeeded, not at every retry.
+        if (!string.Equals(Interlocked.Exchange(ref _loggedFailure, e.Message), e.Message, StringComparison.Ordinal))
+        {
+            LogRefused(_logger, Current.Version, e.Message);
+        }
     }
+
+    private string? _loggedFailure;
 
     private void SaveCache(byte[] bytes, string signature)
     {
