@@ -228,6 +228,15 @@ internal sealed class RegistryQueries(RegistryContext context)
         return new LookupResult(query, kind, canonical, FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(now)), matches);
     }
 
+    /// <summary>The newest order events of the published tree (of one authority or category, or all), with the names of
+    /// the authorities, for the Atom feed.</summary>
+    public (List<(long Index, string Type, long TimeMs, OrderRow Order)> Events, Dictionary<string, string> AuthorityNames) RecentOrderEvents(string? authority, string? category, int limit)
+    {
+        using RegistrySession session = _context.Store.OpenRead();
+        return (session.RecentOrderEvents(authority, category, (long)_context.Log.Size, limit),
+            session.ListAuthorities().ToDictionary(a => a.Id, a => a.Name, StringComparer.Ordinal));
+    }
+
     /// <summary>The targets of orders in force now that already cover everything <paramref name="target"/> names: for a
     /// name, the same name or a pattern above it; for a pattern, the same pattern or one above it; for a URL, the same
     /// URL, a path prefix of it or a target covering its host; for a prefix, an equal or wider prefix.</summary>

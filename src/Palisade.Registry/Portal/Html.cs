@@ -70,6 +70,7 @@ internal sealed class Html
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{Encode(title)}} — Palisade registry</title>
         <style>{{StyleSheet}}</style>
+        <link rel="alternate" type="application/atom+xml" href="{{Encode(site)}}/feed.atom" title="New, amended and revoked orders">
         </head>
         <body>
         <header>

@@ -20,6 +20,7 @@ internal static class PortalEndpoints
     public static void Map(WebApplication app, RegistryService registry)
     {
         app.MapGet("/", () => HtmlResult(Home(registry), "Transparency register of blocking orders"));
+        app.MapGet("/feed.atom", (HttpContext context) => AtomFeed.Serve(registry, context));
         app.MapGet("/search", (HttpContext context) => Search(registry, context));
         app.MapGet("/search.csv", (HttpContext context) => SearchCsv(registry, context));
         app.MapGet("/search.json", (HttpContext context) =>
@@ -307,7 +308,7 @@ internal static class PortalEndpoints
         Field(html, "Registered", $"log entry {authority.LogIndex.ToString(CultureInfo.InvariantCulture)}");
         OrderList orders = registry.Queries.ListOrders(id, 100, null);
         html.Raw("</dl><h2>Orders</h2><p>Download: <a href=\"/orders.csv?authority=").Text(Uri.EscapeDataString(id)).Raw("\">CSV</a>, <a href=\"/orders.json?authority=")
-            .Text(Uri.EscapeDataString(id)).Raw("\">JSON</a>.</p>");
+            .Text(Uri.EscapeDataString(id)).Raw("\">JSON</a>. Subscribe: <a href=\"/feed.atom?authority=").Text(Uri.EscapeDataString(id)).Raw("\">Atom feed</a>.</p>");
         OrderTable(html, orders.Orders);
         if (orders.Next is not null)
         {

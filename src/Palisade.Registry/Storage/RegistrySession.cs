@@ -270,6 +270,15 @@ internal sealed partial class RegistrySession : IDisposable
         return list;
     }
 
+    /// <summary>Order events (issued, amended, revoked) in the tree of <paramref name="size"/>, newest first, of one
+    /// authority or category or all: each event's log index, type and time, and its order as it stands now.</summary>
+    public List<(long Index, string Type, long TimeMs, OrderRow Order)> RecentOrderEvents(string? authority, string? category, long size, int limit) => Rows(
+        "SELECT o.authority, o.decision, o.decision_date, o.legal_basis, o.category, o.issuing_body, o.summary, o.effective_ms, o.expires_ms, o.revoked_ms, " +
+        "e.log_index, e.type, e.time_ms FROM order_events e JOIN orders o ON o.authority = e.authority AND o.decision = e.decision " +
+        "WHERE (@a IS NULL OR e.authority = @a) AND (@c IS NULL OR o.category = @c) AND e.log_index < @size ORDER BY e.log_index DESC LIMIT @limit",
+        r => (r.GetInt64(10), r.GetString(11), r.GetInt64(12), ReadOrder(r)),
+        Text("a", authority), Text("c", category), Int("size", size), Int("limit", limit));
+
     /// <summary>Orders newest first, of one authority or all, before the sequence <paramref name="before"/>, with each
     /// order's sequence (the page cursor) and target count.</summary>
     public List<(OrderRow Order, long Sequence, long Targets)> ListOrders(string? authority, long before, int limit)
