@@ -50,6 +50,9 @@ public sealed class RegistryService : IDisposable
 
     internal TransparencyLog Log => _context.Log;
 
+    /// <summary>The registry's clock.</summary>
+    internal TimeProvider Time => _context.Time;
+
     /// <summary>Authorities and API keys.</summary>
     internal Authorities Authorities { get; }
 

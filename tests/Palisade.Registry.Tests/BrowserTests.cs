@@ -66,4 +66,36 @@ public sealed class BrowserTests
         Assert.Contains("How to appeal", blocked, StringComparison.Ordinal);
         await browser.ScreenshotAsync("block-page");
     }
+
+    [Fact]
+    public async Task Browser_PortalInChineseAndRussian_DrawsTheChartsAndIsolatesRightToLeftNames()
+    {
+        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey,
+            RegistryFixture.Order("R-1", "telegram.org", "президент.рф", "مثال.إختبار"))).StatusCode);
+        f.Time.Advance(TimeSpan.FromDays(1));
+        await using Chromium browser = await Chromium.StartAsync();
+
+        await browser.NavigateAsync(f.BaseAddress.AbsoluteUri + "?lang=zh");
+        Assert.Equal("zh", (await browser.EvaluateAsync("document.documentElement.lang"))!.GetValue<string>());
+        Assert.Equal("封锁命令透明登记册", (await browser.EvaluateAsync("document.querySelector('h1').innerText"))!.GetValue<string>());
+
+        // The charts are drawn without any script: the lines and bars have an extent on the page.
+        Assert.Equal(3, (await browser.EvaluateAsync("document.querySelectorAll('main svg[role=img]').length"))!.GetValue<int>());
+        Assert.True((await browser.EvaluateAsync("[...document.querySelectorAll('main svg polyline, main svg rect')].every(e => e.getBBox().width > 0)"))!.GetValue<bool>());
+        await browser.ScreenshotAsync("home-zh-charts");
+
+        // The switcher takes the reader to Russian and the choice stays for the next page.
+        await browser.EvaluateAsync("setTimeout(() => document.querySelector('nav.lang a[lang=ru]').click(), 0); true");
+        await browser.WaitForAsync("document.documentElement.lang === 'ru' && document.readyState === 'complete'");
+        await browser.NavigateAsync(f.BaseAddress.AbsoluteUri + "orders/rkn/R-1");
+        Assert.Equal("ru", (await browser.EvaluateAsync("document.documentElement.lang"))!.GetValue<string>());
+        await browser.WaitForAsync("[...document.querySelectorAll('td.proof')].every(c => c.dataset.verified !== undefined)");
+        Assert.Equal("проверено", (await browser.EvaluateAsync("document.querySelector('td.proof .verdict').innerText"))!.GetValue<string>());
+
+        // A right-to-left name is shown in its own direction, isolated from the left-to-right text around it.
+        Assert.Equal("rtl", (await browser.EvaluateAsync("getComputedStyle([...document.querySelectorAll('bdi')].find(b => b.innerText.startsWith('مثال'))).direction"))!.GetValue<string>());
+        Assert.Equal("ltr", (await browser.EvaluateAsync("getComputedStyle([...document.querySelectorAll('bdi')].find(b => b.innerText === 'президент.рф')).direction"))!.GetValue<string>());
+        await browser.ScreenshotAsync("order-ru-idn");
+    }
 }

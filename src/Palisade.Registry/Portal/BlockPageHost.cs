@@ -54,13 +54,15 @@ public sealed class BlockPageHost : IAsyncDisposable
             // Not a URL we can look up (an IP literal with a zone, a malformed Host): the page still says why in general.
         }
 
-        var html = new Html();
+        // The block page speaks the language the browser asks for (Accept-Language, or ?lang=).
+        var html = new Html(PortalLanguage.Of(context));
+        PortalLanguage l = html.Language;
         string title;
+        string hostMarkup = "<code>" + Html.Encode(host) + "</code>";
         if (match is null)
         {
-            title = "This address is blocked";
-            html.Raw("<p>Your network's resolver sent you here because ").Raw("<code>").Text(host).Raw("</code>")
-                .Raw(" was covered by a blocking order, which may since have been lifted. Search the register to see the orders in force.</p>");
+            title = l["BlockedTitle"];
+            html.Raw("<p>").M("BlockedNoOrder", hostMarkup).Raw("</p>");
         }
         else
         {
@@ -69,23 +71,26 @@ public sealed class BlockPageHost : IAsyncDisposable
             string page = reference.PageUrl(registry.PublicUrl);
             context.Response.Headers.Link = $"<{page}>; rel=\"blocked-by\"";
             AuthorityView? authority = registry.Authorities.ListAuthorities().Find(a => a.Id == order.Authority);
-            title = "Unavailable for legal reasons";
-            html.Raw("<p><code>").Text(host).Raw("</code> is blocked by order <a href=\"").Text(page).Raw("\">").Text(order.Reference).Raw("</a>.</p><dl>")
-                .Raw("<dt>Authority</dt><dd>").Text(authority?.Name ?? order.Authority).Raw("</dd>")
-                .Raw("<dt>Issued by</dt><dd>").Text(order.IssuingBody).Raw("</dd>")
-                .Raw("<dt>Legal basis</dt><dd>").Text(order.LegalBasis).Raw("</dd>")
-                .Raw("<dt>Decision</dt><dd>").Text(order.Decision + ", " + order.DecisionDate).Raw("</dd>")
-                .Raw("<dt>Matched target</dt><dd><code>").Text(match.Target).Raw("</code></dd></dl>")
-                .Raw("<h2>How to appeal</h2><p>The order was taken by ").Text(order.IssuingBody).Raw(" under ").Text(order.LegalBasis)
-                .Raw(". Appeals go to that body or to the courts of its jurisdiction; the authority's contact details are at <a href=\"")
-                .Text(authority?.Url ?? page).Raw("\">").Text(authority?.Url ?? page).Raw("</a>. The order, its history and its log proofs are public at the link above.</p>");
+            title = l["UnavailableTitle"];
+            string contact = authority?.Url ?? page;
+            html.Raw("<p>").M("BlockedBy", hostMarkup, "<a href=\"" + Html.Encode(page) + "\">" + Html.Encode(order.Reference) + "</a>").Raw("</p><dl>")
+                .Raw("<dt>").T("Authority").Raw("</dt><dd>").Text(authority?.Name ?? order.Authority).Raw("</dd>")
+                .Raw("<dt>").T("IssuedBy").Raw("</dt><dd>").Text(order.IssuingBody).Raw("</dd>")
+                .Raw("<dt>").T("LegalBasis").Raw("</dt><dd>").Text(order.LegalBasis).Raw("</dd>")
+                .Raw("<dt>").T("Decision").Raw("</dt><dd>").Text(order.Decision + ", " + order.DecisionDate).Raw("</dd>")
+                .Raw("<dt>").T("MatchedTarget").Raw("</dt><dd>");
+            PortalEndpoints.Target(html, match.Target).Raw("</dd></dl>")
+                .Raw("<h2>").T("HowToAppeal").Raw("</h2><p>")
+                .M("AppealText", Html.Encode(order.IssuingBody), Html.Encode(order.LegalBasis), "<a href=\"" + Html.Encode(contact) + "\">" + Html.Encode(contact) + "</a>").Raw("</p>");
         }
 
+        context.Response.Headers.ContentLanguage = l.Code;
+        context.Response.Headers.Vary = "Accept-Language";
         Html.SetSecurityHeaders(context.Response, new Uri(registry.PublicUrl).GetLeftPart(UriPartial.Authority));
         context.Response.StatusCode = StatusCodes.Status451UnavailableForLegalReasons;
         context.Response.ContentType = "text/html; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
-        await context.Response.WriteAsync(html.Page(title, site: registry.PublicUrl.TrimEnd('/')), Encoding.UTF8).ConfigureAwait(false);
+        await context.Response.WriteAsync(html.Page(title, site: registry.PublicUrl.TrimEnd('/'), here: context.Request.Path.Value ?? "/"), Encoding.UTF8).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

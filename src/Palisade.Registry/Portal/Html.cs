@@ -4,10 +4,22 @@ using System.Text.Encodings.Web;
 namespace Palisade.Registry.Portal;
 
 /// <summary>Server-rendered pages: one accessible layout (landmarks, headings, a labelled search form, readable on a
-/// phone) and HTML-encoding of every value. English for now; every visible string passes through here.</summary>
-internal sealed class Html
+/// phone) and HTML-encoding of every value, in the language of the request (<see cref="PortalLanguage"/>).</summary>
+internal sealed class Html(PortalLanguage? language = null)
 {
     private readonly StringBuilder _body = new();
+
+    /// <summary>The language of the page.</summary>
+    public PortalLanguage Language { get; } = language ?? PortalLanguage.English;
+
+    /// <summary>The markup appended so far.</summary>
+    public string Body => _body.ToString();
+
+    /// <summary>Appends the text of a resource key, encoded.</summary>
+    public Html T(string key) => Text(Language[key]);
+
+    /// <summary>Appends the text of a resource key, encoded, with its placeholders replaced by markup.</summary>
+    public Html M(string key, params string[] markup) => Raw(Language.Markup(key, markup));
 
     /// <summary>The layout's style sheet, inline and allowed by its hash.</summary>
     internal const string StyleSheet =
@@ -16,7 +28,9 @@ internal sealed class Html
         "header{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;border-bottom:1px solid #ccc}" +
         "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left;vertical-align:top}" +
         "code{word-break:break-all}input[type=search]{font-size:1rem;padding:.3rem;min-width:16rem}" +
-        "a:focus,input:focus,button:focus{outline:3px solid #0a58ca}";
+        "a:focus,input:focus,button:focus{outline:3px solid #0a58ca}" +
+        "nav.lang ul{list-style:none;display:flex;gap:.8rem;padding:0;margin:0}nav.lang a[aria-current]{font-weight:bold}" +
+        "figure{margin:1rem 0}figure svg{max-width:40rem;height:auto}svg text{font:12px system-ui,sans-serif;fill:#111}";
 
     /// <summary>
     /// What the pages may load and run (CSP Level 3): nothing from anywhere, except the inline style sheet and the order
@@ -61,32 +75,46 @@ internal sealed class Html
         return this;
     }
 
-    /// <summary>The whole page; <paramref name="site"/> prefixes the layout's links (the block page links back to the registry).</summary>
-    public string Page(string title, string? query = null, string site = "") => $$"""
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{{Encode(title)}} — Palisade registry</title>
-        <style>{{StyleSheet}}</style>
-        <link rel="alternate" type="application/atom+xml" href="{{Encode(site)}}/feed.atom" title="New, amended and revoked orders">
-        </head>
-        <body>
-        <header>
-        <p><a href="{{Encode(site)}}/">Palisade registry</a></p>
-        <form role="search" action="{{Encode(site)}}/search" method="get">
-        <label for="q">Search a domain, URL, IP address or order reference</label>
-        <input type="search" id="q" name="q" value="{{Encode(query)}}">
-        <button type="submit">Search</button>
-        </form>
-        </header>
-        <main id="main">
-        <h1>{{Encode(title)}}</h1>
-        {{_body}}
-        </main>
-        <footer><p><a href="{{Encode(site)}}/verify">Verify this registry yourself</a> · <a href="{{Encode(site)}}/openapi.json">API</a> · <a href="{{Encode(site)}}/log/checkpoint">Signed checkpoint</a></p></footer>
-        </body>
-        </html>
-        """;
+    /// <summary>The whole page; <paramref name="site"/> prefixes the layout's links (the block page links back to the
+    /// registry); <paramref name="here"/> is the page's own path and query, which the language switcher links to.</summary>
+    public string Page(string title, string? query = null, string site = "", string? here = null)
+    {
+        PortalLanguage l = Language;
+        var switcher = new StringBuilder();
+        foreach (PortalLanguage other in PortalLanguage.All)
+        {
+            string target = here is null ? $"{site}/?lang={other.Code}" : here + (here.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "lang=" + other.Code;
+            switcher.Append("<li><a href=\"").Append(Encode(target)).Append("\" lang=\"").Append(other.Code).Append("\" hreflang=\"").Append(other.Code).Append('"')
+                .Append(other == l ? " aria-current=\"true\"" : "").Append('>').Append(Encode(other.Name)).Append("</a></li>");
+        }
+
+        return $$"""
+            <!DOCTYPE html>
+            <html lang="{{l.Code}}">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>{{Encode(title)}} — {{Encode(l["SiteName"])}}</title>
+            <style>{{StyleSheet}}</style>
+            <link rel="alternate" type="application/atom+xml" href="{{Encode(site)}}/feed.atom" title="{{Encode(l["FeedTitle"])}}">
+            </head>
+            <body>
+            <header>
+            <p><a href="{{Encode(site)}}/">{{Encode(l["SiteName"])}}</a></p>
+            <form role="search" action="{{Encode(site)}}/search" method="get">
+            <label for="q">{{Encode(l["SearchLabel"])}}</label>
+            <input type="search" id="q" name="q" value="{{Encode(query)}}">
+            <button type="submit">{{Encode(l["SearchButton"])}}</button>
+            </form>
+            <nav class="lang" aria-label="{{Encode(l["Language"])}}"><ul>{{switcher}}</ul></nav>
+            </header>
+            <main id="main">
+            <h1>{{Encode(title)}}</h1>
+            {{_body}}
+            </main>
+            <footer><p><a href="{{Encode(site)}}/verify">{{Encode(l["FooterVerify"])}}</a> · <a href="{{Encode(site)}}/openapi.json">{{Encode(l["FooterApi"])}}</a> · <a href="{{Encode(site)}}/log/checkpoint">{{Encode(l["SignedCheckpoint"])}}</a> · <a href="{{Encode(site)}}/feed.atom">{{Encode(l["AtomFeed"])}}</a></p></footer>
+            </body>
+            </html>
+            """;
+    }
 }
