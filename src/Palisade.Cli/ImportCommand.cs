@@ -29,11 +29,18 @@ internal static class ImportCommand
         var category = new Option<string?>("--category") { Description = "The orders' category, such as court-order (required with --registry)." };
         var summary = new Option<string?>("--summary") { Description = "A public summary. Default: names the imported file." };
         var effective = new Option<string?>("--effective") { Description = "When enforcement starts (RFC 3339). Default: now." };
+        var sync = new Option<bool>("--sync")
+        {
+            Description = "With --registry and --authority: bring the registry up to date with this list. Decisions already present are amended " +
+                "(targets added and removed), new ones issued, and the authority's orders that the list no longer holds are revoked.",
+        };
+        var authority = new Option<string?>("--authority") { Description = "With --sync: the authority the key acts for, whose orders the list replaces." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "With --sync: print the issues, amendments and revocations without making them." };
         var command = new Command("import", "Read a block list into canonical targets and report accepted and rejected entries; with --registry, issue its decisions as orders.\n\n" +
             "Exit codes: 0 every entry accepted (and, with --registry, issued); 1 usage; 2 some entries were refused (the rest were processed) " +
             "or the file is not of the format; 3 the registry is unreachable or refused an order.")
         {
-            format, file, zone, rejectedFile, registry, key, decision, decisionDate, legalBasis, category, summary, effective,
+            format, file, zone, rejectedFile, registry, key, decision, decisionDate, legalBasis, category, summary, effective, sync, authority, dryRun,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -50,6 +57,12 @@ internal static class ImportCommand
             if (registryText is not null && (apiKey is null || parseResult.GetValue(legalBasis) is null || parseResult.GetValue(category) is null))
             {
                 await stderr.WriteLineAsync("palisade import: --registry needs --key (or PALISADE_KEY), --legal-basis and --category").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            if ((parseResult.GetValue(sync) || parseResult.GetValue(dryRun)) && (registryText is null || parseResult.GetValue(authority) is null || !parseResult.GetValue(sync)))
+            {
+                await stderr.WriteLineAsync("palisade import: --sync needs --registry and --authority; --dry-run goes with --sync").ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
 
@@ -95,7 +108,10 @@ internal static class ImportCommand
                     parseResult.GetValue(legalBasis)!, parseResult.GetValue(category)!,
                     parseResult.GetValue(summary) ?? $"Imported from {Path.GetFileName(path)} ({formatText})",
                     parseResult.GetValue(effective) ?? LogTime.Format(now));
-                int exit = await IssueAsync(registryText, apiKey!, result, defaults, stdout, stderr, cancellationToken).ConfigureAwait(false);
+                int exit = parseResult.GetValue(sync)
+                    ? await CommandFailedException.Run("import", stderr, () => RegisterSync.RunAsync(registryText, apiKey!, parseResult.GetValue(authority)!, path, result, defaults,
+                        parseResult.GetValue(dryRun), stdout, stderr, cancellationToken)).ConfigureAwait(false)
+                    : await IssueAsync(registryText, apiKey!, result, defaults, stdout, stderr, cancellationToken).ConfigureAwait(false);
                 if (exit != ExitCodes.Success)
                 {
                     return exit;
@@ -107,7 +123,28 @@ internal static class ImportCommand
         return command;
     }
 
-    private sealed record OrderDefaults(string? Decision, string DecisionDate, string LegalBasis, string Category, string Summary, string Effective);
+    internal sealed record OrderDefaults(string? Decision, string DecisionDate, string LegalBasis, string Category, string Summary, string Effective);
+
+    /// <summary>The order an imported decision becomes.</summary>
+    internal static JsonObject OrderBody(ImportedOrder order, string decision, OrderDefaults defaults)
+    {
+        var body = new JsonObject
+        {
+            ["decision"] = decision,
+            ["decisionDate"] = order.DecisionDate ?? defaults.DecisionDate,
+            ["legalBasis"] = defaults.LegalBasis,
+            ["category"] = defaults.Category,
+            ["summary"] = defaults.Summary,
+            ["effective"] = defaults.Effective,
+            ["targets"] = new JsonArray([.. order.Targets.Select(t => JsonValue.Create(t))]),
+        };
+        if (order.IssuingBody is not null)
+        {
+            body["issuingBody"] = order.IssuingBody;
+        }
+
+        return body;
+    }
 
     private static async Task<int> IssueAsync(string registry, string key, ImportResult result, OrderDefaults defaults, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -129,20 +166,7 @@ internal static class ImportCommand
                 return ExitCodes.Usage;
             }
 
-            var body = new JsonObject
-            {
-                ["decision"] = decision,
-                ["decisionDate"] = order.DecisionDate ?? defaults.DecisionDate,
-                ["legalBasis"] = defaults.LegalBasis,
-                ["category"] = defaults.Category,
-                ["summary"] = defaults.Summary,
-                ["effective"] = defaults.Effective,
-                ["targets"] = new JsonArray([.. order.Targets.Select(t => JsonValue.Create(t))]),
-            };
-            if (order.IssuingBody is not null)
-            {
-                body["issuingBody"] = order.IssuingBody;
-            }
+            JsonObject body = OrderBody(order, decision, defaults);
 
             try
             {

@@ -50,11 +50,17 @@ internal sealed class RegistryClient : IDisposable
     }
 
     /// <summary>GETs a JSON document.</summary>
-    public Task<JsonNode> GetAsync(string path, CancellationToken cancellationToken) => SendAsync(HttpMethod.Get, path, null, cancellationToken);
+    public async Task<JsonNode> GetAsync(string path, CancellationToken cancellationToken) => (await SendAsync(HttpMethod.Get, path, null, cancellationToken, notFoundIsNull: false).ConfigureAwait(false))!;
+
+    /// <summary>GETs a JSON document; null when the registry answers 404 (there is no such resource).</summary>
+    public Task<JsonNode?> GetOrNullAsync(string path, CancellationToken cancellationToken) => SendAsync(HttpMethod.Get, path, null, cancellationToken, notFoundIsNull: true);
 
     /// <summary>Sends a request and returns the JSON answer (an empty object for 204).</summary>
     /// <exception cref="CommandFailedException">The registry refused the request or cannot be reached.</exception>
-    public async Task<JsonNode> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken)
+    public async Task<JsonNode> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken) =>
+        (await SendAsync(method, path, body, cancellationToken, notFoundIsNull: false).ConfigureAwait(false))!;
+
+    private async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken, bool notFoundIsNull)
     {
         using var request = new HttpRequestMessage(method, path);
         if (body is not null)
@@ -87,6 +93,11 @@ internal sealed class RegistryClient : IDisposable
             catch (JsonException)
             {
                 // Not JSON: reported below with the status.
+            }
+
+            if (notFoundIsNull && response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
             }
 
             if (response.IsSuccessStatusCode)
