@@ -164,6 +164,30 @@ internal sealed class Authorities(RegistryContext context)
         return new Caller(id, role, found.Authority);
     }
 
+    /// <summary>A short fingerprint of a key's stored secret hash, which a console session carries so that rotating or
+    /// revoking the key ends the session.</summary>
+    public string SessionFingerprint(string keyId)
+    {
+        using RegistrySession session = _context.Store.OpenRead();
+        return session.FindKey(keyId) is { } found ? Fingerprint(found.SecretHash) : "";
+    }
+
+    private static string Fingerprint(byte[] secretHash) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(secretHash).AsSpan(0, 12));
+
+    /// <summary>The caller of a console session: the key as stored now, if it is not revoked and its secret is the one
+    /// the session was opened with; null otherwise.</summary>
+    public Caller? SessionCaller(string keyId, string fingerprint)
+    {
+        using RegistrySession session = _context.Store.OpenRead();
+        if (session.FindKey(keyId) is not { Revoked: false } found || Fingerprint(found.SecretHash) != fingerprint)
+        {
+            return null;
+        }
+
+        _ = TryParseRole(found.Role, out Role role);
+        return new Caller(keyId, role, found.Authority);
+    }
+
     /// <summary>All authorities.</summary>
     public List<Api.AuthorityView> ListAuthorities()
     {

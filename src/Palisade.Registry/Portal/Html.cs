@@ -30,6 +30,7 @@ internal sealed class Html(PortalLanguage? language = null)
         "code{word-break:break-all}input[type=search]{font-size:1rem;padding:.3rem;min-width:16rem}" +
         "a:focus,input:focus,button:focus{outline:3px solid #0a58ca}" +
         "nav.lang ul{list-style:none;display:flex;gap:.8rem;padding:0;margin:0}nav.lang a[aria-current]{font-weight:bold}" +
+        ".visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}" +
         "figure{margin:1rem 0}figure svg{max-width:40rem;height:auto}svg text{font:12px system-ui,sans-serif;fill:#111}";
 
     /// <summary>
@@ -112,7 +113,7 @@ internal sealed class Html(PortalLanguage? language = null)
             <h1>{{Encode(title)}}</h1>
             {{_body}}
             </main>
-            <footer><p><a href="{{Encode(site)}}/verify">{{Encode(l["FooterVerify"])}}</a> · <a href="{{Encode(site)}}/openapi.json">{{Encode(l["FooterApi"])}}</a> · <a href="{{Encode(site)}}/log/checkpoint">{{Encode(l["SignedCheckpoint"])}}</a> · <a href="{{Encode(site)}}/feed.atom">{{Encode(l["AtomFeed"])}}</a></p></footer>
+            <footer><p><a href="{{Encode(site)}}/verify">{{Encode(l["FooterVerify"])}}</a> · <a href="{{Encode(site)}}/openapi.json">{{Encode(l["FooterApi"])}}</a> · <a href="{{Encode(site)}}/log/checkpoint">{{Encode(l["SignedCheckpoint"])}}</a> · <a href="{{Encode(site)}}/feed.atom">{{Encode(l["AtomFeed"])}}</a> · <a href="{{Encode(site)}}/console">{{Encode(l["ConsoleLink"])}}</a></p></footer>
             </body>
             </html>
             """;

@@ -37,6 +37,7 @@ internal static class PortalEndpoints
         app.MapGet("/operators/{id}", (string id, HttpContext context) => OperatorPage(registry, id, context));
         app.MapGet("/mirror", (HttpContext context) => MirrorPage(registry, context));
         PortalCharts.Map(app, registry);
+        AuthorityConsole.Map(app, registry);
     }
 
     /// <summary>The public page of an order, as links and EDE texts write it.</summary>
