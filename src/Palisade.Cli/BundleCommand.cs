@@ -33,44 +33,28 @@ internal static class BundleCommand
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
             var auditor = new LogAuditor(http, prefix);
             ulong wanted = parseResult.GetValue(version);
-            try
+            return await CommandFailedException.Run("bundle rebuild", stderr, async () =>
             {
-                string keyText = parseResult.GetValue(key) ?? await auditor.FetchVerifierKeyAsync(cancellationToken).ConfigureAwait(false);
-                NoteVerifier verifier = NoteVerifier.Parse(keyText);
-                LogAuditResult audit = await auditor.AuditAsync(verifier, null, cancellationToken).ConfigureAwait(false);
-                (PolicyBundle bundle, string published) = BundleRebuilder.Rebuild(audit.Checkpoint.Origin, audit.Entries, audit.Tree, wanted);
-                string hash = Convert.ToHexStringLower(bundle.ComputeHash());
-
-                await stdout.WriteLineAsync(hash).ConfigureAwait(false);
-                await stderr.WriteLineAsync($"bundle {wanted}: {bundle.Entries.Length} entries covering log entries 0…{bundle.LogSize - 1} of {audit.Checkpoint.Origin}").ConfigureAwait(false);
-                if (!string.Equals(hash, published, StringComparison.Ordinal))
+                string keyText;
+                LogAuditResult audit;
+                try
                 {
-                    await stderr.WriteLineAsync($"palisade bundle rebuild: FAILED: the log published SHA-256 {published} for version {wanted}, but its entries rebuild to {hash}").ConfigureAwait(false);
-                    return ExitCodes.VerificationFailed;
+                    keyText = parseResult.GetValue(key) ?? await auditor.FetchVerifierKeyAsync(cancellationToken).ConfigureAwait(false);
+                    audit = await auditor.AuditAsync(NoteVerifier.Parse(keyText), null, cancellationToken).ConfigureAwait(false);
+                }
+                catch (HttpRequestException e)
+                {
+                    throw new CommandFailedException(ExitCodes.Unavailable, $"cannot fetch the log at {prefix}: {e.Message}");
                 }
 
-                return ExitCodes.Success;
-            }
-            catch (FormatException e) when (e.Message.Contains("publishes no version", StringComparison.Ordinal))
-            {
-                await stderr.WriteLineAsync($"palisade bundle rebuild: {e.Message}").ConfigureAwait(false);
-                return ExitCodes.InvalidInput;
-            }
-            catch (FormatException e)
-            {
-                await stderr.WriteLineAsync($"palisade bundle rebuild: {e.Message}").ConfigureAwait(false);
-                return ExitCodes.ConfigurationError;
-            }
-            catch (LogVerificationException e)
-            {
-                await stderr.WriteLineAsync($"palisade bundle rebuild: FAILED: {e.Message}").ConfigureAwait(false);
-                return ExitCodes.VerificationFailed;
-            }
-            catch (HttpRequestException e)
-            {
-                await stderr.WriteLineAsync($"palisade bundle rebuild: cannot fetch the log at {prefix}: {e.Message}").ConfigureAwait(false);
-                return ExitCodes.Unavailable;
-            }
+                (PolicyBundle bundle, string published) = BundleRebuilder.Rebuild(audit.Checkpoint.Origin, audit.Entries, audit.Tree, wanted);
+                string hash = Convert.ToHexStringLower(bundle.ComputeHash());
+                await stdout.WriteLineAsync(hash).ConfigureAwait(false);
+                await stderr.WriteLineAsync($"bundle {wanted}: {bundle.Entries.Length} entries covering log entries 0…{bundle.LogSize - 1} of {audit.Checkpoint.Origin}").ConfigureAwait(false);
+                return string.Equals(hash, published, StringComparison.Ordinal)
+                    ? ExitCodes.Success
+                    : throw new CommandFailedException(ExitCodes.VerificationFailed, $"the log published SHA-256 {published} for version {wanted}, but its entries rebuild to {hash}");
+            }).ConfigureAwait(false);
         });
         return new Command("bundle", "Work with registry versions (policy bundles).") { rebuild };
     }

@@ -1,7 +1,8 @@
 namespace Palisade.Cli;
 
-/// <summary>A command stops with a message and an exit code of <see cref="ExitCodes"/>; <see cref="Run"/> prints it as
-/// <c>palisade VERB: MESSAGE</c> and returns the code, so no command picks its exit code by reading message text.</summary>
+/// <summary>A command stops with a message and an exit code of <see cref="ExitCodes"/>; <see cref="Run"/> prints it (or
+/// any exception <see cref="ExitCodes.For"/> maps) as <c>palisade VERB: MESSAGE</c> and returns the code, so no command
+/// picks its exit code by reading message text.</summary>
 internal sealed class CommandFailedException(int exitCode, string message) : Exception(message)
 {
     /// <summary>The exit code of docs/cli.md.</summary>
@@ -16,10 +17,11 @@ internal sealed class CommandFailedException(int exitCode, string message) : Exc
         {
             return await action().ConfigureAwait(false);
         }
-        catch (CommandFailedException e)
+        catch (Exception e) when (ExitCodes.For(e) is int code)
         {
-            await stderr.WriteLineAsync($"palisade {verb}: {e.Message}").ConfigureAwait(false);
-            return e.ExitCode;
+            string prefix = code == ExitCodes.VerificationFailed ? "FAILED: " : "";
+            await stderr.WriteLineAsync($"palisade {verb}: {prefix}{e.Message}").ConfigureAwait(false);
+            return code;
         }
     }
 }

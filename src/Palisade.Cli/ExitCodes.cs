@@ -24,4 +24,20 @@ internal static class ExitCodes
 
     /// <summary><c>palisade lookup</c>: the value is valid, and no order in force covers it.</summary>
     public const int NotCovered = 6;
+
+    /// <summary>
+    /// The one mapping from the exceptions a command lets out to exit codes, so that no command decides by reading a
+    /// message: a command's own failure carries its code; a refused value is 2; an unreachable service is 3; invalid
+    /// configuration or stored data is 4; a log or policy that does not verify is 5. Null for an exception that is a
+    /// fault of ours (it is not caught, and the runtime reports it).
+    /// </summary>
+    public static int? For(Exception exception) => exception switch
+    {
+        CommandFailedException failed => failed.ExitCode,
+        Palisade.Core.Policy.VersionNotInLogException or Palisade.Registry.RegistryProblem => InvalidInput,
+        HttpRequestException or TimeoutException => Unavailable,
+        Palisade.Core.Transparency.LogVerificationException or Palisade.Core.Policy.PolicyVerificationException => VerificationFailed,
+        Palisade.Registry.RegistryConfigurationException or FormatException => ConfigurationError,
+        _ => null,
+    };
 }

@@ -113,12 +113,7 @@ internal sealed class FollowerOptions
         builder.WebHost.UseUrls(url);
         builder.Logging.ClearProviders();
         WebApplication host = builder.Build();
-        host.MapGet("/metrics", () =>
-        {
-            var text = new StringWriter();
-            write(text);
-            return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
-        });
+        MetricsEndpoint.Map(host, write);
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
         return host;
     }

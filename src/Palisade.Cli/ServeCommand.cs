@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Palisade.Core.Transparency;
 using Palisade.Dns;
@@ -133,71 +134,53 @@ internal static class ServeCommand
                 }
 
                 string[] listen = (RegistryConfiguration.Urls(parseResult, urls) ?? DefaultUrls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                string? blockPageUrl = parseResult.GetValue(blockPage);
                 RegistryHost host;
-                DnsEnforcementPoint? enforcement = null;
                 try
                 {
-                    // The registry's own warnings and errors (a fault answered 500 is logged with its trace id) go to the console.
-                    host = await RegistryHost.StartAsync(registry, listen, logging: b => b.AddSimpleConsole(o => o.SingleLine = true)
-                        .SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning), routes: app => app.MapGet("/metrics", (HttpContext context) =>
-                    {
-                        var text = new StringWriter();
-                        registry.WriteMetrics(text);
-                        enforcement?.WriteMetrics(text);
-                        return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
-                    }), cancellationToken: cancellationToken).ConfigureAwait(false);
+                    // The registry's own warnings and errors (a fault answered 500 is logged with its trace id) go to the
+                    // console; the DNS server and the block page are hosted services of the same host.
+                    host = await RegistryHost.StartAsync(registry, listen,
+                        logging: b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning)
+                            .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None),
+                        routes: app => MetricsEndpoint.Map(app, registry.WriteMetrics, text => app.Services.GetService<DnsPointService>()?.Point?.WriteMetrics(text)),
+                        cancellationToken: cancellationToken,
+                        services: services =>
+                        {
+                            if (dnsOptions.Listen.Count > 0)
+                            {
+                                services.AddSingleton(provider => new DnsPointService(registry, dnsOptions, secondaryPoints,
+                                    provider.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>(), provider.GetRequiredService<ILoggerFactory>()));
+                                services.AddHostedService(provider => provider.GetRequiredService<DnsPointService>());
+                            }
+
+                            if (blockPageUrl is not null)
+                            {
+                                services.AddSingleton(_ => new BlockPageService(registry, blockPageUrl));
+                                services.AddHostedService(provider => provider.GetRequiredService<BlockPageService>());
+                            }
+                        }).ConfigureAwait(false);
                 }
                 catch (IOException e)
                 {
                     await stderr.WriteLineAsync($"palisade serve: cannot listen on {string.Join(' ', listen)}: {e.Message}").ConfigureAwait(false);
                     return ExitCodes.ConfigurationError;
                 }
+                catch (RegistryConfigurationException e)
+                {
+                    await stderr.WriteLineAsync($"palisade serve: {e.Message}").ConfigureAwait(false);
+                    return ExitCodes.ConfigurationError;
+                }
 
                 await using (host.ConfigureAwait(false))
                 {
-                    using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
-                    if (dnsOptions.Listen.Count > 0)
-                    {
-                        dnsOptions.PortalUrl = new Uri(registry.PublicUrl);
-                        try
-                        {
-                            enforcement = DnsEnforcementPoint.Start(new Uri(host.Addresses[0]), NoteVerifier.Parse(registry.Log.VerifierKey), dnsOptions,
-                                Path.Combine(registry.Options.DataDirectory, "dns-cache"), loggers);
-                            if (enforcement.Server.Rpz is { } zone)
-                            {
-                                RpzSecondaryPoints.Attach(zone, registry, secondaryPoints, loggers.CreateLogger("Palisade.Rpz"));
-                            }
-                        }
-                        catch (SocketException e)
-                        {
-                            await stderr.WriteLineAsync($"palisade serve: cannot serve DNS on {string.Join(' ', dnsOptions.Listen)}: {e.Message}").ConfigureAwait(false);
-                            return ExitCodes.ConfigurationError;
-                        }
-                    }
-
-                    await using var dnsLifetime = enforcement;
-                    Palisade.Registry.Portal.BlockPageHost? blockPageHost = null;
-                    if (parseResult.GetValue(blockPage) is { } blockPageUrl)
-                    {
-                        try
-                        {
-                            blockPageHost = await Palisade.Registry.Portal.BlockPageHost.StartAsync(registry, [blockPageUrl], cancellationToken).ConfigureAwait(false);
-                        }
-                        catch (IOException e)
-                        {
-                            await stderr.WriteLineAsync($"palisade serve: cannot serve the block page on {blockPageUrl}: {e.Message}").ConfigureAwait(false);
-                            return ExitCodes.ConfigurationError;
-                        }
-                    }
-
-                    await using var blockPageLifetime = blockPageHost;
                     await stdout.WriteLineAsync($"Palisade registry listening on {string.Join(' ', host.Addresses)}").ConfigureAwait(false);
-                    if (blockPageHost is not null)
+                    if (host.Services.GetService<BlockPageService>()?.Host is { } blockPageHost)
                     {
                         await stdout.WriteLineAsync($"Palisade block page listening on {string.Join(' ', blockPageHost.Addresses)}").ConfigureAwait(false);
                     }
 
-                    if (enforcement is not null)
+                    if (host.Services.GetService<DnsPointService>()?.Point is { } enforcement)
                     {
                         await stdout.WriteLineAsync($"Palisade DNS listening on {string.Join(' ', enforcement.Server.UdpEndPoints)} (UDP and TCP), forwarding to {(dnsOptions.Upstreams.Count == 0 ? "no upstream" : string.Join(' ', dnsOptions.Upstreams))}").ConfigureAwait(false);
                     }

@@ -61,8 +61,9 @@ public sealed class RegistryHost : IAsyncDisposable
     /// <param name="logging">Configures logging (none by default).</param>
     /// <param name="routes">Maps further routes beside the registry's (such as the DNS server's <c>/metrics</c>).</param>
     /// <param name="cancellationToken">Cancels the start.</param>
+    /// <param name="services">Adds services, such as hosted services that run beside the registry and stop with it.</param>
     public static async Task<RegistryHost> StartAsync(RegistryService registry, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging = null,
-        Action<WebApplication>? routes = null, CancellationToken cancellationToken = default)
+        Action<WebApplication>? routes = null, CancellationToken cancellationToken = default, Action<IServiceCollection>? services = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -73,11 +74,25 @@ public sealed class RegistryHost : IAsyncDisposable
         // Requests still running when the process is told to stop get this long to finish (long polls end at once).
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         logging?.Invoke(builder.Logging);
+
+        // Parts that run beside the registry in one process (the DNS server, the block page) are hosted services: they
+        // start after the registry listens and stop with it.
+        services?.Invoke(builder.Services);
         WebApplication app = builder.Build();
         routes?.Invoke(app);
         registry.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Palisade.Registry");
         RegistryEndpoints.Map(app, registry);
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A part that cannot start (an address in use) leaves nothing listening behind it.
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         var host = new RegistryHost(app, registry);
         if (registry.Options.PublicUrl is not null)
         {
@@ -90,6 +105,9 @@ public sealed class RegistryHost : IAsyncDisposable
 
         return host;
     }
+
+    /// <summary>The host's services (the hosted parts started with it).</summary>
+    public IServiceProvider Services => _app.Services;
 
     /// <summary>Waits until the host stops (Ctrl+C or SIGTERM).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => HostingAbstractionsHostExtensions.WaitForShutdownAsync(_app, cancellationToken);

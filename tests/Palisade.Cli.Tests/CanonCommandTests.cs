@@ -91,6 +91,46 @@ public sealed class CanonCommandTests
         }
     }
 
+    [Fact]
+    public void Serve_DnsAddressInUse_ExitsFourNamingIt_AndLeavesNothingListening()
+    {
+        string data = Path.Combine(Path.GetTempPath(), "palisade-cli-" + Guid.NewGuid().ToString("N"));
+        using var taken = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        int port = ((System.Net.IPEndPoint)taken.Client.LocalEndPoint!).Port;
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        int httpPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        try
+        {
+            var (exit, _, error) = Run("", "serve", "--data", data, "--urls", $"http://127.0.0.1:{httpPort}", "--dns", $"127.0.0.1:{port}");
+            Assert.Equal(4, exit);
+            Assert.Contains($"cannot serve DNS on 127.0.0.1:{port}", error, StringComparison.Ordinal);
+
+            // The registry's own listener, started before the DNS server failed, was closed with it.
+            using var again = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, httpPort);
+            again.Start();
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ExitCodes_OneMappingFromExceptionTypes()
+    {
+        Assert.Equal(6, ExitCodes.For(new CommandFailedException(ExitCodes.NotCovered, "x")));
+        Assert.Equal(2, ExitCodes.For(new Palisade.Core.Policy.VersionNotInLogException("the log publishes no version 9")));
+        Assert.Equal(2, ExitCodes.For(Palisade.Registry.RegistryProblem.Invalid("f", "x")));
+        Assert.Equal(3, ExitCodes.For(new HttpRequestException("refused")));
+        Assert.Equal(4, ExitCodes.For(new Palisade.Registry.RegistryConfigurationException("x")));
+        Assert.Equal(4, ExitCodes.For(new FormatException("malformed entry")));
+        Assert.Equal(5, ExitCodes.For(new Palisade.Core.Transparency.LogVerificationException("tampered")));
+        Assert.Equal(5, ExitCodes.For(new Palisade.Core.Policy.PolicyVerificationException("bad signature")));
+        Assert.Null(ExitCodes.For(new InvalidOperationException("a fault of ours")));
+    }
+
     [Theory]
     [InlineData("dns --registry http://127.0.0.1:1", "--dns names no address")]
     [InlineData("dns --registry ftp://x --dns 127.0.0.1:0", "not an absolute http(s) URL")]

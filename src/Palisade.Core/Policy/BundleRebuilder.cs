@@ -17,7 +17,8 @@ public static class BundleRebuilder
     /// <param name="tree">The Merkle tree of those entries.</param>
     /// <param name="version">The version to rebuild.</param>
     /// <returns>The bundle and the bundle hash the log published for that version.</returns>
-    /// <exception cref="FormatException">The log holds no such version or malformed events.</exception>
+    /// <exception cref="VersionNotInLogException">The log publishes no such version.</exception>
+    /// <exception cref="FormatException">The log holds malformed events.</exception>
     public static (PolicyBundle Bundle, string PublishedSha256) Rebuild(string origin, IEnumerable<(ulong Index, byte[] Entry)> entries, IMerkleNodeSource tree, ulong version)
     {
         var book = new OrderBook();
@@ -43,6 +44,6 @@ public static class BundleRebuilder
             book.Apply(evt);
         }
 
-        throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"the log publishes no version {version} (the latest is {latest})"));
+        throw new VersionNotInLogException(string.Create(CultureInfo.InvariantCulture, $"the log publishes no version {version} (the latest is {latest})"));
     }
 }
