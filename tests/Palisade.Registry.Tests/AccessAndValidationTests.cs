@@ -69,7 +69,7 @@ public abstract class AccessAndValidationTests(RegistryStoreKind store) : StoreT
     public static TheoryData<string, string, string, int> BadOrders => new()
     {
         { """{"decision":"D","decisionDate":"2018-04-13","legalBasis":"L","category":"court-order","summary":"S","effective":"2026-01-01T00:00:00Z","targets":["a.example"],"colour":"red"}""", "colour", "", 400 },
-        { """{"decision":"D","decisionDate":"2018-04-13","legalBasis":"L","category":"court-order","summary":"S","effective":"2026-01-01T00:00:00Z","targets":["a.example","Telegram.ORG"]}""", "targets[1]", "telegram.org", 400 },
+        { """{"decision":"D","decisionDate":"2018-04-13","legalBasis":"L","category":"court-order","summary":"S","effective":"2026-01-01T00:00:00Z","targets":["Telegram.ORG","telegram.org."]}""", "targets[1]", "are both 'telegram.org'", 400 },
         { """{"decision":"D","decisionDate":"2018-04-13","legalBasis":"L","category":"court-order","summary":"S","effective":"2026-01-01T00:00:00Z","targets":["a..example"]}""", "targets[0]", "", 400 },
         { """{"decision":"D","decisionDate":"2018-04-13","legalBasis":"L","category":"court-order","summary":"S","effective":"2026-01-01T00:00:00Z","targets":["co.uk"]}""", "targets[0]", "public suffix", 422 },
         { """{"decision":"D","decisionDate":"2018-04-13","legalBasis":"L","category":"court-order","summary":"S","effective":"2026-01-01T00:00:00Z","targets":["com"]}""", "targets[0]", "public suffix", 422 },
