@@ -48,7 +48,14 @@ internal static class InspectCommand
                 }
             }
 
-            var found = new List<ExtractedName>();
+            // Names come out in frame order (each with the frame that completed its message), so --names streams them
+            // through a buffered writer as they are found: memory stays bounded by the flow limits whatever the file's
+            // size, and the console is written in large blocks rather than a system call per line.
+            bool listNames = parseResult.GetValue(names);
+            TextWriter output = ReferenceEquals(stdout, Console.Out)
+                ? new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false }
+                : stdout;
+            var counts = new SortedDictionary<NameKind, (long Names, HashSet<string> Distinct)>();
             InspectReport? reportHolder = null;
             try
             {
@@ -58,8 +65,29 @@ internal static class InspectCommand
                 reportHolder = report;
                 using var extractor = new NameExtractor(name =>
                 {
-                    found.Add(name);
-                    report?.Add(name);
+                    if (listNames)
+                    {
+                        output.Write(name.Frame.ToString(CultureInfo.InvariantCulture));
+                        output.Write('\t');
+                        output.Write(ExtractedName.KindName(name.Kind));
+                        output.Write('\t');
+                        output.Write(name.Name);
+                        output.Write('\n');
+                    }
+                    else if (report is not null)
+                    {
+                        report.Add(name);
+                    }
+                    else
+                    {
+                        if (!counts.TryGetValue(name.Kind, out (long Names, HashSet<string> Distinct) count))
+                        {
+                            count = (0, new HashSet<string>(StringComparer.Ordinal));
+                        }
+
+                        count.Distinct.Add(name.Name);
+                        counts[name.Kind] = (count.Names + 1, count.Distinct);
+                    }
                 });
                 while (reader.TryRead(out CaptureFrame frame))
                 {
@@ -68,34 +96,30 @@ internal static class InspectCommand
             }
             catch (CaptureFormatException e)
             {
+                output.Flush();
                 stderr.WriteLine($"palisade inspect: {path} is not a readable capture: {e.Message}");
                 return ExitCodes.InvalidInput;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
+                output.Flush();
                 stderr.WriteLine($"palisade inspect: cannot read {path}: {e.Message}");
                 return ExitCodes.Unavailable;
             }
 
-            if (parseResult.GetValue(names))
+            if (!listNames && reportHolder is { } report)
             {
-                foreach (ExtractedName name in found.OrderBy(n => n.Frame))
-                {
-                    stdout.Write(string.Create(CultureInfo.InvariantCulture, $"{name.Frame}\t{ExtractedName.KindName(name.Kind)}\t{name.Name}\n"));
-                }
+                WriteReport(output, formatText, report);
             }
-            else if (reportHolder is { } report)
+            else if (!listNames)
             {
-                WriteReport(stdout, formatText, report);
-            }
-            else
-            {
-                foreach (IGrouping<NameKind, ExtractedName> kind in found.GroupBy(n => n.Kind).OrderBy(g => g.Key))
+                foreach ((NameKind kind, (long count, HashSet<string> distinct)) in counts)
                 {
-                    stdout.WriteLine($"{ExtractedName.KindName(kind.Key),-10} {kind.Count(),8} names, {kind.Select(n => n.Name).Distinct(StringComparer.Ordinal).Count(),8} distinct");
+                    output.WriteLine($"{ExtractedName.KindName(kind),-10} {count,8} names, {distinct.Count,8} distinct");
                 }
             }
 
+            output.Flush();
             return ExitCodes.Success;
         });
         return command;

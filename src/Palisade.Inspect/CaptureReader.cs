@@ -81,6 +81,7 @@ public sealed class CaptureReader
     /// <exception cref="CaptureFormatException">The next record or block is damaged or truncated.</exception>
     public bool TryRead(out CaptureFrame frame) => _pcapng ? TryReadBlock(out frame) : TryReadRecord(out frame);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool TryReadRecord(out CaptureFrame frame)
     {
         Span<byte> header = stackalloc byte[16];
@@ -116,6 +117,7 @@ public sealed class CaptureReader
         return true;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool TryReadBlock(out CaptureFrame frame)
     {
         Span<byte> head = stackalloc byte[8];
@@ -309,6 +311,7 @@ public sealed class CaptureReader
     }
 
     /// <summary>Reads exactly the destination's length; false (with what was read) at the end of the file.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool TryFill(Span<byte> destination, out int got)
     {
         got = _stream.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);

@@ -12,6 +12,7 @@ public static class DnsQuestions
     private const int MaxPointerHops = 32;
 
     /// <summary>Adds the question names of <paramref name="message"/> to <paramref name="names"/> if it is a query.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static DecodeStatus TryRead(ReadOnlySpan<byte> message, List<string> names)
     {
         ArgumentNullException.ThrowIfNull(names);
@@ -49,6 +50,7 @@ public static class DnsQuestions
         return DecodeStatus.Ok;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static DecodeStatus ReadName(ReadOnlySpan<byte> message, ref int position, List<byte> name)
     {
         int cursor = position, hops = 0;

@@ -31,6 +31,7 @@ public static class HttpRequestHead
 
     /// <summary>Reads one request head. <paramref name="requestLength"/> is the head plus its Content-Length body (-1 when
     /// the body's length cannot be known: chunked).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static DecodeStatus TryRead(ReadOnlySpan<byte> data, out string? host, out string? target, out int requestLength)
     {
         (host, target, requestLength) = (null, null, 0);

@@ -50,6 +50,7 @@ public sealed class NameExtractor : IDisposable
     public long Evicted { get; private set; }
 
     /// <summary>Reads one frame.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Add(in CaptureFrame frame)
     {
         Frames++;
@@ -70,6 +71,7 @@ public sealed class NameExtractor : IDisposable
     }
 
     /// <summary>The flow's state, made when <paramref name="create"/>; null otherwise when it is not followed.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private FlowState? Flow(FlowKey key, bool create)
     {
         if (_flows.TryGetValue(key, out FlowState? state))
@@ -115,6 +117,7 @@ public sealed class NameExtractor : IDisposable
 
     private static bool IsDnsPort(ushort port) => port is 53 or 5353 or 5355;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void AddUdp(in CaptureFrame frame, in Packet packet, FlowKey key, bool fromA)
     {
         ReadOnlySpan<byte> payload = packet.Payload;
@@ -198,6 +201,7 @@ public sealed class NameExtractor : IDisposable
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void AddTcp(in CaptureFrame frame, in Packet packet, FlowKey key, bool fromA)
     {
         bool worthKeeping = !packet.Payload.IsEmpty || (packet.Flags & 0x02) != 0;
@@ -246,6 +250,7 @@ public sealed class NameExtractor : IDisposable
         Parse(frame, packet.SourcePort, packet.DestinationPort, stream);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Parse(in CaptureFrame frame, ushort sourcePort, ushort destinationPort, TcpStream stream)
     {
         while (stream.Length > 0 && stream.Mode != TcpStream.Content.Done)

@@ -6,8 +6,15 @@ internal static class NameText
     /// <summary>A name's bytes as text: UTF-8, ASCII letters lower-cased, no IDNA conversion. Bytes that are not UTF-8
     /// are shown as tshark shows them: a lead byte with the continuation bytes that follow it (up to the count it
     /// announces) becomes one U+FFFD when they do not make a character, and any other stray byte one U+FFFD.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static string Lower(ReadOnlySpan<byte> bytes)
     {
+        // Nearly every name is ASCII: lower-cased straight into the string, with the vectorised ASCII routines.
+        if (System.Text.Ascii.IsValid(bytes))
+        {
+            return string.Create(bytes.Length, bytes, static (chars, source) => System.Text.Ascii.ToLower(source, chars, out _));
+        }
+
         var text = new System.Text.StringBuilder(bytes.Length);
         int i = 0;
         while (i < bytes.Length)

@@ -9,11 +9,17 @@ public ref struct Packet
     /// <summary>True for IPv6.</summary>
     public bool IsIPv6;
 
-    /// <summary>The source address (IPv4 in the low 32 bits).</summary>
-    public UInt128 Source;
+    /// <summary>The source address's first 64 bits (0 for IPv4).</summary>
+    public ulong SourceHigh;
 
-    /// <summary>The destination address.</summary>
-    public UInt128 Destination;
+    /// <summary>The source address's last 64 bits (IPv4 in the low 32 bits).</summary>
+    public ulong SourceLow;
+
+    /// <summary>The destination address's first 64 bits (0 for IPv4).</summary>
+    public ulong DestinationHigh;
+
+    /// <summary>The destination address's last 64 bits (IPv4 in the low 32 bits).</summary>
+    public ulong DestinationLow;
 
     /// <summary>The source port.</summary>
     public ushort SourcePort;

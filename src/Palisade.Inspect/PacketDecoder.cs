@@ -16,6 +16,7 @@ public static class PacketDecoder
     private const int MaxExtensionHeaders = 16;
 
     /// <summary>Decodes a frame of link type <paramref name="linkType"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static DecodeStatus Decode(int linkType, ReadOnlySpan<byte> frame, out Packet packet)
     {
         packet = default;
@@ -123,6 +124,7 @@ public static class PacketDecoder
         _ => 0,
     };
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static DecodeStatus DecodeIPv4(ReadOnlySpan<byte> ip, ref Packet packet, int depth = 0)
     {
         if (ip.Length < 20)
@@ -149,13 +151,16 @@ public static class PacketDecoder
         }
 
         packet.IsIPv6 = false;
-        packet.Source = BinaryPrimitives.ReadUInt32BigEndian(ip[12..]);
-        packet.Destination = BinaryPrimitives.ReadUInt32BigEndian(ip[16..]);
+        packet.SourceHigh = 0;
+        packet.SourceLow = BinaryPrimitives.ReadUInt32BigEndian(ip[12..]);
+        packet.DestinationHigh = 0;
+        packet.DestinationLow = BinaryPrimitives.ReadUInt32BigEndian(ip[16..]);
 
         // Ethernet pads short frames: the IP total length says where the packet ends. A truncated capture keeps less.
         return DecodeTransport(ip[9], ip[headerLength..Math.Min(ip.Length, totalLength)], ref packet, depth);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static DecodeStatus DecodeIPv6(ReadOnlySpan<byte> ip, ref Packet packet, int depth = 0)
     {
         if (ip.Length < 40)
@@ -171,8 +176,10 @@ public static class PacketDecoder
         int payloadLength = BinaryPrimitives.ReadUInt16BigEndian(ip[4..]);
         byte next = ip[6];
         packet.IsIPv6 = true;
-        packet.Source = BinaryPrimitives.ReadUInt128BigEndian(ip[8..]);
-        packet.Destination = BinaryPrimitives.ReadUInt128BigEndian(ip[24..]);
+        packet.SourceHigh = BinaryPrimitives.ReadUInt64BigEndian(ip[8..]);
+        packet.SourceLow = BinaryPrimitives.ReadUInt64BigEndian(ip[16..]);
+        packet.DestinationHigh = BinaryPrimitives.ReadUInt64BigEndian(ip[24..]);
+        packet.DestinationLow = BinaryPrimitives.ReadUInt64BigEndian(ip[32..]);
         ReadOnlySpan<byte> rest = ip[40..Math.Min(ip.Length, 40 + payloadLength)];
         for (int headers = 0; next is 0 or 43 or 44 or 51 or 60; headers++)
         {
@@ -257,6 +264,7 @@ public static class PacketDecoder
         };
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static DecodeStatus DecodeTransport(byte protocol, ReadOnlySpan<byte> segment, ref Packet packet, int depth)
     {
         packet.Protocol = protocol;

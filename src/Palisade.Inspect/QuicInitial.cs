@@ -70,6 +70,7 @@ public sealed class QuicInitial : IDisposable
 
     /// <summary>The long header of the packet at the start of <paramref name="datagram"/>: whether it is an Initial, its
     /// version and connection id, and its length in the datagram (the rest may be further coalesced packets).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static DecodeStatus ReadHeader(ReadOnlySpan<byte> datagram, out uint version, out ReadOnlySpan<byte> destinationId, out bool initial, out int packetLength)
     {
         version = 0;
@@ -292,6 +293,7 @@ public sealed class QuicInitial : IDisposable
     }
 
     /// <summary>A variable-length integer (RFC 9000 §16).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static bool ReadVarint(ReadOnlySpan<byte> data, ref int position, out ulong value)
     {
         value = 0;

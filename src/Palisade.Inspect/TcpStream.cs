@@ -49,6 +49,7 @@ internal sealed class TcpStream
     }
 
     /// <summary>Adds a segment; false when the stream would hold more than the bound (it is then done).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool Add(uint sequence, ReadOnlySpan<byte> data)
     {
         if (data.IsEmpty)

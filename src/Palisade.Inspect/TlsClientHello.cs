@@ -34,6 +34,7 @@ public static class TlsClientHello
     }
 
     /// <summary>Reads a whole ClientHello message; <paramref name="name"/> is null when it names no server.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static DecodeStatus TryRead(ReadOnlySpan<byte> message, out string? name, out bool outer)
     {
         (name, outer) = (null, false);
