@@ -107,9 +107,9 @@ internal static class InspectCommand
                 return ExitCodes.Unavailable;
             }
 
-            if (!listNames && reportHolder is { } report)
+            if (!listNames && reportHolder is { } matches)
             {
-                WriteReport(output, formatText, report);
+                WriteReport(output, formatText, matches);
             }
             else if (!listNames)
             {
