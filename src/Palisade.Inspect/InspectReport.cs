@@ -80,8 +80,9 @@ public sealed class InspectReport
             }
 
             // A server name (no path is visible in TLS or QUIC) on the host of a URL order: SNI blocking would take the
-            // whole host.
-            if (name.Kind is NameKind.Sni or NameKind.SniOuter or NameKind.QuicSni && _urlHosts.TryGetValue(domain.Value, out List<BundleEntry>? urls))
+            // whole host. It is collateral only when no order in force names the host itself (a name or a pattern):
+            // then the whole host is ordered anyway.
+            if (!matched && name.Kind is NameKind.Sni or NameKind.SniOuter or NameKind.QuicSni && _urlHosts.TryGetValue(domain.Value, out List<BundleEntry>? urls))
             {
                 foreach (BundleEntry entry in urls.Where(e => e.Order.IsActiveAt(_unixMilliseconds)))
                 {

@@ -21,6 +21,16 @@ public sealed class InspectTests
         Assert.Equal(("rkn/I-1", "www.ntop.org", "domain"), (match["order"]!.GetValue<string>(), match["target"]!.GetValue<string>(), match["kind"]!.GetValue<string>()));
         Assert.Equal((1, 1), (match["frames"]!.GetValue<int>(), match["flows"]!.GetValue<int>()));
         Assert.Equal(["sni:www.ntop.org"], match["names"]!.AsArray().Select(n => n!.GetValue<string>()));
+
+        // The URL order's host is ordered whole by I-1, so blocking it by server name takes nothing more.
+        Assert.Empty(tls["sniCollateral"]!.AsArray());
+        Assert.Equal(HttpStatusCode.OK, (await f.SendAsync(HttpMethod.Post, "/v1/orders/rkn/I-1/amend", f.RknKey,
+            new JsonObject { ["remove"] = new JsonArray("www.ntop.org") })).StatusCode);
+        f.Host.Registry.Versions.PublishVersion();
+
+        // Without it, SNI blocking of the URL order would take the whole host: collateral.
+        tls = await InspectAsync(f, Path.Combine(captures, "443-curl.pcap"));
+        Assert.Empty(tls["matches"]!.AsArray());
         JsonObject collateral = tls["sniCollateral"]!.AsArray().Single()!.AsObject();
         Assert.Equal(("rkn/I-2", "https://www.ntop.org/blocked/page"), (collateral["order"]!.GetValue<string>(), collateral["target"]!.GetValue<string>()));
 
@@ -35,7 +45,7 @@ public sealed class InspectTests
         Assert.Contains("SNI blocking of https://www.ntop.org/blocked/page (rkn/I-2) would also block: sni:www.ntop.org", table, StringComparison.Ordinal);
         (exit, string csv, _) = LogAuditTests.Cli("inspect", Path.Combine(captures, "443-curl.pcap"), "--registry", f.BaseAddress.ToString(), "--format", "csv");
         Assert.Equal(0, exit);
-        Assert.StartsWith("section,order,target,kind,frames,flows,first,last,names\nmatch,rkn/I-1,www.ntop.org,domain,1,1,", csv, StringComparison.Ordinal);
+        Assert.StartsWith("section,order,target,kind,frames,flows,first,last,names\nsni-collateral,rkn/I-2,https://www.ntop.org/blocked/page,", csv, StringComparison.Ordinal);
     }
 
     private static async Task<JsonObject> InspectAsync(RegistryFixture f, string capture)
