@@ -411,7 +411,11 @@ internal static class AuthorityConsole
             return OrderReference.TryParse(text, out OrderReference reference) ? (reference.Authority, reference.Decision) : null;
         }
 
-        public IResult AmendForm(HttpContext context)
+        public IResult AmendForm(HttpContext context) => OrderForm(context, "ConsoleAmendTitle",
+            (html, session, order) => AmendFormMarkup(html, context, session, order, new Dictionary<string, string>(), false, null));
+
+        /// <summary>The empty form for one of the signed-in authority's orders (named by <c>?order=</c>).</summary>
+        private IResult OrderForm(HttpContext context, string titleKey, Action<Html, string, (string Authority, string Decision)> markup)
         {
             Html html = PortalEndpoints.Page(context);
             if (Session(context) is not { } signedIn)
@@ -424,8 +428,8 @@ internal static class AuthorityConsole
                 return Result(context, html.Raw("<p role=\"alert\">").T("ConsoleNoOrder").Raw("</p>"), html.Language["NotFound"], 404);
             }
 
-            AmendFormMarkup(html, context, signedIn.Session, order, new Dictionary<string, string>(), false, null);
-            return Result(context, html, html.Language.Format("ConsoleAmendTitle", Fields.Reference(order.Authority, order.Decision)));
+            markup(html, signedIn.Session, order);
+            return Result(context, html, html.Language.Format(titleKey, Fields.Reference(order.Authority, order.Decision)));
         }
 
         private void AmendFormMarkup(Html html, HttpContext context, string session, (string Authority, string Decision) order, IReadOnlyDictionary<string, string> values, bool removeExpiry, string? previewed)
@@ -492,22 +496,8 @@ internal static class AuthorityConsole
             return Result(context, html, html.Language.Format("ConsoleAmendTitle", Fields.Reference(order.Authority, order.Decision)));
         }
 
-        public IResult RevokeForm(HttpContext context)
-        {
-            Html html = PortalEndpoints.Page(context);
-            if (Session(context) is not { } signedIn)
-            {
-                return SignInPage(context, html, null);
-            }
-
-            if (OrderOf(context, null) is not { } order)
-            {
-                return Result(context, html.Raw("<p role=\"alert\">").T("ConsoleNoOrder").Raw("</p>"), html.Language["NotFound"], 404);
-            }
-
-            RevokeFormMarkup(html, context, signedIn.Session, order, "", null);
-            return Result(context, html, html.Language.Format("ConsoleRevokeTitle", Fields.Reference(order.Authority, order.Decision)));
-        }
+        public IResult RevokeForm(HttpContext context) => OrderForm(context, "ConsoleRevokeTitle",
+            (html, session, order) => RevokeFormMarkup(html, context, session, order, "", null));
 
         private void RevokeFormMarkup(Html html, HttpContext context, string session, (string Authority, string Decision) order, string reason, string? previewed)
         {
