@@ -27,7 +27,13 @@ internal sealed class DnsOptionsBinder
 
     public Option<int> MaxCacheTtl { get; } = new("--max-cache-ttl") { Description = "The longest time, in seconds, an upstream answer is cached, and the largest TTL passed on.", DefaultValueFactory = _ => 86_400 };
 
-    public IEnumerable<Option> All => [Listen, Upstream, RpzZone, Action, BlockPage, Notify, RpzAllow, RpzTsig, TcpPerClient, MaxCacheTtl];
+    public Option<int> NegativeTtl { get; } = new("--negative-ttl")
+    {
+        Description = "The TTL, in seconds, of the policy zone's SOA in blocked NXDOMAIN and NODATA answers: how long resolvers behind this server cache them (RFC 2308; 0 to 10800).",
+        DefaultValueFactory = _ => (int)new DnsServerOptions().NegativeTtl.TotalSeconds,
+    };
+
+    public IEnumerable<Option> All => [Listen, Upstream, RpzZone, Action, BlockPage, Notify, RpzAllow, RpzTsig, TcpPerClient, MaxCacheTtl, NegativeTtl];
 
     /// <summary>Builds validated options; the error names the flag.</summary>
     public DnsServerOptions? Bind(ParseResult parseResult, Uri? portal, out string? error)
@@ -129,6 +135,7 @@ internal sealed class DnsOptionsBinder
 
         options.MaxTcpConnectionsPerClient = parseResult.GetValue(TcpPerClient);
         options.MaxCacheTtl = TimeSpan.FromSeconds(parseResult.GetValue(MaxCacheTtl));
+        options.NegativeTtl = TimeSpan.FromSeconds(parseResult.GetValue(NegativeTtl));
         try
         {
             if (options.Listen.Count > 0)

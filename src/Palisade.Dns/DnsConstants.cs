@@ -8,6 +8,9 @@ internal static class DnsConstants
     /// <summary>The longest name on the wire (RFC 1035 §2.3.4), and so the longest text form plus dots.</summary>
     public const int MaxNameLength = 255;
 
+    /// <summary>The UDP message size every client accepts (RFC 1035 §4.2.1).</summary>
+    public const int MinimumUdpPayload = 512;
+
     /// <summary>Compression pointers followed while reading one name before the message is treated as a loop.</summary>
     public const int MaxPointerHops = 32;
 

@@ -33,6 +33,23 @@ internal sealed class DnsResponder
     private readonly byte[] _blockPageV4;
     private readonly byte[] _blockPageV6;
     private readonly ConditionalWeakTable<PolicyOrder, byte[]> _extraTexts = [];
+    private VersionedRecord _negativeSoa = new(ulong.MaxValue, []);
+
+    private sealed record VersionedRecord(ulong Version, byte[] Record);
+
+    /// <summary>The SOA of blocked negative answers, its serial the version in force (made once per version).</summary>
+    private byte[] NegativeSoa()
+    {
+        ulong version = _policy().Version;
+        VersionedRecord soa = Volatile.Read(ref _negativeSoa);
+        if (soa.Version != version)
+        {
+            soa = new VersionedRecord(version, DnsResponseWriter.NegativeSoa(_options.PolicyZone, (uint)_options.NegativeTtl.TotalSeconds, (uint)version));
+            Volatile.Write(ref _negativeSoa, soa);
+        }
+
+        return soa.Record;
+    }
 
     public DnsResponder(DnsServerOptions options, Func<CompiledPolicy> policy, TimeProvider time, DnsCache cache, DnsMetrics metrics)
     {
@@ -100,7 +117,7 @@ internal sealed class DnsResponder
             && _policy().TryMatchName(qname, _time.GetUtcNow().ToUnixTimeMilliseconds(), out _, out PolicyOrder? order))
         {
             _metrics.Blocked(order!.Reference);
-            length = DnsResponseWriter.WriteBlocked(request, query, _options.Action, _blockPageV4, _blockPageV6, ExtendedDnsError.Censored, ExtraText(order), response);
+            length = DnsResponseWriter.WriteBlocked(request, query, _options.Action, _blockPageV4, _blockPageV6, ExtendedDnsError.Censored, ExtraText(order), NegativeSoa(), response);
             return DnsDisposition.Answered;
         }
 
@@ -156,7 +173,7 @@ internal sealed class DnsResponder
                 && policy.TryMatchAddress(message.Slice(position, rdLength), now, out _, out PolicyOrder? order))
             {
                 _metrics.Blocked(order!.Reference);
-                return DnsResponseWriter.WriteBlocked(request, query, _options.Action, _blockPageV4, _blockPageV6, ExtendedDnsError.Censored, ExtraText(order), response);
+                return DnsResponseWriter.WriteBlocked(request, query, _options.Action, _blockPageV4, _blockPageV6, ExtendedDnsError.Censored, ExtraText(order), NegativeSoa(), response);
             }
 
             position += rdLength;

@@ -29,9 +29,11 @@ internal static class DnsResponseWriter
     }
 
     /// <summary>Writes the answer for a blocked name: NXDOMAIN, NODATA, or the block page's address for A and AAAA, with
-    /// an Extended DNS Error naming the order when the query had EDNS.</summary>
+    /// an Extended DNS Error naming the order when the query had EDNS. A negative answer (NXDOMAIN, NODATA) carries the
+    /// policy zone's SOA <paramref name="soa"/> in its authority section, so that resolvers behind the server cache it
+    /// for the SOA's TTL (RFC 2308 §3).</summary>
     public static int WriteBlocked(ReadOnlySpan<byte> request, in DnsQuery query, BlockAction action, ReadOnlySpan<byte> blockPageV4, ReadOnlySpan<byte> blockPageV6,
-        ExtendedDnsError error, ReadOnlySpan<byte> extraText, Span<byte> destination)
+        ExtendedDnsError error, ReadOnlySpan<byte> extraText, ReadOnlySpan<byte> soa, Span<byte> destination)
     {
         ReadOnlySpan<byte> address = action != BlockAction.BlockPage ? default
             : query.QuestionType == DnsConstants.TypeA ? blockPageV4
@@ -52,6 +54,14 @@ internal static class DnsResponseWriter
             position += 12 + address.Length;
             SetCount(destination, 6, 1);
         }
+        else if (!soa.IsEmpty && position + soa.Length + (query.HasEdns ? 17 + extraText.Length : 0) <= DnsConstants.MinimumUdpPayload)
+        {
+            // Within the 512 bytes every client takes (RFC 1035 §4.2.1); only an answer with a name near the longest and
+            // a long EXTRA-TEXT goes without it, and is then not cached downstream.
+            soa.CopyTo(destination[position..]);
+            position += soa.Length;
+            SetCount(destination, 8, 1);
+        }
 
         if (query.HasEdns)
         {
@@ -60,6 +70,31 @@ internal static class DnsResponseWriter
         }
 
         return position;
+    }
+
+    /// <summary>
+    /// The SOA record of blocked negative answers, ready to copy: owner <paramref name="zone"/>, TTL and MINIMUM
+    /// <paramref name="negativeTtlSeconds"/> (RFC 2308 §3: a resolver caches the negative answer for the smaller of the
+    /// two), MNAME <c>localhost.</c>, RNAME <c>hostmaster.localhost.</c>, and <paramref name="serial"/>.
+    /// </summary>
+    public static byte[] NegativeSoa(string zone, uint negativeTtlSeconds, uint serial)
+    {
+        Span<byte> record = stackalloc byte[DnsConstants.MaxNameLength * 3 + 30];
+        int position = DnsName.Write(zone, record);
+        BinaryPrimitives.WriteUInt16BigEndian(record[position..], DnsConstants.TypeSoa);
+        BinaryPrimitives.WriteUInt16BigEndian(record[(position + 2)..], DnsConstants.ClassIn);
+        BinaryPrimitives.WriteUInt32BigEndian(record[(position + 4)..], negativeTtlSeconds);
+        int rdata = position + 10;
+        int end = rdata + DnsName.Write("localhost", record[rdata..]);
+        end += DnsName.Write("hostmaster.localhost", record[end..]);
+        BinaryPrimitives.WriteUInt32BigEndian(record[end..], serial);
+        BinaryPrimitives.WriteUInt32BigEndian(record[(end + 4)..], 3600);
+        BinaryPrimitives.WriteUInt32BigEndian(record[(end + 8)..], 600);
+        BinaryPrimitives.WriteUInt32BigEndian(record[(end + 12)..], 604800);
+        BinaryPrimitives.WriteUInt32BigEndian(record[(end + 16)..], negativeTtlSeconds);
+        end += 20;
+        BinaryPrimitives.WriteUInt16BigEndian(record[(position + 8)..], (ushort)(end - rdata));
+        return record[..end].ToArray();
     }
 
     /// <summary>The EXTRA-TEXT for an order: "order REFERENCE URL", cut at a character boundary to fit.</summary>

@@ -27,6 +27,17 @@ public sealed class DnsServerOptions
     /// <summary>The name of the RPZ zone served by AXFR/IXFR on the TCP port (null: none).</summary>
     public string? RpzZone { get; set; } = "rpz.palisade";
 
+    /// <summary>The TTL of a blocked NXDOMAIN or NODATA answer's SOA, and its MINIMUM: how long resolvers behind this
+    /// server cache the negative answer (RFC 2308 §3, §5). Short by default, so that a lifted order is noticed soon.</summary>
+    public TimeSpan NegativeTtl { get; set; } = TimeSpan.FromSeconds(DnsResponseWriter.SynthesisedTtl);
+
+    /// <summary>The most <see cref="NegativeTtl"/> may be (RFC 2308 §5 recommends at most one to three hours).</summary>
+    public static readonly TimeSpan MaxNegativeTtl = TimeSpan.FromHours(3);
+
+    /// <summary>The owner of the SOA in blocked negative answers: the policy zone (<see cref="RpzZone"/>, or
+    /// <c>rpz.palisade</c> when no zone is served).</summary>
+    public string PolicyZone => RpzZone ?? "rpz.palisade";
+
     /// <summary>Secondaries sent NOTIFY when the RPZ zone's serial changes.</summary>
     public IList<IPEndPoint> Notify { get; } = [];
 
@@ -113,6 +124,11 @@ public sealed class DnsServerOptions
         if (MaxCacheTtl < TimeSpan.FromSeconds(1) || MaxCacheTtl.TotalSeconds > int.MaxValue)
         {
             throw new ArgumentException($"Dns:MaxCacheTtl (--max-cache-ttl) {MaxCacheTtl.TotalSeconds} s is not between one second and 2^31-1 seconds");
+        }
+
+        if (NegativeTtl < TimeSpan.Zero || NegativeTtl > MaxNegativeTtl)
+        {
+            throw new ArgumentException($"Dns:NegativeTtl (--negative-ttl) {NegativeTtl.TotalSeconds} s is not between 0 and {MaxNegativeTtl.TotalSeconds} seconds (RFC 2308 §5)");
         }
 
         if (UpstreamTimeout <= TimeSpan.Zero || UpstreamAttempts < 1 || CacheEntries < 0 || MaxInFlight < 1 || MaxTcpConnections < 1 || MaxTcpConnectionsPerClient < 1 || MaxConcurrentTransfers < 1)

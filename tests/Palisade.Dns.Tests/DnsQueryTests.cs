@@ -69,13 +69,36 @@ public sealed class DnsQueryTests
     }
 
     [Fact]
+    public void WriteBlocked_NegativeSoa_InTheAuthoritySection_UnlessTheAnswerWouldPass512Bytes()
+    {
+        byte[] soa = DnsResponseWriter.NegativeSoa("rpz.palisade", 60, 7);
+        byte[] text = DnsResponseWriter.ExtraText("rkn/1", null);
+        byte[] request = Query("telegram.org");
+        DnsQuery.TryParse(request, new char[255], out DnsQuery query);
+        byte[] response = new byte[1024];
+        int length = DnsResponseWriter.WriteBlocked(request, query, BlockAction.NxDomain, [], [], ExtendedDnsError.Censored, text, soa, response);
+        Assert.Equal(1, BinaryPrimitives.ReadUInt16BigEndian(response.AsSpan(8)));
+        Assert.True(response.AsSpan(query.QuestionEnd, soa.Length).SequenceEqual(soa));
+        Assert.Equal(query.QuestionEnd + soa.Length + 17 + text.Length, length);
+
+        // A name near the longest with the longest EXTRA-TEXT: the SOA is left out so the answer stays within 512 bytes.
+        string longName = string.Join('.', Enumerable.Repeat(new string('a', 62), 4));
+        byte[] longRequest = Query(longName);
+        DnsQuery.TryParse(longRequest, new char[255], out DnsQuery longQuery);
+        byte[] longText = DnsResponseWriter.ExtraText("rkn/" + new string('x', 300), null);
+        length = DnsResponseWriter.WriteBlocked(longRequest, longQuery, BlockAction.NxDomain, [], [], ExtendedDnsError.Censored, longText, soa, response);
+        Assert.Equal(0, BinaryPrimitives.ReadUInt16BigEndian(response.AsSpan(8)));
+        Assert.True(length <= 512, $"{length} bytes");
+    }
+
+    [Fact]
     public void WriteBlocked_NxDomainWithExtendedError_NamesTheOrder()
     {
         byte[] request = Query("telegram.org");
         DnsQuery.TryParse(request, new char[255], out DnsQuery query);
         byte[] text = DnsResponseWriter.ExtraText("rkn/27-31-2018/Ид4412-18", "https://registry.example/orders/rkn/27-31-2018%2F%D0%98%D0%B44412-18");
         byte[] response = new byte[512];
-        int length = DnsResponseWriter.WriteBlocked(request, query, BlockAction.NxDomain, [], [], ExtendedDnsError.Censored, text, response);
+        int length = DnsResponseWriter.WriteBlocked(request, query, BlockAction.NxDomain, [], [], ExtendedDnsError.Censored, text, [], response);
 
         Assert.Equal(0x1234, BinaryPrimitives.ReadUInt16BigEndian(response));
         Assert.Equal(0x81, response[2]);

@@ -60,6 +60,98 @@ public sealed class DnsServerTests(UpstreamResolver upstream) : IClassFixture<Up
     }
 
     [Fact]
+    public async Task Blocked_NegativeAnswersCarryThePolicyZoneSoa_WithTheConfiguredNegativeTtl()
+    {
+        await using (DnsServer server = await StartAsync())
+        {
+            string nx = await DigAsync(server, "telegram.org", "A");
+            Assert.Matches(@";; AUTHORITY SECTION:\nrpz\.palisade\.\s+60\s+IN\s+SOA\s+localhost\. hostmaster\.localhost\. 1 3600 600 604800 60", nx);
+            Assert.Contains("AUTHORITY: 1", nx, StringComparison.Ordinal);
+            Assert.Contains("EDE: 16 (Censored)", nx, StringComparison.Ordinal);
+            Assert.Contains("rpz.palisade.", await DigAsync(server, "+noedns", "a.t.me", "TXT"), StringComparison.Ordinal);
+        }
+
+        await using (DnsServer server = await StartAsync(o => { o.NegativeTtl = TimeSpan.FromMinutes(5); o.RpzZone = "policy.example.net"; }))
+        {
+            Assert.Matches(@"policy\.example\.net\.\s+300\s+IN\s+SOA\s+localhost\. hostmaster\.localhost\. 1 3600 600 604800 300", await DigAsync(server, "telegram.org", "AAAA"));
+        }
+
+        // The block page's address answers need no SOA; its NODATA answers (other types) carry it.
+        await using (DnsServer server = await StartAsync(o => { o.Action = BlockAction.BlockPage; o.BlockPageV4 = IPAddress.Parse("192.0.2.80"); }))
+        {
+            string a = await DigAsync(server, "telegram.org", "A");
+            Assert.Contains("AUTHORITY: 0", a, StringComparison.Ordinal);
+            string mx = await DigAsync(server, "telegram.org", "MX");
+            Assert.Contains("status: NOERROR", mx, StringComparison.Ordinal);
+            Assert.Contains("ANSWER: 0, AUTHORITY: 1", mx, StringComparison.Ordinal);
+        }
+
+        var options = new DnsServerOptions { NegativeTtl = TimeSpan.FromHours(4) };
+        options.Listen.Add(new IPEndPoint(IPAddress.Loopback, 0));
+        Assert.Contains("--negative-ttl", Assert.Throws<ArgumentException>(options.Validate).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Blocked_NegativeAnswer_IsCachedByAResolverBehindTheServer()
+    {
+        await using DnsServer server = await StartAsync(o => o.NegativeTtl = TimeSpan.FromSeconds(120));
+        string directory = Directory.CreateTempSubdirectory("palisade-downstream-").FullName;
+        int port = ExternalTool.FreePort();
+        await File.WriteAllTextAsync(Path.Combine(directory, "unbound.conf"), $$"""
+            server:
+              interface: 127.0.0.1
+              port: {{port}}
+              do-daemonize: no
+              username: ""
+              chroot: ""
+              directory: "{{directory}}"
+              pidfile: ""
+              use-syslog: no
+              logfile: ""
+              module-config: "iterator"
+              do-not-query-localhost: no
+              qname-minimisation: no
+            forward-zone:
+              name: "."
+              forward-addr: 127.0.0.1@{{server.UdpEndPoints[0].Port.ToString(CultureInfo.InvariantCulture)}}
+            """, TestContext.Current.CancellationToken);
+        using System.Diagnostics.Process unbound = ExternalTool.Start("unbound", "-d", "-c", Path.Combine(directory, "unbound.conf"));
+        try
+        {
+            async Task<string> ViaUnbound(string name)
+            {
+                for (int attempt = 0; ; attempt++)
+                {
+                    (int exit, string output) = await ExternalTool.RunAsync("dig", "@127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "+tries=1", "+time=2", name, "A");
+                    if (exit == 0 || attempt == 50)
+                    {
+                        return output;
+                    }
+
+                    await Task.Delay(100, TestContext.Current.CancellationToken);
+                }
+            }
+
+            string first = await ViaUnbound("telegram.org");
+            Assert.Contains("status: NXDOMAIN", first, StringComparison.Ordinal);
+            long asked = server.Metrics.BlockedFor("rkn/27-31-2018/Ид4412-18");
+            Assert.Equal(1, asked);
+
+            // The resolver answers again from its negative cache (RFC 2308), with the SOA's TTL counting down: it does not
+            // ask the server again.
+            string again = await ViaUnbound("telegram.org");
+            Assert.Contains("status: NXDOMAIN", again, StringComparison.Ordinal);
+            Assert.Matches(@"rpz\.palisade\.\s+1[01]\d\s+IN\s+SOA", again);
+            Assert.Equal(asked, server.Metrics.BlockedFor("rkn/27-31-2018/Ид4412-18"));
+        }
+        finally
+        {
+            unbound.Kill();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Allowed_ResolvesThroughUpstream_ThenFromTheCache_IncludingNegativeAnswers()
     {
         await using DnsServer server = await StartAsync();
