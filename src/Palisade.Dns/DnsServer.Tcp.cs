@@ -165,16 +165,25 @@ public sealed partial class DnsServer
                     }
                 }
 
-                byte[] response = new byte[DnsConstants.MaxMessageLength];
-                DnsDisposition disposition = _responder.Respond(request, response, out int answered, out DnsQuery query, key, out int keyLength);
+                // Rented, not allocated (64 KiB per query); a forwarded query returns it when its answer is written.
+                byte[] response = System.Buffers.ArrayPool<byte>.Shared.Rent(DnsConstants.MaxMessageLength);
+                DnsDisposition disposition = _responder.Respond(request, response.AsSpan(0, DnsConstants.MaxMessageLength), out int answered, out DnsQuery query, key, out int keyLength);
                 if (disposition == DnsDisposition.Drop)
                 {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(response);
                     break;
                 }
 
                 if (disposition == DnsDisposition.Answered)
                 {
-                    await WriteTcpAsync(connection, writeLock, response, answered, stop).ConfigureAwait(false);
+                    try
+                    {
+                        await WriteTcpAsync(connection, writeLock, response, answered, stop).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        System.Buffers.ArrayPool<byte>.Shared.Return(response);
+                    }
                 }
                 else
                 {
@@ -197,10 +206,18 @@ public sealed partial class DnsServer
         }
     }
 
+    /// <summary>Forwards one query of a TCP connection and writes its answer; returns the rented answer buffer.</summary>
     private async Task ForwardTcpAsync(Socket connection, SemaphoreSlim writeLock, byte[] request, DnsQuery query, string key, byte[] response, CancellationToken stop)
     {
-        int length = await ForwardAsync(request, query, key, response, stop).ConfigureAwait(false);
-        await WriteTcpAsync(connection, writeLock, response, length, stop).ConfigureAwait(false);
+        try
+        {
+            int length = await ForwardAsync(request, query, key, response, stop).ConfigureAwait(false);
+            await WriteTcpAsync(connection, writeLock, response, length, stop).ConfigureAwait(false);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(response);
+        }
     }
 
     internal static async Task WriteTcpAsync(Socket connection, SemaphoreSlim writeLock, byte[] response, int length, CancellationToken stop)

@@ -199,14 +199,17 @@ public sealed partial class DnsServer : IAsyncDisposable
     private async Task ForwardUdpAsync(Socket socket, byte[] request, DnsQuery query, string key, SocketAddress peer, CancellationToken stop)
     {
         Interlocked.Increment(ref _pendingReplies);
+
+        // A forwarded query holds its answer buffer for as long as the upstream takes: rented, not allocated (64 KiB each).
+        byte[] response = System.Buffers.ArrayPool<byte>.Shared.Rent(DnsConstants.MaxMessageLength);
         try
         {
-            byte[] response = new byte[DnsConstants.MaxMessageLength];
             int length = await ForwardAsync(request, query, key, response, stop).ConfigureAwait(false);
             await ReplyUdpAsync(socket, response, length, query, peer, stop).ConfigureAwait(false);
         }
         finally
         {
+            System.Buffers.ArrayPool<byte>.Shared.Return(response);
             Interlocked.Decrement(ref _pendingReplies);
         }
     }
