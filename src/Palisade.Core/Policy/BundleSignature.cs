@@ -26,7 +26,13 @@ public static class BundleSignature
 
     /// <summary>Checks that <paramref name="note"/> is the log key's signature of exactly these bytes as that file.</summary>
     /// <exception cref="PolicyVerificationException">It is not.</exception>
-    public static void Verify(NoteVerifier verifier, string note, string kind, ulong version, ReadOnlySpan<byte> bytes)
+    public static void Verify(NoteVerifier verifier, string note, string kind, ulong version, ReadOnlySpan<byte> bytes) =>
+        VerifyHash(verifier, note, kind, version, SHA256.HashData(bytes));
+
+    /// <summary>Checks that <paramref name="note"/> is the log key's signature of the file whose SHA-256 is
+    /// <paramref name="sha256"/> (for a file hashed as it was written, never held whole).</summary>
+    /// <exception cref="PolicyVerificationException">It is not.</exception>
+    public static void VerifyHash(NoteVerifier verifier, string note, string kind, ulong version, ReadOnlySpan<byte> sha256)
     {
         ArgumentNullException.ThrowIfNull(verifier);
         SignedNote signed;
@@ -39,7 +45,7 @@ public static class BundleSignature
             throw new PolicyVerificationException($"the signature of {kind} {version} does not verify with the registry key {verifier.Name}: {e.Message}", e);
         }
 
-        string expected = Text(kind, version, SHA256.HashData(bytes));
+        string expected = Text(kind, version, sha256);
         if (signed.Text != expected)
         {
             throw new PolicyVerificationException($"the signature of {kind} {version} is valid but signs '{signed.Text.Replace('\n', ' ').Trim()}', not these bytes ({expected.Replace('\n', ' ').Trim()})");

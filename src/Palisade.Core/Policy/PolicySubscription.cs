@@ -135,7 +135,7 @@ public sealed partial class PolicySubscription
                 return false;
             }
 
-            (PolicyBundle next, byte[] bytes, string signature) = have > 0 && latest - have <= (ulong)MaxDeltaChain
+            (PolicyBundle next, byte[]? bytes, string signature) = have > 0 && latest - have <= (ulong)MaxDeltaChain
                 ? await FollowDeltasAsync(current.Bundle, latest, cancellationToken).ConfigureAwait(false)
                 : await FetchBundleAsync(latest, cancellationToken).ConfigureAwait(false);
             await CheckConsistencyAsync(current.Bundle, next, cancellationToken).ConfigureAwait(false);
@@ -145,7 +145,7 @@ public sealed partial class PolicySubscription
             }
 
             CompiledPolicy compiled = CompiledPolicy.Build(next);
-            SaveCache(bytes, signature);
+            SaveCache(next, bytes, signature);
             Swap(compiled);
             Volatile.Write(ref _loggedFailure, null);
             return true;
@@ -221,7 +221,7 @@ public sealed partial class PolicySubscription
         return (bundle, bytes, signature);
     }
 
-    private async Task<(PolicyBundle, byte[], string)> FollowDeltasAsync(PolicyBundle from, ulong latest, CancellationToken cancellationToken)
+    private async Task<(PolicyBundle, byte[]?, string)> FollowDeltasAsync(PolicyBundle from, ulong latest, CancellationToken cancellationToken)
     {
         PolicyBundle bundle = from;
         PolicyDelta? delta = null;
@@ -239,9 +239,9 @@ public sealed partial class PolicySubscription
             bundle = delta.ApplyTo(bundle);
         }
 
-        // Each delta is signed; the bundle they lead to must be exactly the one the last delta names.
-        byte[] result = bundle.ToBytes();
-        byte[] hash = System.Security.Cryptography.SHA256.HashData(result);
+        // Each delta is signed; the bundle they lead to must be exactly the one the last delta names. It is hashed as it is
+        // serialised, never held as one array (tens of megabytes for a national policy, at every update).
+        byte[] hash = bundle.ComputeHash();
         if (!hash.AsSpan().SequenceEqual(delta!.BundleSha256))
         {
             throw new PolicyVerificationException($"applying deltas {from.Version + 1}…{latest} gives a bundle with SHA-256 {Convert.ToHexStringLower(hash)}, not the {Convert.ToHexStringLower(delta.BundleSha256)} the registry signed");
@@ -249,8 +249,8 @@ public sealed partial class PolicySubscription
 
         // The cache keeps a full bundle; its signature is fetched so that a restart can verify it.
         string bundleSignature = await FetchTextAsync(Feed.File(latest) + ".sig", cancellationToken).ConfigureAwait(false);
-        BundleSignature.Verify(_key, bundleSignature, Feed.FileKind, latest, result);
-        return (bundle, result, bundleSignature);
+        BundleSignature.VerifyHash(_key, bundleSignature, Feed.FileKind, latest, hash);
+        return (bundle, null, bundleSignature);
     }
 
     private async Task CheckConsistencyAsync(PolicyBundle trusted, PolicyBundle next, CancellationToken cancellationToken)
@@ -428,7 +428,9 @@ public sealed partial class PolicySubscription
 
     private string? _loggedFailure;
 
-    private void SaveCache(byte[] bytes, string signature)
+    /// <summary>Keeps the verified version for a restart: its bytes as fetched, or (after deltas) the bundle written out as
+    /// it is serialised; each file is written whole and then renamed into place.</summary>
+    private void SaveCache(PolicyBundle bundle, byte[]? bytes, string signature)
     {
         if (CacheDirectory is null)
         {
@@ -436,7 +438,18 @@ public sealed partial class PolicySubscription
         }
 
         Directory.CreateDirectory(CacheDirectory);
-        File.WriteAllBytes(CachePath(Feed.CacheName + ".tmp"), bytes);
+        using (var file = new FileStream(CachePath(Feed.CacheName + ".tmp"), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        {
+            if (bytes is not null)
+            {
+                file.Write(bytes);
+            }
+            else
+            {
+                bundle.WriteTo(file);
+            }
+        }
+
         File.WriteAllText(CachePath(Feed.CacheName + ".sig.tmp"), signature);
         File.Move(CachePath(Feed.CacheName + ".tmp"), CachePath(Feed.CacheName), overwrite: true);
         File.Move(CachePath(Feed.CacheName + ".sig.tmp"), CachePath(Feed.CacheName + ".sig"), overwrite: true);
