@@ -72,8 +72,8 @@ internal sealed class DnsCache
     public void Store(string key, ReadOnlySpan<byte> response)
     {
         int questionEnd = DnsMessageWalker.QuestionEnd(response);
-        int rcode = response.Length >= 4 ? response[3] & 0xF : -1;
-        if (questionEnd < 0 || (response[2] & 0x02) != 0 || rcode is not (DnsConstants.RcodeNoError or DnsConstants.RcodeNxDomain))
+        int rcode = response.Length >= DnsConstants.FlagsOffset + 2 ? response[DnsConstants.FlagsOffset + 1] & DnsConstants.RcodeMask : -1;
+        if (questionEnd < 0 || (BinaryPrimitives.ReadUInt16BigEndian(response[DnsConstants.FlagsOffset..]) & DnsConstants.FlagTc) != 0 || rcode is not (DnsConstants.RcodeNoError or DnsConstants.RcodeNxDomain))
         {
             return;
         }
@@ -84,7 +84,7 @@ internal sealed class DnsCache
             return;
         }
 
-        bool negative = rcode == DnsConstants.RcodeNxDomain || BinaryPrimitives.ReadUInt16BigEndian(response[6..]) == 0;
+        bool negative = rcode == DnsConstants.RcodeNxDomain || BinaryPrimitives.ReadUInt16BigEndian(response[DnsConstants.AnswerCountOffset..]) == 0;
         uint seconds = Math.Min(ttl.Value, negative ? Math.Min(MaxNegativeTtl, _maxTtl) : _maxTtl);
         if (_entries.Count >= _capacity)
         {

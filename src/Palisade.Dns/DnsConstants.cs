@@ -3,16 +3,50 @@ namespace Palisade.Dns;
 /// <summary>Numbers of the DNS wire format used here (RFC 1035, RFC 6891, RFC 8914 and the IANA registries).</summary>
 internal static class DnsConstants
 {
+    /// <summary>The header's length, and its fields' offsets (RFC 1035 §4.1.1).</summary>
     public const int HeaderLength = 12;
+
+    /// <summary>Offset of the 16-bit flags word (QR, opcode, AA, TC, RD, RA, Z, AD, CD, RCODE).</summary>
+    public const int FlagsOffset = 2;
+
+    /// <summary>Offset of QDCOUNT.</summary>
+    public const int QuestionCountOffset = 4;
+
+    /// <summary>Offset of ANCOUNT.</summary>
+    public const int AnswerCountOffset = 6;
+
+    /// <summary>Offset of NSCOUNT.</summary>
+    public const int AuthorityCountOffset = 8;
+
+    /// <summary>Offset of ARCOUNT.</summary>
+    public const int AdditionalCountOffset = 10;
+
+    /// <summary>The OPCODE's bits in the flags word (RFC 1035 §4.1.1).</summary>
+    public const ushort OpcodeMask = 0x7800;
+
+    /// <summary>The RCODE's bits in the flags word's low byte (at <see cref="FlagsOffset"/> + 1).</summary>
+    public const int RcodeMask = 0x0F;
+
+    /// <summary>Offsets in a resource record after its owner name (RFC 1035 §4.1.3): TYPE, CLASS, TTL, RDLENGTH, then RDATA.</summary>
+    public const int RecordTypeOffset = 0;
+
+    /// <summary>Offset of CLASS after the owner name.</summary>
+    public const int RecordClassOffset = 2;
+
+    /// <summary>Offset of TTL after the owner name.</summary>
+    public const int RecordTtlOffset = 4;
+
+    /// <summary>Offset of RDLENGTH after the owner name.</summary>
+    public const int RecordDataLengthOffset = 8;
+
+    /// <summary>Bytes of TYPE, CLASS, TTL and RDLENGTH: where RDATA starts after the owner name.</summary>
+    public const int RecordFixedLength = 10;
 
     /// <summary>The longest name on the wire (RFC 1035 §2.3.4), and so the longest text form plus dots.</summary>
     public const int MaxNameLength = 255;
 
     /// <summary>The UDP message size every client accepts (RFC 1035 §4.2.1).</summary>
     public const int MinimumUdpPayload = 512;
-
-    /// <summary>Compression pointers followed while reading one name before the message is treated as a loop.</summary>
-    public const int MaxPointerHops = 32;
 
     /// <summary>The largest UDP payload we advertise and send (the DNS Flag Day 2020 value), so answers are not fragmented.</summary>
     public const ushort UdpPayloadSize = 1232;

@@ -53,7 +53,7 @@ internal sealed class DnsForwarder
                 try
                 {
                     length = await ExchangeUdpAsync(upstream, outgoing.AsMemory(0, request.Length), questionEnd, id, response, cancellationToken).ConfigureAwait(false);
-                    if (length > 0 && (response.Span[2] & 0x02) != 0)
+                    if (length > 0 && (BinaryPrimitives.ReadUInt16BigEndian(response.Span[DnsConstants.FlagsOffset..]) & DnsConstants.FlagTc) != 0)
                     {
                         length = await ExchangeTcpAsync(upstream, outgoing.AsMemory(0, request.Length), questionEnd, id, response, cancellationToken).ConfigureAwait(false);
                     }
@@ -138,7 +138,7 @@ internal sealed class DnsForwarder
     private static bool Matches(ReadOnlySpan<byte> query, int questionEnd, ReadOnlySpan<byte> answer, ushort id) =>
         answer.Length >= questionEnd
         && BinaryPrimitives.ReadUInt16BigEndian(answer) == id
-        && (answer[2] & 0x80) != 0
+        && (BinaryPrimitives.ReadUInt16BigEndian(answer[DnsConstants.FlagsOffset..]) & DnsConstants.FlagQr) != 0
         && answer[4..6].SequenceEqual(query[4..6])
         && answer[DnsConstants.HeaderLength..questionEnd].SequenceEqual(query[DnsConstants.HeaderLength..questionEnd]);
 }

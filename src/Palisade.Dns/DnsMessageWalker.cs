@@ -15,9 +15,9 @@ internal static class DnsMessageWalker
     /// </summary>
     public static uint? CacheTtl(ReadOnlySpan<byte> message, int questionEnd)
     {
-        ushort answers = BinaryPrimitives.ReadUInt16BigEndian(message[6..]);
-        ushort authorities = BinaryPrimitives.ReadUInt16BigEndian(message[8..]);
-        ushort additional = BinaryPrimitives.ReadUInt16BigEndian(message[10..]);
+        ushort answers = BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.AnswerCountOffset..]);
+        ushort authorities = BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.AuthorityCountOffset..]);
+        ushort additional = BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.AdditionalCountOffset..]);
         if (answers + authorities + additional > MaxRecords)
         {
             return null;
@@ -54,7 +54,7 @@ internal static class DnsMessageWalker
             position += 10 + rdLength;
         }
 
-        int rcode = message[3] & 0xF;
+        int rcode = message[DnsConstants.FlagsOffset + 1] & DnsConstants.RcodeMask;
         bool isNegative = rcode == DnsConstants.RcodeNxDomain || answers == 0;
         return isNegative ? negative : smallest;
     }
@@ -73,7 +73,7 @@ internal static class DnsMessageWalker
             return false;
         }
 
-        int records = BinaryPrimitives.ReadUInt16BigEndian(message[6..]) + BinaryPrimitives.ReadUInt16BigEndian(message[8..]) + BinaryPrimitives.ReadUInt16BigEndian(message[10..]);
+        int records = BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.AnswerCountOffset..]) + BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.AuthorityCountOffset..]) + BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.AdditionalCountOffset..]);
         if (records > MaxRecords)
         {
             return false;
@@ -126,7 +126,7 @@ internal static class DnsMessageWalker
     /// <summary>Subtracts <paramref name="elapsed"/> seconds from every TTL but the OPT record's (which holds flags).</summary>
     public static void Age(Span<byte> message, int questionEnd, uint elapsed)
     {
-        int records = BinaryPrimitives.ReadUInt16BigEndian(message[6..]) + BinaryPrimitives.ReadUInt16BigEndian(message[8..]) + BinaryPrimitives.ReadUInt16BigEndian(message[10..]);
+        int records = BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.AnswerCountOffset..]) + BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.AuthorityCountOffset..]) + BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.AdditionalCountOffset..]);
         int position = questionEnd;
         for (int i = 0; i < records && i < MaxRecords; i++)
         {
@@ -149,7 +149,7 @@ internal static class DnsMessageWalker
     /// <summary>Where the question of a response ends (after one question), or -1.</summary>
     public static int QuestionEnd(ReadOnlySpan<byte> message)
     {
-        if (message.Length < DnsConstants.HeaderLength || BinaryPrimitives.ReadUInt16BigEndian(message[4..]) != 1)
+        if (message.Length < DnsConstants.HeaderLength || BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.QuestionCountOffset..]) != 1)
         {
             return -1;
         }

@@ -12,7 +12,7 @@ internal readonly struct DnsQuery
 
     public ushort Flags { get; init; }
 
-    public int Opcode => (Flags >> 11) & 0xF;
+    public int Opcode => (Flags & DnsConstants.OpcodeMask) >> 11;
 
     public bool IsResponse => (Flags & DnsConstants.FlagQr) != 0;
 
@@ -51,10 +51,10 @@ internal readonly struct DnsQuery
             return DnsParseStatus.Incomplete;
         }
 
-        ushort questions = BinaryPrimitives.ReadUInt16BigEndian(message[4..]);
-        ushort answers = BinaryPrimitives.ReadUInt16BigEndian(message[6..]);
-        ushort authorities = BinaryPrimitives.ReadUInt16BigEndian(message[8..]);
-        ushort additional = BinaryPrimitives.ReadUInt16BigEndian(message[10..]);
+        ushort questions = BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.QuestionCountOffset..]);
+        ushort answers = BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.AnswerCountOffset..]);
+        ushort authorities = BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.AuthorityCountOffset..]);
+        ushort additional = BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.AdditionalCountOffset..]);
         if (questions != 1)
         {
             return DnsParseStatus.Invalid;
@@ -133,7 +133,7 @@ internal readonly struct DnsQuery
         query = new DnsQuery
         {
             Id = BinaryPrimitives.ReadUInt16BigEndian(message),
-            Flags = BinaryPrimitives.ReadUInt16BigEndian(message[2..]),
+            Flags = BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.FlagsOffset..]),
             QuestionType = type,
             QuestionClass = @class,
             QuestionEnd = questionEnd,

@@ -73,7 +73,7 @@ internal sealed class DnsResponder
         keyLength = 0;
         Span<char> name = stackalloc char[DnsConstants.MaxNameLength];
         DnsParseStatus status = DnsQuery.TryParse(request, name, out query);
-        if (request.Length < DnsConstants.HeaderLength || (request[2] & 0x80) != 0)
+        if (request.Length < DnsConstants.HeaderLength || (BinaryPrimitives.ReadUInt16BigEndian(request[DnsConstants.FlagsOffset..]) & DnsConstants.FlagQr) != 0)
         {
             // Too short to answer, or a response sent to us: answering could start a loop.
             _metrics.Malformed();
@@ -83,7 +83,7 @@ internal sealed class DnsResponder
         if (status != DnsParseStatus.Ok)
         {
             _metrics.Malformed();
-            query = new DnsQuery { Id = 0, Flags = (ushort)(request[2] << 8 | request[3]) };
+            query = new DnsQuery { Id = 0, Flags = BinaryPrimitives.ReadUInt16BigEndian(request[DnsConstants.FlagsOffset..]) };
             length = DnsResponseWriter.WriteError(request, query, questionRead: false, DnsConstants.RcodeFormErr, response);
             return DnsDisposition.Answered;
         }
@@ -151,7 +151,7 @@ internal sealed class DnsResponder
         CompiledPolicy policy = _policy();
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         ReadOnlySpan<byte> message = response[..length];
-        int answers = BinaryPrimitives.ReadUInt16BigEndian(message[6..]);
+        int answers = BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.AnswerCountOffset..]);
         int position = query.QuestionEnd;
         for (int i = 0; i < answers; i++)
         {

@@ -22,7 +22,7 @@ internal static class DnsResponseWriter
         if (query.HasEdns)
         {
             position += WriteOpt(destination[position..], rcode, query.DnssecOk, default, []);
-            SetCount(destination, 10, 1);
+            SetCount(destination, DnsConstants.AdditionalCountOffset, 1);
         }
 
         return position;
@@ -45,14 +45,15 @@ internal static class DnsResponseWriter
         {
             // The question name is at offset 12: point to it (RFC 1035 §4.1.4).
             Span<byte> record = destination[position..];
+            const int Pointer = 2;
             BinaryPrimitives.WriteUInt16BigEndian(record, 0xC000 | DnsConstants.HeaderLength);
-            BinaryPrimitives.WriteUInt16BigEndian(record[2..], query.QuestionType);
-            BinaryPrimitives.WriteUInt16BigEndian(record[4..], DnsConstants.ClassIn);
-            BinaryPrimitives.WriteUInt32BigEndian(record[6..], SynthesisedTtl);
-            BinaryPrimitives.WriteUInt16BigEndian(record[10..], (ushort)address.Length);
-            address.CopyTo(record[12..]);
-            position += 12 + address.Length;
-            SetCount(destination, 6, 1);
+            BinaryPrimitives.WriteUInt16BigEndian(record[(Pointer + DnsConstants.RecordTypeOffset)..], query.QuestionType);
+            BinaryPrimitives.WriteUInt16BigEndian(record[(Pointer + DnsConstants.RecordClassOffset)..], DnsConstants.ClassIn);
+            BinaryPrimitives.WriteUInt32BigEndian(record[(Pointer + DnsConstants.RecordTtlOffset)..], SynthesisedTtl);
+            BinaryPrimitives.WriteUInt16BigEndian(record[(Pointer + DnsConstants.RecordDataLengthOffset)..], (ushort)address.Length);
+            address.CopyTo(record[(Pointer + DnsConstants.RecordFixedLength)..]);
+            position += Pointer + DnsConstants.RecordFixedLength + address.Length;
+            SetCount(destination, DnsConstants.AnswerCountOffset, 1);
         }
         else if (!soa.IsEmpty && position + soa.Length + (query.HasEdns ? 17 + extraText.Length : 0) <= DnsConstants.MinimumUdpPayload)
         {
@@ -60,13 +61,13 @@ internal static class DnsResponseWriter
             // a long EXTRA-TEXT goes without it, and is then not cached downstream.
             soa.CopyTo(destination[position..]);
             position += soa.Length;
-            SetCount(destination, 8, 1);
+            SetCount(destination, DnsConstants.AuthorityCountOffset, 1);
         }
 
         if (query.HasEdns)
         {
             position += WriteOpt(destination[position..], DnsConstants.RcodeNoError, query.DnssecOk, error, extraText);
-            SetCount(destination, 10, 1);
+            SetCount(destination, DnsConstants.AdditionalCountOffset, 1);
         }
 
         return position;
@@ -81,10 +82,10 @@ internal static class DnsResponseWriter
     {
         Span<byte> record = stackalloc byte[DnsConstants.MaxNameLength * 3 + 30];
         int position = DnsName.Write(zone, record);
-        BinaryPrimitives.WriteUInt16BigEndian(record[position..], DnsConstants.TypeSoa);
-        BinaryPrimitives.WriteUInt16BigEndian(record[(position + 2)..], DnsConstants.ClassIn);
-        BinaryPrimitives.WriteUInt32BigEndian(record[(position + 4)..], negativeTtlSeconds);
-        int rdata = position + 10;
+        BinaryPrimitives.WriteUInt16BigEndian(record[(position + DnsConstants.RecordTypeOffset)..], DnsConstants.TypeSoa);
+        BinaryPrimitives.WriteUInt16BigEndian(record[(position + DnsConstants.RecordClassOffset)..], DnsConstants.ClassIn);
+        BinaryPrimitives.WriteUInt32BigEndian(record[(position + DnsConstants.RecordTtlOffset)..], negativeTtlSeconds);
+        int rdata = position + DnsConstants.RecordFixedLength;
         int end = rdata + DnsName.Write("localhost", record[rdata..]);
         end += DnsName.Write("hostmaster.localhost", record[end..]);
         BinaryPrimitives.WriteUInt32BigEndian(record[end..], serial);
@@ -93,7 +94,7 @@ internal static class DnsResponseWriter
         BinaryPrimitives.WriteUInt32BigEndian(record[(end + 12)..], 604800);
         BinaryPrimitives.WriteUInt32BigEndian(record[(end + 16)..], negativeTtlSeconds);
         end += 20;
-        BinaryPrimitives.WriteUInt16BigEndian(record[(position + 8)..], (ushort)(end - rdata));
+        BinaryPrimitives.WriteUInt16BigEndian(record[(position + DnsConstants.RecordDataLengthOffset)..], (ushort)(end - rdata));
         return record[..end].ToArray();
     }
 
@@ -120,10 +121,10 @@ internal static class DnsResponseWriter
     {
         int length = questionRead ? query.QuestionEnd : DnsConstants.HeaderLength;
         request[..length].CopyTo(destination);
-        ushort flags = (ushort)(DnsConstants.FlagQr | DnsConstants.FlagRa | (query.Flags & (DnsConstants.FlagRd | DnsConstants.FlagCd | 0x7800)) | (rcode & 0xF));
-        BinaryPrimitives.WriteUInt16BigEndian(destination[2..], flags);
-        BinaryPrimitives.WriteUInt16BigEndian(destination[4..], (ushort)(questionRead ? 1 : 0));
-        destination[6..12].Clear();
+        ushort flags = (ushort)(DnsConstants.FlagQr | DnsConstants.FlagRa | (query.Flags & (DnsConstants.FlagRd | DnsConstants.FlagCd | DnsConstants.OpcodeMask)) | (rcode & DnsConstants.RcodeMask));
+        BinaryPrimitives.WriteUInt16BigEndian(destination[DnsConstants.FlagsOffset..], flags);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[DnsConstants.QuestionCountOffset..], (ushort)(questionRead ? 1 : 0));
+        destination[DnsConstants.AnswerCountOffset..DnsConstants.HeaderLength].Clear();
         return length;
     }
 

@@ -274,7 +274,7 @@ public sealed partial class DnsServer : IAsyncDisposable
             questionEnd = DnsConstants.HeaderLength;
         }
 
-        response[2] |= 0x02;
+        response[DnsConstants.FlagsOffset] |= DnsConstants.FlagTc >> 8;
         response.AsSpan(6, 6).Clear();
         return questionEnd;
     }

@@ -325,9 +325,9 @@ public sealed partial class RpzZone
     private (byte[] Mac, int Length) FinishMessage(byte[] buffer, int end, int count, byte[] priorMac, bool first, long now, ushort id)
     {
         Span<byte> message = buffer.AsSpan(2);
-        BinaryPrimitives.WriteUInt16BigEndian(message[2..], DnsConstants.FlagQr | DnsConstants.FlagAa);
-        BinaryPrimitives.WriteUInt16BigEndian(message[4..], 1);
-        BinaryPrimitives.WriteUInt16BigEndian(message[6..], (ushort)count);
+        BinaryPrimitives.WriteUInt16BigEndian(message[DnsConstants.FlagsOffset..], DnsConstants.FlagQr | DnsConstants.FlagAa);
+        BinaryPrimitives.WriteUInt16BigEndian(message[DnsConstants.QuestionCountOffset..], 1);
+        BinaryPrimitives.WriteUInt16BigEndian(message[DnsConstants.AnswerCountOffset..], (ushort)count);
         message[8..12].Clear();
         int length = end - 2;
         byte[] mac = priorMac;
@@ -381,20 +381,21 @@ public sealed partial class RpzZone
         }
 
         request[..query.QuestionEnd].CopyTo(response);
-        BinaryPrimitives.WriteUInt16BigEndian(response[2..], (ushort)(DnsConstants.FlagQr | DnsConstants.FlagAa | (query.Flags & DnsConstants.FlagRd)));
-        response[6..12].Clear();
+        BinaryPrimitives.WriteUInt16BigEndian(response[DnsConstants.FlagsOffset..], (ushort)(DnsConstants.FlagQr | DnsConstants.FlagAa | (query.Flags & DnsConstants.FlagRd)));
+        response[DnsConstants.AnswerCountOffset..DnsConstants.HeaderLength].Clear();
         int position = query.QuestionEnd;
         Span<byte> soa = response[position..];
+        const int Pointer = 2;
         BinaryPrimitives.WriteUInt16BigEndian(soa, 0xC000 | DnsConstants.HeaderLength);
-        BinaryPrimitives.WriteUInt16BigEndian(soa[2..], DnsConstants.TypeSoa);
-        BinaryPrimitives.WriteUInt16BigEndian(soa[4..], DnsConstants.ClassIn);
-        BinaryPrimitives.WriteUInt32BigEndian(soa[6..], Ttl);
-        int rdata = WriteSoaData(soa[12..], Serial);
-        BinaryPrimitives.WriteUInt16BigEndian(soa[10..], (ushort)rdata);
-        position += 12 + rdata;
+        BinaryPrimitives.WriteUInt16BigEndian(soa[(Pointer + DnsConstants.RecordTypeOffset)..], DnsConstants.TypeSoa);
+        BinaryPrimitives.WriteUInt16BigEndian(soa[(Pointer + DnsConstants.RecordClassOffset)..], DnsConstants.ClassIn);
+        BinaryPrimitives.WriteUInt32BigEndian(soa[(Pointer + DnsConstants.RecordTtlOffset)..], Ttl);
+        int rdata = WriteSoaData(soa[(Pointer + DnsConstants.RecordFixedLength)..], Serial);
+        BinaryPrimitives.WriteUInt16BigEndian(soa[(Pointer + DnsConstants.RecordDataLengthOffset)..], (ushort)rdata);
+        position += Pointer + DnsConstants.RecordFixedLength + rdata;
 
         // The SOA answers a SOA query; for other types it goes in the authority section of a NODATA answer (RFC 2308 §2.2).
-        BinaryPrimitives.WriteUInt16BigEndian(response[(query.QuestionType == DnsConstants.TypeSoa ? 6 : 8)..], 1);
+        BinaryPrimitives.WriteUInt16BigEndian(response[(query.QuestionType == DnsConstants.TypeSoa ? DnsConstants.AnswerCountOffset : DnsConstants.AuthorityCountOffset)..], 1);
         return position;
     }
 
@@ -434,7 +435,7 @@ public sealed partial class RpzZone
     /// <summary>The serial in the SOA of an IXFR query's authority section (RFC 1995 §3).</summary>
     private static uint? ClientSerial(ReadOnlySpan<byte> request, in DnsQuery query)
     {
-        if (BinaryPrimitives.ReadUInt16BigEndian(request[8..]) < 1)
+        if (BinaryPrimitives.ReadUInt16BigEndian(request[DnsConstants.AuthorityCountOffset..]) < 1)
         {
             return null;
         }

@@ -121,8 +121,8 @@ public sealed class TsigKey
     internal TsigStatus Verify(ReadOnlySpan<byte> request, int questionEnd, long nowSeconds, out byte[] requestMac)
     {
         requestMac = [];
-        int records = BinaryPrimitives.ReadUInt16BigEndian(request[6..]) + BinaryPrimitives.ReadUInt16BigEndian(request[8..]) + BinaryPrimitives.ReadUInt16BigEndian(request[10..]);
-        int additional = BinaryPrimitives.ReadUInt16BigEndian(request[10..]);
+        int records = BinaryPrimitives.ReadUInt16BigEndian(request[DnsConstants.AnswerCountOffset..]) + BinaryPrimitives.ReadUInt16BigEndian(request[DnsConstants.AuthorityCountOffset..]) + BinaryPrimitives.ReadUInt16BigEndian(request[DnsConstants.AdditionalCountOffset..]);
+        int additional = BinaryPrimitives.ReadUInt16BigEndian(request[DnsConstants.AdditionalCountOffset..]);
         int position = questionEnd;
         int start = -1;
         for (int i = 0; i < records; i++)
@@ -208,7 +208,7 @@ public sealed class TsigKey
         Span<byte> header = stackalloc byte[DnsConstants.HeaderLength];
         request[..DnsConstants.HeaderLength].CopyTo(header);
         BinaryPrimitives.WriteUInt16BigEndian(header, originalId);
-        BinaryPrimitives.WriteUInt16BigEndian(header[10..], (ushort)(BinaryPrimitives.ReadUInt16BigEndian(header[10..]) - 1));
+        BinaryPrimitives.WriteUInt16BigEndian(header[DnsConstants.AdditionalCountOffset..], (ushort)(BinaryPrimitives.ReadUInt16BigEndian(header[DnsConstants.AdditionalCountOffset..]) - 1));
         hmac.AppendData(header);
         hmac.AppendData(request[DnsConstants.HeaderLength..start]);
         AppendVariables(hmac, timeSigned, fudge, error, data.Slice(macStart + macLength + 6, otherLength));
@@ -292,7 +292,7 @@ public sealed class TsigKey
         position += 6;
         other.CopyTo(record[position..]);
         position += other.Length;
-        BinaryPrimitives.WriteUInt16BigEndian(message[10..], (ushort)(BinaryPrimitives.ReadUInt16BigEndian(message[10..]) + 1));
+        BinaryPrimitives.WriteUInt16BigEndian(message[DnsConstants.AdditionalCountOffset..], (ushort)(BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.AdditionalCountOffset..]) + 1));
         return length + position;
     }
 
