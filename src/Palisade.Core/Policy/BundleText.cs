@@ -165,6 +165,9 @@ internal static class BundleText
         }
 
         /// <summary>Reads one entry line after an optional fixed prefix (such as <c>+TAB</c>).</summary>
+        /// <summary>UTF-8 that throws on invalid bytes; one instance for every line (an entry is read a million times).</summary>
+        private static readonly UTF8Encoding StrictUtf8 = new(false, true);
+
         public BundleEntry ReadEntry(ReadOnlySpan<byte> prefix)
         {
             ReadOnlySpan<byte> line = ReadLine();
@@ -199,7 +202,7 @@ internal static class BundleText
             int length;
             try
             {
-                length = new UTF8Encoding(false, true).GetChars(tail, _chars);
+                length = StrictUtf8.GetChars(tail, _chars);
             }
             catch (DecoderFallbackException)
             {
