@@ -52,7 +52,7 @@ public sealed partial class ConsoleTests
     [Fact]
     public async Task Console_SessionCookie_AntiForgery_PreviewBeforeWrite_OwnOrdersOnly()
     {
-        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        await using RegistryFixture f = await RegistryFixture.StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
         using var clerk = new Clerk(f);
 
         // The sign-in refuses a wrong key and a non-authority key, and a post without the sign-in token.

@@ -41,7 +41,7 @@ public abstract class ImportTests(RegistryStoreKind store) : StoreTests(store)
     [Fact]
     public async Task ImportSync_AmendsPresentDecisions_IssuesNewOnes_RevokesWhatTheListDropped_DryRunChangesNothing()
     {
-        await using RegistryFixture f = await StartAsync();
+        await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
         string list = Path.Combine(f.Directory, "register.csv");
         string[] Args(params string[] more) => ["import", "--format", "csv", list, "--registry", f.BaseAddress.AbsoluteUri, "--key", f.RknKey, "--authority", "rkn",
             "--legal-basis", "Federal Law 149-FZ, art. 15.1", "--category", "court-order", "--effective", "2026-11-23T00:00:00Z", "--sync", .. more];

@@ -81,7 +81,7 @@ public sealed class OrderCommandTests
     [Fact]
     public async Task DryRun_PrintsThePreviewAndWritesNothing()
     {
-        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        await using RegistryFixture f = await RegistryFixture.StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
         Assert.Equal(0, Run("", Issue(f, "D-1", "*.t.me")).Exit);
         ulong size = f.Host.Registry.Log.Size;
 

@@ -38,7 +38,7 @@ public abstract class OrderInputTests(RegistryStoreKind store) : StoreTests(stor
     [InlineData("ftp://example.org/", 400, "targets[0]")]
     public async Task Issue_InvalidOrAmbiguous_StillRefusedNamingIt(string written, int status, string reason)
     {
-        await using RegistryFixture f = await StartAsync();
+        await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
         ulong size = f.Host.Registry.Log.Size;
         using HttpResponseMessage response = await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("C-2", written));
         Assert.Equal((HttpStatusCode)status, response.StatusCode);
@@ -81,7 +81,7 @@ public abstract class OrderInputTests(RegistryStoreKind store) : StoreTests(stor
     [Fact]
     public async Task DryRun_ShowsCanonicalTargetsSafeguardsAndCoverage_WritesNothing()
     {
-        await using RegistryFixture f = await StartAsync();
+        await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey,
             RegistryFixture.Order("D-1", "*.t.me", "149.154.160.0/20", "telegram.org"))).StatusCode);
         ulong size = f.Host.Registry.Log.Size;
