@@ -37,10 +37,11 @@ internal sealed class DnsResponder
 
     private sealed record VersionedRecord(ulong Version, byte[] Record);
 
-    /// <summary>The SOA of blocked negative answers, its serial the version in force (made once per version).</summary>
-    private byte[] NegativeSoa()
+    /// <summary>The SOA of blocked negative answers, its serial the version of <paramref name="policy"/> (the one the
+    /// answer was matched in; made once per version).</summary>
+    private byte[] NegativeSoa(CompiledPolicy policy)
     {
-        ulong version = _policy().Version;
+        ulong version = policy.Version;
         VersionedRecord soa = Volatile.Read(ref _negativeSoa);
         if (soa.Version != version)
         {
@@ -113,11 +114,12 @@ internal sealed class DnsResponder
             return DnsDisposition.Answered;
         }
 
+        CompiledPolicy policy = _policy();
         if (query.QuestionClass == DnsConstants.ClassIn && query.NameIsHostName
-            && _policy().TryMatchName(qname, _time.GetUtcNow().ToUnixTimeMilliseconds(), out _, out PolicyOrder? order))
+            && policy.TryMatchName(qname, _time.GetUtcNow().ToUnixTimeMilliseconds(), out _, out PolicyOrder? order))
         {
             _metrics.Blocked(order!.Reference);
-            length = DnsResponseWriter.WriteBlocked(request, query, _options.Action, _blockPageV4, _blockPageV6, ExtendedDnsError.Censored, ExtraText(order), NegativeSoa(), response);
+            length = DnsResponseWriter.WriteBlocked(request, query, _options.Action, _blockPageV4, _blockPageV6, ExtendedDnsError.Censored, ExtraText(order), NegativeSoa(policy), response);
             return DnsDisposition.Answered;
         }
 
@@ -173,7 +175,7 @@ internal sealed class DnsResponder
                 && policy.TryMatchAddress(message.Slice(position, rdLength), now, out _, out PolicyOrder? order))
             {
                 _metrics.Blocked(order!.Reference);
-                return DnsResponseWriter.WriteBlocked(request, query, _options.Action, _blockPageV4, _blockPageV6, ExtendedDnsError.Censored, ExtraText(order), NegativeSoa(), response);
+                return DnsResponseWriter.WriteBlocked(request, query, _options.Action, _blockPageV4, _blockPageV6, ExtendedDnsError.Censored, ExtraText(order), NegativeSoa(policy), response);
             }
 
             position += rdLength;

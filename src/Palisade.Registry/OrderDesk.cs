@@ -277,7 +277,7 @@ internal sealed class OrderDesk(RegistryContext context)
         {
             if (o?.Target is { } text)
             {
-                overridden.Add(OrderTarget.TryParseForOrder(text, out OrderTarget target, out _) ? target.Value : text);
+                overridden.Add(Safeguards.OverrideTarget(text));
             }
         }
 

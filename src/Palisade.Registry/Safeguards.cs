@@ -55,7 +55,7 @@ internal sealed class Safeguards
             {
                 // An override names its target in any spelling the target itself may have.
                 string target = Fields.Required(overrides[i]?.Target, $"overrides[{i}].target", 2000);
-                target = overridden[i] = OrderTarget.TryParseForOrder(target, out OrderTarget canonical, out _) ? canonical.Value : target;
+                target = overridden[i] = OverrideTarget(target);
                 string justification = Fields.Required(overrides[i]?.Justification, $"overrides[{i}].justification", 10_000);
                 if (!justifications.TryAdd(target, justification))
                 {
@@ -93,6 +93,10 @@ internal sealed class Safeguards
 
         return logged.Count > 0 ? logged : null;
     }
+
+    /// <summary>The target an override names, in canonical form when it is a valid target (an override may spell its
+    /// target any way the target itself may be spelt).</summary>
+    public static string OverrideTarget(string text) => OrderTarget.TryParseForOrder(text, out OrderTarget target, out _) ? target.Value : text;
 
     /// <summary>Why a target needs an override, or null when it needs none.</summary>
     public string? ProtectionReason(OrderTarget target)

@@ -56,6 +56,12 @@ internal static class AuthorityConsole
         private string Mac(string purpose, string value) =>
             Base64Url(HMACSHA256.HashData(_secret, Encoding.UTF8.GetBytes(purpose + "\n" + value)));
 
+        /// <summary>Equal texts, compared in constant time (tokens and MACs).</summary>
+        private static bool SameText(string a, string b) => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
+
+        /// <summary>Whether the form asks to write exactly the request whose preview token is <paramref name="token"/>.</summary>
+        private static bool ConfirmsPreview(IFormCollection form, string token) => form["action"] == "write" && SameText(token, form["previewed"].ToString());
+
         private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
         /// <summary>The signed-in caller, or null (no cookie, a forged or expired one, or a key since rotated or revoked).</summary>
@@ -69,7 +75,7 @@ internal static class AuthorityConsole
             }
 
             string payload = cookie[..dot];
-            if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Mac("session", payload)), Encoding.ASCII.GetBytes(cookie[(dot + 1)..])))
+            if (!SameText(Mac("session", payload), cookie[(dot + 1)..]))
             {
                 return null;
             }
@@ -92,7 +98,7 @@ internal static class AuthorityConsole
         {
             string expected = Token(context, session);
             string given = form["token"].ToString();
-            return expected.Length > 0 && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(given));
+            return expected.Length > 0 && SameText(expected, given);
         }
 
         private static CookieOptions CookieOptions(HttpContext context, TimeSpan? lifetime) => new()
@@ -260,9 +266,8 @@ internal static class AuthorityConsole
         {
             html.Raw("<p><label for=\"f-").Raw(field).Raw("\">").T("Field." + field).Raw("</label>");
 
-            // A field without a help text gets the term itself back from the language (see PortalLanguage).
-            string help = html.Language["FieldHelp." + field];
-            bool helped = help != field;
+            string? help = html.Language.TextOrNull("FieldHelp." + field);
+            bool helped = help is not null;
             if (helped)
             {
                 html.Raw(" <small id=\"h-").Raw(field).Raw("\">").Text(help).Raw("</small>");
@@ -340,7 +345,7 @@ internal static class AuthorityConsole
                     Targets = Lines(values["targets"]), Overrides = Overrides(values["overrides"]),
                 };
                 string token = PreviewToken(signedIn.Session, "issue", request);
-                if (form["action"] == "write" && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(token), Encoding.ASCII.GetBytes(form["previewed"].ToString())))
+                if (ConfirmsPreview(form, token))
                 {
                     registry.Orders.IssueOrder(signedIn.Caller, request);
                     return Results.Redirect(PortalEndpoints.OrderPath(signedIn.Caller.Authority!, request.Decision));
@@ -472,7 +477,7 @@ internal static class AuthorityConsole
                     Expires = Optional(values["expires"]), RemoveExpiry = removeExpiry ? true : null, Reason = Optional(values["reason"]), Overrides = Overrides(values["overrides"]),
                 };
                 string token = PreviewToken(signedIn.Session, "amend " + Fields.Reference(order.Authority, order.Decision), request);
-                if (form["action"] == "write" && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(token), Encoding.ASCII.GetBytes(form["previewed"].ToString())))
+                if (ConfirmsPreview(form, token))
                 {
                     registry.Orders.AmendOrder(signedIn.Caller, order.Authority, order.Decision, request);
                     return Results.Redirect(PortalEndpoints.OrderPath(order.Authority, order.Decision));
@@ -530,7 +535,7 @@ internal static class AuthorityConsole
             string? previewed = null;
             try
             {
-                if (form["action"] == "write" && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(token), Encoding.ASCII.GetBytes(form["previewed"].ToString())))
+                if (ConfirmsPreview(form, token))
                 {
                     registry.Orders.RevokeOrder(signedIn.Caller, order.Authority, order.Decision, request);
                     return Results.Redirect(PortalEndpoints.OrderPath(order.Authority, order.Decision));

@@ -25,7 +25,7 @@ internal static class PortalCharts
         app.MapGet("/stats/in-force.csv", (HttpContext context) =>
         {
             var csv = new StringBuilder("time,orders,targets\r\n");
-            foreach (Point p in Series(registry, Authority(registry, context)))
+            foreach (Point p in Series(registry, History.Of(registry).Orders(Authority(registry, context))))
             {
                 csv.Append(Time(p.TimeMs)).Append(',').Append(p.Orders.ToString(CultureInfo.InvariantCulture)).Append(',')
                     .Append(p.Targets.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
@@ -36,7 +36,7 @@ internal static class PortalCharts
         app.MapGet("/stats/categories.csv", (HttpContext context) =>
         {
             var csv = new StringBuilder("category,orders,targets\r\n");
-            foreach ((string category, int orders, long targets) in Categories(registry, Authority(registry, context)))
+            foreach ((string category, int orders, long targets) in Categories(registry, History.Of(registry).Orders(Authority(registry, context))))
             {
                 csv.Append(Core.Formats.PolicyExporter.Csv(category)).Append(',').Append(orders.ToString(CultureInfo.InvariantCulture)).Append(',')
                     .Append(targets.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
@@ -60,7 +60,9 @@ internal static class PortalCharts
         PortalLanguage l = html.Language;
         string filter = authority is null ? "" : "?authority=" + Uri.EscapeDataString(authority);
         html.Raw("<section aria-labelledby=\"charts\"><h2 id=\"charts\">").T("ChartTitle").Raw("</h2>");
-        List<Point> series = Series(registry, authority);
+        // The log is read as far as it grew once per page, for both pictures.
+        List<OrderHistory> orders = History.Of(registry).Orders(authority);
+        List<Point> series = Series(registry, orders);
         if (series.Count == 0 || series.TrueForAll(p => p.Orders == 0))
         {
             html.Raw("<p>").T("ChartEmpty").Raw("</p></section>");
@@ -71,7 +73,7 @@ internal static class PortalCharts
         Line(html, "chart-orders", l["ChartOrders"], series, p => p.Orders, "#0a58ca");
         Line(html, "chart-targets", l["ChartTargets"], series, p => p.Targets, "#b02a37");
         html.Raw("<p>").M("ChartNumbers", csv).Raw("</p>");
-        List<(string Category, int Orders, long Targets)> categories = Categories(registry, authority);
+        List<(string Category, int Orders, long Targets)> categories = Categories(registry, orders);
         if (categories.Count > 0)
         {
             Bars(html, l["ChartByCategory"], categories);
@@ -159,9 +161,8 @@ internal static class PortalCharts
 
     /// <summary>Orders and targets in force at <see cref="Samples"/> moments from the first order's issue to now, of
     /// one authority or all.</summary>
-    internal static List<Point> Series(RegistryService registry, string? authority)
+    private static List<Point> Series(RegistryService registry, List<OrderHistory> orders)
     {
-        List<OrderHistory> orders = History.Of(registry).Orders(authority);
         if (orders.Count == 0)
         {
             return [];
@@ -192,10 +193,10 @@ internal static class PortalCharts
     }
 
     /// <summary>Orders and targets in force now by category, most targets first.</summary>
-    internal static List<(string Category, int Orders, long Targets)> Categories(RegistryService registry, string? authority)
+    private static List<(string Category, int Orders, long Targets)> Categories(RegistryService registry, List<OrderHistory> orders)
     {
         long now = registry.Time.GetUtcNow().ToUnixTimeMilliseconds();
-        return [.. History.Of(registry).Orders(authority)
+        return [.. orders
             .Select(o => (o.Category, Count: o.TargetsAt(now)))
             .Where(o => o.Count is not null)
             .GroupBy(o => o.Category, StringComparer.Ordinal)

@@ -54,6 +54,9 @@ internal sealed class PortalLanguage
     public string this[string key] => s_strings.GetString(key, Culture)
         ?? (key.IndexOf('.', StringComparison.Ordinal) is int dot and > 0 ? key[(dot + 1)..] : key);
 
+    /// <summary>The text of <paramref name="key"/>, or null when the resource files have none.</summary>
+    public string? TextOrNull(string key) => s_strings.GetString(key, Culture);
+
     /// <summary>The text of <paramref name="key"/> with its placeholders {0}, {1}… replaced by <paramref name="args"/>
     /// (other braces are kept, so a text may show a path template such as /orders/{authority}).</summary>
     public string Format(string key, params string[] args) => Fill(this[key], args, static s => s);
