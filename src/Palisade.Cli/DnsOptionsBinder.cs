@@ -33,7 +33,13 @@ internal sealed class DnsOptionsBinder
         DefaultValueFactory = _ => (int)new DnsServerOptions().NegativeTtl.TotalSeconds,
     };
 
-    public IEnumerable<Option> All => [Listen, Upstream, RpzZone, Action, BlockPage, Notify, RpzAllow, RpzTsig, TcpPerClient, MaxCacheTtl, NegativeTtl];
+    public Option<int> UdpThreads { get; } = new("--udp-threads")
+    {
+        Description = $"Threads serving UDP queries, each with a socket of its own on the same port (1 to {DnsServerOptions.MaxUdpThreads}; default: one per processor the process may run on).",
+        DefaultValueFactory = _ => Math.Min(Environment.ProcessorCount, DnsServerOptions.MaxUdpThreads),
+    };
+
+    public IEnumerable<Option> All => [Listen, Upstream, RpzZone, Action, BlockPage, Notify, RpzAllow, RpzTsig, TcpPerClient, MaxCacheTtl, NegativeTtl, UdpThreads];
 
     /// <summary>Builds validated options; the error names the flag.</summary>
     public DnsServerOptions? Bind(ParseResult parseResult, Uri? portal, out string? error)
@@ -136,6 +142,7 @@ internal sealed class DnsOptionsBinder
         options.MaxTcpConnectionsPerClient = parseResult.GetValue(TcpPerClient);
         options.MaxCacheTtl = TimeSpan.FromSeconds(parseResult.GetValue(MaxCacheTtl));
         options.NegativeTtl = TimeSpan.FromSeconds(parseResult.GetValue(NegativeTtl));
+        options.UdpThreads = parseResult.GetValue(UdpThreads);
         try
         {
             if (options.Listen.Count > 0)

@@ -71,13 +71,13 @@ public sealed partial class DnsServer : IAsyncDisposable
     private const int MaxPortAttempts = 16;
 
     /// <summary>A UDP and a TCP socket bound to the same address and port. For port 0 the UDP socket picks the port, and
-    /// when TCP finds it taken another is tried.</summary>
-    private static (Socket Udp, Socket Tcp, IPEndPoint Bound) BindPair(IPEndPoint endPoint)
+    /// when TCP finds it taken another is tried. With <paramref name="sharedUdp"/> the UDP socket lets the server's other
+    /// UDP sockets bind the same port (<c>SO_REUSEPORT</c>; the kernel spreads the clients over them).</summary>
+    private static (Socket Udp, Socket Tcp, IPEndPoint Bound) BindPair(IPEndPoint endPoint, bool sharedUdp)
     {
         for (int attempt = 1; ; attempt++)
         {
-            // A large receive buffer absorbs bursts while the receive loops are busy (the kernel caps it at rmem_max).
-            var udp = new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 4 << 20 };
+            Socket udp = UdpSocket(endPoint.AddressFamily, sharedUdp);
             var tcp = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
             {
@@ -100,23 +100,61 @@ public sealed partial class DnsServer : IAsyncDisposable
         }
     }
 
+    private const int SocketLevel = 1;
+    private const int ReusePortOption = 15;
+
+    private static Socket UdpSocket(AddressFamily family, bool shared)
+    {
+        // A large receive buffer absorbs bursts while the receive loops are busy (the kernel caps it at rmem_max).
+        var udp = new Socket(family, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 4 << 20 };
+        if (shared)
+        {
+            udp.SetRawSocketOption(SocketLevel, ReusePortOption, BitConverter.GetBytes(1));
+        }
+
+        return udp;
+    }
+
     /// <summary>Binds every address over UDP and TCP and starts serving.</summary>
     /// <exception cref="SocketException">An address cannot be bound (in use, not local).</exception>
     public void Start()
     {
         var udp = new List<IPEndPoint>();
         var tcp = new List<IPEndPoint>();
+        // On Linux each UDP socket has a thread of its own taking queries in batches (UdpBatch), one socket per thread on
+        // the same port; elsewhere asynchronous loops share one socket.
+        bool batched = OperatingSystem.IsLinux();
+        int threads = _options.UdpThreads;
         foreach (IPEndPoint endPoint in _options.Listen)
         {
-            (Socket udpSocket, Socket tcpSocket, IPEndPoint bound) = BindPair(endPoint);
+            (Socket udpSocket, Socket tcpSocket, IPEndPoint bound) = BindPair(endPoint, sharedUdp: batched && threads > 1);
             _sockets.Add(udpSocket);
             _sockets.Add(tcpSocket);
             tcpSocket.Listen(512);
             udp.Add(bound);
             tcp.Add((IPEndPoint)tcpSocket.LocalEndPoint!);
-            for (int i = 0; i < Math.Max(2, Environment.ProcessorCount); i++)
+            if (batched)
             {
-                _loops.Add(Task.Run(() => ServeUdpAsync(udpSocket)));
+                var group = new List<Socket> { udpSocket };
+                for (int i = 1; i < threads; i++)
+                {
+                    Socket more = UdpSocket(bound.AddressFamily, shared: true);
+                    _sockets.Add(more);
+                    more.Bind(bound);
+                    group.Add(more);
+                }
+
+                foreach (Socket socket in group)
+                {
+                    _loops.Add(Task.Factory.StartNew(() => ServeUdpBatched(socket), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+                }
+            }
+            else
+            {
+                for (int i = 0; i < threads; i++)
+                {
+                    _loops.Add(Task.Run(() => ServeUdpAsync(udpSocket)));
+                }
             }
 
             _loops.Add(Task.Run(() => AcceptTcpAsync(tcpSocket)));
@@ -154,6 +192,56 @@ public sealed partial class DnsServer : IAsyncDisposable
         }
 
         _stop.Dispose();
+    }
+
+    /// <summary>Serves one UDP socket on the calling thread: a batch of queries in, the answers out together, forwards
+    /// started on their own.</summary>
+    private void ServeUdpBatched(Socket socket)
+    {
+        using var batch = new UdpBatch(socket);
+        char[] key = new char[DnsConstants.MaxNameLength + 32];
+        CancellationToken stop = _stop.Token;
+        while (!stop.IsCancellationRequested)
+        {
+            int count;
+            try
+            {
+                count = batch.Receive();
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            for (int slot = 0; slot < count; slot++)
+            {
+                Metrics.Query(tcp: false);
+                ReadOnlySpan<byte> request = batch.Query(slot);
+                byte[] response = batch.Answers[slot];
+                DnsDisposition disposition = _responder.Respond(request, response, out int length, out DnsQuery query, key, out int keyLength);
+                if (disposition == DnsDisposition.Answered)
+                {
+                    batch.QueueAnswer(slot, length > query.MaxUdpResponse && length > DnsConstants.HeaderLength ? Truncate(response, length) : length);
+                }
+                else if (disposition == DnsDisposition.Forward)
+                {
+                    // The socket address as the system wrote it, which is SocketAddress's layout too.
+                    ReadOnlySpan<byte> sender = batch.Sender(slot);
+                    var peer = new SocketAddress(socket.AddressFamily, sender.Length);
+                    sender.CopyTo(peer.Buffer.Span);
+                    _ = ForwardUdpAsync(socket, request.ToArray(), query, new string(key, 0, keyLength), peer, stop);
+                }
+            }
+
+            try
+            {
+                batch.SendQueued();
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+        }
     }
 
     private async Task ServeUdpAsync(Socket socket)

@@ -81,6 +81,13 @@ public sealed class DnsServerOptions
     /// <summary>Most queries being forwarded at once; beyond it a query is answered SERVFAIL.</summary>
     public int MaxInFlight { get; set; } = 10_000;
 
+    /// <summary>Threads (on Linux each with a UDP socket of its own on the same port) that serve UDP queries; by default
+    /// one per processor the process may run on.</summary>
+    public int UdpThreads { get; set; } = Math.Min(Environment.ProcessorCount, MaxUdpThreads);
+
+    /// <summary>The most <see cref="UdpThreads"/>.</summary>
+    public const int MaxUdpThreads = 64;
+
     /// <summary>Longest time an upstream answer is cached, and the largest TTL passed on (one day by default).</summary>
     public TimeSpan MaxCacheTtl { get; set; } = TimeSpan.FromDays(1);
 
@@ -129,6 +136,11 @@ public sealed class DnsServerOptions
         if (NegativeTtl < TimeSpan.Zero || NegativeTtl > MaxNegativeTtl)
         {
             throw new ArgumentException($"Dns:NegativeTtl (--negative-ttl) {NegativeTtl.TotalSeconds} s is not between 0 and {MaxNegativeTtl.TotalSeconds} seconds (RFC 2308 §5)");
+        }
+
+        if (UdpThreads is < 1 or > MaxUdpThreads)
+        {
+            throw new ArgumentException($"Dns:UdpThreads (--udp-threads) {UdpThreads} is not between 1 and {MaxUdpThreads}");
         }
 
         if (UpstreamTimeout <= TimeSpan.Zero || UpstreamAttempts < 1 || CacheEntries < 0 || MaxInFlight < 1 || MaxTcpConnections < 1 || MaxTcpConnectionsPerClient < 1 || MaxConcurrentTransfers < 1)

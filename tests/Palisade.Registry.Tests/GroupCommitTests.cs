@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 
 namespace Palisade.Registry.Tests;
 
@@ -16,7 +17,7 @@ public abstract class GroupCommitTests(RegistryStoreKind store) : StoreTests(sto
 
         // 64 writers at once, each on a thread of its own, released together; every fourth repeats a decision number
         // another writer also uses, so exactly one of each pair is accepted and the other refused with a conflict.
-        var results = new (string Decision, Exception? Error)[64];
+        var results = new (string Decision, Exception? Error, long Index)[64];
         using var start = new Barrier(64);
         Thread[] threads = [.. Enumerable.Range(0, 64).Select(i => new Thread(() =>
         {
@@ -24,16 +25,16 @@ public abstract class GroupCommitTests(RegistryStoreKind store) : StoreTests(sto
             start.SignalAndWait();
             try
             {
-                f.Host.Registry.Orders.IssueOrder(rkn, new Api.IssueOrderRequest
+                Api.OrderEventCreated created = f.Host.Registry.Orders.IssueOrder(rkn, new Api.IssueOrderRequest
                 {
                     Decision = decision, DecisionDate = "2024-01-01", LegalBasis = "law", Category = "malware", Summary = "s",
                     Effective = "2026-01-01T00:00:00Z", Targets = [$"g{i}.example"],
                 });
-                results[i] = (decision, null);
+                results[i] = (decision, null, created.LogIndex);
             }
             catch (RegistryProblem e)
             {
-                results[i] = (decision, e);
+                results[i] = (decision, e, -1);
             }
         }))];
         Array.ForEach(threads, t => t.Start());
@@ -53,6 +54,12 @@ public abstract class GroupCommitTests(RegistryStoreKind store) : StoreTests(sto
             using HttpResponseMessage response = await f.Http.GetAsync("/v1/orders/rkn/" + decision, TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
+
+        // The order list (newest first) has them in log order, though a commit wrote its rows together.
+        JsonObject list = await f.JsonAsync(await f.Http.GetAsync("/v1/orders?authority=rkn&limit=100", TestContext.Current.CancellationToken));
+        string[] listed = [.. list["orders"]!.AsArray().Select(o => o!["decision"]!.GetValue<string>()).Where(d => d.StartsWith("G-", StringComparison.Ordinal))];
+        string[] byLog = [.. results.Where(r => r.Error is null).OrderByDescending(r => r.Index).Select(r => r.Decision)];
+        Assert.Equal(byLog, listed);
 
         (int exit, _, string stderr) = LogAuditTests.Cli("verify", "--log", f.BaseAddress + "log/", "--state", Path.Combine(f.Directory, "verify.state"));
         Assert.True(exit == 0, stderr);

@@ -1,6 +1,7 @@
 using System.Data;
 using System.Data.Common;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Palisade.Registry.Storage;
 
@@ -192,6 +193,109 @@ internal sealed class PostgresRegistryStore : RegistryStore
         while (true)
         {
             await connection.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    internal override bool BatchesRows => true;
+
+    /// <inheritdoc />
+    /// <remarks>One statement: each table's rows go as parallel arrays (one per column) that <c>unnest</c> turns back
+    /// into rows in the order they were added (orders take their sequence numbers in that order), each INSERT a
+    /// data-modifying WITH query, and the statement's result is the announcement of the new log size.</remarks>
+    internal override void InsertRows(DbConnection connection, DbTransaction transaction, PendingRows rows)
+    {
+        var insert = new RowsStatement(new NpgsqlCommand { Connection = (NpgsqlConnection)connection, Transaction = (NpgsqlTransaction)transaction });
+        if (rows.Entries.Count > 0)
+        {
+            insert.Add("log_entries",
+                ("idx", NpgsqlDbType.Bigint, rows.Entries.ConvertAll(r => r.Index).ToArray()),
+                ("data", NpgsqlDbType.Bytea, rows.Entries.ConvertAll(r => r.Data).ToArray()),
+                ("leaf_hash", NpgsqlDbType.Bytea, rows.Entries.ConvertAll(r => r.LeafHash).ToArray()));
+        }
+
+        if (rows.Orders.Count > 0)
+        {
+            insert.Add("orders",
+                ("authority", NpgsqlDbType.Text, rows.Orders.ConvertAll(r => r.Order.Authority).ToArray()),
+                ("decision", NpgsqlDbType.Text, rows.Orders.ConvertAll(r => r.Order.Decision).ToArray()),
+                ("decision_date", NpgsqlDbType.Text, rows.Orders.ConvertAll(r => r.Order.DecisionDate).ToArray()),
+                ("legal_basis", NpgsqlDbType.Text, rows.Orders.ConvertAll(r => r.Order.LegalBasis).ToArray()),
+                ("category", NpgsqlDbType.Text, rows.Orders.ConvertAll(r => r.Order.Category).ToArray()),
+                ("issuing_body", NpgsqlDbType.Text, rows.Orders.ConvertAll(r => r.Order.IssuingBody).ToArray()),
+                ("summary", NpgsqlDbType.Text, rows.Orders.ConvertAll(r => r.Order.Summary).ToArray()),
+                ("effective_ms", NpgsqlDbType.Bigint, rows.Orders.ConvertAll(r => r.Order.EffectiveMs).ToArray()),
+                ("expires_ms", NpgsqlDbType.Bigint, rows.Orders.ConvertAll(r => r.Order.ExpiresMs).ToArray()),
+                ("issued_ms", NpgsqlDbType.Bigint, rows.Orders.ConvertAll(r => r.IssuedMs).ToArray()));
+        }
+
+        if (rows.Targets.Count > 0)
+        {
+            insert.Add("order_targets",
+                ("authority", NpgsqlDbType.Text, rows.Targets.ConvertAll(r => r.Authority).ToArray()),
+                ("decision", NpgsqlDbType.Text, rows.Targets.ConvertAll(r => r.Decision).ToArray()),
+                ("kind", NpgsqlDbType.Text, rows.Targets.ConvertAll(r => r.Kind).ToArray()),
+                ("value", NpgsqlDbType.Text, rows.Targets.ConvertAll(r => r.Value).ToArray()),
+                ("family", NpgsqlDbType.Bigint, rows.Targets.ConvertAll(r => (long?)r.Family).ToArray()),
+                ("ip_start", NpgsqlDbType.Bytea, rows.Targets.ConvertAll(r => r.Start).ToArray()),
+                ("ip_end", NpgsqlDbType.Bytea, rows.Targets.ConvertAll(r => r.End).ToArray()));
+        }
+
+        if (rows.OrderEvents.Count > 0)
+        {
+            insert.Add("order_events",
+                ("log_index", NpgsqlDbType.Bigint, rows.OrderEvents.ConvertAll(r => r.LogIndex).ToArray()),
+                ("entries", NpgsqlDbType.Bigint, rows.OrderEvents.ConvertAll(r => (long)r.Entries).ToArray()),
+                ("authority", NpgsqlDbType.Text, rows.OrderEvents.ConvertAll(r => r.Authority).ToArray()),
+                ("decision", NpgsqlDbType.Text, rows.OrderEvents.ConvertAll(r => r.Decision).ToArray()),
+                ("type", NpgsqlDbType.Text, rows.OrderEvents.ConvertAll(r => r.Type).ToArray()),
+                ("time_ms", NpgsqlDbType.Bigint, rows.OrderEvents.ConvertAll(r => r.TimeMs).ToArray()));
+        }
+
+        if (rows.Checkpoint is { } checkpoint)
+        {
+            insert.Add("checkpoints",
+                ("size", NpgsqlDbType.Bigint, new[] { checkpoint.Size }),
+                ("root", NpgsqlDbType.Bytea, new[] { checkpoint.Root }),
+                ("note", NpgsqlDbType.Text, new[] { checkpoint.Note }));
+        }
+
+        insert.Run(rows.Announce);
+    }
+
+    /// <summary>One statement of several INSERTs, each a WITH query over <c>unnest</c> of its column arrays.</summary>
+    private sealed class RowsStatement(NpgsqlCommand command)
+    {
+        private readonly System.Text.StringBuilder _with = new();
+
+        public void Add(string table, params (string Column, NpgsqlDbType Type, Array Values)[] columns)
+        {
+            string names = string.Join(", ", columns.Select(c => c.Column));
+            string arrays = string.Join(", ", columns.Select(c => $"@{table}_{c.Column}"));
+            _with.Append(_with.Length == 0 ? "WITH " : ", ")
+                .Append(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{table}_rows AS (INSERT INTO {table} ({names}) SELECT {names} FROM unnest({arrays}) WITH ORDINALITY AS r({names}, n) ORDER BY n)");
+            foreach ((string column, NpgsqlDbType type, Array values) in columns)
+            {
+                command.Parameters.Add(new NpgsqlParameter($"{table}_{column}", NpgsqlDbType.Array | type) { Value = values });
+            }
+        }
+
+        /// <summary>Runs the statement, announcing <paramref name="size"/> on the append channel when given.</summary>
+        public void Run(long? size)
+        {
+            using (command)
+            {
+                _with.Append(size is null ? " SELECT 1" : " SELECT pg_notify(@channel, @size)");
+                if (size is not null)
+                {
+                    command.Parameters.AddWithValue("channel", Channel);
+                    command.Parameters.AddWithValue("size", size.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+
+                command.CommandText = _with.ToString();
+                command.ExecuteNonQuery();
+            }
         }
     }
 

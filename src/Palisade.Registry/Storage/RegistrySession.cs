@@ -20,6 +20,9 @@ internal sealed partial class RegistrySession : IDisposable
     private readonly Dictionary<string, DbCommand>? _statements;
     private readonly Action? _release;
 
+    /// <summary>Rows waiting to be written together (a write session of a store that batches them), else null.</summary>
+    private readonly PendingRows? _rows;
+
     /// <param name="store">The store the session is of.</param>
     /// <param name="connection">An open connection.</param>
     /// <param name="transaction">The session's transaction; null for a session of single reads.</param>
@@ -34,10 +37,26 @@ internal sealed partial class RegistrySession : IDisposable
         _transaction = transaction;
         _statements = statements;
         _release = release;
+        _rows = transaction is not null && store.BatchesRows ? new PendingRows() : null;
     }
 
-    /// <summary>Commits the session's transaction (durably: the stores commit synchronously).</summary>
-    public void Commit() => _transaction?.Commit();
+    /// <summary>Commits the session's transaction (durably: the stores commit synchronously), after the rows still
+    /// waiting.</summary>
+    public void Commit()
+    {
+        FlushRows();
+        _transaction?.Commit();
+    }
+
+    /// <summary>Writes the rows waiting, before any other statement runs, so statements keep their order.</summary>
+    private void FlushRows()
+    {
+        if (_rows is { IsEmpty: false })
+        {
+            _store.InsertRows(_connection, _transaction!, _rows);
+            _rows.Clear();
+        }
+    }
 
     /// <inheritdoc />
     public void Dispose()
@@ -105,6 +124,12 @@ internal sealed partial class RegistrySession : IDisposable
     /// commits (PostgreSQL NOTIFY; nothing for a store only one process uses).</summary>
     public void AnnounceAppend(long size)
     {
+        if (_rows is not null)
+        {
+            _rows.Announce = size;
+            return;
+        }
+
         if (_store.AppendChannel is { } channel)
         {
             NonQuery("SELECT pg_notify(@channel, @size)", Text("channel", channel), Text("size", size.ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -125,8 +150,16 @@ internal sealed partial class RegistrySession : IDisposable
         return list;
     }
 
-    public void InsertEntry(long index, byte[] data, byte[] leafHash) =>
+    public void InsertEntry(long index, byte[] data, byte[] leafHash)
+    {
+        if (_rows is not null)
+        {
+            _rows.Entries.Add((index, data, leafHash));
+            return;
+        }
+
         NonQuery("INSERT INTO log_entries (idx, data, leaf_hash) VALUES (@idx, @data, @hash)", Int("idx", index), Blob("data", data), Blob("hash", leafHash));
+    }
 
     /// <summary>Every stored checkpoint (size and signed note), by size.</summary>
     public IEnumerable<(long Size, string Note)> ReadCheckpoints()
@@ -139,8 +172,16 @@ internal sealed partial class RegistrySession : IDisposable
         }
     }
 
-    public void InsertCheckpoint(long size, byte[] root, string note) =>
+    public void InsertCheckpoint(long size, byte[] root, string note)
+    {
+        if (_rows is not null)
+        {
+            _rows.Checkpoint = (size, root, note);
+            return;
+        }
+
         NonQuery("INSERT INTO checkpoints (size, root, note) VALUES (@size, @root, @note)", Int("size", size), Blob("root", root), Text("note", note));
+    }
 
     // --- authorities and keys ---------------------------------------------------------------------------------------
 
@@ -194,13 +235,21 @@ internal sealed partial class RegistrySession : IDisposable
         return reader.Read() ? ReadOrder(reader) : null;
     }
 
-    public void InsertOrder(OrderRow order, long issuedMs) =>
+    public void InsertOrder(OrderRow order, long issuedMs)
+    {
+        if (_rows is not null)
+        {
+            _rows.Orders.Add((order, issuedMs));
+            return;
+        }
+
         NonQuery("""
             INSERT INTO orders (authority, decision, decision_date, legal_basis, category, issuing_body, summary, effective_ms, expires_ms, issued_ms)
             VALUES (@a, @d, @date, @basis, @category, @body, @summary, @effective, @expires, @now)
             """,
             Text("a", order.Authority), Text("d", order.Decision), Text("date", order.DecisionDate), Text("basis", order.LegalBasis), Text("category", order.Category),
             Text("body", order.IssuingBody), Text("summary", order.Summary), Int("effective", order.EffectiveMs), Int("expires", order.ExpiresMs), Int("now", issuedMs));
+    }
 
     public void SetExpiry(string authority, string decision, long? expiresMs) =>
         NonQuery("UPDATE orders SET expires_ms = @e WHERE authority = @a AND decision = @d", Int("e", expiresMs), Text("a", authority), Text("d", decision));
@@ -213,6 +262,16 @@ internal sealed partial class RegistrySession : IDisposable
     /// which both stores compare byte by byte).</summary>
     public void InsertTargets(string authority, string decision, IEnumerable<(string Kind, string Value, int? Family, byte[]? Start, byte[]? End)> targets)
     {
+        if (_rows is not null)
+        {
+            foreach ((string kind, string value, int? family, byte[]? start, byte[]? end) in targets)
+            {
+                _rows.Targets.Add((authority, decision, kind, value, family, start, end));
+            }
+
+            return;
+        }
+
         const string Sql = "INSERT INTO order_targets (authority, decision, kind, value, family, ip_start, ip_end) VALUES (@a, @d, @kind, @value, @family, @start, @end)";
         // One prepared statement run per target: on SQLite this measured faster than multi-row statements, whose long
         // text and many named parameters cost more to prepare and bind than the rows save.
@@ -250,9 +309,17 @@ internal sealed partial class RegistrySession : IDisposable
     public long TargetCount(string authority, string decision) =>
         Convert.ToInt64(Scalar("SELECT count(*) FROM order_targets WHERE authority = @a AND decision = @d", Text("a", authority), Text("d", decision)), System.Globalization.CultureInfo.InvariantCulture);
 
-    public void InsertOrderEvent(long logIndex, int entries, string authority, string decision, string type, long timeMs) =>
+    public void InsertOrderEvent(long logIndex, int entries, string authority, string decision, string type, long timeMs)
+    {
+        if (_rows is not null)
+        {
+            _rows.OrderEvents.Add((logIndex, entries, authority, decision, type, timeMs));
+            return;
+        }
+
         NonQuery("INSERT INTO order_events (log_index, entries, authority, decision, type, time_ms) VALUES (@i, @n, @a, @d, @t, @time)",
             Int("i", logIndex), Int("n", entries), Text("a", authority), Text("d", decision), Text("t", type), Int("time", timeMs));
+    }
 
     /// <summary>An order's events in the tree of <paramref name="size"/>: log index, entries, type and time.</summary>
     public List<(long Index, int Entries, string Type, long TimeMs)> OrderEvents(string authority, string decision, long size)
@@ -570,6 +637,7 @@ internal sealed partial class RegistrySession : IDisposable
     /// <summary>A prepared statement of the kept connection, with these parameters (not to be disposed).</summary>
     private DbCommand Statement(string sql, DbParameter[] parameters)
     {
+        FlushRows();
         if (!_statements!.TryGetValue(sql, out DbCommand? statement))
         {
             statement = _connection.CreateCommand();
@@ -585,6 +653,7 @@ internal sealed partial class RegistrySession : IDisposable
 
     private DbCommand Command(string sql, params DbParameter[] parameters)
     {
+        FlushRows();
         DbCommand command = _connection.CreateCommand();
         command.Transaction = _transaction;
         command.CommandText = sql;

@@ -119,6 +119,14 @@ internal abstract class RegistryStore : IDisposable
     private readonly Dictionary<string, DbCommand> _writeStatements = new(StringComparer.Ordinal);
     private DbConnection? _writeConnection;
 
+    /// <summary>Whether a write session holds the rows of <see cref="PendingRows"/> and writes them together
+    /// (<see cref="InsertRows"/>): worth it where every statement is a round trip.</summary>
+    internal virtual bool BatchesRows => false;
+
+    /// <summary>Writes the rows a write session held, one statement per table, in the session's transaction.</summary>
+    internal virtual void InsertRows(DbConnection connection, DbTransaction transaction, PendingRows rows) =>
+        throw new NotSupportedException($"{Description} writes rows one by one");
+
     /// <summary>Whether writes keep one connection and its prepared statements (a store in this process, where
     /// preparing a statement costs more than running it).</summary>
     protected virtual bool KeepsWriteConnection => false;
