@@ -25,6 +25,9 @@ internal sealed unsafe partial class UdpBatch : IDisposable
     /// <summary>How long one wait for a datagram lasts before the loop looks at its stop signal.</summary>
     public const int PollMilliseconds = 200;
 
+    /// <summary>How many times one batch of answers waits for room in the send buffer before it drops what is left.</summary>
+    private const int MaxSendWaits = 5;
+
     private const int MsgDontWait = 0x40;
     private const int MsgTrunc = 0x20;
     private const short PollIn = 0x1;
@@ -70,7 +73,6 @@ internal sealed unsafe partial class UdpBatch : IDisposable
     /// <summary>Waits up to <see cref="PollMilliseconds"/> for datagrams and takes as many as are there, up to
     /// <see cref="Capacity"/>; 0 when none came.</summary>
     /// <exception cref="ObjectDisposedException">The socket was closed.</exception>
-    /// <exception cref="SocketException">The system refused the call for a reason other than "nothing there".</exception>
     public int Receive()
     {
         for (int i = 0; i < Capacity; i++)
@@ -84,33 +86,28 @@ internal sealed unsafe partial class UdpBatch : IDisposable
         {
             _socket.SafeHandle.DangerousAddRef(ref added);
             int fd = (int)_socket.SafeHandle.DangerousGetHandle();
-            while (true)
+            int count = ReceiveMany(fd, _received, Capacity, MsgDontWait, null);
+            if (count >= 0)
             {
-                int count = ReceiveMany(fd, _received, Capacity, MsgDontWait, null);
-                if (count >= 0)
-                {
-                    return count;
-                }
-
-                int error = Marshal.GetLastPInvokeError();
-                if (error == ErrorInterrupted)
-                {
-                    continue;
-                }
-
-                if (error != ErrorAgain)
-                {
-                    // An ICMP error for an earlier answer (ECONNREFUSED) is reported on the next read: keep serving.
-                    return 0;
-                }
-
-                var wait = new PollDescriptor { Descriptor = fd, Events = PollIn };
-                int ready = Poll(&wait, 1, PollMilliseconds);
-                if (ready <= 0)
-                {
-                    return 0;
-                }
+                return count;
             }
+
+            int error = Marshal.GetLastPInvokeError();
+            if (error != ErrorAgain && error != ErrorInterrupted)
+            {
+                // An ICMP error for an earlier answer (ECONNREFUSED) is reported on the next read: keep serving.
+                return 0;
+            }
+
+            // Nothing there: wait, then take what came. One wait per call, so that the caller looks at its stop signal
+            // and the socket can be closed (closing it makes the wait end at once).
+            var wait = new PollDescriptor { Descriptor = fd, Events = PollIn };
+            if (Poll(&wait, 1, PollMilliseconds) <= 0 || (wait.Returned & PollIn) == 0)
+            {
+                return 0;
+            }
+
+            return Math.Max(ReceiveMany(fd, _received, Capacity, MsgDontWait, null), 0);
         }
         finally
         {
@@ -150,6 +147,7 @@ internal sealed unsafe partial class UdpBatch : IDisposable
             _socket.SafeHandle.DangerousAddRef(ref added);
             int fd = (int)_socket.SafeHandle.DangerousGetHandle();
             int sent = 0;
+            int waits = 0;
             while (sent < _replyCount)
             {
                 int count = SendMany(fd, _replies + sent, (uint)(_replyCount - sent), 0);
@@ -165,7 +163,7 @@ internal sealed unsafe partial class UdpBatch : IDisposable
                     continue;
                 }
 
-                if (error == ErrorAgain)
+                if (error == ErrorAgain && waits++ < MaxSendWaits)
                 {
                     // The send buffer is full: wait for room rather than drop answers.
                     var wait = new PollDescriptor { Descriptor = fd, Events = PollOut };
@@ -173,7 +171,7 @@ internal sealed unsafe partial class UdpBatch : IDisposable
                     continue;
                 }
 
-                // This answer cannot be sent (its address is refused): skip it, send the rest.
+                // This answer cannot be sent (its address is refused, or the socket is closing): skip it.
                 sent++;
             }
         }
