@@ -7,7 +7,8 @@
 # 1. A fresh `palisade serve` imports the generated policy as ORDERS orders (names of varied length and TLD).
 # 2. The same version is exported as RPZ and loaded into unbound (respip); an upstream unbound is authoritative for the
 #    allowed names (TTL 3600).
-# 3. `palisade dns` and unbound each run pinned to CPU 1 (one thread each), dnsperf pinned to CPU 0 (-c 64 -q 500).
+# 3. `palisade dns` and unbound each run pinned to CPU 1 (one thread each), dnsperf pinned to CPU 0 (-c 64 -q 500);
+#    each server's CPU time during a run (from /proc) gives its queries per CPU-second.
 #    For each mix (50 % blocked, all blocked, all allowed from the cache), after a warm-up, the maximum rate over
 #    DURATION seconds (default 15), alternated between the servers ROUNDS times (default 2); then the p99 latency of
 #    each at a fixed rate of 70 % of unbound's maximum for that mix.
@@ -115,10 +116,10 @@ random.seed(3)
 work = sys.argv[1]
 blocked = []
 for line in open(f"{work}/policy.rpz", encoding="utf-8"):
+    # Owners are relative to $ORIGIN rpz.palisade.: "name CNAME . ; court/D-1"
     parts = line.split()
-    if len(parts) >= 3 and parts[-2] == "CNAME" and ".rpz-" not in parts[0]:
-        owner = parts[0].rstrip(".")
-        owner = owner[: -len(".rpz.palisade")] if owner.endswith(".rpz.palisade") else owner
+    if len(parts) >= 3 and parts[1] == "CNAME" and "rpz-" not in parts[0]:
+        owner = parts[0]
         blocked.append(("q" + str(random.randint(1, 99)) + owner[1:]) if owner.startswith("*.") else owner)
 random.shuffle(blocked)
 blocked = blocked[:200000]
@@ -133,6 +134,7 @@ with open(f"{work}/q-mixed.txt", "w") as f:
 print(f"{len(blocked)} blocked query names, {len(allowed)} allowed")
 PY
 FIRST_BLOCKED=$(head -1 "$WORK/q-blocked.txt" | cut -d' ' -f1)
+[ -n "$FIRST_BLOCKED" ] || { echo "no blocked names read from $WORK/policy.rpz" >&2; exit 1; }
 
 echo "== unbound with the same version as RPZ, pinned to CPU 1"
 UB=$(free_port)
@@ -152,9 +154,14 @@ wait_dns "$PD" "$FIRST_BLOCKED" NXDOMAIN
 PD_READY=$(python3 -c "print(f'{$(date +%s.%N) - $START:.1f}')")
 PD_RSS0=$(rss $PDNS)
 
-qps() { # port file seconds
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # user + system time, in 1/100 s
+qps() { # port file seconds pid -> "rate lost cpu% rate-per-cpu-second"
+  local before after
+  before=$(cpu_ticks "$4")
   taskset -c 0 dnsperf -s 127.0.0.1 -p "$1" -d "$2" -l "$3" -c 64 -q 500 2>/dev/null > "$WORK/perf.out" || true
-  awk '/Queries per second/ {qps=$4} /Queries lost/ {lost=$3} END {printf "%.0f %s\n", qps, lost}' "$WORK/perf.out"
+  after=$(cpu_ticks "$4")
+  awk -v cpu=$((after - before)) -v secs="$3" '/Queries per second/ {qps=$4} /Queries lost/ {lost=$3}
+    END {share = cpu / (secs * 100); printf "%.0f %s %.0f %.0f\n", qps, lost, share * 100, qps / (share > 0 ? share : 1)}' "$WORK/perf.out"
 }
 p99() { # port file rate
   taskset -c 0 dnsperf -s 127.0.0.1 -p "$1" -d "$2" -l 10 -c 64 -Q "$3" -v 2>/dev/null | awk '/^> / {print $NF}' | sort -g \
@@ -163,19 +170,25 @@ p99() { # port file rate
 
 declare -A BEST_P BEST_U LOST_P LOST_U
 echo
-echo "| mix | round | palisade dns q/s (lost) | unbound q/s (lost) | ratio |"
-echo "|---|---:|---:|---:|---:|"
+echo "| mix | round | palisade dns q/s (lost, CPU) | unbound q/s (lost, CPU) | ratio | palisade q per CPU-s | unbound q per CPU-s | ratio per CPU-s |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for mix in mixed blocked allowed; do
   # Warm both caches (and both JITs) with the whole query file.
-  qps "$PD" "$WORK/q-$mix.txt" 5 > /dev/null; qps "$UB" "$WORK/q-$mix.txt" 5 > /dev/null
+  qps "$PD" "$WORK/q-$mix.txt" 5 "$PDNS" > /dev/null; qps "$UB" "$WORK/q-$mix.txt" 5 "$UNBOUND" > /dev/null
   for round in $(seq 1 "$ROUNDS"); do
-    if [ $((round % 2)) -eq 1 ]; then read -r p pl < <(qps "$PD" "$WORK/q-$mix.txt" "$DURATION"); read -r u ul < <(qps "$UB" "$WORK/q-$mix.txt" "$DURATION")
-    else read -r u ul < <(qps "$UB" "$WORK/q-$mix.txt" "$DURATION"); read -r p pl < <(qps "$PD" "$WORK/q-$mix.txt" "$DURATION"); fi
-    printf '| %s | %s | %s (%s) | %s (%s) | %s |\n' "$mix" "$round" "$p" "$pl" "$u" "$ul" "$(python3 -c "print(f'{$p/max($u,1):.2f}')")"
+    if [ $((round % 2)) -eq 1 ]; then
+      read -r p pl pc pn < <(qps "$PD" "$WORK/q-$mix.txt" "$DURATION" "$PDNS"); read -r u ul uc un < <(qps "$UB" "$WORK/q-$mix.txt" "$DURATION" "$UNBOUND")
+    else
+      read -r u ul uc un < <(qps "$UB" "$WORK/q-$mix.txt" "$DURATION" "$UNBOUND"); read -r p pl pc pn < <(qps "$PD" "$WORK/q-$mix.txt" "$DURATION" "$PDNS")
+    fi
+    printf '| %s | %s | %s (%s, %s %%) | %s (%s, %s %%) | %s | %s | %s | %s |\n' "$mix" "$round" "$p" "$pl" "$pc" "$u" "$ul" "$uc" \
+      "$(python3 -c "print(f'{$p/max($u,1):.2f}')")" "$pn" "$un" "$(python3 -c "print(f'{$pn/max($un,1):.2f}')")"
     [ "${BEST_P[$mix]:-0}" -lt "$p" ] && BEST_P[$mix]=$p
     [ "${BEST_U[$mix]:-0}" -lt "$u" ] && BEST_U[$mix]=$u
   done
 done
+echo "(dnsperf has one core; when a server's CPU share is under 100 % the generator, not the server, set the rate, and the"
+echo " queries per CPU-second are the fair per-core comparison)"
 
 echo
 echo "| mix | fixed rate (70 % of unbound's best) | palisade dns p99 | unbound p99 |"
