@@ -15,7 +15,9 @@ namespace Palisade.Dns;
 /// (RFC 5936) and IXFR (RFC 1995) on the DNS server's TCP port, with NOTIFY (RFC 1996) to the configured secondaries
 /// when a new version is swapped in. The serial is the registry version. Names and patterns are QNAME triggers, prefixes
 /// rpz-ip triggers, all answering NXDOMAIN (<c>CNAME .</c>); URLs have no DNS form and are left out. A version's zone
-/// holds the entries in force at the time of its last log event, so each serial has one content.
+/// holds the entries in force at the time of its last log event, so each serial has one content. This type serves the
+/// zone (transfers, access, TSIG, the apex); <see cref="RpzContent"/> is a version's content and the change between two,
+/// <see cref="RpzHistory"/> the changes kept for IXFR, <see cref="RpzNotifier"/> the NOTIFY messages.
 /// </summary>
 public sealed partial class RpzZone
 {
@@ -37,11 +39,12 @@ public sealed partial class RpzZone
     private readonly string _zone;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly List<Change> _history = [];
+    private readonly RpzHistory _history = new();
     private readonly object _gate = new();
+    private readonly RpzNotifier _notifier;
     private readonly SemaphoreSlim _transfers;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<IPAddress, RpzSecondaryTransfer> _secondaries = new();
-    private Snapshot _current = new(0, []);
+    private RpzContent _current = RpzContent.Empty;
 
     /// <summary>Creates the zone <paramref name="zone"/> (such as rpz.palisade).</summary>
     /// <param name="zone">The zone's name.</param>
@@ -55,6 +58,7 @@ public sealed partial class RpzZone
         _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
         _transfers = new SemaphoreSlim(maxConcurrentTransfers, maxConcurrentTransfers);
+        _notifier = new RpzNotifier(_zone, NotifyTargets, _logger);
     }
 
     /// <summary>The addresses allowed to transfer the zone; empty allows none.</summary>
@@ -73,57 +77,36 @@ public sealed partial class RpzZone
     /// <summary>Where NOTIFY goes when the serial changes (the secondaries' addresses).</summary>
     public IList<IPEndPoint> NotifyTargets { get; } = [];
 
-    /// <summary>The zone's trigger owner names (relative to the zone), sorted.</summary>
-    public IReadOnlyList<string> Triggers => Volatile.Read(ref _current).Triggers;
+    /// <summary>The zone's trigger owner names (relative to the zone), in the order of their targets.</summary>
+    public IEnumerable<string> Triggers => Volatile.Read(ref _current).Triggers;
 
     /// <summary>Replaces the zone's content with a new version's and notifies the secondaries.</summary>
+    /// <remarks>Nothing is copied: the zone reads the version's entries. The change from the version before (for IXFR)
+    /// is one walk over both versions' sorted entries; the first version loaded has no change to record.</remarks>
     public void Update(CompiledPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        var triggers = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (BundleEntry entry in policy.Bundle.Entries)
-        {
-            if (!entry.Order.IsActiveAt(policy.Bundle.LogTimeMs))
-            {
-                continue;
-            }
-
-            string? owner = OrderTarget.KindOfCanonical(entry.Target) switch
-            {
-                TargetKind.Domain or TargetKind.Pattern => entry.Target,
-                TargetKind.Prefix => PolicyExporter.RpzIpOwner(IpPrefix.Parse(entry.Target)),
-                _ => null,
-            };
-            if (owner is not null)
-            {
-                triggers.Add(owner);
-            }
-        }
-
-        var next = new Snapshot((uint)policy.Version, [.. triggers]);
+        var next = new RpzContent((uint)policy.Version, policy.Bundle);
         lock (_gate)
         {
-            Snapshot previous = _current;
+            RpzContent previous = _current;
             if (next.Serial == previous.Serial)
             {
                 return;
             }
 
-            var before = new HashSet<string>(previous.Triggers, StringComparer.Ordinal);
-            _history.Add(new Change(previous.Serial, next.Serial,
-                [.. previous.Triggers.Where(t => !triggers.Contains(t))], [.. next.Triggers.Where(t => !before.Contains(t))]));
-            if (_history.Count > MaxHistory)
+            if (previous.Serial != 0)
             {
-                _history.RemoveAt(0);
+                _history.Add(RpzContent.Between(previous, next));
             }
 
             Volatile.Write(ref _current, next);
         }
 
-        LogUpdated(_logger, _zone, next.Serial, next.Triggers.Length);
+        LogUpdated(_logger, _zone, next.Serial, next.Entries);
         if (NotifyTargets.Count > 0)
         {
-            _ = NotifyAsync(next.Serial);
+            _ = _notifier.NotifyAsync(next.Serial);
         }
     }
 
@@ -187,11 +170,11 @@ public sealed partial class RpzZone
 
             try
             {
-                Snapshot current = Volatile.Read(ref _current);
-                List<Change>? chain = null;
+                RpzContent current = Volatile.Read(ref _current);
+                List<RpzChange>? chain = null;
                 if (query.QuestionType == DnsConstants.TypeIxfr && ClientSerial(request, query) is { } serial)
                 {
-                    chain = Chain(serial, current.Serial);
+                    chain = _history.Chain(serial, current.Serial);
                 }
 
                 await StreamAsync(request, query, Records(current, chain), connection, buffer, requestMac, now, cancellationToken).ConfigureAwait(false);
@@ -244,7 +227,7 @@ public sealed partial class RpzZone
     }
 
     /// <summary>The records of the answer, in order, generated as they are sent.</summary>
-    private static IEnumerable<ZoneRecord> Records(Snapshot current, List<Change>? chain)
+    private static IEnumerable<ZoneRecord> Records(RpzContent current, List<RpzChange>? chain)
     {
         yield return ZoneRecord.Soa(current.Serial);
         if (chain is { Count: 0 })
@@ -256,7 +239,7 @@ public sealed partial class RpzZone
         if (chain is not null)
         {
             // RFC 1995 §4: the new SOA, then per change the old SOA, deletions, the new SOA, additions; the new SOA last.
-            foreach (Change change in chain)
+            foreach (RpzChange change in chain)
             {
                 yield return ZoneRecord.Soa(change.From);
                 foreach (string removed in change.Removed)
@@ -411,27 +394,6 @@ public sealed partial class RpzZone
         return position + 20;
     }
 
-    /// <summary>The changes leading from <paramref name="from"/> to <paramref name="to"/>, or null; empty when equal.</summary>
-    private List<Change>? Chain(uint from, uint to)
-    {
-        if (from == to)
-        {
-            return [];
-        }
-
-        lock (_gate)
-        {
-            int start = _history.FindIndex(c => c.From == from);
-            if (start < 0)
-            {
-                return null;
-            }
-
-            List<Change> chain = _history[start..];
-            return chain[^1].To == to ? chain : null;
-        }
-    }
-
     /// <summary>The serial in the SOA of an IXFR query's authority section (RFC 1995 §3).</summary>
     private static uint? ClientSerial(ReadOnlySpan<byte> request, in DnsQuery query)
     {
@@ -456,56 +418,14 @@ public sealed partial class RpzZone
         return BinaryPrimitives.ReadUInt32BigEndian(request[position..]);
     }
 
-    /// <summary>Sends NOTIFY for the zone to every target over UDP, retrying until each answers (RFC 1996 §3.6).</summary>
-    private async Task NotifyAsync(uint serial)
-    {
-        byte[] message = new byte[DnsConstants.HeaderLength + DnsName.WireLength(_zone) + 4];
-        BinaryPrimitives.WriteUInt16BigEndian(message, (ushort)Random.Shared.Next(65536));
-        BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(2), (DnsConstants.OpcodeNotify << 11) | DnsConstants.FlagAa);
-        BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(4), 1);
-        int position = DnsConstants.HeaderLength + DnsName.Write(_zone, message.AsSpan(DnsConstants.HeaderLength));
-        BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(position), DnsConstants.TypeSoa);
-        BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(position + 2), DnsConstants.ClassIn);
-        foreach (IPEndPoint target in NotifyTargets)
-        {
-            using var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-            socket.Connect(target);
-            byte[] answer = new byte[512];
-            for (int attempt = 0; attempt < 5; attempt++)
-            {
-                try
-                {
-                    await socket.SendAsync(message, SocketFlags.None).ConfigureAwait(false);
-                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1 << attempt));
-                    int received = await socket.ReceiveAsync(answer, SocketFlags.None, timeout.Token).ConfigureAwait(false);
-                    if (received >= 2 && answer[0] == message[0] && answer[1] == message[1])
-                    {
-                        LogNotified(_logger, target, _zone, serial);
-                        break;
-                    }
-                }
-                catch (Exception e) when (e is OperationCanceledException or SocketException)
-                {
-                }
-            }
-        }
-    }
-
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "RPZ zone {Zone} serial {Serial}: {Triggers} triggers")]
-    private static partial void LogUpdated(ILogger logger, string zone, uint serial, int triggers);
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "RPZ zone {Zone} serial {Serial}: triggers from {Entries} entries")]
+    private static partial void LogUpdated(ILogger logger, string zone, uint serial, int entries);
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "{Kind} of {Zone} at serial {Serial}")]
     private static partial void LogTransfer(ILogger logger, string kind, string zone, uint serial);
 
     [LoggerMessage(EventId = 2104, Level = LogLevel.Warning, Message = "{Kind} of {Zone} refused to {Client}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string kind, string zone, IPAddress client, string reason);
-
-    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "NOTIFY for {Zone} serial {Serial} acknowledged by {Target}")]
-    private static partial void LogNotified(ILogger logger, IPEndPoint target, string zone, uint serial);
-
-    private sealed record Snapshot(uint Serial, string[] Triggers);
-
-    private sealed record Change(uint From, uint To, List<string> Removed, List<string> Added);
 
     private enum ZoneRecordKind
     {

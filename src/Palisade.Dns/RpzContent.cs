@@ -1,0 +1,116 @@
+using Palisade.Core;
+using Palisade.Core.Formats;
+using Palisade.Core.Policy;
+
+namespace Palisade.Dns;
+
+/// <summary>
+/// What a version's response policy zone holds: a trigger for every name, pattern and prefix of the entries in force at
+/// the time of the version's last log event. Nothing is copied: the triggers are read from the compiled policy's
+/// entries (sorted by target) as a transfer sends them, and the change between two versions is one walk over both.
+/// </summary>
+internal sealed class RpzContent(uint serial, PolicyBundle? bundle)
+{
+    /// <summary>The zone before any version: serial 0, no triggers.</summary>
+    public static RpzContent Empty { get; } = new(0, null);
+
+    public uint Serial { get; } = serial;
+
+    /// <summary>The version's bundle (null for <see cref="Empty"/>).</summary>
+    private PolicyBundle? Bundle { get; } = bundle;
+
+    /// <summary>Entries the version holds (some may not be in force, or have no DNS form).</summary>
+    public int Entries => Bundle?.Entries.Length ?? 0;
+
+    /// <summary>The trigger owner names, relative to the zone, each once, in the order of their targets.</summary>
+    public IEnumerable<string> Triggers
+    {
+        get
+        {
+            BundleEntry[] entries = Bundle?.Entries ?? [];
+            for (int i = 0; i < entries.Length; i = NextTarget(entries, i))
+            {
+                if (InForce(entries, i, Bundle!.LogTimeMs) && Owner(entries[i].Target) is { } owner)
+                {
+                    yield return owner;
+                }
+            }
+        }
+    }
+
+    /// <summary>The triggers <paramref name="after"/> removes from and adds to <paramref name="before"/>.</summary>
+    public static RpzChange Between(RpzContent before, RpzContent after)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        BundleEntry[] old = before.Bundle?.Entries ?? [];
+        BundleEntry[] next = after.Bundle?.Entries ?? [];
+        long oldTime = before.Bundle?.LogTimeMs ?? 0;
+        long nextTime = after.Bundle?.LogTimeMs ?? 0;
+        var removed = new List<string>();
+        var added = new List<string>();
+        int i = 0;
+        int j = 0;
+        while (i < old.Length || j < next.Length)
+        {
+            int order = i == old.Length ? 1 : j == next.Length ? -1 : string.CompareOrdinal(old[i].Target, next[j].Target);
+            bool wasInForce = order <= 0 && InForce(old, i, oldTime);
+            bool isInForce = order >= 0 && InForce(next, j, nextTime);
+            string target = order <= 0 ? old[i].Target : next[j].Target;
+            if (wasInForce != isInForce && Owner(target) is { } owner)
+            {
+                (wasInForce ? removed : added).Add(owner);
+            }
+
+            if (order <= 0)
+            {
+                i = NextTarget(old, i);
+            }
+
+            if (order >= 0)
+            {
+                j = NextTarget(next, j);
+            }
+        }
+
+        return new RpzChange(before.Serial, after.Serial, removed, added);
+    }
+
+    /// <summary>The index of the first entry after <paramref name="i"/> with another target (entries of one target
+    /// are adjacent, one per order).</summary>
+    private static int NextTarget(BundleEntry[] entries, int i)
+    {
+        int next = i + 1;
+        while (next < entries.Length && string.Equals(entries[next].Target, entries[i].Target, StringComparison.Ordinal))
+        {
+            next++;
+        }
+
+        return next;
+    }
+
+    /// <summary>Whether an order behind the target at <paramref name="i"/> is in force at <paramref name="timeMs"/>.</summary>
+    private static bool InForce(BundleEntry[] entries, int i, long timeMs)
+    {
+        for (int k = i; k < entries.Length && string.Equals(entries[k].Target, entries[i].Target, StringComparison.Ordinal); k++)
+        {
+            if (entries[k].Order.IsActiveAt(timeMs))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The trigger owner of a target: names and patterns as they are, prefixes in rpz-ip form; URLs have none.</summary>
+    private static string? Owner(string target) => OrderTarget.KindOfCanonical(target) switch
+    {
+        TargetKind.Domain or TargetKind.Pattern => target,
+        TargetKind.Prefix => PolicyExporter.RpzIpOwner(IpPrefix.Parse(target)),
+        _ => null,
+    };
+}
+
+/// <summary>What one version changed in the zone: the triggers it removed and added.</summary>
+internal sealed record RpzChange(uint From, uint To, List<string> Removed, List<string> Added);
