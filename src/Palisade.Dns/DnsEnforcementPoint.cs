@@ -56,7 +56,11 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
         // The DNS server answers from the new version the moment it is swapped in: acknowledge then (and the cached
         // version at start).
         subscription.Swapped += follower.AcknowledgeInBackground;
-        subscription.LoadCache();
+        if (subscription.LoadCache())
+        {
+            ReturnLoadGarbage();
+        }
+
         try
         {
             server.Start();
@@ -69,6 +73,19 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
 
         follower.Start(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2));
         return point;
+    }
+
+    /// <summary>
+    /// Gives the system back what loading the cached version left behind, before the server answers anything: the
+    /// bundle file's bytes (one 72 MiB array at a million entries, on the large-object heap, which is not compacted)
+    /// and the parse's transient strings. One blocking, compacting, decommitting collection (measured at 1M entries: RSS
+    /// at ready 270 → 191 MiB). Later versions are left to the background collector: a blocking collection then would
+    /// hold answers for as long as it runs.
+    /// </summary>
+    private static void ReturnLoadGarbage()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     /// <summary>What acknowledges the versions this point enforces; null without a point key.</summary>
