@@ -87,19 +87,8 @@ taskset -c 0 unbound -d -c "$WORK/upstream.conf" > "$WORK/upstream.log" 2>&1 & P
 wait_dns "$UP" allowed-1.example NOERROR
 
 echo "== palisade serve, importing"
-dotnet build src/Palisade.Cli -c Release -nologo -v:q >/dev/null
-HTTP=$(free_port)
-# Publication batched over 20 s, so the import makes a few versions rather than hundreds.
-Palisade__PublishDelay=00:00:20 taskset -c 0 $PALISADE serve --data "$WORK/data" --urls "http://127.0.0.1:$HTTP" > "$WORK/serve.log" 2>&1 & PIDS+=($!)
-for _ in $(seq 1 100); do grep -q "Palisade registry listening" "$WORK/serve.log" && break; sleep 0.2; done
-ADMIN=$(grep -o 'pal_[A-Za-z0-9_-]*' "$WORK/serve.log" | head -1)
-curl -sf -X POST -H "Authorization: Bearer $ADMIN" -H 'content-type: application/json' \
-  -d '{"id":"court","name":"A court","jurisdiction":"XX","url":"https://court.example/"}' "http://127.0.0.1:$HTTP/v1/authorities" >/dev/null
-KEY=$(curl -sf -X POST -H "Authorization: Bearer $ADMIN" -H 'content-type: application/json' -d '{"role":"authority","authority":"court"}' \
-  "http://127.0.0.1:$HTTP/v1/keys" | python3 -c 'import json,sys;print(json.load(sys.stdin)["key"])')
-$PALISADE import --format csv "$WORK/list.csv" --registry "http://127.0.0.1:$HTTP" --key "$KEY" --legal-basis "Benchmark" \
-  --category court-order --effective 2020-01-01T00:00:00Z > "$WORK/import.log"
-tail -1 "$WORK/import.log"
+SERVE_CPU=0 start_registry
+import_list "$WORK/list.csv" 2>/dev/null | tail -1
 TRIGGERS=$(( $(wc -l < "$WORK/list.csv") - 1 ))
 for _ in $(seq 1 600); do
   curl -sf "http://127.0.0.1:$HTTP/v1/bundles/latest" -o /dev/null -D "$WORK/latest.h" && grep -qi '^x-palisade-entries' "$WORK/latest.h" || true
