@@ -86,16 +86,24 @@ internal static class DnsResponseWriter
         BinaryPrimitives.WriteUInt16BigEndian(record[(position + DnsConstants.RecordClassOffset)..], DnsConstants.ClassIn);
         BinaryPrimitives.WriteUInt32BigEndian(record[(position + DnsConstants.RecordTtlOffset)..], negativeTtlSeconds);
         int rdata = position + DnsConstants.RecordFixedLength;
-        int end = rdata + DnsName.Write("localhost", record[rdata..]);
-        end += DnsName.Write("hostmaster.localhost", record[end..]);
-        BinaryPrimitives.WriteUInt32BigEndian(record[end..], serial);
-        BinaryPrimitives.WriteUInt32BigEndian(record[(end + 4)..], 3600);
-        BinaryPrimitives.WriteUInt32BigEndian(record[(end + 8)..], 600);
-        BinaryPrimitives.WriteUInt32BigEndian(record[(end + 12)..], 604800);
-        BinaryPrimitives.WriteUInt32BigEndian(record[(end + 16)..], negativeTtlSeconds);
-        end += 20;
+        int end = rdata + WriteSoaData(record[rdata..], serial, negativeTtlSeconds);
         BinaryPrimitives.WriteUInt16BigEndian(record[(position + DnsConstants.RecordDataLengthOffset)..], (ushort)(end - rdata));
         return record[..end].ToArray();
+    }
+
+    /// <summary>The RDATA of Palisade's SOA records (the policy zone's and the RPZ zone's): MNAME <c>localhost.</c>, RNAME
+    /// <c>hostmaster.localhost.</c>, <paramref name="serial"/>, refresh 3600, retry 600, expire 604800 and
+    /// <paramref name="minimum"/>; returns its length.</summary>
+    public static int WriteSoaData(Span<byte> destination, uint serial, uint minimum)
+    {
+        int position = DnsName.Write("localhost", destination);
+        position += DnsName.Write("hostmaster.localhost", destination[position..]);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[position..], serial);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[(position + 4)..], 3600);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[(position + 8)..], 600);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[(position + 12)..], 604800);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[(position + 16)..], minimum);
+        return position + 20;
     }
 
     /// <summary>The EXTRA-TEXT for an order: "order REFERENCE URL", cut at a character boundary to fit.</summary>

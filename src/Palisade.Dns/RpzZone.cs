@@ -77,9 +77,6 @@ public sealed partial class RpzZone
     /// <summary>Where NOTIFY goes when the serial changes (the secondaries' addresses).</summary>
     public IList<IPEndPoint> NotifyTargets { get; } = [];
 
-    /// <summary>The zone's trigger owner names (relative to the zone), in the order of their targets.</summary>
-    public IEnumerable<string> Triggers => Volatile.Read(ref _current).Triggers;
-
     /// <summary>Replaces the zone's content with a new version's and notifies the secondaries.</summary>
     /// <remarks>Nothing is copied: the zone reads the version's entries. The change from the version before (for IXFR)
     /// is one walk over both versions' sorted entries; the first version loaded has no change to record.</remarks>
@@ -382,17 +379,7 @@ public sealed partial class RpzZone
         return position;
     }
 
-    private static int WriteSoaData(Span<byte> destination, uint serial)
-    {
-        int position = DnsName.Write("localhost", destination);
-        position += DnsName.Write("hostmaster.localhost", destination[position..]);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[position..], serial);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[(position + 4)..], 3600);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[(position + 8)..], 600);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[(position + 12)..], 604800);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[(position + 16)..], Ttl);
-        return position + 20;
-    }
+    private static int WriteSoaData(Span<byte> destination, uint serial) => DnsResponseWriter.WriteSoaData(destination, serial, Ttl);
 
     /// <summary>The serial in the SOA of an IXFR query's authority section (RFC 1995 §3).</summary>
     private static uint? ClientSerial(ReadOnlySpan<byte> request, in DnsQuery query)

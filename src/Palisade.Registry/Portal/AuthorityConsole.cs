@@ -315,6 +315,25 @@ internal static class AuthorityConsole
 
         private static string? Optional(string text) => text.Trim().Length == 0 ? null : text.Trim();
 
+        /// <summary>The session and form of a write from the console, or the answer that refuses it: the sign-in page
+        /// (401) without a session, 400 without a form or with a token that is not the session's.</summary>
+        private async Task<((Caller Caller, string Session) SignedIn, IFormCollection Form, IResult? Refused)> WriteFormAsync(HttpContext context, Html html, string title)
+        {
+            IFormCollection? form = await ReadFormAsync(context).ConfigureAwait(false);
+            if (Session(context) is not { } signedIn)
+            {
+                return (default, form!, SignInPage(context, html, null, 401));
+            }
+
+            return form is null || !ValidToken(context, form, signedIn.Session)
+                ? (signedIn, form!, Forged(context, html, title))
+                : (signedIn, form, null);
+        }
+
+        /// <summary>The 400 page of a write whose form did not come from this session's page.</summary>
+        private IResult Forged(HttpContext context, Html html, string title) =>
+            Result(context, html.Raw("<p role=\"alert\">").T("ConsoleForgery").Raw("</p>"), html.Language[title], 400);
+
         /// <summary>The token that ties a write to the preview of exactly the same request.</summary>
         private string PreviewToken(string session, string kind, object request) =>
             Mac("preview " + kind, session + "\n" + JsonSerializer.Serialize(request, request.GetType(), Api.RegistryJsonContext.Default));
@@ -323,15 +342,10 @@ internal static class AuthorityConsole
         {
             Html html = PortalEndpoints.Page(context);
             PortalLanguage l = html.Language;
-            IFormCollection? form = await ReadFormAsync(context).ConfigureAwait(false);
-            if (Session(context) is not { } signedIn)
+            ((Caller Caller, string Session) signedIn, IFormCollection form, IResult? refused) = await WriteFormAsync(context, html, "ConsoleIssue").ConfigureAwait(false);
+            if (refused is not null)
             {
-                return SignInPage(context, html, null, 401);
-            }
-
-            if (form is null || !ValidToken(context, form, signedIn.Session))
-            {
-                return Result(context, html.Raw("<p role=\"alert\">").T("ConsoleForgery").Raw("</p>"), l["ConsoleIssue"], 400);
+                return refused;
             }
 
             Dictionary<string, string> values = Values(form, IssueFields);
@@ -455,15 +469,15 @@ internal static class AuthorityConsole
         public async Task<IResult> AmendAsync(HttpContext context)
         {
             Html html = PortalEndpoints.Page(context);
-            IFormCollection? form = await ReadFormAsync(context).ConfigureAwait(false);
-            if (Session(context) is not { } signedIn)
+            ((Caller Caller, string Session) signedIn, IFormCollection form, IResult? refused) = await WriteFormAsync(context, html, "ConsoleAmend").ConfigureAwait(false);
+            if (refused is not null)
             {
-                return SignInPage(context, html, null, 401);
+                return refused;
             }
 
-            if (form is null || !ValidToken(context, form, signedIn.Session) || OrderOf(context, form) is not { } order)
+            if (OrderOf(context, form) is not { } order)
             {
-                return Result(context, html.Raw("<p role=\"alert\">").T("ConsoleForgery").Raw("</p>"), html.Language["ConsoleAmend"], 400);
+                return Forged(context, html, "ConsoleAmend");
             }
 
             Dictionary<string, string> values = Values(form, AmendFields);
@@ -517,15 +531,15 @@ internal static class AuthorityConsole
         {
             Html html = PortalEndpoints.Page(context);
             PortalLanguage l = html.Language;
-            IFormCollection? form = await ReadFormAsync(context).ConfigureAwait(false);
-            if (Session(context) is not { } signedIn)
+            ((Caller Caller, string Session) signedIn, IFormCollection form, IResult? refused) = await WriteFormAsync(context, html, "ConsoleRevoke").ConfigureAwait(false);
+            if (refused is not null)
             {
-                return SignInPage(context, html, null, 401);
+                return refused;
             }
 
-            if (form is null || !ValidToken(context, form, signedIn.Session) || OrderOf(context, form) is not { } order)
+            if (OrderOf(context, form) is not { } order)
             {
-                return Result(context, html.Raw("<p role=\"alert\">").T("ConsoleForgery").Raw("</p>"), l["ConsoleRevoke"], 400);
+                return Forged(context, html, "ConsoleRevoke");
             }
 
             string reference = Fields.Reference(order.Authority, order.Decision);
