@@ -10,7 +10,8 @@ namespace Palisade.Registry;
 /// Writes, durably and in log order, with group commit: a write joins a queue; the first writer to find no write in
 /// progress becomes the leader and runs every write waiting at that moment in one transaction, and commits once, one
 /// fsync for all. Each writer returns only after the commit that holds its write, so "acknowledged"
-/// still means "durable".
+/// still means "durable". The leader hands the next commit to the first writer waiting before it wakes its own batch's
+/// writers.
 /// </summary>
 /// <remarks>
 /// <para>A write checks first, then logs its event, then writes its rows. A write refused by its checks (a problem, a
@@ -90,45 +91,62 @@ internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) :
     {
         var write = new PendingWrite<T>(work, committed) { Alone = alone };
         _pending.Enqueue(write);
-        while (!write.Done.Wait(0))
+        while (!write.IsDone)
         {
-            LeadWhilePending();
+            LeadIfFree();
+            if (write.IsDone)
+            {
+                break;
+            }
 
-            // Another thread may hold the writer lock for a moment (following another node): look again shortly.
-            write.Done.Wait(TimeSpan.FromMilliseconds(10));
+            // Woken when the write is done, or when the leader before hands the next commit to this writer; another thread
+            // may hold the writer lock for a moment (following another node), so look again shortly anyway.
+            write.Wake.Wait(TimeSpan.FromMilliseconds(10));
+            write.Wake.Reset();
         }
 
         return write.Result();
     }
 
-    private void LeadWhilePending()
+    /// <summary>Takes the writer lock if no one holds it and commits the writes waiting (up to
+    /// <see cref="MaxWritesPerCommit"/>, or one write that must be alone).</summary>
+    private void LeadIfFree()
     {
-        while (!_pending.IsEmpty && _writer.Wait(0))
+        if (_pending.IsEmpty || !_writer.Wait(0))
         {
-            long taken = Stopwatch.GetTimestamp();
-            try
-            {
-                var batch = new List<PendingWrite>();
-                while (batch.Count < MaxWritesPerCommit && _pending.TryPeek(out PendingWrite? next))
-                {
-                    if (next.Alone && batch.Count > 0)
-                    {
-                        break;
-                    }
+            return;
+        }
 
-                    _pending.TryDequeue(out _);
-                    batch.Add(next);
-                    if (next.Alone)
-                    {
-                        break;
-                    }
+        long taken = Stopwatch.GetTimestamp();
+        var batch = new List<PendingWrite>();
+        try
+        {
+            while (batch.Count < MaxWritesPerCommit && _pending.TryPeek(out PendingWrite? next))
+            {
+                if (next.Alone && batch.Count > 0)
+                {
+                    break;
                 }
 
-                Commit(batch);
+                _pending.TryDequeue(out _);
+                batch.Add(next);
+                if (next.Alone)
+                {
+                    break;
+                }
             }
-            finally
+
+            Commit(batch);
+        }
+        finally
+        {
+            // Release hands the next commit to the first writer waiting, before this batch's writers wake: on a machine of
+            // few cores, waking dozens of threads first delayed the next commit by a fifth of the commit's own time.
+            Release(taken);
+            foreach (PendingWrite write in batch)
             {
-                Release(taken);
+                write.IsDone = true;
+                write.Wake.Set();
             }
         }
     }
@@ -138,10 +156,15 @@ internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) :
 
     private long _lockHeldTicks;
 
+    /// <summary>Releases the writer lock and wakes the first writer waiting, if any, to lead the next commit.</summary>
     private void Release(long taken)
     {
         Interlocked.Add(ref _lockHeldTicks, Stopwatch.GetTimestamp() - taken);
         _writer.Release();
+        if (_pending.TryPeek(out PendingWrite? first))
+        {
+            first.Wake.Set();
+        }
     }
 
     /// <summary>Runs a batch of writes in one transaction and completes each (the caller holds the writer lock).</summary>
@@ -218,7 +241,6 @@ internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) :
             {
                 write.Failed ??= e;
                 write.Logged = null;
-                write.Done.Set();
             }
 
             return;
@@ -234,7 +256,6 @@ internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) :
         {
             orders |= write.Failed is null && write.Logged is OrderEvent;
             write.Complete();
-            write.Done.Set();
         }
 
         if (orders)
@@ -246,9 +267,19 @@ internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) :
     /// <summary>A write waiting in the queue.</summary>
     private abstract class PendingWrite
     {
-        /// <summary>Set when the write's commit is over. It does not spin before it sleeps: dozens of writers spinning
-        /// on two cores took the time the leader needed (measured: 30 % less processor time per write, the same rate).</summary>
-        public ManualResetEventSlim Done { get; } = new(false, spinCount: 0);
+        /// <summary>Set when the write's commit is over, or to make the writer lead the next commit. It does not spin
+        /// before it sleeps: dozens of writers spinning on two cores took the time the leader needed (measured: 30 % less
+        /// processor time per write, the same rate).</summary>
+        public ManualResetEventSlim Wake { get; } = new(false, spinCount: 0);
+
+        /// <summary>Whether the write's commit is over (set before <see cref="Wake"/>).</summary>
+        public bool IsDone
+        {
+            get => Volatile.Read(ref _done);
+            set => Volatile.Write(ref _done, value);
+        }
+
+        private bool _done;
 
         public bool Alone { get; init; }
 
@@ -281,7 +312,8 @@ internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) :
 
         public T Result()
         {
-            Done.Dispose();
+            // Wake is not disposed: a leader may still set it after this writer saw its write done (an event never waited on
+            // through its WaitHandle holds nothing to release).
             if (Failed is not null)
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(Failed);

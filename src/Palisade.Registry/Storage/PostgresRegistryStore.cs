@@ -30,6 +30,11 @@ internal sealed class PostgresRegistryStore : RegistryStore
             tuned.MaxAutoPrepare = 64;
         }
 
+        // A pooled connection goes back to the pool without the reset Npgsql would otherwise send before its next use
+        // (about a tenth of a millisecond of the server's time per write): the pooled sessions change no session state (no
+        // SET, LISTEN or session lock; those use connections of their own), and an open transaction is still rolled back.
+        tuned.NoResetOnClose = true;
+
         _dataSource = NpgsqlDataSource.Create(tuned.ConnectionString);
     }
 
