@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Palisade.Core;
 using Palisade.Core.Formats;
 using Palisade.Core.Policy;
@@ -7,7 +8,10 @@ namespace Palisade.Dns;
 /// <summary>
 /// What a version's response policy zone holds: a trigger for every name, pattern and prefix of the entries in force at
 /// the time of the version's last log event. Nothing is copied: the triggers are read from the compiled policy's
-/// entries (sorted by target) as a transfer sends them, and the change between two versions is one walk over both.
+/// entries (sorted by target) as a transfer sends them. The change between two versions comes from the deltas that led
+/// from one to the other (the targets they touched, each looked up in both versions), or from one walk over both
+/// versions' entries when there are no such deltas or an order of the earlier version took effect or expired between the
+/// two versions' times (a delta says nothing of that).
 /// </summary>
 internal sealed class RpzContent(uint serial, PolicyBundle? bundle)
 {
@@ -38,8 +42,10 @@ internal sealed class RpzContent(uint serial, PolicyBundle? bundle)
         }
     }
 
-    /// <summary>The triggers <paramref name="after"/> removes from and adds to <paramref name="before"/>.</summary>
-    public static RpzChange Between(RpzContent before, RpzContent after)
+    /// <summary>The triggers <paramref name="after"/> removes from and adds to <paramref name="before"/>, from the
+    /// targets the deltas between them touched when given (<paramref name="changed"/>, which must start at
+    /// <paramref name="before"/>'s version) and nothing changed with time alone; otherwise from a walk over both.</summary>
+    public static RpzChange Between(RpzContent before, RpzContent after, DeltaTargets? changed = null)
     {
         ArgumentNullException.ThrowIfNull(before);
         ArgumentNullException.ThrowIfNull(after);
@@ -49,6 +55,23 @@ internal sealed class RpzContent(uint serial, PolicyBundle? bundle)
         long nextTime = after.Bundle?.LogTimeMs ?? 0;
         var removed = new List<string>();
         var added = new List<string>();
+        if (changed is not null && before.Bundle is not null && changed.FromVersion == before.Bundle.Version && nextTime < before.NextChangeMs)
+        {
+            // Only the targets the deltas touched can differ: every other entry is in both versions, and its order is in
+            // force or not at both times alike.
+            foreach (string target in changed.Targets)
+            {
+                bool wasInForce = InForce(old, First(old, target), oldTime);
+                bool isInForce = InForce(next, First(next, target), nextTime);
+                if (wasInForce != isInForce && Owner(target) is { } owner)
+                {
+                    (wasInForce ? removed : added).Add(owner);
+                }
+            }
+
+            return new RpzChange(before.Serial, after.Serial, removed, added) { FromDeltas = true };
+        }
+
         int i = 0;
         int j = 0;
         while (i < old.Length || j < next.Length)
@@ -76,6 +99,52 @@ internal sealed class RpzContent(uint serial, PolicyBundle? bundle)
         return new RpzChange(before.Serial, after.Serial, removed, added);
     }
 
+    /// <summary>The first time after this version's log time at which an order of its entries takes effect or expires
+    /// (long.MaxValue when none does): until then, time alone changes nothing in the zone. Found once per version, on
+    /// the first change computed from it.</summary>
+    private long NextChangeMs => LazyInitializer.EnsureInitialized(ref _nextChangeMs, () =>
+    {
+        long next = long.MaxValue;
+        PolicyOrder? last = null;
+        foreach (BundleEntry entry in Bundle?.Entries ?? [])
+        {
+            // Entries share their order's object, so most steps skip at the reference check.
+            if (!ReferenceEquals(entry.Order, last))
+            {
+                last = entry.Order;
+                if (last.NextChangeAfter(Bundle!.LogTimeMs) is { } at && at < next)
+                {
+                    next = at;
+                }
+            }
+        }
+
+        return new StrongBox<long>(next);
+    }).Value;
+
+    private StrongBox<long>? _nextChangeMs;
+
+    /// <summary>The index of the first entry of <paramref name="target"/>, or <c>entries.Length</c> when there is none.</summary>
+    private static int First(BundleEntry[] entries, string target)
+    {
+        int low = 0;
+        int high = entries.Length;
+        while (low < high)
+        {
+            int middle = low + ((high - low) / 2);
+            if (string.CompareOrdinal(entries[middle].Target, target) < 0)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return low < entries.Length && string.Equals(entries[low].Target, target, StringComparison.Ordinal) ? low : entries.Length;
+    }
+
     /// <summary>The index of the first entry after <paramref name="i"/> with another target (entries of one target
     /// are adjacent, one per order).</summary>
     private static int NextTarget(BundleEntry[] entries, int i)
@@ -92,6 +161,11 @@ internal sealed class RpzContent(uint serial, PolicyBundle? bundle)
     /// <summary>Whether an order behind the target at <paramref name="i"/> is in force at <paramref name="timeMs"/>.</summary>
     private static bool InForce(BundleEntry[] entries, int i, long timeMs)
     {
+        if (i >= entries.Length)
+        {
+            return false;
+        }
+
         for (int k = i; k < entries.Length && string.Equals(entries[k].Target, entries[i].Target, StringComparison.Ordinal); k++)
         {
             if (entries[k].Order.IsActiveAt(timeMs))
@@ -113,4 +187,8 @@ internal sealed class RpzContent(uint serial, PolicyBundle? bundle)
 }
 
 /// <summary>What one version changed in the zone: the triggers it removed and added.</summary>
-internal sealed record RpzChange(uint From, uint To, List<string> Removed, List<string> Added);
+internal sealed record RpzChange(uint From, uint To, List<string> Removed, List<string> Added)
+{
+    /// <summary>Whether the change was found from the deltas' targets rather than a walk over both versions.</summary>
+    public bool FromDeltas { get; init; }
+}

@@ -79,7 +79,9 @@ public sealed partial class RpzZone
 
     /// <summary>Replaces the zone's content with a new version's and notifies the secondaries.</summary>
     /// <remarks>Nothing is copied: the zone reads the version's entries. The change from the version before (for IXFR)
-    /// is one walk over both versions' sorted entries; the first version loaded has no change to record.</remarks>
+    /// comes from the targets the deltas between them touched (<see cref="CompiledPolicy.Changed"/>), or from one walk
+    /// over both versions' sorted entries (<see cref="RpzContent.Between"/>); the first version loaded has no change to
+    /// record.</remarks>
     public void Update(CompiledPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -94,7 +96,7 @@ public sealed partial class RpzZone
 
             if (previous.Serial != 0)
             {
-                _history.Add(RpzContent.Between(previous, next));
+                _history.Add(RpzContent.Between(previous, next, policy.Changed));
             }
 
             Volatile.Write(ref _current, next);

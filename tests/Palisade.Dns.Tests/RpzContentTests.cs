@@ -2,7 +2,8 @@ using Palisade.Core.Policy;
 
 namespace Palisade.Dns.Tests;
 
-/// <summary>A version's zone content read from its entries, and the change between two versions from one walk.</summary>
+/// <summary>A version's zone content read from its entries, and the change between two versions: from the targets the
+/// deltas touched, or from one walk over both.</summary>
 public sealed class RpzContentTests
 {
     private static readonly PolicyOrder s_a = new("rkn/A", "court-order", 0, null);
@@ -46,5 +47,52 @@ public sealed class RpzContentTests
         RpzChange none = RpzContent.Between(v2, Version(3, 6_000, new("telegram.org", s_b), new("b.example", s_a), new("later.example", s_later)));
         Assert.Empty(none.Removed);
         Assert.Empty(none.Added);
+    }
+
+    [Fact]
+    public void Between_FromTheDeltasTargets_LooksOnlyAtThem_AndAgreesWithTheWalk()
+    {
+        RpzContent v1 = Version(1, 2_000,
+            new("telegram.org", s_a), new("telegram.org", s_b), new("a.example", s_a), new("10.0.0.0/8", s_a), new("kept.example", s_b));
+        RpzContent v2 = Version(2, 3_000,
+            new("telegram.org", s_b), new("b.example", s_a), new("kept.example", s_b), new("https://x.example/", s_a));
+        string[] touched = ["10.0.0.0/8", "a.example", "b.example", "https://x.example/", "telegram.org"];
+
+        RpzChange walked = RpzContent.Between(v1, v2);
+        RpzChange fromDeltas = RpzContent.Between(v1, v2, new DeltaTargets(1, touched));
+        Assert.False(walked.FromDeltas);
+        Assert.True(fromDeltas.FromDeltas);
+        Assert.Equal(walked.Removed, fromDeltas.Removed);
+        Assert.Equal(walked.Added, fromDeltas.Added);
+        Assert.Equal(["8.0.0.0.10.rpz-ip", "a.example"], fromDeltas.Removed);
+        Assert.Equal(["b.example"], fromDeltas.Added);
+
+        // Only the touched targets are looked at: told that only a.example changed, the change names nothing else.
+        RpzChange partial = RpzContent.Between(v1, v2, new DeltaTargets(1, ["a.example"]));
+        Assert.Equal(["a.example"], partial.Removed);
+        Assert.Empty(partial.Added);
+
+        // Deltas from another version than the zone holds are not used.
+        Assert.False(RpzContent.Between(v1, v2, new DeltaTargets(7, touched)).FromDeltas);
+    }
+
+    [Fact]
+    public void Between_WhenAnOrderTakesEffectOrExpiresBetweenTheVersions_WalksBoth()
+    {
+        // later.example's order takes effect at 5,000 and gone.example's expires at 1,000, both after version 1's time
+        // (500): a delta that touches neither cannot tell, so the walk finds both.
+        RpzContent v1 = Version(1, 500, new("later.example", s_later), new("gone.example", s_expired), new("a.example", s_a));
+        RpzContent v2 = Version(2, 6_000, new("later.example", s_later), new("gone.example", s_expired), new("a.example", s_a), new("b.example", s_a));
+        RpzChange change = RpzContent.Between(v1, v2, new DeltaTargets(1, ["b.example"]));
+        Assert.False(change.FromDeltas);
+        Assert.Equal(["gone.example"], change.Removed);
+        Assert.Equal(["b.example", "later.example"], change.Added);
+
+        // Before the first of those times, the deltas' targets suffice.
+        RpzContent v3 = Version(2, 900, new("later.example", s_later), new("gone.example", s_expired), new("a.example", s_a), new("b.example", s_a));
+        RpzChange early = RpzContent.Between(v1, v3, new DeltaTargets(1, ["b.example"]));
+        Assert.True(early.FromDeltas);
+        Assert.Empty(early.Removed);
+        Assert.Equal(["b.example"], early.Added);
     }
 }

@@ -41,6 +41,7 @@ public abstract class SubscriptionTests(RegistryStoreKind store) : StoreTests(st
         Assert.Equal(1UL, subscription.Current.Version);
         Assert.True(subscription.Current.TryMatchName("telegram.org", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), out _, out PolicyOrder? order));
         Assert.Equal("rkn/R-1", order!.Reference);
+        Assert.Null(subscription.Current.Changed);
         Assert.False(await subscription.UpdateAsync(cancellationToken: TestContext.Current.CancellationToken));
 
         // A long poll returns as soon as the registry publishes.
@@ -51,6 +52,13 @@ public abstract class SubscriptionTests(RegistryStoreKind store) : StoreTests(st
         Assert.Equal(2UL, subscription.Current.Version);
         Assert.Equal(await f.Http.GetByteArrayAsync("/v1/bundles/2", TestContext.Current.CancellationToken), subscription.Current.Bundle.ToBytes());
         Assert.Equal(0, subscription.Failures);
+
+        // Reached by a delta, the version names the targets the delta touched, for those that keep their own view of it.
+        PolicyDelta delta = PolicyDelta.Parse(await f.Http.GetByteArrayAsync("/v1/deltas/2", TestContext.Current.CancellationToken));
+        Assert.NotNull(subscription.Current.Changed);
+        Assert.Equal(1UL, subscription.Current.Changed!.FromVersion);
+        Assert.Equal(delta.Removed.Concat(delta.Added).Select(e => e.Target).Distinct().Order(StringComparer.Ordinal), subscription.Current.Changed.Targets);
+        Assert.NotEmpty(subscription.Current.Changed.Targets);
     }
 
     public static TheoryData<string, string, string> Tampering => new()

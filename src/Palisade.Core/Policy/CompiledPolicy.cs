@@ -21,9 +21,10 @@ public sealed class CompiledPolicy
     private readonly int[] _v4Lengths;
     private readonly int[] _v6Lengths;
 
-    private CompiledPolicy(PolicyBundle bundle)
+    private CompiledPolicy(PolicyBundle bundle, DeltaTargets? changed)
     {
         Bundle = bundle;
+        Changed = changed;
         _entries = bundle.Entries;
         // Sized once from a count of each kind: at a million entries, growing the tables step by step rehashes them
         // about twenty times over while the policy loads.
@@ -87,13 +88,17 @@ public sealed class CompiledPolicy
     }
 
     /// <summary>The policy of no version: matches nothing.</summary>
-    public static CompiledPolicy Empty { get; } = new(new PolicyBundle("", 0, 0, new byte[32], 0, []));
+    public static CompiledPolicy Empty { get; } = new(new PolicyBundle("", 0, 0, new byte[32], 0, []), null);
 
     /// <summary>The bundle this policy was compiled from.</summary>
     public PolicyBundle Bundle { get; }
 
     /// <summary>The registry version.</summary>
     public ulong Version => Bundle.Version;
+
+    /// <summary>The targets the deltas from an earlier version to this one touched, when the version was reached by
+    /// following deltas; null when its bundle was read whole.</summary>
+    public DeltaTargets? Changed { get; }
 
     /// <summary>Distinct exact names.</summary>
     public int NameCount { get; }
@@ -104,12 +109,12 @@ public sealed class CompiledPolicy
     /// <summary>Distinct URL keys.</summary>
     public int UrlCount { get; }
 
-    /// <summary>Compiles a bundle.</summary>
+    /// <summary>Compiles a bundle, with the targets the deltas that led to it touched, if it was reached by deltas.</summary>
     /// <exception cref="FormatException">A prefix target is not a canonical prefix.</exception>
-    public static CompiledPolicy Build(PolicyBundle bundle)
+    public static CompiledPolicy Build(PolicyBundle bundle, DeltaTargets? changed = null)
     {
         ArgumentNullException.ThrowIfNull(bundle);
-        return new CompiledPolicy(bundle);
+        return new CompiledPolicy(bundle, changed);
     }
 
     /// <summary>Every target covering a name, most specific first: the name itself, then <c>*.parent</c> patterns from

@@ -135,7 +135,7 @@ public sealed partial class PolicySubscription
                 return false;
             }
 
-            (PolicyBundle next, byte[]? bytes, string signature) = have > 0 && latest - have <= (ulong)MaxDeltaChain
+            (PolicyBundle next, byte[]? bytes, string signature, DeltaTargets? changed) = have > 0 && latest - have <= (ulong)MaxDeltaChain
                 ? await FollowDeltasAsync(current.Bundle, latest, cancellationToken).ConfigureAwait(false)
                 : await FetchBundleAsync(latest, cancellationToken).ConfigureAwait(false);
             await CheckConsistencyAsync(current.Bundle, next, cancellationToken).ConfigureAwait(false);
@@ -144,7 +144,7 @@ public sealed partial class PolicySubscription
                 await CheckWitnessedAsync(witnesses, next, cancellationToken).ConfigureAwait(false);
             }
 
-            CompiledPolicy compiled = CompiledPolicy.Build(next);
+            CompiledPolicy compiled = CompiledPolicy.Build(next, changed);
             SaveCache(next, bytes, signature);
             Swap(compiled);
             Volatile.Write(ref _loggedFailure, null);
@@ -206,7 +206,7 @@ public sealed partial class PolicySubscription
             : throw new PolicyVerificationException($"the registry answered {(int)response.StatusCode} for its latest version without naming one");
     }
 
-    private async Task<(PolicyBundle, byte[], string)> FetchBundleAsync(ulong version, CancellationToken cancellationToken)
+    private async Task<(PolicyBundle, byte[], string, DeltaTargets?)> FetchBundleAsync(ulong version, CancellationToken cancellationToken)
     {
         string path = Feed.File(version);
         (byte[] bytes, string signature) = await FetchSignedAsync(path, cancellationToken).ConfigureAwait(false);
@@ -218,13 +218,14 @@ public sealed partial class PolicySubscription
         }
 
         CheckRegistry(bundle.Registry);
-        return (bundle, bytes, signature);
+        return (bundle, bytes, signature, null);
     }
 
-    private async Task<(PolicyBundle, byte[]?, string)> FollowDeltasAsync(PolicyBundle from, ulong latest, CancellationToken cancellationToken)
+    private async Task<(PolicyBundle, byte[]?, string, DeltaTargets?)> FollowDeltasAsync(PolicyBundle from, ulong latest, CancellationToken cancellationToken)
     {
         PolicyBundle bundle = from;
         PolicyDelta? delta = null;
+        var followed = new List<PolicyDelta>();
         for (ulong version = from.Version + 1; version <= latest; version++)
         {
             (byte[] bytes, string signature) = await FetchSignedAsync(Feed.Delta(version), cancellationToken).ConfigureAwait(false);
@@ -237,6 +238,7 @@ public sealed partial class PolicySubscription
 
             CheckRegistry(delta.Registry);
             bundle = delta.ApplyTo(bundle);
+            followed.Add(delta);
         }
 
         // Each delta is signed; the bundle they lead to must be exactly the one the last delta names. It is hashed as it is
@@ -250,7 +252,7 @@ public sealed partial class PolicySubscription
         // The cache keeps a full bundle; its signature is fetched so that a restart can verify it.
         string bundleSignature = await FetchTextAsync(Feed.File(latest) + ".sig", cancellationToken).ConfigureAwait(false);
         BundleSignature.VerifyHash(_key, bundleSignature, Feed.FileKind, latest, hash);
-        return (bundle, null, bundleSignature);
+        return (bundle, null, bundleSignature, DeltaTargets.Of(from.Version, followed));
     }
 
     private async Task CheckConsistencyAsync(PolicyBundle trusted, PolicyBundle next, CancellationToken cancellationToken)
