@@ -56,10 +56,30 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
         // The DNS server answers from the new version the moment it is swapped in: acknowledge then (and the cached
         // version at start).
         subscription.Swapped += follower.AcknowledgeInBackground;
-        if (subscription.LoadCache())
+        bool cached = subscription.LoadCache();
+        if (cached)
         {
             ReturnLoadGarbage();
         }
+
+        // Without a cached version the first comes from the registry, while nothing is enforced yet: its load's garbage
+        // goes back the same way. The versions after it replace one enforced policy with another; each swap asks for a
+        // background collection of the one it replaced, which keeps RSS near two policies' worth instead of growing
+        // with every whole bundle loaded (measured at 1M entries, three whole-bundle swaps: 372, 574, 706 MiB without;
+        // 344, 357, 377 MiB with).
+        bool first = !cached;
+        subscription.Swapped += _ =>
+        {
+            if (first)
+            {
+                first = false;
+                ReturnLoadGarbage();
+            }
+            else
+            {
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
+            }
+        };
 
         try
         {
@@ -79,8 +99,8 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
     /// Gives the system back what loading the cached version left behind, before the server answers anything: the
     /// bundle file's bytes (one 72 MiB array at a million entries, on the large-object heap, which is not compacted)
     /// and the parse's transient strings. One blocking, compacting, decommitting collection (measured at 1M entries: RSS
-    /// at ready 270 → 191 MiB). Later versions are left to the background collector: a blocking collection then would
-    /// hold answers for as long as it runs.
+    /// at ready 270 → 191 MiB). Later versions get a background collection: a blocking one then would hold answers for
+    /// as long as it runs (70–90 ms at 1M entries).
     /// </summary>
     private static void ReturnLoadGarbage()
     {
