@@ -15,7 +15,7 @@
 # 4. RSS of both at the start and after the runs, and of an empty `palisade dns`; time to the first blocked answer.
 # 5. Hot swap: dnsperf at 70 % of unbound's mixed rate against `palisade dns` while the registry publishes a version
 #    (an amendment of 100 names): queries lost and answered after more than 100 ms.
-# Not part of ./test.sh: it takes about 15 minutes and measures the machine, not correctness.
+# Not part of ./test.sh: it takes 7 to 15 minutes (by machine) and measures the machine, not correctness.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ORDERS=${1:-1051}
