@@ -371,6 +371,8 @@ internal static partial class RegistryEndpoints
     /// a long poll that answers 204 when no newer version is published within S seconds (at most 60).</summary>
     private static async Task<IResult> LatestAsync(RegistryService registry, WebApplication app, HttpContext context, string prefix)
     {
+        // The latest version may have been published by another node a moment ago (the notification may still be on its way).
+        registry.Writer.CatchUpIfBehind();
         RegistryVersion? latest = registry.Versions.LatestVersion;
         if (context.Request.Query.ContainsKey("after"))
         {
@@ -422,11 +424,9 @@ internal static partial class RegistryEndpoints
     {
         bool signature = name.EndsWith(".sig", StringComparison.Ordinal);
         string number = signature ? name[..^4] : name;
-        ulong latest = registry.Versions.LatestVersion?.Version ?? 0;
-        if (!ulong.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out ulong version) || version == 0
-            || version.ToString(CultureInfo.InvariantCulture) != number || version > latest)
+        if (PublishedVersion(registry, number) is not { } version)
         {
-            throw RegistryProblem.NotFound($"there is no published delisting {(delta ? "delta" : "feed")} '{name}' (versions are 1…{latest})");
+            throw RegistryProblem.NotFound($"there is no published delisting {(delta ? "delta" : "feed")} '{name}' (versions are 1…{registry.Versions.LatestVersion?.Version ?? 0})");
         }
 
         DelistingFeeds.FeedFile file = delta ? registry.Delisting.Delta(version) : registry.Delisting.File(version);
@@ -436,12 +436,30 @@ internal static partial class RegistryEndpoints
             : Results.Bytes(file.Bytes, "text/plain; charset=utf-8", entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue("\"" + Convert.ToHexStringLower(file.Sha256) + "\""));
     }
 
+    /// <summary>The version a file name's number names, when it is canonical and published; null otherwise. A number
+    /// beyond this node's latest version first makes it follow the shared store: another node may have published that
+    /// version a moment ago.</summary>
+    private static ulong? PublishedVersion(RegistryService registry, string number)
+    {
+        if (!ulong.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out ulong version) || version == 0
+            || version.ToString(CultureInfo.InvariantCulture) != number)
+        {
+            return null;
+        }
+
+        if (version > (registry.Versions.LatestVersion?.Version ?? 0))
+        {
+            registry.Writer.CatchUpIfBehind();
+        }
+
+        return version <= (registry.Versions.LatestVersion?.Version ?? 0) ? version : null;
+    }
+
     private static IResult ServeVersionFile(RegistryService registry, HttpContext context, string name, string kind)
     {
         bool signature = name.EndsWith(".sig", StringComparison.Ordinal);
         string number = signature ? name[..^4] : name;
-        if (!ulong.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out ulong version) || version == 0
-            || version.ToString(CultureInfo.InvariantCulture) != number || version > (registry.Versions.LatestVersion?.Version ?? 0))
+        if (PublishedVersion(registry, number) is not { } version)
         {
             throw RegistryProblem.NotFound($"there is no published {kind} '{name}' (versions are 1…{registry.Versions.LatestVersion?.Version ?? 0})");
         }
