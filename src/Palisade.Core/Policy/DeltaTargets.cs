@@ -13,30 +13,7 @@ public sealed record DeltaTargets(ulong FromVersion, string[] Targets)
     public static DeltaTargets Of(ulong fromVersion, IEnumerable<PolicyDelta> deltas)
     {
         ArgumentNullException.ThrowIfNull(deltas);
-        var targets = new List<string>();
-        foreach (PolicyDelta delta in deltas)
-        {
-            foreach (BundleEntry entry in delta.Removed)
-            {
-                targets.Add(entry.Target);
-            }
-
-            foreach (BundleEntry entry in delta.Added)
-            {
-                targets.Add(entry.Target);
-            }
-        }
-
-        targets.Sort(StringComparer.Ordinal);
-        var distinct = new List<string>(targets.Count);
-        foreach (string target in targets)
-        {
-            if (distinct.Count == 0 || !string.Equals(distinct[^1], target, StringComparison.Ordinal))
-            {
-                distinct.Add(target);
-            }
-        }
-
-        return new DeltaTargets(fromVersion, [.. distinct]);
+        return new DeltaTargets(fromVersion,
+            [.. deltas.SelectMany(d => d.Removed.Concat(d.Added)).Select(e => e.Target).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]);
     }
 }
