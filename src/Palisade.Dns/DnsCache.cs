@@ -31,31 +31,28 @@ internal sealed class DnsCache
 
     public int Count => _entries.Count;
 
-    /// <summary>The key text of a query: name, type, class, DO, CD (stack-allocated by the caller, ≤ 300 chars).</summary>
+    /// <summary>The key text of a query: the name, then type, class and the DO and CD bits as one character each
+    /// (stack-allocated by the caller, ≤ 300 chars). The key is never shown, so it is built without formatting numbers.</summary>
     public static int Key(in DnsQuery query, ReadOnlySpan<char> name, Span<char> destination)
     {
         name.CopyTo(destination);
         int position = name.Length;
         destination[position++] = '|';
-        query.QuestionType.TryFormat(destination[position..], out int written, default, System.Globalization.CultureInfo.InvariantCulture);
-        position += written;
-        destination[position++] = '|';
-        query.QuestionClass.TryFormat(destination[position..], out written, default, System.Globalization.CultureInfo.InvariantCulture);
-        position += written;
-        destination[position++] = query.DnssecOk ? 'D' : '-';
-        destination[position++] = (query.Flags & DnsConstants.FlagCd) != 0 ? 'C' : '-';
+        destination[position++] = (char)query.QuestionType;
+        destination[position++] = (char)query.QuestionClass;
+        destination[position++] = (char)((query.DnssecOk ? 1 : 0) | ((query.Flags & DnsConstants.FlagCd) != 0 ? 2 : 0));
         return position;
     }
 
-    /// <summary>Copies a live entry into <paramref name="destination"/> with the given ID; 0 on a miss.</summary>
-    public int TryGet(ReadOnlySpan<char> key, ushort id, Span<byte> destination)
+    /// <summary>Copies a live entry into <paramref name="destination"/> with the given ID, its TTLs aged to
+    /// <paramref name="now"/> (Unix milliseconds); 0 on a miss.</summary>
+    public int TryGet(ReadOnlySpan<char> key, ushort id, long now, Span<byte> destination)
     {
         if (!_lookup.TryGetValue(key, out Entry? entry))
         {
             return 0;
         }
 
-        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         if (now >= entry.ExpiresMs || entry.Response.Length > destination.Length)
         {
             _lookup.TryRemove(key, out _);

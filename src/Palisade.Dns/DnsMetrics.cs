@@ -29,8 +29,11 @@ public sealed class DnsMetrics
 
     internal void Query(bool tcp) => Interlocked.Increment(ref tcp ? ref _tcpQueries : ref _udpQueries);
 
-    internal void Blocked(string reference) =>
-        Interlocked.Increment(ref _blocked.GetOrAdd(reference, static _ => new StrongBox<long>()).Value);
+    /// <summary>The counter of answers blocked for an order (the responder keeps it beside the order's answer text,
+    /// so a blocked answer counts without looking the reference up).</summary>
+    internal StrongBox<long> BlockedCounter(string reference) => _blocked.GetOrAdd(reference, static _ => new StrongBox<long>());
+
+    internal static void Blocked(StrongBox<long> counter) => Interlocked.Increment(ref counter.Value);
 
     internal void CacheHit() => Interlocked.Increment(ref _cacheHits);
 

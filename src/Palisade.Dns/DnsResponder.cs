@@ -32,10 +32,13 @@ internal sealed class DnsResponder
     private readonly DnsMetrics _metrics;
     private readonly byte[] _blockPageV4;
     private readonly byte[] _blockPageV6;
-    private readonly ConditionalWeakTable<PolicyOrder, byte[]> _extraTexts = [];
+    private readonly ConditionalWeakTable<PolicyOrder, BlockedOrder> _blockedOrders = [];
     private VersionedRecord _negativeSoa = new(ulong.MaxValue, []);
 
     private sealed record VersionedRecord(ulong Version, byte[] Record);
+
+    /// <summary>What every blocked answer for one order shares: the EDE extra text and the order's counter.</summary>
+    private sealed record BlockedOrder(byte[] ExtraText, StrongBox<long> Counter);
 
     /// <summary>The SOA of blocked negative answers, its serial the version of <paramref name="policy"/> (the one the
     /// answer was matched in; made once per version).</summary>
@@ -115,16 +118,18 @@ internal sealed class DnsResponder
         }
 
         CompiledPolicy policy = _policy();
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         if (query.QuestionClass == DnsConstants.ClassIn && query.NameIsHostName
-            && policy.TryMatchName(qname, _time.GetUtcNow().ToUnixTimeMilliseconds(), out _, out PolicyOrder? order))
+            && policy.TryMatchName(qname, now, out _, out PolicyOrder? order))
         {
-            _metrics.Blocked(order!.Reference);
-            length = DnsResponseWriter.WriteBlocked(request, query, _options.Action, _blockPageV4, _blockPageV6, ExtendedDnsError.Censored, ExtraText(order), NegativeSoa(policy), response);
+            BlockedOrder blocked = Blocked(order!);
+            DnsMetrics.Blocked(blocked.Counter);
+            length = DnsResponseWriter.WriteBlocked(request, query, _options.Action, _blockPageV4, _blockPageV6, ExtendedDnsError.Censored, blocked.ExtraText, NegativeSoa(policy), response);
             return DnsDisposition.Answered;
         }
 
         keyLength = DnsCache.Key(query, qname, key);
-        length = _cache.TryGet(key[..keyLength], query.Id, response);
+        length = _cache.TryGet(key[..keyLength], query.Id, now, response);
         if (length > 0)
         {
             _metrics.CacheHit();
@@ -145,12 +150,12 @@ internal sealed class DnsResponder
     /// </summary>
     public int EnforceAnswerAddresses(ReadOnlySpan<byte> request, in DnsQuery query, Span<byte> response, int length)
     {
-        if (query.QuestionClass != DnsConstants.ClassIn)
+        CompiledPolicy policy = _policy();
+        if (query.QuestionClass != DnsConstants.ClassIn || !policy.HasPrefixes)
         {
             return length;
         }
 
-        CompiledPolicy policy = _policy();
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         ReadOnlySpan<byte> message = response[..length];
         int answers = BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.AnswerCountOffset..]);
@@ -174,8 +179,9 @@ internal sealed class DnsResponder
             if (@class == DnsConstants.ClassIn && (type == DnsConstants.TypeA && rdLength == 4 || type == DnsConstants.TypeAaaa && rdLength == 16)
                 && policy.TryMatchAddress(message.Slice(position, rdLength), now, out _, out PolicyOrder? order))
             {
-                _metrics.Blocked(order!.Reference);
-                return DnsResponseWriter.WriteBlocked(request, query, _options.Action, _blockPageV4, _blockPageV6, ExtendedDnsError.Censored, ExtraText(order), NegativeSoa(policy), response);
+                BlockedOrder blocked = Blocked(order!);
+                DnsMetrics.Blocked(blocked.Counter);
+                return DnsResponseWriter.WriteBlocked(request, query, _options.Action, _blockPageV4, _blockPageV6, ExtendedDnsError.Censored, blocked.ExtraText, NegativeSoa(policy), response);
             }
 
             position += rdLength;
@@ -184,15 +190,16 @@ internal sealed class DnsResponder
         return length;
     }
 
-    private byte[] ExtraText(PolicyOrder order)
+    private BlockedOrder Blocked(PolicyOrder order)
     {
-        if (_extraTexts.TryGetValue(order, out byte[]? text))
+        if (_blockedOrders.TryGetValue(order, out BlockedOrder? blocked))
         {
-            return text;
+            return blocked;
         }
 
-        text = DnsResponseWriter.ExtraText(order.Reference, _options.PortalUrl is null ? null : PolicyExporter.OrderPage(_options.PortalUrl, order.Reference));
-        _extraTexts.AddOrUpdate(order, text);
-        return text;
+        byte[] text = DnsResponseWriter.ExtraText(order.Reference, _options.PortalUrl is null ? null : PolicyExporter.OrderPage(_options.PortalUrl, order.Reference));
+        blocked = new BlockedOrder(text, _metrics.BlockedCounter(order.Reference));
+        _blockedOrders.AddOrUpdate(order, blocked);
+        return blocked;
     }
 }

@@ -13,8 +13,8 @@ namespace Palisade.Core.Policy;
 public sealed class CompiledPolicy
 {
     private readonly BundleEntry[] _entries;
-    private readonly Dictionary<string, Group>.AlternateLookup<ReadOnlySpan<char>> _names;
-    private readonly Dictionary<string, Group>.AlternateLookup<ReadOnlySpan<char>> _wildcards;
+    private readonly NameTable _names;
+    private readonly NameTable _wildcards;
     private readonly Dictionary<string, Group>.AlternateLookup<ReadOnlySpan<char>> _urls;
     private readonly Dictionary<uint, Group>?[] _v4 = new Dictionary<uint, Group>?[33];
     private readonly Dictionary<UInt128, Group>?[] _v6 = new Dictionary<UInt128, Group>?[129];
@@ -45,8 +45,8 @@ public sealed class CompiledPolicy
             }
         }
 
-        var names = new Dictionary<string, Group>(nameCount, StringComparer.Ordinal);
-        var wildcards = new Dictionary<string, Group>(patternCount, StringComparer.Ordinal);
+        var names = new List<(int Start, int Count)>(nameCount);
+        var wildcards = new List<(int Start, int Count)>(patternCount);
         var urls = new Dictionary<string, Group>(urlCount, StringComparer.Ordinal);
         for (int start = 0; start < _entries.Length;)
         {
@@ -64,21 +64,21 @@ public sealed class CompiledPolicy
                     urls.Add(target, group);
                     break;
                 case TargetKind.Pattern:
-                    wildcards.Add(target[2..], group);
+                    wildcards.Add((start, end - start));
                     break;
                 case TargetKind.Prefix:
                     AddPrefix(target, group);
                     break;
                 default:
-                    names.Add(target, group);
+                    names.Add((start, end - start));
                     break;
             }
 
             start = end;
         }
 
-        _names = names.GetAlternateLookup<ReadOnlySpan<char>>();
-        _wildcards = wildcards.GetAlternateLookup<ReadOnlySpan<char>>();
+        _names = new NameTable(_entries, names, 0);
+        _wildcards = new NameTable(_entries, wildcards, 2);
         _urls = urls.GetAlternateLookup<ReadOnlySpan<char>>();
         _v4Lengths = PresentLengths(_v4);
         _v6Lengths = PresentLengths(_v6);
@@ -105,6 +105,9 @@ public sealed class CompiledPolicy
 
     /// <summary>Distinct wildcard patterns.</summary>
     public int PatternCount { get; }
+
+    /// <summary>Whether the policy has any IP prefix target (when not, no address needs to be looked up).</summary>
+    public bool HasPrefixes => _v4Lengths.Length + _v6Lengths.Length > 0;
 
     /// <summary>Distinct URL keys.</summary>
     public int UrlCount { get; }
@@ -163,8 +166,32 @@ public sealed class CompiledPolicy
     }
 
     /// <summary>The most specific target covering the name that has an order enforced at the given time.</summary>
+    /// <remarks>The DNS server's path: every parent's hash from one pass over the name, then one slot per lookup.</remarks>
     public bool TryMatchName(ReadOnlySpan<char> name, long unixMilliseconds, out PolicyMatch match, out PolicyOrder? order)
     {
+        Span<int> starts = stackalloc int[NameTable.MaxLabels];
+        Span<ulong> hashes = stackalloc ulong[NameTable.MaxLabels];
+        int labels = NameTable.SuffixHashes(name, starts, hashes);
+        if (labels >= 0)
+        {
+            for (int label = 0; label < labels; label++)
+            {
+                NameTable table = label == 0 ? _names : _wildcards;
+                if (table.TryFind(hashes[label], name[starts[label]..], out int start, out int count))
+                {
+                    var candidate = new PolicyMatch(_entries, start, count, label == 0 ? MatchKind.Exact : MatchKind.Wildcard);
+                    if (candidate.FirstActive(unixMilliseconds) is { } active)
+                    {
+                        (match, order) = (candidate, active);
+                        return true;
+                    }
+                }
+            }
+
+            (match, order) = (default, null);
+            return false;
+        }
+
         foreach (PolicyMatch candidate in MatchName(name))
         {
             if (candidate.FirstActive(unixMilliseconds) is { } active)
@@ -267,9 +294,9 @@ public sealed class CompiledPolicy
             if (_next == -1)
             {
                 _next = 0;
-                if (_policy._names.TryGetValue(_name, out Group exact))
+                if (_policy._names.TryFind(NameTable.Hash(_name), _name, out int start, out int count))
                 {
-                    Current = new PolicyMatch(_policy._entries, exact.Start, exact.Count, MatchKind.Exact);
+                    Current = new PolicyMatch(_policy._entries, start, count, MatchKind.Exact);
                     return true;
                 }
             }
@@ -284,9 +311,10 @@ public sealed class CompiledPolicy
                 }
 
                 _next += dot + 1;
-                if (_policy._wildcards.TryGetValue(_name[_next..], out Group wildcard))
+                ReadOnlySpan<char> parent = _name[_next..];
+                if (_policy._wildcards.TryFind(NameTable.Hash(parent), parent, out int start, out int count))
                 {
-                    Current = new PolicyMatch(_policy._entries, wildcard.Start, wildcard.Count, MatchKind.Wildcard);
+                    Current = new PolicyMatch(_policy._entries, start, count, MatchKind.Wildcard);
                     return true;
                 }
             }

@@ -142,4 +142,63 @@ public sealed class CompiledPolicyTests
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    [Fact]
+    public void TryMatchName_ManyNames_FindsEveryListedNameAndParentAndNothingElse()
+    {
+        // Enough names that slots share tags and runs of the open-addressing table wrap around its end.
+        var order = new PolicyOrder("a/1", "court-order", Jan1, null);
+        var entries = new List<BundleEntry>();
+        for (int i = 0; i < 50_000; i++)
+        {
+            entries.Add(new BundleEntry(i % 10 == 0 ? $"*.w{i}.example" : $"n{i}.example", order));
+        }
+
+        BundleEntry[] sorted = [.. entries.Order(BundleEntry.Comparer)];
+        var policy = CompiledPolicy.Build(new PolicyBundle("r", 1, 1, new byte[32], Jan1, sorted));
+        Assert.Equal(45_000, policy.NameCount);
+        Assert.Equal(5_000, policy.PatternCount);
+        for (int i = 0; i < 50_000; i++)
+        {
+            string listed = i % 10 == 0 ? $"x.w{i}.example" : $"n{i}.example";
+            Assert.True(policy.TryMatchName(listed, Jan1, out PolicyMatch match, out _), listed);
+            Assert.Equal(i % 10 == 0 ? MatchKind.Wildcard : MatchKind.Exact, match.Kind);
+
+            // The same names one label up or with a changed character are not listed; a pattern does not cover its parent.
+            foreach (string unlisted in (string[])[$"n{i}.example.net", $"m{i}.example", $"w{i}.example", $"n{i}x.example"])
+            {
+                Assert.False(policy.TryMatchName(unlisted, Jan1, out _, out _), unlisted);
+                Assert.False(policy.MatchName(unlisted).MoveNext(), unlisted);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("a.b.x.deep.example.com")]
+    [InlineData("deep.example.com")]
+    [InlineData("example.com")]
+    [InlineData("")]
+    [InlineData("com")]
+    public void TryMatchName_AgreesWithTheFirstMatchOfMatchName(string name)
+    {
+        PolicyMatch? first = null;
+        foreach (PolicyMatch match in s_policy.MatchName(name))
+        {
+            first = match;
+            break;
+        }
+
+        bool found = s_policy.TryMatchName(name, Jan1, out PolicyMatch tried, out _);
+        Assert.Equal(first is not null, found);
+        Assert.Equal(first?.Target, found ? tried.Target : null);
+    }
+
+    [Fact]
+    public void TryMatchName_MoreLabelsThanTheFastPathHolds_StillMatches()
+    {
+        // 200 labels: no domain name has that many, but the lookup must not fail on whatever it is given.
+        string name = string.Concat(Enumerable.Repeat("a.", 200)) + "deep.example.com";
+        Assert.True(s_policy.TryMatchName(name, Jan1, out PolicyMatch match, out _));
+        Assert.Equal("*.deep.example.com", match.Target);
+    }
 }

@@ -1,0 +1,163 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+
+namespace Palisade.Core.Policy;
+
+/// <summary>
+/// The exact names or the wildcard patterns of a compiled policy, as one open-addressing table of small slots: a
+/// 32-bit tag of the name's hash, and where the name's group of entries starts in the bundle and how many it holds.
+/// A lookup that misses touches one slot (one cache line, usually) and no string; a hit compares the name once with
+/// the entry's target. A dictionary keyed by string touches a bucket, an entry and often a chain for the same miss,
+/// which at a million names means several cache misses per query (issue 17, docs/dns.md).
+/// </summary>
+/// <remarks>
+/// Names hash label by label from the right, so one pass over a query name gives the hash of every parent
+/// (<see cref="SuffixHashes"/>): the exact lookup and each wildcard lookup cost one slot each. The hash is seeded
+/// per process: the targets are public, the seed is not, so no one can choose targets that crowd one run of slots.
+/// </remarks>
+internal sealed class NameTable
+{
+    /// <summary>More labels than a name of 253 characters can have; a name with more matches through the slow path.</summary>
+    public const int MaxLabels = 128;
+
+    // Slots per name: 10/7, so at most 70 % of the slots are taken and a miss ends within a few slots.
+    private const int SlotsPerTenNames = 14;
+
+    private const ulong LengthFactor = 0x9E3779B97F4A7C15;
+    private const ulong WordFactor = 0xC2B2AE3D27D4EB4F;
+    private const ulong MixFactor1 = 0xFF51AFD7ED558CCD;
+    private const ulong MixFactor2 = 0xC4CEB9FE1A85EC53;
+
+    private static readonly ulong s_seed = BinaryPrimitives.ReadUInt64LittleEndian(RandomNumberGenerator.GetBytes(8));
+
+    private readonly BundleEntry[] _entries;
+    private readonly int _keyStart;
+    private readonly Slot[] _slots;
+
+    /// <summary>Builds the table of the given groups of entries (start, count), each keyed by its target from
+    /// character <paramref name="keyStart"/> on (0 for names, 2 for the parent of a <c>*.</c> pattern).</summary>
+    public NameTable(BundleEntry[] entries, List<(int Start, int Count)> groups, int keyStart)
+    {
+        _entries = entries;
+        _keyStart = keyStart;
+        _slots = new Slot[(int)Math.Min(Array.MaxLength, (groups.Count * (long)SlotsPerTenNames / 10) + 1)];
+        foreach ((int start, int count) in groups)
+        {
+            ulong hash = Hash(entries[start].Target.AsSpan(keyStart));
+            int index = Home(hash);
+            while (_slots[index].Count != 0)
+            {
+                index = index + 1 == _slots.Length ? 0 : index + 1;
+            }
+
+            _slots[index] = new Slot((uint)(hash >> 32), start, count);
+        }
+
+        Count = groups.Count;
+    }
+
+    /// <summary>Distinct names in the table.</summary>
+    public int Count { get; }
+
+    /// <summary>The hash of a name, as <see cref="SuffixHashes"/> gives it for a name's suffix.</summary>
+    public static ulong Hash(ReadOnlySpan<char> name)
+    {
+        ulong hash = s_seed;
+        int end = name.Length;
+        while (true)
+        {
+            int dot = name[..end].LastIndexOf('.');
+            hash = AddLabel(hash, name[(dot + 1)..end]);
+            if (dot < 0)
+            {
+                return hash;
+            }
+
+            end = dot;
+        }
+    }
+
+    /// <summary>
+    /// Splits a name into labels and hashes each suffix in one pass from the right: <c>starts[i]</c> is where label
+    /// <c>i</c> begins and <c>hashes[i]</c> the hash of the name from there on. Returns the number of labels, or -1
+    /// when the name has more than the spans hold.
+    /// </summary>
+    public static int SuffixHashes(ReadOnlySpan<char> name, Span<int> starts, Span<ulong> hashes)
+    {
+        int labels = name.Count('.') + 1;
+        if (labels > starts.Length || labels > hashes.Length)
+        {
+            return -1;
+        }
+
+        ulong hash = s_seed;
+        int end = name.Length;
+        for (int label = labels - 1; label >= 0; label--)
+        {
+            int start = label == 0 ? 0 : name[..end].LastIndexOf('.') + 1;
+            hash = AddLabel(hash, name[start..end]);
+            starts[label] = start;
+            hashes[label] = hash;
+            end = start - 1;
+        }
+
+        return labels;
+    }
+
+    /// <summary>Finds the group of entries whose key is <paramref name="name"/>, given its <see cref="Hash"/>.</summary>
+    public bool TryFind(ulong hash, ReadOnlySpan<char> name, out int start, out int count)
+    {
+        uint tag = (uint)(hash >> 32);
+        int index = Home(hash);
+        while (true)
+        {
+            Slot slot = _slots[index];
+            if (slot.Count == 0)
+            {
+                (start, count) = (0, 0);
+                return false;
+            }
+
+            if (slot.Tag == tag && name.SequenceEqual(_entries[slot.Start].Target.AsSpan(_keyStart)))
+            {
+                (start, count) = (slot.Start, slot.Count);
+                return true;
+            }
+
+            index = index + 1 == _slots.Length ? 0 : index + 1;
+        }
+    }
+
+    // The low 32 bits pick the home slot (scaled to the table, Lemire's multiply-shift), the high 32 are the tag.
+    private int Home(ulong hash) => (int)(((ulong)(uint)hash * (ulong)_slots.Length) >> 32);
+
+    private static ulong AddLabel(ulong hash, ReadOnlySpan<char> label)
+    {
+        ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(label);
+        ulong state = hash ^ ((ulong)(bytes.Length + 1) * LengthFactor);
+        while (bytes.Length >= sizeof(ulong))
+        {
+            state = (state ^ BinaryPrimitives.ReadUInt64LittleEndian(bytes)) * WordFactor;
+            state ^= state >> 32;
+            bytes = bytes[sizeof(ulong)..];
+        }
+
+        ulong tail = 0;
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            tail |= (ulong)bytes[i] << (i * 8);
+        }
+
+        state = (state ^ tail) * WordFactor;
+
+        // MurmurHash3's 64-bit finaliser: every input bit reaches every output bit, so both halves are usable.
+        state ^= state >> 33;
+        state *= MixFactor1;
+        state ^= state >> 33;
+        state *= MixFactor2;
+        return state ^ (state >> 33);
+    }
+
+    private readonly record struct Slot(uint Tag, int Start, int Count);
+}
