@@ -51,6 +51,12 @@ internal static class DnsConstants
     /// <summary>The largest UDP payload we advertise and send (the DNS Flag Day 2020 value), so answers are not fragmented.</summary>
     public const ushort UdpPayloadSize = 1232;
 
+    /// <summary>What a query forwarded for a UDP client holds for the upstream's answer while it waits. A client takes at
+    /// most <see cref="UdpPayloadSize"/> bytes over UDP, so a longer answer goes back truncated whatever its size, and
+    /// the client's retry over TCP fetches it whole. Thousands of forwards can be waiting at once: 64 KiB each would
+    /// be hundreds of megabytes that clients sending new names decide.</summary>
+    public const int UdpForwardBuffer = 4096;
+
     /// <summary>The largest DNS message (a TCP length prefix is 16 bits).</summary>
     public const int MaxMessageLength = 65535;
 

@@ -28,8 +28,12 @@ internal sealed class DnsForwarder
         _metrics = metrics;
     }
 
+    /// <summary>What <see cref="ForwardAsync"/> returns when the answer is longer than the buffer it was given.</summary>
+    public const int TooLarge = -1;
+
     /// <summary>Forwards <paramref name="request"/> and writes the answer, with the client's ID, into <paramref name="response"/>.</summary>
-    /// <returns>The answer's length, or 0 when no upstream answered.</returns>
+    /// <returns>The answer's length, 0 when no upstream answered, or <see cref="TooLarge"/> when the answer does not fit
+    /// <paramref name="response"/>.</returns>
     public async Task<int> ForwardAsync(ReadOnlyMemory<byte> request, int questionEnd, Memory<byte> response, CancellationToken cancellationToken)
     {
         if (_upstreams.Count == 0)
@@ -53,7 +57,9 @@ internal sealed class DnsForwarder
                 try
                 {
                     length = await ExchangeUdpAsync(upstream, outgoing.AsMemory(0, request.Length), questionEnd, id, response, cancellationToken).ConfigureAwait(false);
-                    if (length > 0 && (BinaryPrimitives.ReadUInt16BigEndian(response.Span[DnsConstants.FlagsOffset..]) & DnsConstants.FlagTc) != 0)
+
+                    // A datagram that fills the buffer may have been cut by it: ask over TCP, as for a truncated answer.
+                    if (length == response.Length || length > 0 && (BinaryPrimitives.ReadUInt16BigEndian(response.Span[DnsConstants.FlagsOffset..]) & DnsConstants.FlagTc) != 0)
                     {
                         length = await ExchangeTcpAsync(upstream, outgoing.AsMemory(0, request.Length), questionEnd, id, response, cancellationToken).ConfigureAwait(false);
                     }
@@ -61,6 +67,11 @@ internal sealed class DnsForwarder
                 catch (Exception e) when (e is SocketException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
                 {
                     length = 0;
+                }
+
+                if (length == TooLarge)
+                {
+                    return TooLarge;
                 }
 
                 if (length > 0)
@@ -113,7 +124,7 @@ internal sealed class DnsForwarder
         int length = BinaryPrimitives.ReadUInt16BigEndian(prefix);
         if (length > response.Length)
         {
-            return 0;
+            return TooLarge;
         }
 
         await ReceiveExactlyAsync(socket, response[..length], timeout.Token).ConfigureAwait(false);

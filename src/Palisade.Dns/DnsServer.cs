@@ -288,8 +288,9 @@ public sealed partial class DnsServer : IAsyncDisposable
     {
         Interlocked.Increment(ref _pendingReplies);
 
-        // A forwarded query holds its answer buffer for as long as the upstream takes: rented, not allocated (64 KiB each).
-        byte[] response = System.Buffers.ArrayPool<byte>.Shared.Rent(DnsConstants.MaxMessageLength);
+        // A forwarded query holds its answer buffer for as long as the upstream takes: rented, and no larger than a UDP
+        // client needs (DnsConstants.UdpForwardBuffer).
+        byte[] response = System.Buffers.ArrayPool<byte>.Shared.Rent(DnsConstants.UdpForwardBuffer);
         try
         {
             int length = await ForwardAsync(request, query, key, response, stop).ConfigureAwait(false);
@@ -319,6 +320,15 @@ public sealed partial class DnsServer : IAsyncDisposable
         }
 
         Interlocked.Decrement(ref _inFlight);
+        if (length == DnsForwarder.TooLarge)
+        {
+            // Longer than the buffer of a UDP client's forward: the client could only have had it truncated, and asks
+            // again over TCP (RFC 7766 §5).
+            length = DnsResponseWriter.WriteError(request, query, questionRead: true, DnsConstants.RcodeNoError, response);
+            response[DnsConstants.FlagsOffset] |= DnsConstants.FlagTc >> 8;
+            return length;
+        }
+
         if (length > 0 && !DnsMessageWalker.TryNormalise(response.AsSpan(0, length), query.QuestionEnd, (uint)_options.MaxCacheTtl.TotalSeconds))
         {
             // An answer we cannot read whole is neither cached nor passed on.

@@ -185,6 +185,27 @@ public sealed class DnsServerTests(UpstreamResolver upstream) : IClassFixture<Up
     }
 
     [Fact]
+    public async Task AnswerLongerThanAUdpForwardHolds_IsTruncatedOverUdp_AndFetchedWholeOverTcp()
+    {
+        await using DnsServer server = await StartAsync();
+        string udp = await DigAsync(server, "+bufsize=1232", "+ignore", "huge.example", "TXT");
+        Assert.Contains(" tc", udp.Split('\n').First(l => l.Contains("flags:", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains("status: NOERROR", udp, StringComparison.Ordinal);
+        string tcp = await DigAsync(server, "+tcp", "huge.example", "TXT");
+        Assert.Contains("ANSWER: 60,", tcp, StringComparison.Ordinal);
+
+        // The UDP forward kept only a truncated reply, so nothing was cached until the TCP query fetched the whole answer.
+        var metrics = new StringWriter();
+        server.Metrics.WritePrometheus(metrics, new PolicyStatus(1, 2, 0, 1, 0));
+        Assert.Contains("palisade_dns_cache_total{result=\"miss\"} 2", metrics.ToString(), StringComparison.Ordinal);
+        string again = await DigAsync(server, "+tcp", "huge.example", "TXT");
+        Assert.Contains("ANSWER: 60,", again, StringComparison.Ordinal);
+        metrics = new StringWriter();
+        server.Metrics.WritePrometheus(metrics, new PolicyStatus(1, 2, 0, 1, 0));
+        Assert.Contains("palisade_dns_cache_total{result=\"hit\"} 1", metrics.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DnssecOk_PassesThroughToTheUpstreamAndBack()
     {
         await using DnsServer server = await StartAsync();

@@ -36,6 +36,12 @@ public sealed class UpstreamResolver : IAsyncLifetime
             records.Add(string.Create(CultureInfo.InvariantCulture, $"big.example. TXT \"{i:D2}{new string('x', 98)}\""));
         }
 
+        // Longer than what a forward for a UDP client holds (DnsConstants.UdpForwardBuffer).
+        for (int i = 0; i < 60; i++)
+        {
+            records.Add(string.Create(CultureInfo.InvariantCulture, $"huge.example. TXT \"{i:D2}{new string('y', 98)}\""));
+        }
+
         await File.WriteAllLinesAsync(zone, records);
         Port = ExternalTool.FreePort();
         string config = Path.Combine(Directory, "unbound.conf");
