@@ -143,14 +143,16 @@ wait_dns "$PD" "$FIRST_BLOCKED" NXDOMAIN
 PD_READY=$(python3 -c "print(f'{$(date +%s.%N) - $START:.1f}')")
 PD_RSS0=$(rss $PDNS)
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # user + system time, in 1/100 s
-qps() { # port file seconds pid -> "rate lost cpu% rate-per-cpu-second"
-  local before after
-  before=$(cpu_ticks "$4")
+cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }   # user and system time, in 1/100 s
+declare -A USER_US SYS_US
+qps() { # port file seconds pid -> "rate lost cpu% rate-per-cpu-second user-µs-per-query system-µs-per-query"
+  local u0 s0 u1 s1
+  read -r u0 s0 < <(cpu_ticks "$4")
   taskset -c 0 dnsperf -s 127.0.0.1 -p "$1" -d "$2" -l "$3" -c 64 -q 500 2>/dev/null > "$WORK/perf.out" || true
-  after=$(cpu_ticks "$4")
-  awk -v cpu=$((after - before)) -v secs="$3" '/Queries per second/ {qps=$4} /Queries lost/ {lost=$3}
-    END {share = cpu / (secs * 100); printf "%.0f %s %.0f %.0f\n", qps, lost, share * 100, qps / (share > 0 ? share : 1)}' "$WORK/perf.out"
+  read -r u1 s1 < <(cpu_ticks "$4")
+  awk -v user=$((u1 - u0)) -v sys=$((s1 - s0)) -v secs="$3" '/Queries per second/ {qps=$4} /Queries lost/ {lost=$3}
+    END {cpu = user + sys; share = cpu / (secs * 100); n = qps * secs > 0 ? qps * secs : 1
+      printf "%.0f %s %.0f %.0f %.2f %.2f\n", qps, lost, share * 100, qps / (share > 0 ? share : 1), user * 1e4 / n, sys * 1e4 / n}' "$WORK/perf.out"
 }
 p99() { # port file rate
   taskset -c 0 dnsperf -s 127.0.0.1 -p "$1" -d "$2" -l 10 -c 64 -Q "$3" -v 2>/dev/null | awk '/^> / {print $NF}' | sort -g \
@@ -166,10 +168,11 @@ for mix in mixed blocked allowed; do
   qps "$PD" "$WORK/q-$mix.txt" 5 "$PDNS" > /dev/null; qps "$UB" "$WORK/q-$mix.txt" 5 "$UNBOUND" > /dev/null
   for round in $(seq 1 "$ROUNDS"); do
     if [ $((round % 2)) -eq 1 ]; then
-      read -r p pl pc pn < <(qps "$PD" "$WORK/q-$mix.txt" "$DURATION" "$PDNS"); read -r u ul uc un < <(qps "$UB" "$WORK/q-$mix.txt" "$DURATION" "$UNBOUND")
+      read -r p pl pc pn pus pss < <(qps "$PD" "$WORK/q-$mix.txt" "$DURATION" "$PDNS"); read -r u ul uc un uus uss < <(qps "$UB" "$WORK/q-$mix.txt" "$DURATION" "$UNBOUND")
     else
-      read -r u ul uc un < <(qps "$UB" "$WORK/q-$mix.txt" "$DURATION" "$UNBOUND"); read -r p pl pc pn < <(qps "$PD" "$WORK/q-$mix.txt" "$DURATION" "$PDNS")
+      read -r u ul uc un uus uss < <(qps "$UB" "$WORK/q-$mix.txt" "$DURATION" "$UNBOUND"); read -r p pl pc pn pus pss < <(qps "$PD" "$WORK/q-$mix.txt" "$DURATION" "$PDNS")
     fi
+    USER_US[$mix]="${USER_US[$mix]:-}$pus/$uus "; SYS_US[$mix]="${SYS_US[$mix]:-}$pss/$uss "
     printf '| %s | %s | %s (%s, %s %%) | %s (%s, %s %%) | %s | %s | %s | %s |\n' "$mix" "$round" "$p" "$pl" "$pc" "$u" "$ul" "$uc" \
       "$(python3 -c "print(f'{$p/max($u,1):.2f}')")" "$pn" "$un" "$(python3 -c "print(f'{$pn/max($un,1):.2f}')")"
     [ "${BEST_P[$mix]:-0}" -lt "$p" ] && BEST_P[$mix]=$p
@@ -178,6 +181,12 @@ for mix in mixed blocked allowed; do
 done
 echo "(dnsperf has one core; when a server's CPU share is under 100 % the generator, not the server, set the rate, and the"
 echo " queries per CPU-second are the fair per-core comparison)"
+echo
+echo "CPU time per query by round, palisade dns / unbound, in µs (user in our code and libraries; system in the kernel,"
+echo "mostly the UDP path both servers share):"
+echo "| mix | user | system |"
+echo "|---|---|---|"
+for mix in mixed blocked allowed; do echo "| $mix | ${USER_US[$mix]} | ${SYS_US[$mix]} |"; done
 
 echo
 echo "| mix | fixed rate (70 % of unbound's best) | palisade dns p99 | unbound p99 |"

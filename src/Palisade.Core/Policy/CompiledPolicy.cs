@@ -169,11 +169,13 @@ public sealed class CompiledPolicy
     /// <remarks>The DNS server's path: every parent's hash from one pass over the name, then one slot per lookup.</remarks>
     public bool TryMatchName(ReadOnlySpan<char> name, long unixMilliseconds, out PolicyMatch match, out PolicyOrder? order)
     {
-        Span<int> starts = stackalloc int[NameTable.MaxLabels];
-        Span<ulong> hashes = stackalloc ulong[NameTable.MaxLabels];
-        int labels = NameTable.SuffixHashes(name, starts, hashes);
-        if (labels >= 0)
+        // Sized to the name: a stack buffer is zeroed on every call, and most names have two to four labels.
+        int labels = name.Count('.') + 1;
+        if (labels <= NameTable.MaxLabels)
         {
+            Span<int> starts = stackalloc int[labels];
+            Span<ulong> hashes = stackalloc ulong[labels];
+            NameTable.SuffixHashes(name, starts, hashes);
             for (int label = 0; label < labels; label++)
             {
                 NameTable table = label == 0 ? _names : _wildcards;
