@@ -196,6 +196,7 @@ for mix in mixed blocked allowed; do
   printf '| %s | %s q/s | %s ms | %s ms |\n' "$mix" "$rate" "$(p99 "$PD" "$WORK/q-$mix.txt" "$rate")" "$(p99 "$UB" "$WORK/q-$mix.txt" "$rate")"
 done
 
+PD_RSS_BEFORE_SWAP=$(rss $PDNS)
 echo
 echo "== hot swap under load: 70 % of unbound's mixed rate for 40 s, an amendment of 100 names published meanwhile"
 RATE=$(( BEST_U[mixed] * 7 / 10 ))
@@ -225,6 +226,7 @@ echo "|---|---:|---:|"
 echo "| policy triggers | $TRIGGERS | $TRIGGERS |"
 echo "| start to first blocked answer | ${PD_READY} s (bundle from the registry) | ${UB_READY} s |"
 echo "| RSS at start | ${PD_RSS0} MiB | ${UB_RSS0} MiB |"
+echo "| RSS after the runs, before the hot swap | ${PD_RSS_BEFORE_SWAP} MiB | |"
 echo "| RSS after the runs | $(rss $PDNS) MiB | $(rss $UNBOUND) MiB |"
 echo "| RSS of an empty palisade dns (21 entries) | $(rss $EMPTY_PID) MiB | |"
 python3 -c "print(f'| RSS per trigger above the empty server | {($(rss $PDNS) - $(rss $EMPTY_PID)) * 1048576 / $TRIGGERS:.0f} B | {$(rss $UNBOUND) * 1048576 / $TRIGGERS:.0f} B (whole process) |')"

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using Palisade.Core.Policy;
 
 namespace Palisade.Dns;
 
@@ -44,18 +45,29 @@ internal sealed class DnsCache
         return position;
     }
 
-    /// <summary>Copies a live entry into <paramref name="destination"/> with the given ID, its TTLs aged to
-    /// <paramref name="now"/> (Unix milliseconds); 0 on a miss.</summary>
-    public int TryGet(ReadOnlySpan<char> key, ushort id, long now, Span<byte> destination)
+    /// <summary>The live entry of a key, or null; an expired entry is removed.</summary>
+    public Entry? Find(ReadOnlySpan<char> key, long now)
     {
         if (!_lookup.TryGetValue(key, out Entry? entry))
         {
-            return 0;
+            return null;
         }
 
-        if (now >= entry.ExpiresMs || entry.Response.Length > destination.Length)
+        if (now >= entry.ExpiresMs)
         {
             _lookup.TryRemove(key, out _);
+            return null;
+        }
+
+        return entry;
+    }
+
+    /// <summary>Copies an entry into <paramref name="destination"/> with the given ID, its TTLs aged to
+    /// <paramref name="now"/> (Unix milliseconds); 0 when it does not fit.</summary>
+    public static int Copy(Entry entry, ushort id, long now, Span<byte> destination)
+    {
+        if (entry.Response.Length > destination.Length)
+        {
             return 0;
         }
 
@@ -111,5 +123,17 @@ internal sealed class DnsCache
         }
     }
 
-    private sealed record Entry(byte[] Response, int QuestionEnd, long StoredMs, long ExpiresMs);
+    /// <summary>One cached answer.</summary>
+    internal sealed record Entry(byte[] Response, int QuestionEnd, long StoredMs, long ExpiresMs)
+    {
+        private PolicyEpoch? _unblockedIn;
+
+        /// <summary>The policy epoch in which the question's name was last found not blocked (null: not yet looked up).
+        /// While the policy's epoch is this one, the lookup would find the same, and the responder skips it.</summary>
+        public PolicyEpoch? UnblockedIn
+        {
+            get => Volatile.Read(ref _unblockedIn);
+            set => Volatile.Write(ref _unblockedIn, value);
+        }
+    }
 }

@@ -63,8 +63,10 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
         // with every whole bundle loaded (measured at 1M entries, three whole-bundle swaps: 372, 574, 706 MiB without;
         // 344, 357, 377 MiB with).
         bool first = true;
-        subscription.Swapped += _ =>
+        subscription.Swapped += policy =>
         {
+            // The policy's current epoch reads every entry once; found here, the first query after the swap does not.
+            policy.EpochAt(time.GetUtcNow().ToUnixTimeMilliseconds());
             if (first)
             {
                 first = false;

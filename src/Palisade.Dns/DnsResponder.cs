@@ -119,17 +119,28 @@ internal sealed class DnsResponder
 
         CompiledPolicy policy = _policy();
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (query.QuestionClass == DnsConstants.ClassIn && query.NameIsHostName
-            && policy.TryMatchName(qname, now, out _, out PolicyOrder? order))
+        keyLength = DnsCache.Key(query, qname, key);
+        DnsCache.Entry? cached = _cache.Find(key[..keyLength], now);
+        if (query.QuestionClass == DnsConstants.ClassIn && query.NameIsHostName)
         {
-            BlockedOrder blocked = Blocked(order!);
-            DnsMetrics.Blocked(blocked.Counter);
-            length = DnsResponseWriter.WriteBlocked(request, query, _options.Action, _blockPageV4, _blockPageV6, ExtendedDnsError.Censored, blocked.ExtraText, NegativeSoa(policy), response);
-            return DnsDisposition.Answered;
+            // A cached name found unblocked in the policy's current epoch is still unblocked: no order has changed
+            // since, and a new version is a new policy with epochs of its own.
+            PolicyEpoch epoch = policy.EpochAt(now);
+            if (cached is null || cached.UnblockedIn != epoch)
+            {
+                if (policy.TryMatchName(qname, now, out _, out PolicyOrder? order))
+                {
+                    BlockedOrder blocked = Blocked(order!);
+                    DnsMetrics.Blocked(blocked.Counter);
+                    length = DnsResponseWriter.WriteBlocked(request, query, _options.Action, _blockPageV4, _blockPageV6, ExtendedDnsError.Censored, blocked.ExtraText, NegativeSoa(policy), response);
+                    return DnsDisposition.Answered;
+                }
+
+                cached?.UnblockedIn = epoch;
+            }
         }
 
-        keyLength = DnsCache.Key(query, qname, key);
-        length = _cache.TryGet(key[..keyLength], query.Id, now, response);
+        length = cached is null ? 0 : DnsCache.Copy(cached, query.Id, now, response);
         if (length > 0)
         {
             _metrics.CacheHit();

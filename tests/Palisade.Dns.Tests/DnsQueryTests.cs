@@ -217,4 +217,63 @@ public sealed class DnsQueryTests
         Assert.False(TsigKey.TryParse("xfr.palisade:c2hvcnQ=", out _, out error));
         Assert.Contains("at least 16", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Responder_CachedName_IsBlockedOnceAnOrderTakesEffect_OrANewVersionNamesIt()
+    {
+        var time = new SettableTime(new DateTimeOffset(2026, 12, 2, 12, 0, 0, TimeSpan.Zero));
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var pending = new PolicyOrder("rkn/R-2", "court-order", now + 60_000, null);
+        var expiring = new PolicyOrder("rkn/R-3", "court-order", now - 60_000, now + 120_000);
+        CompiledPolicy policy = CompiledPolicy.Build(new PolicyBundle("r", 1, 1, new byte[32], now, [new("later.example", pending), new("other.example", expiring)]));
+        var options = new DnsServerOptions();
+        options.Listen.Add(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var cache = new DnsCache(100, time);
+        var responder = new DnsResponder(options, () => policy, time, cache, new DnsMetrics());
+        byte[] response = new byte[4096];
+        char[] key = new char[300];
+
+        // later.example resolves upstream and is cached (TTL 300); its order takes effect in a minute.
+        byte[] request = Query("later.example");
+        Assert.Equal(DnsDisposition.Forward, responder.Respond(request, response, out _, out DnsQuery query, key, out int keyLength));
+        byte[] upstream = [.. request[..query.QuestionEnd], 0xC0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 192, 0, 2, 1];
+        upstream[2] = 0x81;
+        upstream[3] = 0x80;
+        upstream[7] = 1;
+        upstream[11] = 0;
+        cache.Store(new string(key, 0, keyLength), upstream);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(DnsDisposition.Answered, responder.Respond(request, response, out _, out _, key, out _));
+            Assert.Equal(0, response[3] & 0xF);
+            Assert.Equal(1, response[7]);
+        }
+
+        // A minute later the cached answer is not served: the order is in force.
+        time.Now = time.Now.AddSeconds(60);
+        Assert.Equal(DnsDisposition.Answered, responder.Respond(request, response, out _, out _, key, out _));
+        Assert.Equal(DnsConstants.RcodeNxDomain, response[3] & 0xF);
+
+        // free.example is cached and served; a new version that names it blocks it at once.
+        byte[] other = Query("free.example");
+        Assert.Equal(DnsDisposition.Forward, responder.Respond(other, response, out _, out query, key, out keyLength));
+        upstream = [.. other[..query.QuestionEnd], 0xC0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 192, 0, 2, 2];
+        upstream[2] = 0x81;
+        upstream[3] = 0x80;
+        upstream[7] = 1;
+        upstream[11] = 0;
+        cache.Store(new string(key, 0, keyLength), upstream);
+        Assert.Equal(DnsDisposition.Answered, responder.Respond(other, response, out _, out _, key, out _));
+        Assert.Equal(0, response[3] & 0xF);
+        policy = CompiledPolicy.Build(new PolicyBundle("r", 2, 2, new byte[32], now, [new("free.example", new PolicyOrder("rkn/R-4", "court-order", now, null))]));
+        Assert.Equal(DnsDisposition.Answered, responder.Respond(other, response, out _, out _, key, out _));
+        Assert.Equal(DnsConstants.RcodeNxDomain, response[3] & 0xF);
+    }
+
+    private sealed class SettableTime(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
 }

@@ -20,6 +20,7 @@ public sealed class CompiledPolicy
     private readonly Dictionary<UInt128, Group>?[] _v6 = new Dictionary<UInt128, Group>?[129];
     private readonly int[] _v4Lengths;
     private readonly int[] _v6Lengths;
+    private PolicyEpoch? _epoch;
 
     private CompiledPolicy(PolicyBundle bundle, DeltaTargets? changed)
     {
@@ -111,6 +112,44 @@ public sealed class CompiledPolicy
 
     /// <summary>Distinct URL keys.</summary>
     public int UrlCount { get; }
+
+    /// <summary>
+    /// The epoch of this policy that holds <paramref name="unixMilliseconds"/>: the stretch between the order changes
+    /// (an order taking effect or expiring) around that time. The same instance is returned for every time in it.
+    /// </summary>
+    /// <remarks>Finding a new epoch reads every entry once (a few milliseconds at a million entries); that happens for
+    /// the first time asked and when the time passes an order's change, not per lookup.</remarks>
+    public PolicyEpoch EpochAt(long unixMilliseconds)
+    {
+        PolicyEpoch? epoch = Volatile.Read(ref _epoch);
+        if (epoch is not null && epoch.Contains(unixMilliseconds))
+        {
+            return epoch;
+        }
+
+        long from = long.MinValue, until = long.MaxValue;
+        PolicyOrder? previous = null;
+        foreach (BundleEntry entry in _entries)
+        {
+            // Entries of one order are often neighbours; an order already looked at changes nothing.
+            PolicyOrder order = entry.Order;
+            if (ReferenceEquals(order, previous))
+            {
+                continue;
+            }
+
+            previous = order;
+            Bound(order.EffectiveMs, unixMilliseconds, ref from, ref until);
+            if (order.ExpiresMs is { } expires)
+            {
+                Bound(expires, unixMilliseconds, ref from, ref until);
+            }
+        }
+
+        epoch = new PolicyEpoch(from, until);
+        Volatile.Write(ref _epoch, epoch);
+        return epoch;
+    }
 
     /// <summary>Compiles a bundle, with the targets the deltas that led to it touched, if it was reached by deltas.</summary>
     /// <exception cref="FormatException">A prefix target is not a canonical prefix.</exception>
@@ -237,6 +276,18 @@ public sealed class CompiledPolicy
 
         (match, order) = (default, null);
         return false;
+    }
+
+    private static void Bound(long change, long now, ref long from, ref long until)
+    {
+        if (change <= now)
+        {
+            from = Math.Max(from, change);
+        }
+        else
+        {
+            until = Math.Min(until, change);
+        }
     }
 
     private void AddPrefix(string target, Group group)

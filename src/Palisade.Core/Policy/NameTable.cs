@@ -143,11 +143,14 @@ internal sealed class NameTable
             bytes = bytes[sizeof(ulong)..];
         }
 
-        ulong tail = 0;
-        for (int i = 0; i < bytes.Length; i++)
+        // What is left is 0, 2, 4 or 6 bytes (whole characters).
+        ulong tail = bytes.Length switch
         {
-            tail |= (ulong)bytes[i] << (i * 8);
-        }
+            0 => 0,
+            2 => BinaryPrimitives.ReadUInt16LittleEndian(bytes),
+            4 => BinaryPrimitives.ReadUInt32LittleEndian(bytes),
+            _ => BinaryPrimitives.ReadUInt32LittleEndian(bytes) | ((ulong)BinaryPrimitives.ReadUInt16LittleEndian(bytes[4..]) << 32),
+        };
 
         state = (state ^ tail) * WordFactor;
 

@@ -201,4 +201,25 @@ public sealed class CompiledPolicyTests
         Assert.True(s_policy.TryMatchName(name, Jan1, out PolicyMatch match, out _));
         Assert.Equal("*.deep.example.com", match.Target);
     }
+
+    [Fact]
+    public void EpochAt_IsOneInstanceBetweenOrderChanges_AndANewOneAcrossThem()
+    {
+        var inForce = new PolicyOrder("a/1", "court-order", Jan1 - 1000, null);
+        var pending = new PolicyOrder("a/2", "court-order", Jan1 + 1000, Jan1 + 5000);
+        var policy = CompiledPolicy.Build(new PolicyBundle("r", 1, 1, new byte[32], Jan1, [new("a.example", inForce), new("b.example", pending), new("c.example", inForce)]));
+
+        PolicyEpoch first = policy.EpochAt(Jan1);
+        Assert.Equal((Jan1 - 1000, Jan1 + 1000), (first.FromMs, first.UntilMs));
+        Assert.Same(first, policy.EpochAt(Jan1 + 999));
+        Assert.Same(first, policy.EpochAt(Jan1 - 1000));
+
+        PolicyEpoch second = policy.EpochAt(Jan1 + 1000);
+        Assert.NotSame(first, second);
+        Assert.Equal((Jan1 + 1000, Jan1 + 5000), (second.FromMs, second.UntilMs));
+        PolicyEpoch last = policy.EpochAt(Jan1 + 5000);
+        Assert.Equal((Jan1 + 5000, long.MaxValue), (last.FromMs, last.UntilMs));
+        Assert.Equal((long.MinValue, Jan1 - 1000), (policy.EpochAt(Jan1 - 1001).FromMs, policy.EpochAt(Jan1 - 1001).UntilMs));
+        Assert.Equal((long.MinValue, long.MaxValue), (CompiledPolicy.Empty.EpochAt(Jan1).FromMs, CompiledPolicy.Empty.EpochAt(Jan1).UntilMs));
+    }
 }
