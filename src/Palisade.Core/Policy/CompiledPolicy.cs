@@ -40,14 +40,16 @@ public sealed class CompiledPolicy
                 case TargetKind.Pattern:
                     patternCount++;
                     break;
-                case TargetKind.Domain:
+                case TargetKind.Prefix:
+                    break;
+                default:
                     nameCount++;
                     break;
             }
         }
 
-        var names = new List<(int Start, int Count)>(nameCount);
-        var wildcards = new List<(int Start, int Count)>(patternCount);
+        _names = new NameTable(_entries, nameCount, 0);
+        _wildcards = new NameTable(_entries, patternCount, 2);
         var urls = new Dictionary<string, Group>(urlCount, StringComparer.Ordinal);
         for (int start = 0; start < _entries.Length;)
         {
@@ -65,26 +67,24 @@ public sealed class CompiledPolicy
                     urls.Add(target, group);
                     break;
                 case TargetKind.Pattern:
-                    wildcards.Add((start, end - start));
+                    _wildcards.Add(start, end - start);
                     break;
                 case TargetKind.Prefix:
                     AddPrefix(target, group);
                     break;
                 default:
-                    names.Add((start, end - start));
+                    _names.Add(start, end - start);
                     break;
             }
 
             start = end;
         }
 
-        _names = new NameTable(_entries, names, 0);
-        _wildcards = new NameTable(_entries, wildcards, 2);
         _urls = urls.GetAlternateLookup<ReadOnlySpan<char>>();
         _v4Lengths = PresentLengths(_v4);
         _v6Lengths = PresentLengths(_v6);
-        NameCount = names.Count;
-        PatternCount = wildcards.Count;
+        NameCount = _names.Count;
+        PatternCount = _wildcards.Count;
         UrlCount = urls.Count;
     }
 

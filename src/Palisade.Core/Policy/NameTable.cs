@@ -35,30 +35,38 @@ internal sealed class NameTable
     private readonly int _keyStart;
     private readonly Slot[] _slots;
 
-    /// <summary>Builds the table of the given groups of entries (start, count), each keyed by its target from
+    /// <summary>An empty table with room for <paramref name="names"/> names, each keyed by its entries' target from
     /// character <paramref name="keyStart"/> on (0 for names, 2 for the parent of a <c>*.</c> pattern).</summary>
-    public NameTable(BundleEntry[] entries, List<(int Start, int Count)> groups, int keyStart)
+    public NameTable(BundleEntry[] entries, int names, int keyStart)
     {
         _entries = entries;
         _keyStart = keyStart;
-        _slots = new Slot[(int)Math.Min(Array.MaxLength, (groups.Count * (long)SlotsPerTenNames / 10) + 1)];
-        foreach ((int start, int count) in groups)
-        {
-            ulong hash = Hash(entries[start].Target.AsSpan(keyStart));
-            int index = Home(hash);
-            while (_slots[index].Count != 0)
-            {
-                index = index + 1 == _slots.Length ? 0 : index + 1;
-            }
+        _slots = new Slot[(int)Math.Min(Array.MaxLength, (names * (long)SlotsPerTenNames / 10) + 1)];
+    }
 
-            _slots[index] = new Slot((uint)(hash >> 32), start, count);
+    /// <summary>Adds the group of <paramref name="count"/> entries from <paramref name="start"/>, whose target is not in
+    /// the table yet; at most as many as the table was made for.</summary>
+    public void Add(int start, int count)
+    {
+        if (Count + 1 >= _slots.Length)
+        {
+            // A lookup ends at an empty slot: one must always remain.
+            throw new InvalidOperationException($"the name table was made for {Count} names");
         }
 
-        Count = groups.Count;
+        ulong hash = Hash(_entries[start].Target.AsSpan(_keyStart));
+        int index = Home(hash);
+        while (_slots[index].Count != 0)
+        {
+            index = index + 1 == _slots.Length ? 0 : index + 1;
+        }
+
+        _slots[index] = new Slot((uint)(hash >> 32), start, count);
+        Count++;
     }
 
     /// <summary>Distinct names in the table.</summary>
-    public int Count { get; }
+    public int Count { get; private set; }
 
     /// <summary>The hash of a name, as <see cref="SuffixHashes"/> gives it for a name's suffix.</summary>
     public static ulong Hash(ReadOnlySpan<char> name)

@@ -121,8 +121,10 @@ public sealed class PolicyDelta
             throw new PolicyVerificationException($"delta {FromVersion}→{Version} of {Registry} does not apply to version {previous.Version} of {previous.Registry}");
         }
 
-        var entries = new List<BundleEntry>(previous.Entries.Length - Removed.Length + Added.Length);
-        int removed = 0, added = 0;
+        // Written straight into the new bundle's array: at a million entries a list copied out at the end would be a
+        // second 16 MiB array on every update.
+        var entries = new BundleEntry[Math.Max(0, previous.Entries.Length - Removed.Length + Added.Length)];
+        int count = 0, removed = 0, added = 0;
         foreach (BundleEntry entry in previous.Entries)
         {
             if (removed < Removed.Length && BundleEntry.Compare(Removed[removed], entry) == 0)
@@ -143,10 +145,10 @@ public sealed class PolicyDelta
                     throw new PolicyVerificationException($"delta {FromVersion}→{Version} adds {entry.Target} of {entry.Order.Reference}, which version {FromVersion} already holds");
                 }
 
-                entries.Add(Added[added++]);
+                Put(entries, ref count, Added[added++]);
             }
 
-            entries.Add(entry);
+            Put(entries, ref count, entry);
         }
 
         if (removed != Removed.Length)
@@ -156,9 +158,20 @@ public sealed class PolicyDelta
 
         while (added < Added.Length)
         {
-            entries.Add(Added[added++]);
+            Put(entries, ref count, Added[added++]);
         }
 
-        return new PolicyBundle(Registry, Version, LogSize, LogRoot, LogTimeMs, [.. entries]);
+        return new PolicyBundle(Registry, Version, LogSize, LogRoot, LogTimeMs, entries);
+
+        void Put(BundleEntry[] into, ref int written, BundleEntry entry)
+        {
+            if (written == into.Length)
+            {
+                // More entries than the version's less the removals plus the additions: a removal was not found.
+                throw new PolicyVerificationException($"delta {FromVersion}→{Version} removes entries that version {FromVersion} does not hold");
+            }
+
+            into[written++] = entry;
+        }
     }
 }
