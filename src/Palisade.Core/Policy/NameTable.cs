@@ -26,8 +26,7 @@ internal sealed class NameTable
 
     private const ulong LengthFactor = 0x9E3779B97F4A7C15;
     private const ulong WordFactor = 0xC2B2AE3D27D4EB4F;
-    private const ulong MixFactor1 = 0xFF51AFD7ED558CCD;
-    private const ulong MixFactor2 = 0xC4CEB9FE1A85EC53;
+    private const ulong MixFactor = 0xFF51AFD7ED558CCD;
 
     private static readonly ulong s_seed = BinaryPrimitives.ReadUInt64LittleEndian(RandomNumberGenerator.GetBytes(8));
 
@@ -87,30 +86,28 @@ internal sealed class NameTable
     }
 
     /// <summary>
-    /// Splits a name into labels and hashes each suffix in one pass from the right: <c>starts[i]</c> is where label
-    /// <c>i</c> begins and <c>hashes[i]</c> the hash of the name from there on. Returns the number of labels, or -1
-    /// when the name has more than the spans hold.
+    /// Splits a name of <c>starts.Length</c> labels (one more than its dots) and hashes each suffix in one pass from the
+    /// right: <c>starts[i]</c> is where label <c>i</c> begins and <c>hashes[i]</c> the hash of the name from there on.
     /// </summary>
-    public static int SuffixHashes(ReadOnlySpan<char> name, Span<int> starts, Span<ulong> hashes)
+    public static void SuffixHashes(ReadOnlySpan<char> name, Span<int> starts, Span<ulong> hashes)
     {
-        int labels = name.Count('.') + 1;
-        if (labels > starts.Length || labels > hashes.Length)
-        {
-            return -1;
-        }
-
         ulong hash = s_seed;
+        int label = starts.Length - 1;
         int end = name.Length;
-        for (int label = labels - 1; label >= 0; label--)
+        for (int i = name.Length - 1; label > 0; i--)
         {
-            int start = label == 0 ? 0 : name[..end].LastIndexOf('.') + 1;
-            hash = AddLabel(hash, name[start..end]);
-            starts[label] = start;
-            hashes[label] = hash;
-            end = start - 1;
+            if (name[i] == '.')
+            {
+                hash = AddLabel(hash, name[(i + 1)..end]);
+                starts[label] = i + 1;
+                hashes[label] = hash;
+                label--;
+                end = i;
+            }
         }
 
-        return labels;
+        starts[0] = 0;
+        hashes[0] = AddLabel(hash, name[..end]);
     }
 
     /// <summary>Finds the group of entries whose key is <paramref name="name"/>, given its <see cref="Hash"/>.</summary>
@@ -162,12 +159,11 @@ internal sealed class NameTable
 
         state = (state ^ tail) * WordFactor;
 
-        // MurmurHash3's 64-bit finaliser: every input bit reaches every output bit, so both halves are usable.
-        state ^= state >> 33;
-        state *= MixFactor1;
-        state ^= state >> 33;
-        state *= MixFactor2;
-        return state ^ (state >> 33);
+        // One more multiply and the high half folded into the low: the low half picks the slot, the high half is the
+        // tag, and each depends on every byte of the label.
+        state ^= state >> 29;
+        state *= MixFactor;
+        return state ^ (state >> 32);
     }
 
     private readonly record struct Slot(uint Tag, int Start, int Count);
