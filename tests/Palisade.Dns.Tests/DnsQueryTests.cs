@@ -128,12 +128,7 @@ public sealed class DnsQueryTests
 
         // Cache an upstream answer for ok.example (A 192.0.2.1, TTL 300).
         Assert.Equal(DnsDisposition.Forward, responder.Respond(allowed, response, out _, out DnsQuery query, key, out int keyLength));
-        byte[] upstream = [.. allowed[..query.QuestionEnd], 0xC0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 192, 0, 2, 1];
-        upstream[2] = 0x81;
-        upstream[3] = 0x80;
-        upstream[7] = 1;
-        upstream[11] = 0;
-        cache.Store(new string(key, 0, keyLength), upstream);
+        cache.Store(new string(key, 0, keyLength), UpstreamAnswer(allowed, query, 1));
 
         // Counts answers that are what they should be; no assertion library calls inside the measured loop.
         int Answer()
@@ -236,12 +231,7 @@ public sealed class DnsQueryTests
         // later.example resolves upstream and is cached (TTL 300); its order takes effect in a minute.
         byte[] request = Query("later.example");
         Assert.Equal(DnsDisposition.Forward, responder.Respond(request, response, out _, out DnsQuery query, key, out int keyLength));
-        byte[] upstream = [.. request[..query.QuestionEnd], 0xC0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 192, 0, 2, 1];
-        upstream[2] = 0x81;
-        upstream[3] = 0x80;
-        upstream[7] = 1;
-        upstream[11] = 0;
-        cache.Store(new string(key, 0, keyLength), upstream);
+        cache.Store(new string(key, 0, keyLength), UpstreamAnswer(request, query, 1));
         for (int i = 0; i < 3; i++)
         {
             Assert.Equal(DnsDisposition.Answered, responder.Respond(request, response, out _, out _, key, out _));
@@ -257,17 +247,24 @@ public sealed class DnsQueryTests
         // free.example is cached and served; a new version that names it blocks it at once.
         byte[] other = Query("free.example");
         Assert.Equal(DnsDisposition.Forward, responder.Respond(other, response, out _, out query, key, out keyLength));
-        upstream = [.. other[..query.QuestionEnd], 0xC0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 192, 0, 2, 2];
-        upstream[2] = 0x81;
-        upstream[3] = 0x80;
-        upstream[7] = 1;
-        upstream[11] = 0;
-        cache.Store(new string(key, 0, keyLength), upstream);
+        cache.Store(new string(key, 0, keyLength), UpstreamAnswer(other, query, 2));
         Assert.Equal(DnsDisposition.Answered, responder.Respond(other, response, out _, out _, key, out _));
         Assert.Equal(0, response[3] & 0xF);
         policy = CompiledPolicy.Build(new PolicyBundle("r", 2, 2, new byte[32], now, [new("free.example", new PolicyOrder("rkn/R-4", "court-order", now, null))]));
         Assert.Equal(DnsDisposition.Answered, responder.Respond(other, response, out _, out _, key, out _));
         Assert.Equal(DnsConstants.RcodeNxDomain, response[3] & 0xF);
+    }
+
+    /// <summary>An upstream's answer to <paramref name="request"/>: one A record 192.0.2.<paramref name="lastOctet"/>,
+    /// TTL 300, and no OPT record.</summary>
+    private static byte[] UpstreamAnswer(byte[] request, DnsQuery query, byte lastOctet)
+    {
+        byte[] answer = [.. request[..query.QuestionEnd], 0xC0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 192, 0, 2, lastOctet];
+        answer[2] = 0x81;
+        answer[3] = 0x80;
+        answer[7] = 1;
+        answer[11] = 0;
+        return answer;
     }
 
     private sealed class SettableTime(DateTimeOffset now) : TimeProvider
