@@ -62,21 +62,6 @@ internal sealed class DnsCache
         return entry;
     }
 
-    /// <summary>Copies an entry into <paramref name="destination"/> with the given ID, its TTLs aged to
-    /// <paramref name="now"/> (Unix milliseconds); 0 when it does not fit.</summary>
-    public static int Copy(Entry entry, ushort id, long now, Span<byte> destination)
-    {
-        if (entry.Response.Length > destination.Length)
-        {
-            return 0;
-        }
-
-        entry.Response.CopyTo(destination);
-        BinaryPrimitives.WriteUInt16BigEndian(destination, id);
-        DnsMessageWalker.Age(destination[..entry.Response.Length], entry.QuestionEnd, (uint)((now - entry.StoredMs) / 1000));
-        return entry.Response.Length;
-    }
-
     /// <summary>Stores an upstream response if its TTLs allow; evicts when full.</summary>
     public void Store(string key, ReadOnlySpan<byte> response)
     {
@@ -127,6 +112,21 @@ internal sealed class DnsCache
     internal sealed record Entry(byte[] Response, int QuestionEnd, long StoredMs, long ExpiresMs)
     {
         private PolicyEpoch? _unblockedIn;
+
+        /// <summary>Copies the answer into <paramref name="destination"/> with the given ID, its TTLs aged to
+        /// <paramref name="now"/> (Unix milliseconds); 0 when it does not fit.</summary>
+        public int CopyTo(Span<byte> destination, ushort id, long now)
+        {
+            if (Response.Length > destination.Length)
+            {
+                return 0;
+            }
+
+            Response.CopyTo(destination);
+            BinaryPrimitives.WriteUInt16BigEndian(destination, id);
+            DnsMessageWalker.Age(destination[..Response.Length], QuestionEnd, (uint)((now - StoredMs) / 1000));
+            return Response.Length;
+        }
 
         /// <summary>The policy epoch in which the question's name was last found not blocked (null: not yet looked up).
         /// While the policy's epoch is this one, the lookup would find the same, and the responder skips it.</summary>

@@ -140,7 +140,7 @@ internal sealed class DnsResponder
             }
         }
 
-        length = cached is null ? 0 : DnsCache.Copy(cached, query.Id, now, response);
+        length = cached?.CopyTo(response, query.Id, now) ?? 0;
         if (length > 0)
         {
             _metrics.CacheHit();

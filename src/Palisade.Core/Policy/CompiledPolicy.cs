@@ -83,8 +83,6 @@ public sealed class CompiledPolicy
         _urls = urls.GetAlternateLookup<ReadOnlySpan<char>>();
         _v4Lengths = PresentLengths(_v4);
         _v6Lengths = PresentLengths(_v6);
-        NameCount = _names.Count;
-        PatternCount = _wildcards.Count;
         UrlCount = urls.Count;
     }
 
@@ -102,10 +100,10 @@ public sealed class CompiledPolicy
     public DeltaTargets? Changed { get; }
 
     /// <summary>Distinct exact names.</summary>
-    public int NameCount { get; }
+    public int NameCount => _names.Count;
 
     /// <summary>Distinct wildcard patterns.</summary>
-    public int PatternCount { get; }
+    public int PatternCount => _wildcards.Count;
 
     /// <summary>Whether the policy has any IP prefix target (when not, no address needs to be looked up).</summary>
     public bool HasPrefixes => _v4Lengths.Length + _v6Lengths.Length > 0;
@@ -210,7 +208,7 @@ public sealed class CompiledPolicy
     {
         // Sized to the name: a stack buffer is zeroed on every call, and most names have two to four labels.
         int labels = name.Count('.') + 1;
-        if (labels <= NameTable.MaxLabels)
+        if (labels <= NameTable.StackLabels)
         {
             Span<int> starts = stackalloc int[labels];
             Span<ulong> hashes = stackalloc ulong[labels];

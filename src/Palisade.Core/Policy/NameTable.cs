@@ -18,8 +18,9 @@ namespace Palisade.Core.Policy;
 /// </remarks>
 internal sealed class NameTable
 {
-    /// <summary>More labels than a name of 253 characters can have; a name with more matches through the slow path.</summary>
-    public const int MaxLabels = 128;
+    /// <summary>The most labels whose suffix hashes a lookup keeps on the stack (16 × 12 bytes); a name with more, which
+    /// hardly any real name has, is looked up suffix by suffix instead.</summary>
+    public const int StackLabels = 16;
 
     // Slots per name: 10/7, so at most 70 % of the slots are taken and a miss ends within a few slots.
     private const int SlotsPerTenNames = 14;
