@@ -12,6 +12,9 @@ public sealed class DnsMetrics
 {
     private static readonly double[] s_latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
+    // The names of GCMemoryInfo.GenerationInfo's entries, in its order.
+    private static readonly string[] s_generations = ["gen0", "gen1", "gen2", "loh", "poh"];
+
     private readonly ConcurrentDictionary<string, StrongBox<long>> _blocked = new(StringComparer.Ordinal);
     private readonly long[] _latency = new long[s_latencyBuckets.Length + 1];
     private long _udpQueries;
@@ -105,6 +108,25 @@ public sealed class DnsMetrics
         Gauge(writer, "palisade_policy_age_seconds", "Seconds since the registry was last checked successfully (-1: never).", policy.AgeSeconds);
         Counter(writer, "palisade_policy_updates_total", "Versions verified and swapped in.", ("", policy.Updates));
         Counter(writer, "palisade_policy_verification_failures_total", "Updates refused: a file did not verify or arrive; the last good version stays.", ("", policy.Failures));
+        WriteMemory(writer);
+    }
+
+    /// <summary>
+    /// The process's memory: resident, and the managed heap by generation as the last collection left it. A policy of a
+    /// million entries is most of both; an operator sizing the machine or watching a swap reads them here.
+    /// </summary>
+    private static void WriteMemory(TextWriter writer)
+    {
+        Gauge(writer, "process_resident_memory_bytes", "Resident memory of the process.", Environment.WorkingSet);
+        GCMemoryInfo gc = GC.GetGCMemoryInfo();
+        writer.Write("# HELP dotnet_gc_heap_size_bytes Managed heap by generation after the last collection.\n# TYPE dotnet_gc_heap_size_bytes gauge\n");
+        ReadOnlySpan<GCGenerationInfo> generations = gc.GenerationInfo;
+        for (int i = 0; i < generations.Length && i < s_generations.Length; i++)
+        {
+            writer.Write(string.Create(CultureInfo.InvariantCulture, $"dotnet_gc_heap_size_bytes{{generation=\"{s_generations[i]}\"}} {generations[i].SizeAfterBytes}\n"));
+        }
+
+        Gauge(writer, "dotnet_gc_committed_bytes", "Memory the collector has committed.", gc.TotalCommittedBytes);
     }
 
     private static void Counter(TextWriter writer, string name, string help, params (string Labels, long Value)[] samples)
