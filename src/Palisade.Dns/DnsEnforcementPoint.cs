@@ -78,18 +78,19 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
                 {
                     // From the registry the swap is raised deep inside the update's asynchronous methods, whose frames
                     // still hold the bundle's bytes; the collection waits until they have returned.
-                    _ = Task.Delay(LoadGarbageDelay).ContinueWith(_ => ReturnLoadGarbage(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                    _ = Task.Delay(LoadGarbageDelay).ContinueWith(_ => Settle(policy), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
                 }
             }
             else
             {
+                HugePages.Advise(policy);
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
             }
         };
         if (subscription.LoadCache())
         {
             // Collected here, once LoadCache has returned: while it runs, its frame holds the file's bytes.
-            ReturnLoadGarbage();
+            Settle(subscription.Current);
         }
 
         loadingCache = false;
@@ -108,16 +109,20 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
     }
 
     /// <summary>
-    /// Gives the system back what loading the first version left behind, before anything is enforced: the bundle's
-    /// bytes (one 72 MiB array at a million entries, on the large-object heap, which is not compacted) and the parse's
-    /// transient strings. One blocking, compacting, decommitting collection (measured at 1M entries: RSS
-    /// at ready 244 → 176 MiB from the registry once it ran after the update's frames had returned). Later versions get a background collection: a blocking one then would hold answers for
-    /// as long as it runs (70–90 ms at 1M entries).
+    /// Gives the system back what loading the first version left behind (the bundle's bytes, one 72 MiB array at a
+    /// million entries on the large-object heap, which is not compacted, and the parse's transient strings), then asks
+    /// for huge pages for the version's large arrays (<see cref="HugePages"/>; each later version gets them when it is
+    /// swapped in). One blocking, compacting, decommitting collection: measured at 1M entries, RSS at ready 244 → 176 MiB
+    /// from the registry once it ran after the update's frames had returned. Later versions get a background
+    /// collection: a blocking one then would hold answers for as long as it runs (70–90 ms at 1M entries).
     /// </summary>
-    private static void ReturnLoadGarbage()
+    private static void Settle(CompiledPolicy first)
     {
         System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
+        // After the compaction, which moves the policy's arrays: huge pages for them where they stay.
+        HugePages.Advise(first);
     }
 
     /// <summary>What acknowledges the versions this point enforces; null without a point key.</summary>

@@ -149,6 +149,15 @@ public sealed class CompiledPolicy
         return epoch;
     }
 
+    /// <summary>Shows <paramref name="visitor"/> the arrays every name lookup reads: the entries and both name tables.</summary>
+    public void VisitLargeArrays(ILargeArrayVisitor visitor)
+    {
+        ArgumentNullException.ThrowIfNull(visitor);
+        visitor.Visit(_entries);
+        _names.VisitSlots(visitor);
+        _wildcards.VisitSlots(visitor);
+    }
+
     /// <summary>Compiles a bundle, with the targets the deltas that led to it touched, if it was reached by deltas.</summary>
     /// <exception cref="FormatException">A prefix target is not a canonical prefix.</exception>
     public static CompiledPolicy Build(PolicyBundle bundle, DeltaTargets? changed = null)

@@ -65,6 +65,9 @@ internal sealed class NameTable
         Count++;
     }
 
+    /// <summary>Shows <paramref name="visitor"/> the slots.</summary>
+    public void VisitSlots(ILargeArrayVisitor visitor) => visitor.Visit(_slots);
+
     /// <summary>Distinct names in the table.</summary>
     public int Count { get; private set; }
 
