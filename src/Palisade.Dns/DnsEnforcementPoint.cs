@@ -61,25 +61,31 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
         // version at start).
         subscription.Swapped += follower.AcknowledgeInBackground;
 
+        // The policy's current epoch reads every entry once; found when a version is swapped in, the first query after
+        // the swap does not.
+        subscription.Swapped += policy => policy.EpochAt(time.GetUtcNow().ToUnixTimeMilliseconds());
+
         // The first version, from the cache or else from the registry, is loaded while nothing is enforced yet: its load's
-        // garbage goes back at once. The versions after it replace one enforced policy with another; each swap asks for a
-        // background collection of the one it replaced, which keeps RSS near two policies' worth instead of growing
-        // with every whole bundle loaded (measured at 1M entries, three whole-bundle swaps: 372, 574, 706 MiB without;
-        // 344, 357, 377 MiB with).
-        bool first = true, loadingCache = true;
+        // garbage goes back at once (Settle). The versions after it replace one enforced policy with another; each swap
+        // asks for a background collection of the one it replaced, which keeps RSS near two policies' worth instead of
+        // growing with every whole bundle loaded (measured at 1M entries, three whole-bundle swaps: 372, 574, 706 MiB
+        // without; 344, 357, 377 MiB with).
+        bool fromCache = subscription.LoadCache();
+        if (fromCache)
+        {
+            // Collected here, once LoadCache has returned: while it runs, its frame holds the file's bytes.
+            Settle(subscription.Current);
+        }
+
+        bool first = !fromCache;
         subscription.Swapped += policy =>
         {
-            // The policy's current epoch reads every entry once; found here, the first query after the swap does not.
-            policy.EpochAt(time.GetUtcNow().ToUnixTimeMilliseconds());
             if (first)
             {
+                // From the registry the swap is raised deep inside the update's asynchronous methods, whose frames still
+                // hold the bundle's bytes; the collection waits until they have returned.
                 first = false;
-                if (!loadingCache)
-                {
-                    // From the registry the swap is raised deep inside the update's asynchronous methods, whose frames
-                    // still hold the bundle's bytes; the collection waits until they have returned.
-                    _ = Task.Delay(LoadGarbageDelay).ContinueWith(_ => Settle(policy), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-                }
+                _ = Task.Delay(LoadGarbageDelay).ContinueWith(_ => Settle(policy), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             }
             else
             {
@@ -87,13 +93,7 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
             }
         };
-        if (subscription.LoadCache())
-        {
-            // Collected here, once LoadCache has returned: while it runs, its frame holds the file's bytes.
-            Settle(subscription.Current);
-        }
 
-        loadingCache = false;
         try
         {
             server.Start();

@@ -20,7 +20,7 @@ internal sealed unsafe partial class HugePages : ILargeArrayVisitor
     private const nuint HugePageSize = 2 * 1024 * 1024;
 
     /// <summary>Bytes the kernel was asked to back with huge pages.</summary>
-    public long Advised { get; private set; }
+    public long Advised => Ranges.Sum(range => (long)range.Length);
 
     /// <summary>Bytes it made huge pages of.</summary>
     public long Collapsed { get; private set; }
@@ -60,7 +60,6 @@ internal sealed unsafe partial class HugePages : ILargeArrayVisitor
 
         if (Madvise((void*)first, last - first, MadviseHugePage) == 0)
         {
-            Advised += (long)(last - first);
             Ranges.Add((first, last - first));
             if (Madvise((void*)first, last - first, MadviseCollapse) == 0)
             {
