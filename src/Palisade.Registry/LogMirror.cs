@@ -18,6 +18,11 @@ internal sealed partial class LogMirror : IDisposable
     /// <summary>How often the foreign log is polled.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>The longest pause after failed polls: each failure in a row doubles the pause from
+    /// <see cref="PollInterval"/> up to this, so a foreign registry that keeps failing is neither hammered nor logged
+    /// every second.</summary>
+    public static readonly TimeSpan MaxRetryInterval = TimeSpan.FromMinutes(2);
+
     private readonly RegistryContext _context;
     private readonly FollowTarget _target;
     private readonly LogAuditor _auditor;
@@ -148,12 +153,14 @@ internal sealed partial class LogMirror : IDisposable
 
     private async Task RunAsync(CancellationToken stop)
     {
+        int failures = 0;
         while (!stop.IsCancellationRequested && _forkReason is null)
         {
             try
             {
                 await PollAsync(stop).ConfigureAwait(false);
                 LastError = null;
+                failures = 0;
             }
             catch (LogForkException e)
             {
@@ -176,12 +183,13 @@ internal sealed partial class LogMirror : IDisposable
                 || e is TaskCanceledException && !stop.IsCancellationRequested)
             {
                 LastError = e.Message;
-                LogFailed(_context.Logger, Origin, e.Message);
+                failures++;
+                LogFailed(_context.Logger, Origin, e.Message, RetryPause(failures).TotalSeconds);
             }
 
             try
             {
-                await Task.Delay(PollInterval, stop).ConfigureAwait(false);
+                await Task.Delay(RetryPause(failures), stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -189,6 +197,10 @@ internal sealed partial class LogMirror : IDisposable
             }
         }
     }
+
+    /// <summary>The pause before the next poll after <paramref name="failures"/> failed polls in a row.</summary>
+    internal static TimeSpan RetryPause(int failures) =>
+        failures <= 0 ? PollInterval : TimeSpan.FromTicks(Math.Min(PollInterval.Ticks << Math.Min(failures - 1, 20), MaxRetryInterval.Ticks));
 
     private async Task PollAsync(CancellationToken stop)
     {
@@ -267,8 +279,8 @@ internal sealed partial class LogMirror : IDisposable
     [LoggerMessage(EventId = 1501, Level = LogLevel.Error, Message = "The mirrored log {Origin} showed two histories; following stopped: {Reason}")]
     private static partial void LogFork(ILogger logger, string origin, string reason);
 
-    [LoggerMessage(EventId = 1502, Level = LogLevel.Warning, Message = "Following the log {Origin} failed, retrying: {Reason}")]
-    private static partial void LogFailed(ILogger logger, string origin, string reason);
+    [LoggerMessage(EventId = 1502, Level = LogLevel.Warning, Message = "Following the log {Origin} failed, retrying in {Seconds} s: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string origin, string reason, double seconds);
 
     private sealed class MirroredOrder(string reference, string authority, string decision, string category, string summary, ulong issuedIndex, byte[] issuedEntry,
         HashSet<string> targets)

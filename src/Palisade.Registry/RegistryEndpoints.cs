@@ -234,23 +234,9 @@ internal static partial class RegistryEndpoints
         });
 
         // Search engines: which URLs the version in force delists, and by which orders.
-        app.MapPost("/v1/delisting/check", async (HttpContext context) =>
-        {
-            List<string?> urls;
-            if (context.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) == true)
-            {
-                urls = [.. await ReadBody(context, RegistryJsonContext.Default.ListString).ConfigureAwait(false)];
-            }
-            else
-            {
-                // One URL per line (text/plain), blank lines skipped.
-                using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-                string body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
-                urls = [.. body.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0)];
-            }
-
-            return Json(registry.Queries.CheckDelisting(urls), RegistryJsonContext.Default.ListDelistingResult);
-        });
+        var delistingCheck = new DelistingCheckEndpoint(registry);
+        app.Lifetime.ApplicationStopped.Register(delistingCheck.Dispose);
+        app.MapPost("/v1/delisting/check", delistingCheck.HandleAsync);
 
         // Measurement probes and what they measured (docs/probe.md).
         app.MapGet("/v1/probes", () => Json(registry.Probes.List(), RegistryJsonContext.Default.ListProbeView));
@@ -524,8 +510,16 @@ internal static partial class RegistryEndpoints
         registry.Witness ?? throw RegistryProblem.NotFound("this registry is not a witness (it has no witness key; see 'palisade witness init')");
 
     /// <summary>A request body of at most <paramref name="limit"/> bytes.</summary>
-    private static async Task<byte[]> ReadBytes(HttpContext context, int limit)
+    /// <summary>Reads a request body of at most <paramref name="limit"/> bytes, refusing a longer one (413) while it is
+    /// read, or at once when its Content-Length says so.</summary>
+    internal static async Task<byte[]> ReadBytes(HttpContext context, int limit, Func<RegistryProblem>? tooLarge = null)
     {
+        tooLarge ??= () => new RegistryProblem(413, "content-too-large", "Request content too large", $"this request body holds at most {limit} bytes");
+        if (context.Request.ContentLength > limit)
+        {
+            throw tooLarge();
+        }
+
         using var buffer = new MemoryStream();
         byte[] chunk = new byte[8192];
         int read;
@@ -533,7 +527,7 @@ internal static partial class RegistryEndpoints
         {
             if (buffer.Length + read > limit)
             {
-                throw new RegistryProblem(413, "content-too-large", "Request content too large", $"this request body holds at most {limit} bytes");
+                throw tooLarge();
             }
 
             buffer.Write(chunk, 0, read);
@@ -604,6 +598,11 @@ internal static partial class RegistryEndpoints
 
         context.Response.StatusCode = problem.Status;
         context.Response.ContentType = "application/problem+json";
+        if (problem.RetryAfterSeconds is int retryAfter)
+        {
+            context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        }
+
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {

@@ -37,6 +37,9 @@ public sealed class RegistryProblem : Exception
     /// <summary>The HTTP status.</summary>
     public int Status { get; }
 
+    /// <summary>When set, the answer carries <c>Retry-After</c> with these seconds (503 and 429 answers).</summary>
+    public int? RetryAfterSeconds { get; init; }
+
     /// <summary>The problem type slug; the document's <c>type</c> is <c>/problems/{slug}</c>.</summary>
     public string Type { get; }
 

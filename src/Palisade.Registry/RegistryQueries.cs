@@ -311,43 +311,59 @@ internal sealed class RegistryQueries(RegistryContext context)
     /// <summary>The most URLs one delisting check carries.</summary>
     public const int MaxDelistingUrls = 10_000;
 
+    /// <summary>The most characters of one URL in a delisting check (browsers and servers commonly stop at 8 KiB).</summary>
+    public const int MaxDelistingUrlLength = 8 * 1024;
+
     /// <summary>
     /// Which of <paramref name="urls"/> the version in force (the latest published, as search engines and every other
     /// enforcement point have it) delists, and by which orders: URL targets matching exactly or by path prefix, and
-    /// name, pattern and address targets covering the URL's host, with the orders in force now.
+    /// name, pattern and address targets covering the URL's host, with the orders in force now. The limits are checked
+    /// at once; the answers are made one by one as they are enumerated, so a caller can stream them.
     /// </summary>
-    public List<DelistingResult> CheckDelisting(IReadOnlyList<string?> urls)
+    /// <exception cref="RegistryProblem">More than <see cref="MaxDelistingUrls"/> URLs, or one longer than
+    /// <see cref="MaxDelistingUrlLength"/>.</exception>
+    public IEnumerable<DelistingResult> CheckDelisting(IReadOnlyList<string?> urls)
     {
         if (urls.Count > MaxDelistingUrls)
         {
             throw RegistryProblem.Invalid("urls", $"a check carries at most {MaxDelistingUrls} URLs, not {urls.Count}");
         }
 
-        (ulong version, CompiledPolicy policy) = PublishedPolicy();
-        long now = _context.Time.GetUtcNow().ToUnixTimeMilliseconds();
-        var results = new List<DelistingResult>(urls.Count);
-        var matches = new List<LookupMatch>();
-        foreach (string? url in urls)
+        for (int i = 0; i < urls.Count; i++)
         {
-            if (url is null)
+            if (urls[i]?.Length > MaxDelistingUrlLength)
             {
-                results.Add(new DelistingResult("", false, [], null, "null is not a URL", (long)version));
-                continue;
+                throw RegistryProblem.Invalid($"urls[{i}]", $"URL {i} has {urls[i]!.Length} characters; a URL in a check has at most {MaxDelistingUrlLength}");
             }
-
-            if (!UrlKey.TryParse(url, out UrlKey key, out string? error))
-            {
-                results.Add(new DelistingResult(url, false, [], null, $"not an http(s) URL: {error}", (long)version));
-                continue;
-            }
-
-            matches.Clear();
-            AddUrlMatches(policy, key, now, matches);
-            List<string> orders = [.. matches.Select(m => m.Order).Distinct(StringComparer.Ordinal)];
-            results.Add(new DelistingResult(url, orders.Count > 0, orders, key.Value, null, (long)version));
         }
 
-        return results;
+        (ulong version, CompiledPolicy policy) = PublishedPolicy();
+        long now = _context.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        return Check(urls, version, policy, now);
+
+        IEnumerable<DelistingResult> Check(IReadOnlyList<string?> urls, ulong version, CompiledPolicy policy, long now)
+        {
+            var matches = new List<LookupMatch>();
+            foreach (string? url in urls)
+            {
+                if (url is null)
+                {
+                    yield return new DelistingResult("", false, [], null, "null is not a URL", (long)version);
+                    continue;
+                }
+
+                if (!UrlKey.TryParse(url, out UrlKey key, out string? error))
+                {
+                    yield return new DelistingResult(url, false, [], null, $"not an http(s) URL: {error}", (long)version);
+                    continue;
+                }
+
+                matches.Clear();
+                AddUrlMatches(policy, key, now, matches);
+                List<string> orders = [.. matches.Select(m => m.Order).Distinct(StringComparer.Ordinal)];
+                yield return new DelistingResult(url, orders.Count > 0, orders, key.Value, null, (long)version);
+            }
+        }
     }
 
     private readonly Lock _publishedGate = new();

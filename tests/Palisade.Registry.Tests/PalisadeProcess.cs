@@ -32,6 +32,34 @@ internal sealed class PalisadeProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>The process's resident memory now (VmRSS of /proc/PID/status), in bytes.</summary>
+    public long ResidentBytes => ResidentBytesOf(_process.Id);
+
+    /// <summary>The resident memory of process <paramref name="pid"/> (VmRSS), in bytes.</summary>
+    public static long ResidentBytesOf(int pid)
+    {
+        foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        throw new InvalidOperationException($"/proc/{pid}/status has no VmRSS");
+    }
+
+    /// <summary>Waits for the process to exit by itself and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(int seconds = 120)
+    {
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        await _process.WaitForExitAsync(wait.Token);
+        await _drained;
+        return _process.ExitCode;
+    }
+
     public static PalisadeProcess Start(params string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

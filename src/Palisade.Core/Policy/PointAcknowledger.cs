@@ -14,6 +14,9 @@ namespace Palisade.Core.Policy;
 /// </summary>
 public sealed partial class PointAcknowledger(HttpClient http, Uri registry, NoteSigner key, ILogger? logger = null, TimeProvider? time = null)
 {
+    /// <summary>The most bytes of a refusal's problem document read from the registry.</summary>
+    public const int MaxAnswerBytes = 64 * 1024;
+
     private readonly Uri _registry = registry.AbsoluteUri.EndsWith('/') ? registry : new Uri(registry.AbsoluteUri + "/");
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -52,7 +55,8 @@ public sealed partial class PointAcknowledger(HttpClient http, Uri registry, Not
         {
             using var content = new StringContent(statement, Encoding.UTF8);
             content.Headers.ContentType = new MediaTypeHeaderValue("text/plain") { CharSet = "utf-8" };
-            using HttpResponseMessage response = await http.PostAsync(new Uri(_registry, "v1/acks"), content, cancellationToken).ConfigureAwait(false);
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_registry, "v1/acks")) { Content = content };
+            using HttpResponseMessage response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
                 Accepted++;
@@ -61,7 +65,7 @@ public sealed partial class PointAcknowledger(HttpClient http, Uri registry, Not
                 return true;
             }
 
-            string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            string body = await Http.ResponseBody.ReadStringAsync(response, MaxAnswerBytes, cancellationToken).ConfigureAwait(false);
             LastError = $"{(int)response.StatusCode}: {(body.Length > 300 ? body[..300] : body)}";
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Palisade.Core.Http;
 using Palisade.Core.Transparency;
 
 namespace Palisade.Core.Policy;
@@ -16,6 +17,16 @@ namespace Palisade.Core.Policy;
 /// </summary>
 public sealed partial class PolicySubscription
 {
+    /// <summary>The most bytes of a bundle, delta or feed file read from the registry (a bundle of a million entries is
+    /// about 72 MiB).</summary>
+    public const int MaxVersionFileBytes = 1024 * 1024 * 1024;
+
+    /// <summary>The most bytes of a detached signature (<c>.sig</c>), one signed-note signature line of about 150.</summary>
+    public const int MaxSignatureBytes = 16 * 1024;
+
+    /// <summary>The most bytes of a consistency proof's JSON: at most 64 hashes of 46 characters.</summary>
+    public const int MaxProofBytes = 64 * 1024;
+
     private readonly HttpClient _http;
     private readonly Uri _registry;
     private readonly NoteVerifier _key;
@@ -250,7 +261,7 @@ public sealed partial class PolicySubscription
         }
 
         // The cache keeps a full bundle; its signature is fetched so that a restart can verify it.
-        string bundleSignature = await FetchTextAsync(Feed.File(latest) + ".sig", cancellationToken).ConfigureAwait(false);
+        string bundleSignature = await FetchTextAsync(Feed.File(latest) + ".sig", MaxSignatureBytes, cancellationToken).ConfigureAwait(false);
         BundleSignature.VerifyHash(_key, bundleSignature, Feed.FileKind, latest, hash);
         return (bundle, null, bundleSignature, DeltaTargets.Of(from.Version, followed));
     }
@@ -300,7 +311,7 @@ public sealed partial class PolicySubscription
             Checkpoint checkpoint;
             try
             {
-                note = _key.Verify(await FetchTextAsync("log/checkpoint", cancellationToken).ConfigureAwait(false));
+                note = _key.Verify(await FetchTextAsync("log/checkpoint", SignedNote.MaxLength, cancellationToken).ConfigureAwait(false));
                 checkpoint = Checkpoint.Parse(note.Text);
             }
             catch (Exception e) when (e is FormatException or CryptographicNoteException)
@@ -354,7 +365,7 @@ public sealed partial class PolicySubscription
     private async Task<List<byte[]>> FetchConsistencyProofAsync(ulong size1, ulong size2, CancellationToken cancellationToken)
     {
         string path = string.Create(CultureInfo.InvariantCulture, $"v1/log/proof/consistency?size1={size1}&size2={size2}");
-        using JsonDocument answer = JsonDocument.Parse(await FetchTextAsync(path, cancellationToken).ConfigureAwait(false));
+        using JsonDocument answer = JsonDocument.Parse(await FetchTextAsync(path, MaxProofBytes, cancellationToken).ConfigureAwait(false));
         var proof = new List<byte[]>();
         foreach (JsonElement hash in answer.RootElement.GetProperty("proof").EnumerateArray())
         {
@@ -367,21 +378,29 @@ public sealed partial class PolicySubscription
     private async Task<(byte[] Bytes, string Signature)> FetchSignedAsync(string path, CancellationToken cancellationToken)
     {
         byte[] bytes = await FetchBytesAsync(path, cancellationToken).ConfigureAwait(false);
-        return (bytes, await FetchTextAsync(path + ".sig", cancellationToken).ConfigureAwait(false));
+        return (bytes, await FetchTextAsync(path + ".sig", MaxSignatureBytes, cancellationToken).ConfigureAwait(false));
     }
 
-    private async Task<string> FetchTextAsync(string path, CancellationToken cancellationToken) =>
-        System.Text.Encoding.UTF8.GetString(await FetchBytesAsync(path, cancellationToken).ConfigureAwait(false));
+    private async Task<string> FetchTextAsync(string path, int limit, CancellationToken cancellationToken) =>
+        System.Text.Encoding.UTF8.GetString(await FetchBytesAsync(path, cancellationToken, limit).ConfigureAwait(false));
 
-    private async Task<byte[]> FetchBytesAsync(string path, CancellationToken cancellationToken)
+    /// <summary>Fetches a file of the registry, refusing a body over <paramref name="limit"/> bytes while it is read.</summary>
+    private async Task<byte[]> FetchBytesAsync(string path, CancellationToken cancellationToken, int limit = MaxVersionFileBytes)
     {
-        using HttpResponseMessage response = await _http.GetAsync(new Uri(_registry, path), cancellationToken).ConfigureAwait(false);
+        using HttpResponseMessage response = await _http.GetAsync(new Uri(_registry, path), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             throw new PolicyVerificationException($"{path}: the registry answered {(int)response.StatusCode} {response.ReasonPhrase}");
         }
 
-        return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ResponseBody.ReadBytesAsync(response, limit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ResponseTooLargeException e)
+        {
+            throw new PolicyVerificationException(e.Message, e);
+        }
     }
 
     private void CheckRegistry(string registry)

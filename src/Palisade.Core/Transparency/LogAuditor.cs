@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Palisade.Core.Http;
 
 namespace Palisade.Core.Transparency;
 
@@ -10,6 +11,9 @@ namespace Palisade.Core.Transparency;
 /// </summary>
 public sealed class LogAuditor
 {
+    /// <summary>The most bytes of the log's published verifier key (<c>key</c>) read; a key line is about 100.</summary>
+    public const int MaxVerifierKeyBytes = 4 * 1024;
+
     private readonly HttpClient _http;
     private readonly Uri _prefix;
 
@@ -36,7 +40,7 @@ public sealed class LogAuditor
 
     /// <summary>Fetches the log's published verifier key (trust on first use: the caller should pin it).</summary>
     public async Task<string> FetchVerifierKeyAsync(CancellationToken cancellationToken = default) =>
-        (await _http.GetStringAsync(new Uri(_prefix, "key"), cancellationToken).ConfigureAwait(false)).Trim();
+        (await ResponseBody.GetStringAsync(_http, new Uri(_prefix, "key"), MaxVerifierKeyBytes, cancellationToken).ConfigureAwait(false)).Trim();
 
     /// <summary>Runs the audit.</summary>
     /// <param name="verifier">The trusted log key.</param>
@@ -274,18 +278,18 @@ public sealed class LogAuditor
     private async Task<(byte[] Bytes, bool Wider)> FetchTileAsync(int level, ulong tile, int width, NoteVerifier verifier, CancellationToken cancellationToken)
     {
         string path = TileOrBundlePath(level, tile, width);
-        using HttpResponseMessage response = await _http.GetAsync(new Uri(_prefix, path), cancellationToken).ConfigureAwait(false);
+        using HttpResponseMessage response = await GetAsync(path, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.NotFound || width == TlogTiles.TileWidth)
         {
-            return (await ReadAsync(response, path, cancellationToken).ConfigureAwait(false), false);
+            return (await ReadAsync(response, path, level, cancellationToken).ConfigureAwait(false), false);
         }
 
         string fullPath = TileOrBundlePath(level, tile, TlogTiles.TileWidth);
-        using (HttpResponseMessage full = await _http.GetAsync(new Uri(_prefix, fullPath), cancellationToken).ConfigureAwait(false))
+        using (HttpResponseMessage full = await GetAsync(fullPath, cancellationToken).ConfigureAwait(false))
         {
             if (full.IsSuccessStatusCode)
             {
-                return (await full.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false), true);
+                return (await ReadAsync(full, fullPath, level, cancellationToken).ConfigureAwait(false), true);
             }
         }
 
@@ -298,8 +302,8 @@ public sealed class LogAuditor
         }
 
         string currentPath = TileOrBundlePath(level, tile, currentWidth);
-        using HttpResponseMessage wider = await _http.GetAsync(new Uri(_prefix, currentPath), cancellationToken).ConfigureAwait(false);
-        return (await ReadAsync(wider, currentPath, cancellationToken).ConfigureAwait(false), true);
+        using HttpResponseMessage wider = await GetAsync(currentPath, cancellationToken).ConfigureAwait(false);
+        return (await ReadAsync(wider, currentPath, level, cancellationToken).ConfigureAwait(false), true);
     }
 
     private async Task<Checkpoint> FetchCheckpointAsync(NoteVerifier verifier, CancellationToken cancellationToken)
@@ -323,7 +327,17 @@ public sealed class LogAuditor
     /// <summary>The log's checkpoint, verified with its key, and its note.</summary>
     private async Task<(Checkpoint Checkpoint, string Note)> FetchSignedCheckpointAsync(NoteVerifier verifier, CancellationToken cancellationToken)
     {
-        string note = await _http.GetStringAsync(new Uri(_prefix, "checkpoint"), cancellationToken).ConfigureAwait(false);
+        string note;
+        using (HttpResponseMessage response = await GetAsync("checkpoint", cancellationToken).ConfigureAwait(false))
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new HttpRequestException($"checkpoint: the log answered {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
+            }
+
+            note = Encoding.UTF8.GetString(await ReadAsync(response, "checkpoint", null, cancellationToken).ConfigureAwait(false));
+        }
+
         Checkpoint checkpoint;
         try
         {
@@ -345,14 +359,35 @@ public sealed class LogAuditor
     private static string TileOrBundlePath(int level, ulong tile, int width) =>
         level < 0 ? TlogTiles.EntriesPath(tile, width) : TlogTiles.TilePath(level, tile, width);
 
-    private static async Task<byte[]> ReadAsync(HttpResponseMessage response, string path, CancellationToken cancellationToken)
+    /// <summary>GETs a resource below the log prefix, headers first, so that its body is read within its bound.</summary>
+    private Task<HttpResponseMessage> GetAsync(string path, CancellationToken cancellationToken) =>
+        _http.GetAsync(new Uri(_prefix, path), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+
+    /// <summary>Reads a tile (<paramref name="level"/> -1: an entry bundle), or with a null level the checkpoint, refusing
+    /// a body longer than its format allows while it is read (a checkpoint is a note of at most
+    /// <see cref="SignedNote.MaxLength"/> bytes, an entry bundle <see cref="TlogTiles.MaxEntryBundleBytes"/>, a hash tile
+    /// <see cref="TlogTiles.MaxHashTileBytes"/>).</summary>
+    private static async Task<byte[]> ReadAsync(HttpResponseMessage response, string path, int? level, CancellationToken cancellationToken)
     {
         if (!response.IsSuccessStatusCode)
         {
             throw new LogVerificationException($"{path}: the log answered {(int)response.StatusCode} {response.ReasonPhrase} for a resource its checkpoint requires");
         }
 
-        return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        int limit = level switch
+        {
+            null => SignedNote.MaxLength,
+            < 0 => TlogTiles.MaxEntryBundleBytes,
+            _ => TlogTiles.MaxHashTileBytes,
+        };
+        try
+        {
+            return await ResponseBody.ReadBytesAsync(response, limit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ResponseTooLargeException e)
+        {
+            throw new LogVerificationException(e.Message, e);
+        }
     }
 
     /// <summary>Reads the auditor's state file: the verifier key and the last verified checkpoint text.</summary>

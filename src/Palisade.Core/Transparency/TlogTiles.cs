@@ -20,6 +20,12 @@ public static class TlogTiles
     /// <summary>The highest tile level the specification allows.</summary>
     public const int MaxLevel = 63;
 
+    /// <summary>The most bytes a hash tile holds: 256 SHA-256 hashes.</summary>
+    public const int MaxHashTileBytes = TileWidth * MerkleHash.Size;
+
+    /// <summary>The most bytes an entry bundle holds: 256 entries, each a 2-byte length and at most 65,535 bytes.</summary>
+    public const int MaxEntryBundleBytes = TileWidth * (2 + ushort.MaxValue);
+
     /// <summary>Encodes a tile index as zero-padded three-digit path elements, all but the last prefixed with 'x'
     /// (1234067 is <c>x001/x234/067</c>).</summary>
     public static string FormatIndex(ulong index)
