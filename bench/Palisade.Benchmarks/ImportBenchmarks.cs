@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using BenchmarkDotNet.Attributes;
-using Palisade.Core.Formats;
+using Palisade.Formats;
 
 namespace Palisade.Benchmarks;
 

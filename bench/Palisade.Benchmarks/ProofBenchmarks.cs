@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 
 namespace Palisade.Benchmarks;
 

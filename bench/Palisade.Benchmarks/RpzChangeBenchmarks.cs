@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Palisade.Core.Policy;
+using Palisade.Policy;
 using Palisade.Dns;
 
 namespace Palisade.Benchmarks;

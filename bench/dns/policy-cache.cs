@@ -1,8 +1,8 @@
-#:project ../../src/Palisade.Core/Palisade.Core.csproj
+#:project ../../src/Palisade.Policy/Palisade.Policy.csproj
 #:property TreatWarningsAsErrors=false
 #:property EnforceCodeStyleInBuild=false
-using Palisade.Core.Policy;
-using Palisade.Core.Transparency;
+using Palisade.Policy;
+using Palisade.Log;
 
 // A verified-cache directory holding a policy of N entries, for measuring `palisade dns` start and memory.
 int n = int.Parse(args[0]);

@@ -1,9 +1,9 @@
 using System.Text;
 using Palisade.Core;
-using Palisade.Core.Events;
-using Palisade.Core.Formats;
-using Palisade.Core.Policy;
-using Palisade.Core.Transparency;
+using Palisade.Log.Events;
+using Palisade.Formats;
+using Palisade.Policy;
+using Palisade.Log;
 using Palisade.Core.Url;
 using Palisade.Dns;
 using SharpFuzz;
@@ -24,7 +24,7 @@ var targets = new Dictionary<string, Action<byte[]>>(StringComparer.Ordinal)
     ["note"] = b => Throwing(() => SignedNote.Parse(Text(b))),
     ["checkpoint"] = b => Throwing(() => Checkpoint.Parse(Text(b))),
     ["add-checkpoint"] = b => Throwing(() => AddCheckpointRequest.Parse(b)),
-    ["acknowledgement"] = b => Throwing(() => Palisade.Core.Policy.Acknowledgement.Parse(Text(b))),
+    ["acknowledgement"] = b => Throwing(() => Palisade.Policy.Acknowledgement.Parse(Text(b))),
     ["cosignature-vkey"] = b => Throwing(() => CosignatureVerifier.Parse(Text(b))),
     ["tile-path"] = b => TlogTiles.TryParsePath(Text(b), out _, out _, out _),
     ["bundle"] = b => Throwing(() => TlogTiles.DecodeBundle(b)),

@@ -1,6 +1,7 @@
 using System.CommandLine;
-using Palisade.Core.Policy;
-using Palisade.Core.Transparency;
+using Palisade.Policy;
+using Palisade.Log;
+using Palisade.Client;
 
 namespace Palisade.Cli;
 

@@ -2,8 +2,9 @@ using System.CommandLine;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
-using Palisade.Core.Formats;
-using Palisade.Core.Policy;
+using Palisade.Formats;
+using Palisade.Policy;
+using Palisade.Client;
 
 namespace Palisade.Cli;
 
@@ -47,7 +48,7 @@ internal static partial class DelistingCommand
 
             using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
             ILogger logger = loggers.CreateLogger("Palisade.Delisting");
-            var point = new PolicyFollower(registryUrl, follow.Verifier, follow.CacheDirectory, loggers, TimeProvider.System, follow.Witnesses, follow.PointKey, DelistingFeed.Subscription);
+            var point = new PolicyFollower(registryUrl, follow.Verifier, follow.CacheDirectory, loggers, TimeProvider.System, follow.Witnesses, follow.PointKey, SubscriptionFeed.Delisting);
             using var wake = new SemaphoreSlim(0, 1);
             Task keep = Task.CompletedTask;
             try

@@ -34,9 +34,9 @@ internal static class ExitCodes
     public static int? For(Exception exception) => exception switch
     {
         CommandFailedException failed => failed.ExitCode,
-        Palisade.Core.Policy.VersionNotInLogException or Palisade.Registry.RegistryProblem => InvalidInput,
+        Palisade.Policy.VersionNotInLogException or Palisade.Registry.RegistryProblem => InvalidInput,
         HttpRequestException or TimeoutException => Unavailable,
-        Palisade.Core.Transparency.LogVerificationException or Palisade.Core.Policy.PolicyVerificationException => VerificationFailed,
+        Palisade.Log.LogVerificationException or Palisade.Policy.PolicyVerificationException => VerificationFailed,
         Palisade.Registry.RegistryConfigurationException or FormatException => ConfigurationError,
         _ => null,
     };

@@ -1,7 +1,8 @@
 using System.CommandLine;
-using Palisade.Core.Formats;
-using Palisade.Core.Policy;
-using Palisade.Core.Transparency;
+using Palisade.Formats;
+using Palisade.Policy;
+using Palisade.Log;
+using Palisade.Client;
 
 namespace Palisade.Cli;
 

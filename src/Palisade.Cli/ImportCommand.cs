@@ -5,7 +5,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Palisade.Core;
-using Palisade.Core.Formats;
+using Palisade.Formats;
 
 namespace Palisade.Cli;
 

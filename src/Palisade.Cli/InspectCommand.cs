@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Palisade.Core.Policy;
-using Palisade.Core.Transparency;
+using Palisade.Policy;
+using Palisade.Log;
 using Palisade.Inspect;
 
 namespace Palisade.Cli;
@@ -217,7 +217,7 @@ internal static class InspectCommand
                 {
                     string[] fields = [section, e.Order, e.Target, e.Kind, e.Frames.ToString(CultureInfo.InvariantCulture), e.Flows.ToString(CultureInfo.InvariantCulture),
                         InspectReport.EntryMatches.Time(e.FirstTicks), InspectReport.EntryMatches.Time(e.LastTicks), string.Join(' ', e.Names)];
-                    stdout.Write(string.Join(',', fields.Select(Core.Formats.PolicyExporter.Csv)) + "\n");
+                    stdout.Write(string.Join(',', fields.Select(Palisade.Formats.PolicyExporter.Csv)) + "\n");
                 }
             }
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 using Palisade.Registry;
 using Palisade.Registry.Api;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Palisade.Core;
-using Palisade.Core.Formats;
+using Palisade.Formats;
 
 namespace Palisade.Cli;
 

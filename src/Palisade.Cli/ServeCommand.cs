@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 using Palisade.Dns;
 using Palisade.Registry;
 

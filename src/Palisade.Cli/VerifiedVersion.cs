@@ -1,5 +1,6 @@
-using Palisade.Core.Policy;
-using Palisade.Core.Transparency;
+using Palisade.Policy;
+using Palisade.Log;
+using Palisade.Client;
 
 namespace Palisade.Cli;
 

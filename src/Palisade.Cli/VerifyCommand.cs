@@ -1,5 +1,6 @@
 using System.CommandLine;
-using Palisade.Core.Transparency;
+using Palisade.Log;
+using Palisade.Client;
 
 namespace Palisade.Cli;
 

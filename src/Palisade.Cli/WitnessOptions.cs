@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 
 namespace Palisade.Cli;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
-using Palisade.Core.Policy;
+using Palisade.Policy;
 
 namespace Palisade.Dns;
 

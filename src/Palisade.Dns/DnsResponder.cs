@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
-using Palisade.Core.Formats;
-using Palisade.Core.Policy;
+using Palisade.Formats;
+using Palisade.Policy;
 
 namespace Palisade.Dns;
 

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Palisade.Core;
-using Palisade.Core.Policy;
+using Palisade.Policy;
 
 namespace Palisade.Dns;
 

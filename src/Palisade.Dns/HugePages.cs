@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Palisade.Core.Policy;
+using Palisade.Policy;
 
 namespace Palisade.Dns;
 

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Palisade.Core;
-using Palisade.Core.Formats;
-using Palisade.Core.Policy;
+using Palisade.Formats;
+using Palisade.Policy;
 
 namespace Palisade.Dns;
 

@@ -5,8 +5,8 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Palisade.Core;
-using Palisade.Core.Formats;
-using Palisade.Core.Policy;
+using Palisade.Formats;
+using Palisade.Policy;
 
 namespace Palisade.Dns;
 

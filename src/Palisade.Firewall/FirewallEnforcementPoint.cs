@@ -2,8 +2,9 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Palisade.Core;
-using Palisade.Core.Policy;
-using Palisade.Core.Transparency;
+using Palisade.Policy;
+using Palisade.Log;
+using Palisade.Client;
 
 namespace Palisade.Firewall;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Palisade.Core;
-using Palisade.Core.Policy;
+using Palisade.Policy;
 
 namespace Palisade.Inspect;
 

@@ -40,7 +40,7 @@ public sealed class ProbeOutput
             measurement.Resource.Input.AbsoluteUri, OoniWriter.VerdictName(measurement.Verdict), measurement.Blocking ?? "", measurement.Accessible?.ToString().ToLowerInvariant() ?? "",
             string.Join(' ', measurement.Resource.Orders), measurement.Resource.PolicyEntry ?? "", measurement.Attribution ?? "", measurement.Cause ?? "",
         ];
-        WriteText(string.Join(',', fields.Select(Palisade.Core.Formats.PolicyExporter.Csv)) + "\n");
+        WriteText(string.Join(',', fields.Select(Palisade.Formats.PolicyExporter.Csv)) + "\n");
     }
 
     private void WriteText(string text) => _writer.Write(text);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Palisade.Core;
-using Palisade.Core.Policy;
+using Palisade.Policy;
 using Palisade.Dns;
 
 namespace Palisade.Probe;

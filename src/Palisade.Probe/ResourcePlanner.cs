@@ -1,5 +1,5 @@
 using Palisade.Core;
-using Palisade.Core.Policy;
+using Palisade.Policy;
 
 namespace Palisade.Probe;
 

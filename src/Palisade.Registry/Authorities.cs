@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Palisade.Core.Events;
+using Palisade.Log.Events;
 using Palisade.Registry.Storage;
 using static Palisade.Registry.Fields;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 
 namespace Palisade.Registry;
 

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Palisade.Core.Policy;
+using Palisade.Policy;
 
 namespace Palisade.Registry;
 

@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Palisade.Core;
-using Palisade.Core.Events;
-using Palisade.Core.Transparency;
+using Palisade.Log.Events;
+using Palisade.Log;
 using Palisade.Registry.Storage;
+using Palisade.Client;
 
 namespace Palisade.Registry;
 

@@ -1,6 +1,6 @@
-using Palisade.Core.Events;
-using Palisade.Core.Policy;
-using Palisade.Core.Transparency;
+using Palisade.Log.Events;
+using Palisade.Policy;
+using Palisade.Log;
 using Palisade.Registry.Api;
 using Palisade.Registry.Storage;
 using static Palisade.Registry.Fields;

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
 using Palisade.Core;
-using Palisade.Core.Events;
-using Palisade.Core.Policy;
+using Palisade.Log.Events;
+using Palisade.Policy;
 using Palisade.Registry.Api;
 using Palisade.Registry.Storage;
 using static Palisade.Registry.Fields;

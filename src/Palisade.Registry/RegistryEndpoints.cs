@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 using Palisade.Registry.Api;
 
 namespace Palisade.Registry;
@@ -228,7 +228,7 @@ internal static partial class RegistryEndpoints
         // An enforcement point's signed acknowledgement of the version it enforces; the signature authenticates it.
         app.MapPost("/v1/acks", async (HttpContext context) =>
         {
-            byte[] body = await ReadBytes(context, Palisade.Core.Policy.Acknowledgement.MaxLength).ConfigureAwait(false);
+            byte[] body = await ReadBytes(context, Palisade.Policy.Acknowledgement.MaxLength).ConfigureAwait(false);
             AckView ack = registry.Operators.Acknowledge(Encoding.UTF8.GetString(body));
             return Json(ack, RegistryJsonContext.Default.AckView, StatusCodes.Status201Created);
         });
@@ -391,7 +391,7 @@ internal static partial class RegistryEndpoints
         return Results.Redirect(FormattableString.Invariant($"{prefix}{latest.Version}"));
     }
 
-    private const int MeasurementReportMaxLength = Palisade.Core.Measurements.MeasurementReport.MaxLength * 2;
+    private const int MeasurementReportMaxLength = Palisade.Log.Measurements.MeasurementReport.MaxLength * 2;
 
     /// <summary>Measurements as CSV, one row each, quoted where needed (RFC 4180).</summary>
     internal static string MeasurementCsv(IEnumerable<MeasurementView> measurements)
@@ -400,7 +400,7 @@ internal static partial class RegistryEndpoints
         foreach (MeasurementView m in measurements)
         {
             string[] fields = [m.Input, m.Network, m.Probe, m.Order ?? "", m.Verdict, m.Blocking ?? "", m.PolicyEntry ?? "", m.Cause ?? "", m.Version.ToString(CultureInfo.InvariantCulture), m.Measured, m.Report];
-            text.AppendJoin(',', fields.Select(Core.Formats.PolicyExporter.Csv)).Append("\r\n");
+            text.AppendJoin(',', fields.Select(Palisade.Formats.PolicyExporter.Csv)).Append("\r\n");
         }
 
         return text.ToString();

@@ -96,7 +96,7 @@ public sealed class RegistryOptions
             throw new RegistryConfigurationException($"Palisade:FullBundleEvery is {FullBundleEvery}; it is 1 or more");
         }
 
-        if (Origin is not null && !Core.Transparency.SignedNote.IsValidKeyName(Origin))
+        if (Origin is not null && !Palisade.Log.SignedNote.IsValidKeyName(Origin))
         {
             throw new RegistryConfigurationException($"Palisade:Origin '{Origin}' is empty or contains a space or '+'");
         }

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
 using Palisade.Core;
-using Palisade.Core.Events;
-using Palisade.Core.Policy;
+using Palisade.Log.Events;
+using Palisade.Policy;
 using Palisade.Registry.Api;
 using Palisade.Registry.Storage;
 using static Palisade.Registry.Fields;
@@ -78,9 +78,9 @@ internal sealed class RegistryQueries(RegistryContext context)
     private List<CitationView> Citations(List<byte[]> entries, long index)
     {
         var cites = new List<CitationView>();
-        foreach ((_, _, Core.Events.LogEvent evt) in Core.Events.LogEvents.Join(entries.Select((e, i) => ((ulong)(index + i), e))))
+        foreach ((_, _, Palisade.Log.Events.LogEvent evt) in Palisade.Log.Events.LogEvents.Join(entries.Select((e, i) => ((ulong)(index + i), e))))
         {
-            foreach (Core.Events.Citation cited in (evt as OrderIssued)?.Cites ?? [])
+            foreach (Palisade.Log.Events.Citation cited in (evt as OrderIssued)?.Cites ?? [])
             {
                 string? reference = _context.Mirrors.FirstOrDefault(m => m.Origin == cited.Origin)?.OrderAt((ulong)cited.Index);
                 cites.Add(new CitationView(cited.Origin, cited.Index, reference));

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using Palisade.Core.Events;
-using Palisade.Core.Policy;
+using Palisade.Log.Events;
+using Palisade.Policy;
 using Palisade.Registry.Storage;
 
 namespace Palisade.Registry;

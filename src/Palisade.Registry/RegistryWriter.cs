@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Palisade.Core.Events;
-using Palisade.Core.Policy;
+using Palisade.Log.Events;
+using Palisade.Policy;
 using Palisade.Registry.Storage;
 
 namespace Palisade.Registry;

@@ -1,5 +1,5 @@
 using Palisade.Core;
-using Palisade.Core.Events;
+using Palisade.Log.Events;
 using Palisade.Registry.Api;
 
 namespace Palisade.Registry;

@@ -1,5 +1,5 @@
 using System.Text;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 
 namespace Palisade.Registry;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 using Palisade.Registry.Storage;
 
 namespace Palisade.Registry;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Palisade.Core.Policy;
-using Palisade.Core.Transparency;
+using Palisade.Policy;
+using Palisade.Log;
 
 namespace Palisade.Registry;
 

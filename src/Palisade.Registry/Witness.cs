@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 using Palisade.Registry.Storage;
 
 namespace Palisade.Registry;

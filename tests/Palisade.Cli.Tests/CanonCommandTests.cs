@@ -121,13 +121,13 @@ public sealed class CanonCommandTests
     public void ExitCodes_OneMappingFromExceptionTypes()
     {
         Assert.Equal(6, ExitCodes.For(new CommandFailedException(ExitCodes.NotCovered, "x")));
-        Assert.Equal(2, ExitCodes.For(new Palisade.Core.Policy.VersionNotInLogException("the log publishes no version 9")));
+        Assert.Equal(2, ExitCodes.For(new Palisade.Policy.VersionNotInLogException("the log publishes no version 9")));
         Assert.Equal(2, ExitCodes.For(Palisade.Registry.RegistryProblem.Invalid("f", "x")));
         Assert.Equal(3, ExitCodes.For(new HttpRequestException("refused")));
         Assert.Equal(4, ExitCodes.For(new Palisade.Registry.RegistryConfigurationException("x")));
         Assert.Equal(4, ExitCodes.For(new FormatException("malformed entry")));
-        Assert.Equal(5, ExitCodes.For(new Palisade.Core.Transparency.LogVerificationException("tampered")));
-        Assert.Equal(5, ExitCodes.For(new Palisade.Core.Policy.PolicyVerificationException("bad signature")));
+        Assert.Equal(5, ExitCodes.For(new Palisade.Log.LogVerificationException("tampered")));
+        Assert.Equal(5, ExitCodes.For(new Palisade.Policy.PolicyVerificationException("bad signature")));
         Assert.Null(ExitCodes.For(new InvalidOperationException("a fault of ours")));
     }
 

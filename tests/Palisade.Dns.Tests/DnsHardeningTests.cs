@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
-using Palisade.Core.Policy;
+using Palisade.Policy;
 
 namespace Palisade.Dns.Tests;
 

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Palisade.Core.Policy;
+using Palisade.Policy;
 
 namespace Palisade.Dns.Tests;
 

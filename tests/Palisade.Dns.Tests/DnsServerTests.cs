@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Palisade.Core.Policy;
+using Palisade.Policy;
 
 namespace Palisade.Dns.Tests;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Palisade.Core.Policy;
+using Palisade.Policy;
 
 namespace Palisade.Dns.Tests;
 

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Text;
-using Palisade.Core.Policy;
+using Palisade.Policy;
 
 namespace Palisade.Dns.Tests;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Palisade.Core.Policy;
+using Palisade.Policy;
 
 namespace Palisade.Dns.Tests;
 

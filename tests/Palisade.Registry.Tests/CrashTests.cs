@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Palisade.Core.Transparency;
+using Palisade.Log;
+using Palisade.Client;
 
 namespace Palisade.Registry.Tests;
 

@@ -2,8 +2,9 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Palisade.Core.Policy;
-using Palisade.Core.Transparency;
+using Palisade.Policy;
+using Palisade.Log;
+using Palisade.Client;
 
 namespace Palisade.Registry.Tests;
 
@@ -29,7 +30,7 @@ public sealed class DelistingFeedTests
     }
 
     private static PolicySubscription Subscribe(RegistryFixture f, TamperingHandler handler, int maxDeltaChain = 64) =>
-        new(new HttpClient(handler), f.BaseAddress, NoteVerifier.Parse(f.Host.Registry.Log.VerifierKey)) { Feed = DelistingFeed.Subscription, MaxDeltaChain = maxDeltaChain };
+        new(new HttpClient(handler), f.BaseAddress, NoteVerifier.Parse(f.Host.Registry.Log.VerifierKey)) { Feed = SubscriptionFeed.Delisting, MaxDeltaChain = maxDeltaChain };
 
     [Fact]
     public async Task Feed_IsTheVersionsWebTargets_SignedAsDelisting_WithDeltas()

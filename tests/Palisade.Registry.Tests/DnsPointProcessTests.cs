@@ -1,5 +1,5 @@
 using System.Net;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 
 namespace Palisade.Registry.Tests;
 

@@ -180,7 +180,7 @@ public abstract class ExportTests(RegistryStoreKind store) : StoreTests(store)
     public async Task Export_WrongKeyOrBadFormat_FailsWithTheDocumentedExitCodes()
     {
         await using RegistryFixture f = await RegistryWithOrdersAsync();
-        using var other = Core.Transparency.NoteSigner.Generate(f.Host.Registry.Log.Origin);
+        using var other = Palisade.Log.NoteSigner.Generate(f.Host.Registry.Log.Origin);
         var stderr = new StringWriter();
         Assert.Equal(5, PalisadeCli.Run(["export", "--registry", f.BaseAddress.AbsoluteUri, "--format", "hosts", "--key", other.VerifierKey], TextReader.Null, new StringWriter(), stderr));
         Assert.Contains("does not verify", stderr.ToString(), StringComparison.Ordinal);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using Palisade.Core.Policy;
+using Palisade.Policy;
 
 namespace Palisade.Registry.Tests;
 

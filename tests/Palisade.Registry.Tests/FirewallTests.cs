@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 using Palisade.Firewall;
 
 namespace Palisade.Registry.Tests;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Palisade.Core.Transparency;
+using Palisade.Log;
+using Palisade.Client;
 
 namespace Palisade.Registry.Tests;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 
 namespace Palisade.Registry.Tests;
 

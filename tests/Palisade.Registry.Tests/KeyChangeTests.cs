@@ -1,8 +1,9 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Palisade.Cli;
-using Palisade.Core.Policy;
-using Palisade.Core.Transparency;
+using Palisade.Policy;
+using Palisade.Log;
+using Palisade.Client;
 
 namespace Palisade.Registry.Tests;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Data.Sqlite;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 
 namespace Palisade.Registry.Tests;
 

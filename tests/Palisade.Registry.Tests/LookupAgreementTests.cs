@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Palisade.Core.Policy;
+using Palisade.Policy;
 
 namespace Palisade.Registry.Tests;
 

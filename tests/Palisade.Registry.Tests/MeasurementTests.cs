@@ -3,8 +3,8 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Palisade.Core.Measurements;
-using Palisade.Core.Transparency;
+using Palisade.Log.Measurements;
+using Palisade.Log;
 
 namespace Palisade.Registry.Tests;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 
 namespace Palisade.Registry.Tests;
 

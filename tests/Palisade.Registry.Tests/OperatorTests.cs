@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 
 namespace Palisade.Registry.Tests;
 
@@ -75,7 +75,7 @@ public abstract class OperatorTests(RegistryStoreKind store) : StoreTests(store)
         string origin = registry.Log.Origin;
         long now = f.Time.GetUtcNow().ToUnixTimeSeconds();
 
-        string good = new Palisade.Core.Policy.Acknowledgement("resolver-a", origin, version.Version, version.BundleSha256, now).Sign(key);
+        string good = new Palisade.Policy.Acknowledgement("resolver-a", origin, version.Version, version.BundleSha256, now).Sign(key);
         Assert.Equal(HttpStatusCode.Created, await PostAckAsync(f, good));
         JsonObject op = JsonNode.Parse(await f.Http.GetStringAsync("/v1/operators/isp-1", TestContext.Current.CancellationToken))!.AsObject();
         Assert.Equal((long)version.Version, op["points"]!.AsArray().Single(p => p!["id"]!.GetValue<string>() == "resolver-a")!["ackedVersion"]!.GetValue<long>());
@@ -85,12 +85,12 @@ public abstract class OperatorTests(RegistryStoreKind store) : StoreTests(store)
         foreach ((string statement, HttpStatusCode status) in new[]
         {
             (good, HttpStatusCode.Conflict),
-            (new Palisade.Core.Policy.Acknowledgement("resolver-a", origin, version.Version, version.BundleSha256, now + 1).Sign(impostor), HttpStatusCode.Forbidden),
-            (new Palisade.Core.Policy.Acknowledgement("nobody", origin, version.Version, version.BundleSha256, now + 1).Sign(key), HttpStatusCode.NotFound),
-            (new Palisade.Core.Policy.Acknowledgement("resolver-a", origin, 99, version.BundleSha256, now + 1).Sign(key), HttpStatusCode.UnprocessableEntity),
-            (new Palisade.Core.Policy.Acknowledgement("resolver-a", origin, version.Version, otherHash, now + 1).Sign(key), HttpStatusCode.UnprocessableEntity),
-            (new Palisade.Core.Policy.Acknowledgement("resolver-a", "other.test/log", version.Version, version.BundleSha256, now + 1).Sign(key), HttpStatusCode.UnprocessableEntity),
-            (new Palisade.Core.Policy.Acknowledgement("resolver-a", origin, version.Version, version.BundleSha256, now + 3600).Sign(key), HttpStatusCode.UnprocessableEntity),
+            (new Palisade.Policy.Acknowledgement("resolver-a", origin, version.Version, version.BundleSha256, now + 1).Sign(impostor), HttpStatusCode.Forbidden),
+            (new Palisade.Policy.Acknowledgement("nobody", origin, version.Version, version.BundleSha256, now + 1).Sign(key), HttpStatusCode.NotFound),
+            (new Palisade.Policy.Acknowledgement("resolver-a", origin, 99, version.BundleSha256, now + 1).Sign(key), HttpStatusCode.UnprocessableEntity),
+            (new Palisade.Policy.Acknowledgement("resolver-a", origin, version.Version, otherHash, now + 1).Sign(key), HttpStatusCode.UnprocessableEntity),
+            (new Palisade.Policy.Acknowledgement("resolver-a", "other.test/log", version.Version, version.BundleSha256, now + 1).Sign(key), HttpStatusCode.UnprocessableEntity),
+            (new Palisade.Policy.Acknowledgement("resolver-a", origin, version.Version, version.BundleSha256, now + 3600).Sign(key), HttpStatusCode.UnprocessableEntity),
             ("palisade-ack/v1\npoint resolver-a\n", HttpStatusCode.BadRequest),
         })
         {
@@ -168,7 +168,7 @@ public abstract class OperatorTests(RegistryStoreKind store) : StoreTests(store)
 
         // An acknowledgement of that version (late, but recorded) clears it; the lag is 0.
         long now = f.Time.GetUtcNow().ToUnixTimeSeconds();
-        Assert.Equal(HttpStatusCode.Created, await PostAckAsync(f, new Palisade.Core.Policy.Acknowledgement("dns-1", registry.Log.Origin, first.Version, first.BundleSha256, now).Sign(key)));
+        Assert.Equal(HttpStatusCode.Created, await PostAckAsync(f, new Palisade.Policy.Acknowledgement("dns-1", registry.Log.Origin, first.Version, first.BundleSha256, now).Sign(key)));
         view = registry.Operators.Get("isp-1")!;
         Assert.Equal((0, 0, 0L), (view.Pending, view.Overdue!.Count, view.Lag));
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 using Palisade.Registry.Portal;
 
 namespace Palisade.Registry.Tests;

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 using Palisade.Dns;
 
 namespace Palisade.Registry.Tests;

@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Palisade.Core.Events;
-using Palisade.Core.Policy;
-using Palisade.Core.Transparency;
+using Palisade.Log.Events;
+using Palisade.Policy;
+using Palisade.Log;
 
 namespace Palisade.Registry.Tests;
 

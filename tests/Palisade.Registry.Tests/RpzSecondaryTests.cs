@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 using Palisade.Dns;
 
 namespace Palisade.Registry.Tests;

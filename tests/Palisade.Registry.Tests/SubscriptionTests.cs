@@ -1,7 +1,8 @@
 using System.Net;
 using System.Text;
-using Palisade.Core.Policy;
-using Palisade.Core.Transparency;
+using Palisade.Policy;
+using Palisade.Log;
+using Palisade.Client;
 
 namespace Palisade.Registry.Tests;
 

@@ -2,8 +2,8 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Palisade.Cli;
-using Palisade.Core.Policy;
-using Palisade.Core.Transparency;
+using Palisade.Policy;
+using Palisade.Log;
 
 namespace Palisade.Registry.Tests;
 

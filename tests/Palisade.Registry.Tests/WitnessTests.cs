@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 
 namespace Palisade.Registry.Tests;
 

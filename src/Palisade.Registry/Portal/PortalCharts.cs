@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Palisade.Core.Events;
+using Palisade.Log.Events;
 
 namespace Palisade.Registry.Portal;
 
@@ -38,7 +38,7 @@ internal static class PortalCharts
             var csv = new StringBuilder("category,orders,targets\r\n");
             foreach ((string category, int orders, long targets) in Categories(registry, History.Of(registry).Orders(Authority(registry, context))))
             {
-                csv.Append(Core.Formats.PolicyExporter.Csv(category)).Append(',').Append(orders.ToString(CultureInfo.InvariantCulture)).Append(',')
+                csv.Append(Palisade.Formats.PolicyExporter.Csv(category)).Append(',').Append(orders.ToString(CultureInfo.InvariantCulture)).Append(',')
                     .Append(targets.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
             }
 

@@ -1,4 +1,4 @@
-using Palisade.Core.Transparency;
+using Palisade.Log;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -154,7 +154,7 @@ internal static class PortalEndpoints
         var csv = new StringBuilder("reference,authority,decision,category,status,effective,targets,url\r\n");
         foreach (OrderSummary o in AllOrders(registry, context.Request.Query["authority"]))
         {
-            csv.Append(string.Join(',', new[] { o.Reference, o.Authority, o.Decision, o.Category, o.Status, o.Effective, o.Targets.ToString(CultureInfo.InvariantCulture), o.Url }.Select(Core.Formats.PolicyExporter.Csv))).Append("\r\n");
+            csv.Append(string.Join(',', new[] { o.Reference, o.Authority, o.Decision, o.Category, o.Status, o.Effective, o.Targets.ToString(CultureInfo.InvariantCulture), o.Url }.Select(Palisade.Formats.PolicyExporter.Csv))).Append("\r\n");
         }
 
         context.Response.Headers.ContentDisposition = "attachment; filename=\"palisade-orders.csv\"";
@@ -218,7 +218,7 @@ internal static class PortalEndpoints
         var csv = new StringBuilder("order,authority,category,target,kind,match\r\n");
         foreach (LookupMatch m in result.Matches)
         {
-            csv.Append(string.Join(',', new[] { m.Order, m.Authority, m.Category, m.Target, m.TargetKind, m.Match }.Select(Core.Formats.PolicyExporter.Csv))).Append("\r\n");
+            csv.Append(string.Join(',', new[] { m.Order, m.Authority, m.Category, m.Target, m.TargetKind, m.Match }.Select(Palisade.Formats.PolicyExporter.Csv))).Append("\r\n");
         }
 
         context.Response.Headers.ContentDisposition = "attachment; filename=\"palisade-search.csv\"";

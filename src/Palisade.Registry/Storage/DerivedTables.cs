@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Palisade.Core;
-using Palisade.Core.Events;
+using Palisade.Log.Events;
 
 namespace Palisade.Registry.Storage;
 
@@ -88,7 +88,7 @@ internal sealed class DerivedTables
                 _points[point.Point] = [point.Point, point.Operator, point.Key, (long)index];
                 break;
             case PointAcknowledged ack:
-                _acks.Add([(long)index, ack.Point, (long)ack.Version, Palisade.Core.Policy.Acknowledgement.Parse(Palisade.Core.Transparency.SignedNote.Parse(ack.Statement).Text).Time]);
+                _acks.Add([(long)index, ack.Point, (long)ack.Version, Palisade.Policy.Acknowledgement.Parse(Palisade.Log.SignedNote.Parse(ack.Statement).Text).Time]);
                 break;
             case ProbeRegistered probe:
                 _probes[probe.Probe] = [probe.Probe, probe.Operator, probe.Asn, probe.Key, (long)index];

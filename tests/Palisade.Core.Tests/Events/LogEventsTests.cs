@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Palisade.Core.Events;
+using Palisade.Log.Events;
 
 namespace Palisade.Core.Tests.Events;
 

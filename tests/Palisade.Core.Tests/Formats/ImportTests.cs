@@ -1,6 +1,6 @@
 using System.Text;
-using Palisade.Core.Formats;
-using Palisade.Core.Policy;
+using Palisade.Formats;
+using Palisade.Policy;
 
 namespace Palisade.Core.Tests.Formats;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using Palisade.Core.Http;
+using Palisade.Client;
 
 namespace Palisade.Core.Tests.Http;
 

@@ -1,6 +1,6 @@
 using System.Text;
-using Palisade.Core.Policy;
-using Palisade.Core.Transparency;
+using Palisade.Policy;
+using Palisade.Log;
 using static Palisade.Core.Tests.Policy.PolicyFixtures;
 
 namespace Palisade.Core.Tests.Policy;

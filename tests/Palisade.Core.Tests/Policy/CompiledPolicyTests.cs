@@ -1,5 +1,5 @@
 using System.Net;
-using Palisade.Core.Policy;
+using Palisade.Policy;
 using static Palisade.Core.Tests.Policy.PolicyFixtures;
 
 namespace Palisade.Core.Tests.Policy;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Palisade.Core.Events;
-using Palisade.Core.Policy;
+using Palisade.Log.Events;
+using Palisade.Policy;
 using static Palisade.Core.Tests.Policy.PolicyFixtures;
 
 namespace Palisade.Core.Tests.Policy;

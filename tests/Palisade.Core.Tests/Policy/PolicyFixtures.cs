@@ -1,6 +1,6 @@
-using Palisade.Core.Events;
+using Palisade.Log.Events;
 using System.Text.Json.Nodes;
-using Palisade.Core.Policy;
+using Palisade.Policy;
 
 namespace Palisade.Core.Tests.Policy;
 

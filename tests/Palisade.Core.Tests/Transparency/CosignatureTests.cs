@@ -1,5 +1,5 @@
 using System.Text;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 
 namespace Palisade.Core.Tests.Transparency;
 
@@ -118,17 +118,17 @@ public sealed class AcknowledgementTests
     public void Acknowledgement_RoundTrips_AndEveryTruncationIsRefused()
     {
         using NoteSigner key = NoteSigner.Generate("isp-1/dns-1");
-        var ack = new Palisade.Core.Policy.Acknowledgement("dns-1", "registry.test/log", 7, new byte[32], 1_800_000_000);
+        var ack = new Palisade.Policy.Acknowledgement("dns-1", "registry.test/log", 7, new byte[32], 1_800_000_000);
         string text = ack.ToText();
-        Palisade.Core.Policy.Acknowledgement read = Palisade.Core.Policy.Acknowledgement.Parse(text);
+        Palisade.Policy.Acknowledgement read = Palisade.Policy.Acknowledgement.Parse(text);
         Assert.Equal((ack.Point, ack.Registry, ack.Version, ack.Time), (read.Point, read.Registry, read.Version, read.Time));
         Assert.Equal(text, NoteVerifier.Parse(key.VerifierKey).Verify(ack.Sign(key)).Text);
         for (int length = 0; length < text.Length; length++)
         {
-            Assert.Throws<FormatException>(() => Palisade.Core.Policy.Acknowledgement.Parse(text[..length]));
+            Assert.Throws<FormatException>(() => Palisade.Policy.Acknowledgement.Parse(text[..length]));
         }
 
-        Assert.Throws<FormatException>(() => Palisade.Core.Policy.Acknowledgement.Parse(text.Replace("version 7", "version 0", StringComparison.Ordinal)));
-        Assert.Throws<FormatException>(() => Palisade.Core.Policy.Acknowledgement.Parse(text.Replace("bundle 00", "bundle 0A", StringComparison.Ordinal)));
+        Assert.Throws<FormatException>(() => Palisade.Policy.Acknowledgement.Parse(text.Replace("version 7", "version 0", StringComparison.Ordinal)));
+        Assert.Throws<FormatException>(() => Palisade.Policy.Acknowledgement.Parse(text.Replace("bundle 00", "bundle 0A", StringComparison.Ordinal)));
     }
 }

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Palisade.Core.Json;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 
 namespace Palisade.Core.Tests.Transparency;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Palisade.Core.Transparency;
+using Palisade.Log;
 
 namespace Palisade.Core.Tests.Transparency;
 

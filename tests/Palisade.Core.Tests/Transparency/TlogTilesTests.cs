@@ -1,4 +1,4 @@
-using Palisade.Core.Transparency;
+using Palisade.Log;
 
 namespace Palisade.Core.Tests.Transparency;
 

@@ -1,0 +1,212 @@
+using Palisade.Log.Events;
+using Palisade.Core;
+using Palisade.Log;
+
+namespace Palisade.Policy;
+
+/// <summary>
+/// The state of every order as the log tells it: replaying joined log events in order yields the entries of the next
+/// registry version. Registry version n is a pure function of the log prefix it covers: the targets of every order
+/// issued and not revoked, whose expiry is after the time of the last event covered, with that order's reference,
+/// category and enforcement window. The registry and <c>palisade bundle rebuild</c> both compute versions through
+/// this type, so they agree byte for byte.
+/// </summary>
+public sealed class OrderBook
+{
+    private readonly Dictionary<string, OrderState> _orders = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
+    private BundleEntry[] _published = [];
+    private List<Action>? _undo;
+    private readonly Dictionary<(string Origin, long Index), List<string>> _citedBy = [];
+
+    /// <summary>The latest time of the events applied (Unix milliseconds); 0 before the first.</summary>
+    public long LastEventMs { get; private set; }
+
+    /// <summary>The entries of the version accepted last.</summary>
+    public ReadOnlySpan<BundleEntry> Published => _published;
+
+    /// <summary>Applies one log event. Events that do not concern orders only advance the time.</summary>
+    /// <exception cref="FormatException">The event contradicts the log before it (an order issued twice, or changed
+    /// before it was issued).</exception>
+    public void Apply(LogEvent evt)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+
+        // The time only moves forward, so an entry that expired stays expired even if a clock stepped back.
+        long before = LastEventMs;
+        _undo?.Add(() => LastEventMs = before);
+        LastEventMs = Math.Max(LastEventMs, evt.Time.ToUnixTimeMilliseconds());
+        if (evt is OrderEvent order)
+        {
+            Apply(order);
+        }
+    }
+
+    private void Apply(OrderEvent evt)
+    {
+        string reference = evt.Reference.ToString();
+        switch (evt)
+        {
+            case OrderIssued issued:
+                var state = new OrderState(new PolicyOrder(reference, issued.Category, issued.Effective.ToUnixTimeMilliseconds(), issued.Expires?.ToUnixTimeMilliseconds()));
+                foreach (string target in issued.Targets)
+                {
+                    state.Targets.Add(target);
+                }
+
+                if (!_orders.TryAdd(reference, state))
+                {
+                    throw new FormatException($"order {reference} is issued twice");
+                }
+
+                _undo?.Add(() => _orders.Remove(reference));
+                foreach (Citation cited in issued.Cites ?? [])
+                {
+                    (string, long) key = (cited.Origin, cited.Index);
+                    if (!_citedBy.TryGetValue(key, out List<string>? citing))
+                    {
+                        _citedBy[key] = citing = [];
+                    }
+
+                    citing.Add(reference);
+                    _undo?.Add(() => citing.Remove(reference));
+                }
+
+                break;
+            case OrderAmended amended:
+                OrderState changed = Find(reference);
+                foreach (string target in amended.Remove)
+                {
+                    if (changed.Targets.Remove(target))
+                    {
+                        _undo?.Add(() => changed.Targets.Add(target));
+                    }
+                }
+
+                foreach (string target in amended.Add)
+                {
+                    if (changed.Targets.Add(target))
+                    {
+                        _undo?.Add(() => changed.Targets.Remove(target));
+                    }
+                }
+
+                if (amended.Expires.IsChanged)
+                {
+                    PolicyOrder was = changed.Order;
+                    _undo?.Add(() => changed.Order = was);
+                    changed.Order = changed.Order with { ExpiresMs = amended.Expires.Expires?.ToUnixTimeMilliseconds() };
+                }
+
+                break;
+            case OrderRevoked:
+                OrderState revoked = Find(reference);
+                bool wasRevoked = revoked.Revoked;
+                _undo?.Add(() => revoked.Revoked = wasRevoked);
+                revoked.Revoked = true;
+                break;
+        }
+
+        if (_changed.Add(reference))
+        {
+            _undo?.Add(() => _changed.Remove(reference));
+        }
+    }
+
+    /// <summary>The orders that cite the foreign log entry (origin, index), in the order they were issued.</summary>
+    public IReadOnlyList<string> CitedBy(string origin, long index) =>
+        _citedBy.TryGetValue((origin, index), out List<string>? citing) ? citing : [];
+
+    /// <summary>An order as the events applied so far leave it; false when none was issued under the reference.</summary>
+    public bool TryGetOrder(string reference, out PolicyOrder order, out bool revoked, out IReadOnlySet<string> targets)
+    {
+        if (_orders.TryGetValue(reference, out OrderState? state))
+        {
+            (order, revoked, targets) = (state.Order, state.Revoked, state.Targets);
+            return true;
+        }
+
+        (order, revoked, targets) = (null!, false, null!);
+        return false;
+    }
+
+    /// <summary>
+    /// Starts applying events tentatively (those of a transaction not yet committed): until <see cref="Keep"/> or
+    /// <see cref="Undo"/>, every change <see cref="Apply(LogEvent)"/> makes is recorded so that it can be undone.
+    /// </summary>
+    public void BeginTentative()
+    {
+        if (_undo is not null)
+        {
+            throw new InvalidOperationException("the book already applies events tentatively");
+        }
+
+        _undo = [];
+    }
+
+    /// <summary>Keeps what was applied since <see cref="BeginTentative"/> (the transaction committed).</summary>
+    public void Keep() => _undo = null;
+
+    /// <summary>Undoes what was applied since <see cref="BeginTentative"/>, newest first (the transaction failed).</summary>
+    public void Undo()
+    {
+        if (_undo is { } undo)
+        {
+            _undo = null;
+            for (int i = undo.Count - 1; i >= 0; i--)
+            {
+                undo[i]();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The next version's entries and how they differ from the version accepted last, without accepting it. Entries
+    /// of orders that changed are recomputed; entries whose order expired by <see cref="LastEventMs"/> are dropped.
+    /// </summary>
+    public PolicyChange Prepare() => Snapshot().Prepare();
+
+    /// <summary>
+    /// What <see cref="Prepare"/> reads, copied in time proportional to the targets of the orders that changed since the
+    /// version accepted last (not to the whole policy), so that the merge with every published entry can run while the
+    /// book goes on changing.
+    /// </summary>
+    public PendingVersion Snapshot()
+    {
+        long now = LastEventMs;
+        var fresh = new List<BundleEntry>();
+        foreach (string reference in _changed)
+        {
+            OrderState state = _orders[reference];
+            if (!state.Revoked && (state.Order.ExpiresMs is not { } expires || expires > now))
+            {
+                foreach (string target in state.Targets)
+                {
+                    fresh.Add(new BundleEntry(target, state.Order));
+                }
+            }
+        }
+
+        return new PendingVersion(_published, new HashSet<string>(_changed, StringComparer.Ordinal), fresh, now);
+    }
+
+    /// <summary>Makes a prepared change the version accepted last (after it was published).</summary>
+    public void Accept(PolicyChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        _published = change.Entries;
+        _changed.Clear();
+    }
+
+    private OrderState Find(string reference) =>
+        _orders.TryGetValue(reference, out OrderState? state) ? state : throw new FormatException($"the log changes order {reference} before issuing it");
+
+    private sealed class OrderState(PolicyOrder order)
+    {
+        public PolicyOrder Order { get; set; } = order;
+
+        public HashSet<string> Targets { get; } = new(StringComparer.Ordinal);
+
+        public bool Revoked { get; set; }
+    }
+}
