@@ -1,7 +1,4 @@
 using System.CommandLine;
-using System.Net.Sockets;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Logging;
 using Palisade.Dns;
 
 namespace Palisade.Cli;
@@ -43,26 +40,9 @@ internal static class DnsCommand
                 return exit;
             }
 
-            using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
-            DnsEnforcementPoint enforcement;
-            try
-            {
-                enforcement = DnsEnforcementPoint.Start(registryUrl, follow.Verifier, options, follow.CacheDirectory, loggers, witnesses: follow.Witnesses, pointKey: follow.PointKey);
-            }
-            catch (SocketException e)
-            {
-                await stderr.WriteLineAsync($"palisade dns: cannot serve DNS on {string.Join(' ', options.Listen)}: {e.Message}").ConfigureAwait(false);
-                return ExitCodes.ConfigurationError;
-            }
-
-            await using (enforcement.ConfigureAwait(false))
-            {
-                WebApplication? metrics = await follower.StartMetricsAsync(parseResult, enforcement.WriteMetrics, cancellationToken).ConfigureAwait(false);
-                await stdout.WriteLineAsync($"Palisade DNS listening on {string.Join(' ', enforcement.Server.UdpEndPoints)} (UDP and TCP), following {registryUrl}").ConfigureAwait(false);
-                await FollowerOptions.RunUntilCancelledAsync(metrics, cancellationToken).ConfigureAwait(false);
-            }
-
-            return ExitCodes.Success;
+            var point = new DnsPoint(options);
+            return await follower.RunAsync(parseResult, follow, point, stdout, stderr,
+                () => $"Palisade DNS listening on {string.Join(' ', point.Server.UdpEndPoints)} (UDP and TCP), following {registryUrl}", cancellationToken).ConfigureAwait(false);
         });
         return command;
     }

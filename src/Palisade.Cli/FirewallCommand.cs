@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Logging;
 using Palisade.Firewall;
 
 namespace Palisade.Cli;
@@ -44,28 +42,9 @@ internal static class FirewallCommand
                 return exit;
             }
 
-            using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
-            var sets = new NftablesSets(tableName, parseResult.GetValue(nft)!);
-            FirewallEnforcementPoint enforcement;
-            try
-            {
-                enforcement = await FirewallEnforcementPoint.StartAsync(registryUrl, follow.Verifier, sets, follow.CacheDirectory, loggers, witnesses: follow.Witnesses, pointKey: follow.PointKey,
-                    cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (NftablesException e)
-            {
-                await stderr.WriteLineAsync($"palisade firewall: cannot create table inet {tableName}: {e.Message}").ConfigureAwait(false);
-                return ExitCodes.ConfigurationError;
-            }
-
-            await using (enforcement.ConfigureAwait(false))
-            {
-                WebApplication? metrics = await follower.StartMetricsAsync(parseResult, enforcement.WriteMetrics, cancellationToken).ConfigureAwait(false);
-                await stdout.WriteLineAsync($"Palisade firewall keeping sets inet {tableName} {NftablesSets.IPv4Set} and {NftablesSets.IPv6Set}, following {registryUrl}").ConfigureAwait(false);
-                await FollowerOptions.RunUntilCancelledAsync(metrics, cancellationToken).ConfigureAwait(false);
-            }
-
-            return ExitCodes.Success;
+            var point = new FirewallPoint(new NftablesSets(tableName, parseResult.GetValue(nft)!));
+            return await follower.RunAsync(parseResult, follow, point, stdout, stderr,
+                () => $"Palisade firewall keeping sets inet {tableName} {NftablesSets.IPv4Set} and {NftablesSets.IPv6Set}, following {registryUrl}", cancellationToken).ConfigureAwait(false);
         });
         return command;
     }

@@ -102,8 +102,51 @@ internal sealed class FollowerOptions
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="point"/> on an <see cref="EnforcementHost"/> that follows the registry as the options bound,
+    /// with the metrics listener when asked, until the command is cancelled or the process is asked to stop. Every
+    /// enforcement-point verb ends here: 0 when stopped, 4 when the point cannot start (the message says why).
+    /// </summary>
+    /// <param name="parseResult">The command line.</param>
+    /// <param name="follow">What <see cref="BindAsync"/> bound.</param>
+    /// <param name="point">The point.</param>
+    /// <param name="stdout">Where <paramref name="started"/> is written once the point runs.</param>
+    /// <param name="stderr">Where a failed start is explained.</param>
+    /// <param name="started">The line that says the point runs and what it does.</param>
+    /// <param name="cancellationToken">Stops the point.</param>
+    public async Task<int> RunAsync(ParseResult parseResult, Follow follow, IEnforcementPoint point, TextWriter stdout, TextWriter stderr, Func<string> started,
+        CancellationToken cancellationToken)
+    {
+        using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+        EnforcementHost host;
+        try
+        {
+            host = await EnforcementHost.StartAsync(point, new EnforcementSettings(follow.Registry, follow.Verifier)
+            {
+                CacheDirectory = follow.CacheDirectory,
+                Witnesses = follow.Witnesses,
+                PointKey = follow.PointKey,
+                Loggers = loggers,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EnforcementStartException e)
+        {
+            await stderr.WriteLineAsync($"palisade {_verb}: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.ConfigurationError;
+        }
+
+        await using (host.ConfigureAwait(false))
+        {
+            WebApplication? metrics = await StartMetricsAsync(parseResult, host.WriteMetrics, cancellationToken).ConfigureAwait(false);
+            await stdout.WriteLineAsync(started()).ConfigureAwait(false);
+            await RunUntilCancelledAsync(metrics, cancellationToken).ConfigureAwait(false);
+        }
+
+        return ExitCodes.Success;
+    }
+
     /// <summary>Starts the metrics listener when <c>--metrics</c> is given; null otherwise.</summary>
-    public async Task<WebApplication?> StartMetricsAsync(ParseResult parseResult, Action<TextWriter> write, CancellationToken cancellationToken)
+    private async Task<WebApplication?> StartMetricsAsync(ParseResult parseResult, Action<TextWriter> write, CancellationToken cancellationToken)
     {
         if (parseResult.GetValue(Metrics) is not { } url)
         {
@@ -121,7 +164,7 @@ internal sealed class FollowerOptions
 
     /// <summary>Waits until the command is cancelled (Ctrl+C) or the process is asked to stop (SIGTERM, as a service
     /// manager stops it), then stops the metrics listener; the command then exits 0.</summary>
-    public static async Task RunUntilCancelledAsync(WebApplication? metrics, CancellationToken cancellationToken)
+    private static async Task RunUntilCancelledAsync(WebApplication? metrics, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>

@@ -1,8 +1,8 @@
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Palisade.Client;
 using Palisade.Log;
 using Palisade.Dns;
 using Palisade.Registry;
@@ -18,7 +18,9 @@ internal sealed class DnsPointService(RegistryService registry, DnsServerOptions
     : IHostedLifecycleService, IAsyncDisposable
 {
     /// <summary>The running point, after start.</summary>
-    public DnsEnforcementPoint? Point { get; private set; }
+    public DnsPoint? Point { get; private set; }
+
+    private EnforcementHost? _host;
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -29,37 +31,41 @@ internal sealed class DnsPointService(RegistryService registry, DnsServerOptions
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Starts the point once the registry's server listens, so that it can follow the registry's address.</summary>
-    public Task StartedAsync(CancellationToken cancellationToken)
+    public async Task StartedAsync(CancellationToken cancellationToken)
     {
         string registryUrl = server.Features.Get<IServerAddressesFeature>()!.Addresses.First();
         // The registry sets its public URL from its addresses only once its host has started: take the same value here.
         options.PortalUrl = new Uri(registry.Options.PublicUrl ?? registryUrl);
+        var point = new DnsPoint(options);
         try
         {
-            Point = DnsEnforcementPoint.Start(new Uri(registryUrl), NoteVerifier.Parse(registry.Log.VerifierKey), options,
-                Path.Combine(registry.Options.DataDirectory, "dns-cache"), loggers);
+            _host = await EnforcementHost.StartAsync(point, new EnforcementSettings(new Uri(registryUrl), NoteVerifier.Parse(registry.Log.VerifierKey))
+            {
+                CacheDirectory = Path.Combine(registry.Options.DataDirectory, "dns-cache"),
+                Loggers = loggers,
+            }, cancellationToken).ConfigureAwait(false);
         }
-        catch (SocketException e)
+        catch (EnforcementStartException e)
         {
-            throw new RegistryConfigurationException($"cannot serve DNS on {string.Join(' ', options.Listen)}: {e.Message}", e);
+            throw new RegistryConfigurationException(e.Message, e);
         }
 
-        if (Point.Server.Rpz is { } zone)
+        Point = point;
+        if (point.Server.Rpz is { } zone)
         {
             RpzSecondaryPoints.Attach(zone, registry, secondaryPoints, loggers.CreateLogger("Palisade.Rpz"));
         }
-
-        return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => DisposeAsync().AsTask();
 
     public async ValueTask DisposeAsync()
     {
-        if (Point is { } point)
+        Point = null;
+        if (_host is { } host)
         {
-            Point = null;
-            await point.DisposeAsync().ConfigureAwait(false);
+            _host = null;
+            await host.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Palisade.Log;
+using Palisade.Client;
 
 namespace Palisade.Registry.Tests;
 
@@ -120,7 +121,8 @@ public abstract class OperatorTests(RegistryStoreKind store) : StoreTests(store)
         // A DNS enforcement point with its key acknowledges the version it starts enforcing.
         var options = new Palisade.Dns.DnsServerOptions { PortalUrl = f.BaseAddress };
         options.Listen.Add(new IPEndPoint(IPAddress.Loopback, 0));
-        await using (Palisade.Dns.DnsEnforcementPoint dns = Palisade.Dns.DnsEnforcementPoint.Start(f.BaseAddress, NoteVerifier.Parse(registry.Log.VerifierKey), options, pointKey: dnsKey))
+        await using (EnforcementHost dns = await EnforcementHost.StartAsync(new Palisade.Dns.DnsPoint(options),
+            new EnforcementSettings(f.BaseAddress, NoteVerifier.Parse(registry.Log.VerifierKey)) { PointKey = dnsKey }, TestContext.Current.CancellationToken))
         {
             long? acked = null;
             for (int i = 0; i < 100 && acked is null; i++)

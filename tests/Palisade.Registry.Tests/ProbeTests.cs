@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Palisade.Log;
 using Palisade.Dns;
+using Palisade.Client;
 
 namespace Palisade.Registry.Tests;
 
@@ -38,7 +39,7 @@ public sealed class ProbeTests
         var options = new DnsServerOptions { PortalUrl = f.BaseAddress };
         options.Listen.Add(new IPEndPoint(IPAddress.Loopback, dnsPort));
         options.Upstreams.Add(new IPEndPoint(IPAddress.Loopback, controlPort));
-        await using (DnsEnforcementPoint dns = DnsEnforcementPoint.Start(f.BaseAddress, NoteVerifier.Parse(f.Host.Registry.Log.VerifierKey), options))
+        await using (EnforcementHost dns = await EnforcementHost.StartAsync(new DnsPoint(options), new EnforcementSettings(f.BaseAddress, NoteVerifier.Parse(f.Host.Registry.Log.VerifierKey)), cancel))
         {
             for (int i = 0; i < 100 && dns.Subscription.Current.Version == 0; i++)
             {

@@ -4,6 +4,7 @@ using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Palisade.Log;
 using Palisade.Dns;
+using Palisade.Client;
 
 namespace Palisade.Registry.Tests;
 
@@ -35,7 +36,8 @@ public sealed class RpzSecondaryTests
         Assert.Null(Palisade.Cli.RpzSecondaryPoints.Parse(["rpz-1"], options.Notify, out error));
         Assert.Contains("is not ADDRESS=POINT", error, StringComparison.Ordinal);
 
-        await using DnsEnforcementPoint dns = DnsEnforcementPoint.Start(f.BaseAddress, NoteVerifier.Parse(registry.Log.VerifierKey), options);
+        var dns = new DnsPoint(options);
+        await using EnforcementHost host = await EnforcementHost.StartAsync(dns, new EnforcementSettings(f.BaseAddress, NoteVerifier.Parse(registry.Log.VerifierKey)), cancel);
         Palisade.Cli.RpzSecondaryPoints.Attach(dns.Server.Rpz!, registry, points, NullLogger.Instance);
         for (int i = 0; i < 100 && dns.Server.Rpz!.Serial != v1; i++)
         {

@@ -1,83 +1,67 @@
 using System.Globalization;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Palisade.Policy;
-using Palisade.Log;
 using Palisade.Client;
+using Palisade.Policy;
 
 namespace Palisade.Dns;
 
 /// <summary>
-/// A DNS server following a registry: the verified subscription (long-polled, fail-static) feeds the server's policy
-/// by one reference swap per version. What <c>palisade serve --dns</c> and <c>palisade dns</c> run.
+/// The DNS enforcement point: a <see cref="DnsServer"/> answering from the version in force, which the host's
+/// subscription swaps in by one reference per version, and the RPZ zone that follows the same versions. What
+/// <c>palisade serve --dns</c> and <c>palisade dns</c> run on an <see cref="EnforcementHost"/>.
 /// </summary>
-public sealed class DnsEnforcementPoint : IAsyncDisposable
+/// <param name="options">The server's settings.</param>
+public sealed class DnsPoint(DnsServerOptions options) : IEnforcementPoint
 {
     // How long after a first version from the registry is swapped in its load's garbage is collected: long enough for
     // the update's methods, whose frames hold the bundle's bytes, to have returned.
     private static readonly TimeSpan LoadGarbageDelay = TimeSpan.FromMilliseconds(200);
 
-    private readonly PolicyFollower _follower;
-    private readonly TimeProvider _time;
+    private EnforcementHost? _host;
+    private DnsServer? _server;
 
-    private DnsEnforcementPoint(PolicyFollower follower, DnsServer server, TimeProvider time)
+    /// <inheritdoc />
+    public SubscriptionFeed Feed => SubscriptionFeed.Bundles;
+
+    /// <summary>The DNS server, once started.</summary>
+    public DnsServer Server => _server ?? throw new InvalidOperationException("the DNS point has not started");
+
+    /// <summary>Builds the server on the host's subscription and starts it: it answers from the cached version, if any, at once.</summary>
+    /// <exception cref="EnforcementStartException">An address cannot be bound.</exception>
+    public Task StartAsync(EnforcementHost host, CancellationToken cancellationToken)
     {
-        _follower = follower;
-        Server = server;
-        _time = time;
-    }
-
-    /// <summary>The registry subscription.</summary>
-    public PolicySubscription Subscription => _follower.Subscription;
-
-    /// <summary>The DNS server.</summary>
-    public DnsServer Server { get; }
-
-    /// <summary>Starts the server (answering from the cached version, if any, at once) and follows the registry.</summary>
-    /// <param name="registry">The registry's base URL.</param>
-    /// <param name="key">The registry's pinned log key.</param>
-    /// <param name="options">The server's settings.</param>
-    /// <param name="cacheDirectory">Where the last verified bundle is kept across restarts (null: nowhere).</param>
-    /// <param name="loggerFactory">Logging.</param>
-    /// <param name="time">The clock.</param>
-    /// <param name="witnesses">Witnesses whose cosignatures must cover a version before it is enforced (null: none).</param>
-    /// <param name="pointKey">The enforcement point's key (<c>palisade point create</c>); with it, the point signs and
-    /// sends an acknowledgement of every version it starts enforcing (null: none).</param>
-    public static DnsEnforcementPoint Start(Uri registry, NoteVerifier key, DnsServerOptions options, string? cacheDirectory = null, ILoggerFactory? loggerFactory = null, TimeProvider? time = null,
-        WitnessPolicy? witnesses = null, NoteSigner? pointKey = null)
-    {
+        ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(options);
-        loggerFactory ??= NullLoggerFactory.Instance;
-        time ??= TimeProvider.System;
-        var follower = new PolicyFollower(registry, key, cacheDirectory, loggerFactory, time, witnesses, pointKey);
-        PolicySubscription subscription = follower.Subscription;
-        var server = new DnsServer(options, () => subscription.Current, loggerFactory.CreateLogger<DnsServer>(), time);
-        var point = new DnsEnforcementPoint(follower, server, time);
+        _host = host;
+        PolicySubscription subscription = host.Subscription;
+        TimeProvider time = host.Time;
+        var server = new DnsServer(options, () => subscription.Current, host.Loggers.CreateLogger<DnsServer>(), time);
+        _server = server;
+
+        // The zone follows every version as it is swapped in: its history of changes (IXFR) needs each one.
+        bool fromCache = subscription.Current.Version > 0;
         if (server.Rpz is { } zone)
         {
+            if (fromCache)
+            {
+                zone.Update(subscription.Current);
+            }
+
             subscription.Swapped += zone.Update;
         }
 
-        // The DNS server answers from the new version the moment it is swapped in: acknowledge then (and the cached
-        // version at start).
-        subscription.Swapped += follower.AcknowledgeInBackground;
-
         // The policy's current epoch reads every entry once; found when a version is swapped in, the first query after
         // the swap does not.
+        subscription.Current.EpochAt(time.GetUtcNow().ToUnixTimeMilliseconds());
         subscription.Swapped += policy => policy.EpochAt(time.GetUtcNow().ToUnixTimeMilliseconds());
 
         // The first version, from the cache or else from the registry, is loaded while nothing is enforced yet: its load's
-        // garbage goes back at once (Settle). The versions after it replace one enforced policy with another; each swap
-        // asks for a background collection of the one it replaced, which keeps RSS near two policies' worth instead of
-        // growing with every whole bundle loaded (measured at 1M entries, three whole-bundle swaps: 372, 574, 706 MiB
-        // without; 344, 357, 377 MiB with).
-        bool fromCache = subscription.LoadCache();
-        if (fromCache)
-        {
-            // Collected here, once LoadCache has returned: while it runs, its frame holds the file's bytes.
-            Settle(subscription.Current);
-        }
-
+        // garbage goes back at once (Settle; from the cache when the host asks to enforce it, once the load has
+        // returned). The versions after it replace one enforced policy with another; each swap asks for a background
+        // collection of the one it replaced, which keeps RSS near two policies' worth instead of growing with every whole
+        // bundle loaded (measured at 1M entries, three whole-bundle swaps: 372, 574, 706 MiB without; 344, 357, 377 MiB
+        // with).
         bool first = !fromCache;
         subscription.Swapped += policy =>
         {
@@ -99,14 +83,24 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
         {
             server.Start();
         }
-        catch
+        catch (SocketException e)
         {
-            follower.Http.Dispose();
-            throw;
+            throw new EnforcementStartException($"cannot serve DNS on {string.Join(' ', options.Listen)}: {e.Message}", e);
         }
 
-        follower.Start(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2));
-        return point;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The server answers from the version the moment it is swapped in: it is enforced already. The cached
+    /// version's load is collected here, once the load has returned.</summary>
+    public Task<EnforceResult> EnforceAsync(CompiledPolicy policy, EnforceReason reason, CancellationToken cancellationToken)
+    {
+        if (reason == EnforceReason.Cache)
+        {
+            Settle(policy);
+        }
+
+        return Task.FromResult(EnforceResult.Done);
     }
 
     /// <summary>
@@ -126,18 +120,16 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
         HugePages.Advise(first);
     }
 
-    /// <summary>What acknowledges the versions this point enforces; null without a point key.</summary>
-    public PointAcknowledger? Acknowledger => _follower.Acknowledger;
-
     /// <summary>The subscription's state for metrics.</summary>
     public PolicyStatus Status
     {
         get
         {
-            CompiledPolicy current = Subscription.Current;
-            long last = Subscription.LastSuccessMs;
-            double age = last == 0 ? -1 : (_time.GetUtcNow().ToUnixTimeMilliseconds() - last) / 1000.0;
-            return new PolicyStatus(current.Version, current.Bundle.Entries.Length, age, Subscription.Updates, Subscription.Failures);
+            PolicySubscription subscription = (_host ?? throw new InvalidOperationException("the DNS point has not started")).Subscription;
+            CompiledPolicy current = subscription.Current;
+            long last = subscription.LastSuccessMs;
+            double age = last == 0 ? -1 : (_host.Time.GetUtcNow().ToUnixTimeMilliseconds() - last) / 1000.0;
+            return new PolicyStatus(current.Version, current.Bundle.Entries.Length, age, subscription.Updates, subscription.Failures);
         }
     }
 
@@ -166,7 +158,10 @@ public sealed class DnsEnforcementPoint : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await _follower.DisposeAsync().ConfigureAwait(false);
-        await Server.DisposeAsync().ConfigureAwait(false);
+        if (_server is { } server)
+        {
+            _server = null;
+            await server.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }
