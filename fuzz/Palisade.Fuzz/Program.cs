@@ -7,6 +7,7 @@ using Palisade.Log;
 using Palisade.Core.Url;
 using Palisade.Dns;
 using SharpFuzz;
+using Palisade.Dns.Wire;
 
 // Fuzz targets for every Core parser. Build, instrument Palisade.Core.dll with `sharpfuzz`, then run under
 // libFuzzer (see fuzz/README.md):   Palisade.Fuzz <target>   with target one of the names below.

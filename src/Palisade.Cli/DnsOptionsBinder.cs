@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Palisade.Dns;
+using Palisade.Dns.Wire;
 
 namespace Palisade.Cli;
 

@@ -8,6 +8,7 @@ using Palisade.Log;
 using Palisade.Dns;
 using Palisade.Probe;
 using Palisade.Registry;
+using Palisade.Dns.Wire;
 
 namespace Palisade.Cli;
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using Palisade.Policy;
+using Palisade.Dns.Wire;
 
 namespace Palisade.Dns;
 

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Palisade.Dns.Wire;
 
 namespace Palisade.Dns;
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Palisade.Formats;
 using Palisade.Policy;
+using Palisade.Dns.Wire;
 
 namespace Palisade.Dns;
 

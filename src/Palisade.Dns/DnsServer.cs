@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Palisade.Core;
 using Palisade.Policy;
+using Palisade.Dns.Wire;
 
 namespace Palisade.Dns;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Palisade.Core;
+using Palisade.Dns.Wire;
 
 namespace Palisade.Dns;
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Palisade.Dns.Wire;
 
 namespace Palisade.Dns;
 

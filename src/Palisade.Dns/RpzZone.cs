@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Palisade.Core;
 using Palisade.Formats;
 using Palisade.Policy;
+using Palisade.Dns.Wire;
 
 namespace Palisade.Dns;
 

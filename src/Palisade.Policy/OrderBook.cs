@@ -178,7 +178,7 @@ public sealed class OrderBook
         foreach (string reference in _changed)
         {
             OrderState state = _orders[reference];
-            if (!state.Revoked && (state.Order.ExpiresMs is not { } expires || expires > now))
+            if (!state.Revoked && !state.Order.IsExpiredAt(now))
             {
                 foreach (string target in state.Targets)
                 {

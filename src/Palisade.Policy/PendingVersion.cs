@@ -45,7 +45,7 @@ public sealed class PendingVersion
                 continue;
             }
 
-            if (entry.Order.ExpiresMs is { } expires && expires <= now)
+            if (entry.Order.IsExpiredAt(now))
             {
                 expired.Add(entry);
                 continue;

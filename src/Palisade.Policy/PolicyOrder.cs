@@ -14,7 +14,28 @@ public sealed record PolicyOrder(string Reference, string Category, long Effecti
     public string Authority => OrderReference.Parse(Reference).Authority;
 
     /// <summary>Whether the order is enforced at <paramref name="unixMilliseconds"/>: effective, not yet expired.</summary>
-    public bool IsActiveAt(long unixMilliseconds) => EffectiveMs <= unixMilliseconds && (ExpiresMs is not { } expires || expires > unixMilliseconds);
+    public bool IsActiveAt(long unixMilliseconds) => InForceAt(EffectiveMs, ExpiresMs, unixMilliseconds);
+
+    /// <summary>Whether the order has expired at <paramref name="unixMilliseconds"/> (it stays expired).</summary>
+    public bool IsExpiredAt(long unixMilliseconds) => ExpiredAt(ExpiresMs, unixMilliseconds);
+
+    /// <summary>The one "in force" rule, for whoever holds an order's window without a <see cref="PolicyOrder"/> (a stored
+    /// row, an order's history): in force from <paramref name="effectiveMs"/> (inclusive) until
+    /// <paramref name="expiresMs"/> (exclusive; null: no end).</summary>
+    public static bool InForceAt(long effectiveMs, long? expiresMs, long unixMilliseconds) =>
+        effectiveMs <= unixMilliseconds && !ExpiredAt(expiresMs, unixMilliseconds);
+
+    /// <summary>Whether an order expiring at <paramref name="expiresMs"/> (null: never) has expired at
+    /// <paramref name="unixMilliseconds"/>.</summary>
+    public static bool ExpiredAt(long? expiresMs, long unixMilliseconds) => expiresMs is { } expires && expires <= unixMilliseconds;
+
+    /// <summary>An order's status at <paramref name="unixMilliseconds"/>, as the API and the portal name it:
+    /// <c>revoked</c>, <c>pending</c> (not yet effective), <c>expired</c> or <c>active</c>.</summary>
+    public static string StatusAt(long effectiveMs, long? expiresMs, bool revoked, long unixMilliseconds) =>
+        revoked ? "revoked"
+        : effectiveMs > unixMilliseconds ? "pending"
+        : ExpiredAt(expiresMs, unixMilliseconds) ? "expired"
+        : "active";
 
     /// <summary>When <see cref="IsActiveAt"/> next changes after <paramref name="unixMilliseconds"/> (the order takes
     /// effect or expires); null when it never does.</summary>

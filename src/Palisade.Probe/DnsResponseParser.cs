@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Text;
 using Palisade.Dns;
+using Palisade.Dns.Wire;
 
 namespace Palisade.Probe;
 

@@ -1,3 +1,5 @@
+using Palisade.Log.Measurements;
+
 namespace Palisade.Probe;
 
 /// <summary>Everything measured for one resource, and what it means.</summary>

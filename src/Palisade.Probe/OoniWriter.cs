@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Palisade.Log.Measurements;
 
 namespace Palisade.Probe;
 
@@ -13,17 +14,6 @@ namespace Palisade.Probe;
 public sealed class OoniWriter(ProbeRun run)
 {
     private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
-
-    /// <summary>The verdict as the JSON writes it.</summary>
-    public static string VerdictName(Verdict verdict) => verdict switch
-    {
-        Verdict.Enforced => "enforced",
-        Verdict.EnforcedUnattributed => "enforced-unattributed",
-        Verdict.NotEnforced => "not-enforced",
-        Verdict.OverBlocked => "over-blocked",
-        Verdict.Accessible => "accessible",
-        _ => "error",
-    };
 
     /// <summary>Writes one measurement as one line.</summary>
     public void Write(Stream stream, Measurement m)
@@ -151,7 +141,7 @@ public sealed class OoniWriter(ProbeRun run)
             json.WriteNull("accessible");
         }
 
-        json.WriteString("x_palisade_verdict", VerdictName(m.Verdict));
+        json.WriteString("x_palisade_verdict", Verdicts.Name(m.Verdict));
         json.WriteString("x_palisade_resource", m.Resource.Kind switch { ResourceKind.Ordered => "ordered", ResourceKind.Derived => "derived", _ => "control" });
         if (m.Resource.Orders.Count > 0)
         {

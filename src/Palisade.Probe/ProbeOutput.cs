@@ -1,4 +1,5 @@
 using System.Text;
+using Palisade.Log.Measurements;
 
 namespace Palisade.Probe;
 
@@ -37,7 +38,7 @@ public sealed class ProbeOutput
 
         string[] fields =
         [
-            measurement.Resource.Input.AbsoluteUri, OoniWriter.VerdictName(measurement.Verdict), measurement.Blocking ?? "", measurement.Accessible?.ToString().ToLowerInvariant() ?? "",
+            measurement.Resource.Input.AbsoluteUri, Verdicts.Name(measurement.Verdict), measurement.Blocking ?? "", measurement.Accessible?.ToString().ToLowerInvariant() ?? "",
             string.Join(' ', measurement.Resource.Orders), measurement.Resource.PolicyEntry ?? "", measurement.Attribution ?? "", measurement.Cause ?? "",
         ];
         WriteText(string.Join(',', fields.Select(Palisade.Formats.PolicyExporter.Csv)) + "\n");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Palisade.Log.Measurements;
 
 namespace Palisade.Probe;
 
@@ -29,7 +30,7 @@ public sealed class ProbeSummary
     public int Count(Verdict verdict) => _counts.Where(c => c.Key.Item2 == verdict).Sum(c => c.Value);
 
     /// <summary>The verdicts so far on one line.</summary>
-    public string Line() => string.Join(", ", Enum.GetValues<Verdict>().Where(v => Count(v) > 0).Select(v => $"{Count(v)} {OoniWriter.VerdictName(v)}"));
+    public string Line() => string.Join(", ", Enum.GetValues<Verdict>().Where(v => Count(v) > 0).Select(v => $"{Count(v)} {Verdicts.Name(v)}"));
 
     /// <summary>The table: verdicts by kind of resource, then the over-blocked resources with their likely causes.</summary>
     public string Table(ProbeRun run)
@@ -43,7 +44,7 @@ public sealed class ProbeSummary
             int[] row = [.. Enum.GetValues<ResourceKind>().Select(k => _counts.GetValueOrDefault((k, verdict)))];
             if (row.Sum() > 0)
             {
-                text.Append(CultureInfo.InvariantCulture, $"{OoniWriter.VerdictName(verdict),-24}{row[0],10}{row[1],10}{row[2],10}\n");
+                text.Append(CultureInfo.InvariantCulture, $"{Verdicts.Name(verdict),-24}{row[0],10}{row[1],10}{row[2],10}\n");
             }
         }
 

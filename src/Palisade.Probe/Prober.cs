@@ -3,6 +3,8 @@ using System.Net;
 using Palisade.Core;
 using Palisade.Policy;
 using Palisade.Dns;
+using Palisade.Log.Measurements;
+using Palisade.Dns.Wire;
 
 namespace Palisade.Probe;
 

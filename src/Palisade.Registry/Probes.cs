@@ -35,7 +35,7 @@ internal sealed class Probes(RegistryContext context, RegistryVersions versions)
     public const int MaxQueryResults = 10_000;
 
     /// <summary>The verdicts a measurement may carry.</summary>
-    public static readonly string[] Verdicts = ["enforced", "enforced-unattributed", "not-enforced", "over-blocked", "accessible", "error"];
+
 
     private readonly RegistryContext _context = context;
 
@@ -180,8 +180,8 @@ internal sealed class Probes(RegistryContext context, RegistryVersions versions)
         HashSet<string> networks = [.. session.ListProbes().Where(p => p.Operator == operatorId).Select(p => p.Asn)];
         List<StoredMeasurement> latest = [.. networks.SelectMany(n => session.LatestMeasurements(null, n, MaxQueryResults))];
         int Count(string verdict) => latest.Count(m => m.Verdict == verdict);
-        return new OperatorMeasurements([.. networks.Order(StringComparer.Ordinal)], latest.Count, Count("enforced"), Count("enforced-unattributed"), Count("not-enforced"),
-            [.. latest.Where(m => m.Verdict == "over-blocked").Select(View)]);
+        return new OperatorMeasurements([.. networks.Order(StringComparer.Ordinal)], latest.Count, Count(Verdicts.Name(Verdict.Enforced)), Count(Verdicts.Name(Verdict.EnforcedUnattributed)), Count(Verdicts.Name(Verdict.NotEnforced)),
+            [.. latest.Where(m => m.Verdict == Verdicts.Name(Verdict.OverBlocked)).Select(View)]);
     }
 
     /// <summary>Creates a probe's key file, <c>probe-ID.key</c> in the data directory; its signed-note name is the id.</summary>
@@ -262,9 +262,9 @@ internal sealed class Probes(RegistryContext context, RegistryVersions versions)
         }
 
         string verdict = Text(keys, "x_palisade_verdict", 30)!;
-        if (Array.IndexOf(Verdicts, verdict) < 0)
+        if (!Verdicts.TryParse(verdict, out _))
         {
-            throw new FormatException($"x_palisade_verdict '{verdict}' is not one of {string.Join(", ", Verdicts)}");
+            throw new FormatException($"x_palisade_verdict '{verdict}' is not one of {string.Join(", ", Verdicts.Names)}");
         }
 
         if (keys.GetProperty("x_palisade_registry_version").GetUInt64() != report.Version)

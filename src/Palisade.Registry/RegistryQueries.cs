@@ -481,11 +481,7 @@ internal sealed class RegistryQueries(RegistryContext context)
 
     private string Status(OrderRow order)
     {
-        long now = _context.Time.GetUtcNow().ToUnixTimeMilliseconds();
-        return order.RevokedMs is not null ? "revoked"
-            : order.EffectiveMs > now ? "pending"
-            : order.ExpiresMs is not null && order.ExpiresMs <= now ? "expired"
-            : "active";
+        return PolicyOrder.StatusAt(order.EffectiveMs, order.ExpiresMs, order.RevokedMs is not null, _context.Time.GetUtcNow().ToUnixTimeMilliseconds());
     }
 
     /// <summary>Reads log entries [start, start + count) of the published tree.</summary>

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Palisade.Policy;
+using Palisade.Dns.Wire;
 
 namespace Palisade.Dns.Tests;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Palisade.Policy;
+using Palisade.Dns.Wire;
 
 namespace Palisade.Dns.Tests;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Palisade.Policy;
+using Palisade.Dns.Wire;
 
 namespace Palisade.Dns.Tests;
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Text;
 using Palisade.Policy;
+using Palisade.Dns.Wire;
 
 namespace Palisade.Dns.Tests;
 

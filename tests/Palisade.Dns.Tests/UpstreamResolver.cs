@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Palisade.Dns.Wire;
 
 namespace Palisade.Dns.Tests;
 

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Palisade.Log;
 using Palisade.Dns;
 using Palisade.Client;
+using Palisade.Log.Measurements;
 
 namespace Palisade.Registry.Tests;
 

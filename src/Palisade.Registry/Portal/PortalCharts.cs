@@ -224,7 +224,7 @@ internal static class PortalCharts
         /// <summary>The targets in force at <paramref name="t"/>, or null when the order is not in force then.</summary>
         public long? TargetsAt(long t)
         {
-            if (t < EffectiveMs || t < IssuedMs || (RevokedMs is long revoked && revoked <= t))
+            if (t < IssuedMs || (RevokedMs is long revoked && revoked <= t))
             {
                 return null;
             }
@@ -240,7 +240,7 @@ internal static class PortalCharts
                 (targets, expires) = (count, expiry);
             }
 
-            return expires is long e && e <= t ? null : targets;
+            return Palisade.Policy.PolicyOrder.InForceAt(EffectiveMs, expires, t) ? targets : null;
         }
     }
 

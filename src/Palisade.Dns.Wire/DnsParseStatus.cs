@@ -1,4 +1,4 @@
-namespace Palisade.Dns;
+namespace Palisade.Dns.Wire;
 
 /// <summary>The outcome of reading a DNS message.</summary>
 public enum DnsParseStatus

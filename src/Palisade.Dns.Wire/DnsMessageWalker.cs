@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 
-namespace Palisade.Dns;
+namespace Palisade.Dns.Wire;
 
 /// <summary>Steps through the resource records of a response (after its question) to read or age their TTLs.</summary>
-internal static class DnsMessageWalker
+public static class DnsMessageWalker
 {
     /// <summary>Most records read from one response.</summary>
     public const int MaxRecords = 4096;

@@ -1,6 +1,7 @@
-namespace Palisade.Probe;
+namespace Palisade.Log.Measurements;
 
-/// <summary>What a measurement says of a resource, against what the log says should happen to it.</summary>
+/// <summary>What a measurement says of a resource, against what the log says should happen to it: the one vocabulary of
+/// the probe that writes it and the registry that stores it (<see cref="Verdicts"/> spells it).</summary>
 public enum Verdict
 {
     /// <summary>Blocked as an order requires, and the user is told which order (an EDE naming it, or a 451 whose

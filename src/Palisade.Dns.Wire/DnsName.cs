@@ -1,7 +1,9 @@
-namespace Palisade.Dns;
+using System.Buffers.Binary;
+
+namespace Palisade.Dns.Wire;
 
 /// <summary>Names on the wire: skipping one (with compression, RFC 1035 §4.1.4) and writing one.</summary>
-internal static class DnsName
+public static class DnsName
 {
     /// <summary>Moves past a name at <paramref name="position"/>: its labels up to the root or the first pointer.</summary>
     public static DnsParseStatus Skip(ReadOnlySpan<byte> message, ref int position)
@@ -106,6 +108,88 @@ internal static class DnsName
             }
 
             cursor += length + 1;
+        }
+    }
+
+    /// <summary>The most compression pointers <see cref="Read"/> follows in one name.</summary>
+    public const int MaxPointerHops = 32;
+
+    /// <summary>
+    /// Reads the name at <paramref name="position"/> as dotted text (label bytes as they are, no trailing dot; nothing for
+    /// the root) into <paramref name="destination"/>, following compression pointers (RFC 1035 §4.1.4) wherever they
+    /// point, at most <see cref="MaxPointerHops"/> of them, and moves <paramref name="position"/> past the name as it
+    /// appears there. Made for reading what others sent (a capture): a name that does not fit
+    /// <paramref name="destination"/>, a reserved label type or too many pointers is Invalid; one cut short is Incomplete.
+    /// </summary>
+    public static DnsParseStatus Read(ReadOnlySpan<byte> message, ref int position, Span<byte> destination, out int written)
+    {
+        written = 0;
+        int cursor = position, hops = 0;
+        bool jumped = false;
+        while (true)
+        {
+            if (cursor >= message.Length)
+            {
+                return DnsParseStatus.Incomplete;
+            }
+
+            byte length = message[cursor];
+            if (length == 0)
+            {
+                if (!jumped)
+                {
+                    position = cursor + 1;
+                }
+
+                return DnsParseStatus.Ok;
+            }
+
+            if ((length & 0xC0) == 0xC0)
+            {
+                if (cursor + 2 > message.Length)
+                {
+                    return DnsParseStatus.Incomplete;
+                }
+
+                if (++hops > MaxPointerHops)
+                {
+                    return DnsParseStatus.Invalid;
+                }
+
+                if (!jumped)
+                {
+                    position = cursor + 2;
+                    jumped = true;
+                }
+
+                cursor = BinaryPrimitives.ReadUInt16BigEndian(message[cursor..]) & 0x3FFF;
+                continue;
+            }
+
+            if ((length & 0xC0) != 0)
+            {
+                return DnsParseStatus.Invalid;
+            }
+
+            if (cursor + 1 + length > message.Length)
+            {
+                return DnsParseStatus.Incomplete;
+            }
+
+            int needed = (written > 0 ? 1 : 0) + length;
+            if (written + needed > destination.Length)
+            {
+                return DnsParseStatus.Invalid;
+            }
+
+            if (written > 0)
+            {
+                destination[written++] = (byte)'.';
+            }
+
+            message.Slice(cursor + 1, length).CopyTo(destination[written..]);
+            written += length;
+            cursor += 1 + length;
         }
     }
 

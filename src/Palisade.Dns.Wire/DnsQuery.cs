@@ -1,25 +1,32 @@
 using System.Buffers.Binary;
 
-namespace Palisade.Dns;
+namespace Palisade.Dns.Wire;
 
 /// <summary>
 /// The parts of a DNS query a server acts on, read from the wire without allocating: the header, the one question
 /// (its name written lower-case into a caller's buffer) and the EDNS(0) OPT record if present (RFC 6891).
 /// </summary>
-internal readonly struct DnsQuery
+public readonly struct DnsQuery
 {
+    /// <summary>The message ID.</summary>
     public ushort Id { get; init; }
 
+    /// <summary>The header flags.</summary>
     public ushort Flags { get; init; }
 
+    /// <summary>The OPCODE.</summary>
     public int Opcode => (Flags & DnsConstants.OpcodeMask) >> 11;
 
+    /// <summary>Whether QR is set (a response, not a query).</summary>
     public bool IsResponse => (Flags & DnsConstants.FlagQr) != 0;
 
+    /// <summary>Whether RD is set.</summary>
     public bool RecursionDesired => (Flags & DnsConstants.FlagRd) != 0;
 
+    /// <summary>The question's type.</summary>
     public ushort QuestionType { get; init; }
 
+    /// <summary>The question's class.</summary>
     public ushort QuestionClass { get; init; }
 
     /// <summary>Where the question section ends: header plus question are the bytes a response repeats.</summary>
@@ -31,12 +38,16 @@ internal readonly struct DnsQuery
     /// <summary>Whether the name is a host name the policy can hold (ASCII letters, digits, hyphens, underscores).</summary>
     public bool NameIsHostName { get; init; }
 
+    /// <summary>Whether the query carries an OPT record.</summary>
     public bool HasEdns { get; init; }
 
+    /// <summary>The largest UDP payload the client takes, from its OPT record.</summary>
     public ushort EdnsUdpSize { get; init; }
 
+    /// <summary>The EDNS version of its OPT record.</summary>
     public byte EdnsVersion { get; init; }
 
+    /// <summary>Whether the DO bit is set (RFC 3225).</summary>
     public bool DnssecOk { get; init; }
 
     /// <summary>The largest UDP response the client takes: 512 without EDNS (RFC 1035 §4.2.1), else its size, at least 512.</summary>

@@ -1,4 +1,4 @@
-namespace Palisade.Dns;
+namespace Palisade.Dns.Wire;
 
 /// <summary>INFO-CODEs of RFC 8914 §4 that say why an answer was filtered.</summary>
 public enum ExtendedDnsError : ushort

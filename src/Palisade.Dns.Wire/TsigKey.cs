@@ -2,10 +2,10 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 
-namespace Palisade.Dns;
+namespace Palisade.Dns.Wire;
 
 /// <summary>What checking a request's TSIG record found (RFC 8945 §5.2).</summary>
-internal enum TsigStatus
+public enum TsigStatus
 {
     /// <summary>Signed with this key, within the time window.</summary>
     Verified,
@@ -85,7 +85,7 @@ public sealed class TsigKey
             return false;
         }
 
-        if (!Core.DomainName.TryParse(parts[0], out Core.DomainName name, out string? nameError))
+        if (!Palisade.Core.DomainName.TryParse(parts[0], out Palisade.Core.DomainName name, out string? nameError))
         {
             error = $"the key name '{parts[0]}' is not a domain name: {nameError}";
             return false;
@@ -118,7 +118,7 @@ public sealed class TsigKey
     /// On <see cref="TsigStatus.Verified"/> and <see cref="TsigStatus.BadTime"/>, <paramref name="requestMac"/> is the
     /// request's MAC, which the answer's first MAC covers.
     /// </summary>
-    internal TsigStatus Verify(ReadOnlySpan<byte> request, int questionEnd, long nowSeconds, out byte[] requestMac)
+    public TsigStatus Verify(ReadOnlySpan<byte> request, int questionEnd, long nowSeconds, out byte[] requestMac)
     {
         requestMac = [];
         int records = BinaryPrimitives.ReadUInt16BigEndian(request[DnsConstants.AnswerCountOffset..]) + BinaryPrimitives.ReadUInt16BigEndian(request[DnsConstants.AuthorityCountOffset..]) + BinaryPrimitives.ReadUInt16BigEndian(request[DnsConstants.AdditionalCountOffset..]);
@@ -228,7 +228,7 @@ public sealed class TsigKey
     /// the request's MAC and all TSIG variables; each later one covers the previous MAC, the message and the timers
     /// (RFC 8945 §5.3.1). Returns the new length; <paramref name="mac"/> receives the MAC to chain into the next message.
     /// </summary>
-    internal int Sign(Span<byte> message, int length, ReadOnlySpan<byte> priorMac, bool first, long nowSeconds, ushort originalId, ushort error, Span<byte> mac)
+    public int Sign(Span<byte> message, int length, ReadOnlySpan<byte> priorMac, bool first, long nowSeconds, ushort originalId, ushort error, Span<byte> mac)
     {
         using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _secret);
         Span<byte> size = stackalloc byte[2];
@@ -264,7 +264,7 @@ public sealed class TsigKey
     }
 
     /// <summary>Appends an unsigned TSIG record carrying an error (BADKEY, BADSIG: RFC 8945 §5.3.2, the MAC is empty).</summary>
-    internal int AppendError(Span<byte> message, int length, long nowSeconds, ushort originalId, TsigError error) =>
+    public int AppendError(Span<byte> message, int length, long nowSeconds, ushort originalId, TsigError error) =>
         AppendRecord(message, length, nowSeconds, default, originalId, (ushort)error, default);
 
     private int AppendRecord(Span<byte> message, int length, long nowSeconds, ReadOnlySpan<byte> mac, ushort originalId, ushort error, ReadOnlySpan<byte> other)
@@ -374,7 +374,7 @@ public sealed class TsigKey
 }
 
 /// <summary>TSIG error codes (RFC 8945 §5.3.2).</summary>
-internal enum TsigError : ushort
+public enum TsigError : ushort
 {
     /// <summary>The MAC does not verify.</summary>
     BadSig = 16,
