@@ -40,7 +40,7 @@ internal static class AckCommand
             }
 
             using (pointKey)
-            using (var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2), BaseAddress = baseUrl })
+            using (var http = RegistryHttp.Create(RegistryHttp.RequestTimeout, baseUrl))
             {
                 ulong n = parseResult.GetValue(version);
                 PolicyBundle bundle;

@@ -31,7 +31,7 @@ internal static class BundleCommand
                 return ExitCodes.Usage;
             }
 
-            using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
+            using var http = RegistryHttp.Create(RegistryHttp.TransferTimeout);
             var auditor = new LogAuditor(http, prefix);
             ulong wanted = parseResult.GetValue(version);
             return await CommandFailedException.Run("bundle rebuild", stderr, async () =>

@@ -25,6 +25,18 @@ internal static class ExitCodes
     /// <summary><c>palisade lookup</c>: the value is valid, and no order in force covers it.</summary>
     public const int NotCovered = 6;
 
+    /// <summary>Every exit code and its meaning, as the table in docs/cli.md gives them (a test holds the two equal).</summary>
+    public static IReadOnlyList<(int Code, string Meaning)> Table { get; } =
+    [
+        (Success, "everything asked for was done"),
+        (Usage, "usage error: unknown verb or option, missing argument"),
+        (InvalidInput, "at least one input value is invalid; each bad value is named on stderr with the rule it breaks, the good ones are still printed"),
+        (Unavailable, "a service or the network is unavailable, or the verb cannot run in this build"),
+        (ConfigurationError, "the configuration or the stored data is invalid (the message names the setting, or where the log diverges); nothing was changed"),
+        (VerificationFailed, "`verify`, `bundle rebuild`, `export`: the log or the registry's files do not verify (bad signature, tampered entries, tiles or bundles, rewritten history, a version that rebuilds to another hash, a checkpoint without the quorum of witness cosignatures)"),
+        (NotCovered, "`lookup`: the value is valid and no order in force covers it (so that a script tells \"no\" from \"wrong\")"),
+    ];
+
     /// <summary>
     /// The one mapping from the exceptions a command lets out to exit codes, so that no command decides by reading a
     /// message: a command's own failure carries its code; a refused value is 2; an unreachable service is 3; invalid

@@ -63,7 +63,7 @@ internal static class ExportCommand
                 return ExitCodes.ConfigurationError;
             }
 
-            using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromMinutes(5) };
+            using var http = RegistryHttp.Create(RegistryHttp.TransferTimeout, followRedirects: false);
             NoteVerifier verifier;
             try
             {

@@ -197,7 +197,7 @@ internal sealed class FollowerOptions
         string? published = null;
         try
         {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(key is null ? 30 : 10) };
+            using var http = RegistryHttp.Create(key is null ? RegistryHttp.FirstKeyTimeout : RegistryHttp.KeyCheckTimeout);
             published = (await new LogAuditor(http, new Uri(registry, "log/")).FetchVerifierKeyAsync(cancellationToken).ConfigureAwait(false)).Trim();
         }
         catch (Exception e) when (key is not null && (e is HttpRequestException or FormatException || e is TaskCanceledException && !cancellationToken.IsCancellationRequested))

@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Palisade.Core;
 using Palisade.Formats;
+using Palisade.Client;
 
 namespace Palisade.Cli;
 
@@ -154,8 +154,7 @@ internal static class ImportCommand
             return ExitCodes.Usage;
         }
 
-        using var http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromMinutes(5) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using HttpClient http = RegistryHttp.Create(RegistryHttp.TransferTimeout, baseUrl, bearerKey: key);
         int issued = 0, present = 0;
         foreach (ImportedOrder order in result.Orders)
         {
@@ -180,9 +179,9 @@ internal static class ImportCommand
 
                 if (!response.IsSuccessStatusCode)
                 {
-                    string problem = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-                    await stderr.WriteLineAsync($"palisade import: the registry refused decision '{decision}' ({(int)response.StatusCode}): {problem}").ConfigureAwait(false);
-                    return ExitCodes.Unavailable;
+                    CommandFailedException refusal = await RegistryClient.RefusalAsync(response, cancellationToken).ConfigureAwait(false);
+                    await stderr.WriteLineAsync($"palisade import: decision '{decision}': {refusal.Message}").ConfigureAwait(false);
+                    return refusal.ExitCode;
                 }
 
                 issued++;

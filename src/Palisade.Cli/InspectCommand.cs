@@ -3,6 +3,7 @@ using System.Globalization;
 using Palisade.Policy;
 using Palisade.Log;
 using Palisade.Inspect;
+using Palisade.Client;
 
 namespace Palisade.Cli;
 
@@ -161,7 +162,7 @@ internal static class InspectCommand
             return (ExitCodes.Usage, null);
         }
 
-        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromMinutes(5) };
+        using var http = RegistryHttp.Create(RegistryHttp.TransferTimeout, followRedirects: false);
         return await VerifiedVersion.FetchAsync("palisade inspect", http, baseUrl, key, stderr, cancellationToken).ConfigureAwait(false);
     }
 

@@ -9,6 +9,7 @@ using Palisade.Dns;
 using Palisade.Probe;
 using Palisade.Registry;
 using Palisade.Dns.Wire;
+using Palisade.Client;
 
 namespace Palisade.Cli;
 
@@ -150,7 +151,7 @@ internal static class ProbeCommand
             }
 
             // The version in force, verified as every enforcement point verifies it.
-            using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromMinutes(5) };
+            using var http = RegistryHttp.Create(RegistryHttp.TransferTimeout, followRedirects: false);
             (int fetched, CompiledPolicy? verified) = await VerifiedVersion.FetchAsync(verb, http, baseUrl, parseResult.GetValue(key), stderr, cancellationToken).ConfigureAwait(false);
             if (verified is not { } policy)
             {

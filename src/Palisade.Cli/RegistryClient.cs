@@ -1,8 +1,8 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Palisade.Client;
 
 namespace Palisade.Cli;
 
@@ -18,11 +18,7 @@ internal sealed class RegistryClient : IDisposable
     private RegistryClient(Uri baseUrl, string? key)
     {
         BaseUrl = baseUrl;
-        _http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromMinutes(5) };
-        if (key is not null)
-        {
-            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
+        _http = RegistryHttp.Create(RegistryHttp.TransferTimeout, baseUrl, bearerKey: key);
     }
 
     /// <summary>The registry's base URL.</summary>
@@ -108,6 +104,26 @@ internal sealed class RegistryClient : IDisposable
             throw Refusal(response.StatusCode, json, text);
         }
     }
+
+    /// <summary>Reads a refusal's problem document (at most <see cref="MaxProblemBytes"/>) and returns its failure.</summary>
+    internal static async Task<CommandFailedException> RefusalAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        string text = await ResponseBody.ReadStringAsync(response, MaxProblemBytes, cancellationToken).ConfigureAwait(false);
+        JsonNode? problem = null;
+        try
+        {
+            problem = text.Length == 0 ? null : JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the failure quotes the text.
+        }
+
+        return Refusal(response.StatusCode, problem, text);
+    }
+
+    /// <summary>The most bytes of a refusal's problem document read.</summary>
+    internal const int MaxProblemBytes = 64 * 1024;
 
     /// <summary>The failure for a problem answer: the field and detail it names, and the exit code its status maps to.</summary>
     internal static CommandFailedException Refusal(HttpStatusCode status, JsonNode? problem, string text)

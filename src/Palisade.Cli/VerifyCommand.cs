@@ -38,7 +38,7 @@ internal static class VerifyCommand
             }
 
             string statePath = parseResult.GetValue(state) ?? "palisade-verify.state";
-            using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+            using var http = RegistryHttp.Create(RegistryHttp.RequestTimeout);
             var auditor = new LogAuditor(http, prefix) { Witnesses = policy };
             (string Key, Checkpoint Checkpoint)? previous;
             NoteVerifier verifier;

@@ -33,7 +33,7 @@ public sealed partial class EnforcementHost : IAsyncDisposable
         Point = point;
         _settings = settings;
         _logger = settings.Loggers.CreateLogger<EnforcementHost>();
-        _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromMinutes(2) };
+        _http = RegistryHttp.Create(RegistryHttp.RequestTimeout, followRedirects: false);
         Subscription = new PolicySubscription(_http, settings.Registry, settings.Key, settings.Loggers.CreateLogger<PolicySubscription>(), settings.Time)
         {
             CacheDirectory = settings.CacheDirectory,

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Palisade.Log;
+using Palisade.Client;
 
 namespace Palisade.Registry;
 
@@ -29,7 +30,7 @@ internal sealed partial class CosignatureCollector : IDisposable
     public CosignatureCollector(RegistryContext context, IReadOnlyList<WitnessEndpoint> witnesses, HttpMessageHandler? handler = null)
     {
         _context = context;
-        _http = new HttpClient(handler ?? new SocketsHttpHandler(), disposeHandler: handler is null) { Timeout = RequestTimeout, MaxResponseContentBufferSize = MaxAnswerBytes };
+        _http = RegistryHttp.Create(RequestTimeout, handler: handler, maxBufferedResponse: MaxAnswerBytes);
         _witnesses = [.. witnesses.Select(w => new WitnessState(w))];
         _current = new Cosigned(context.Log.State, []);
         _loop = Task.Run(() => RunAsync(_stop.Token));

@@ -47,7 +47,7 @@ internal sealed partial class LogMirror : IDisposable
     {
         _context = context;
         _target = target;
-        _http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+        _http = RegistryHttp.Create(RegistryHttp.RequestTimeout);
         _auditor = new LogAuditor(_http, new Uri(target.Registry, "log/"));
     }
 
