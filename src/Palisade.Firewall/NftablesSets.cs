@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Palisade.Formats;
 
 namespace Palisade.Firewall;
 
@@ -15,22 +16,19 @@ namespace Palisade.Firewall;
 public sealed class NftablesSets
 {
     /// <summary>The IPv4 set's name (the same as in <c>palisade export --format nftables</c>).</summary>
-    public const string IPv4Set = "blocked_v4";
+    public const string IPv4Set = NftablesText.IPv4Set;
 
     /// <summary>The IPv6 set's name.</summary>
-    public const string IPv6Set = "blocked_v6";
+    public const string IPv6Set = NftablesText.IPv6Set;
 
     /// <summary>Longest table name accepted.</summary>
-    public const int MaxTableNameLength = 64;
+    public const int MaxTableNameLength = NftablesText.MaxTableNameLength;
 
     /// <summary>How long one <c>nft</c> run may take before it is killed (and the update retried).</summary>
     public static readonly TimeSpan NftTimeout = TimeSpan.FromMinutes(2);
 
     /// <summary>Most characters of <c>nft</c>'s error output kept for the message.</summary>
     public const int MaxErrorChars = 4096;
-
-    /// <summary>Elements per <c>add element</c> command (all in the same transaction).</summary>
-    private const int ElementsPerCommand = 1024;
 
     /// <summary>Keeps the sets of table <paramref name="table"/> with the nft binary <paramref name="nft"/>.</summary>
     /// <param name="table">The table's name: a letter, then letters, digits or '_' (at most <see cref="MaxTableNameLength"/>).</param>
@@ -53,16 +51,10 @@ public sealed class NftablesSets
     public string Nft { get; }
 
     /// <summary>True when <paramref name="name"/> is a table name this class accepts.</summary>
-    public static bool IsValidTableName(string? name) =>
-        !string.IsNullOrEmpty(name) && name.Length <= MaxTableNameLength && char.IsAsciiLetter(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+    public static bool IsValidTableName(string? name) => NftablesText.IsValidTableName(name);
 
     /// <summary>The script that creates the table and the two sets when they are missing and changes nothing else.</summary>
-    public string DeclarationScript()
-    {
-        var script = new StringBuilder();
-        Declare(script);
-        return script.ToString();
-    }
+    public string DeclarationScript() => NftablesText.Declaration(Table);
 
     /// <summary>The script that replaces the sets' contents with <paramref name="v4"/> and <paramref name="v6"/> in one
     /// transaction.</summary>
@@ -73,13 +65,7 @@ public sealed class NftablesSets
     {
         ArgumentNullException.ThrowIfNull(v4);
         ArgumentNullException.ThrowIfNull(v6);
-        var script = new StringBuilder();
-        script.Append("# ").Append(comment.ReplaceLineEndings(" ")).Append('\n');
-        Declare(script);
-        script.Append(CultureInfo.InvariantCulture, $"flush set inet {Table} {IPv4Set}\nflush set inet {Table} {IPv6Set}\n");
-        AddElements(script, IPv4Set, v4);
-        AddElements(script, IPv6Set, v6);
-        return script.ToString();
+        return NftablesText.Replacement(Table, v4.Elements(), v6.Elements(), comment);
     }
 
     /// <summary>Runs <c>nft -f -</c> with <paramref name="script"/> on its standard input.</summary>
@@ -139,38 +125,6 @@ public sealed class NftablesSets
         if (process.ExitCode != 0)
         {
             throw new NftablesException($"'{Nft} -f -' exited with {process.ExitCode}: {(message.Length == 0 ? "no message" : message)}");
-        }
-    }
-
-    private void Declare(StringBuilder script) =>
-        script.Append(CultureInfo.InvariantCulture,
-            $"table inet {Table} {{\n\tset {IPv4Set} {{ type ipv4_addr; flags interval; }}\n\tset {IPv6Set} {{ type ipv6_addr; flags interval; }}\n}}\n");
-
-    private void AddElements(StringBuilder script, string set, AddressIntervals intervals)
-    {
-        int inLine = 0;
-        foreach (string element in intervals.Elements())
-        {
-            if (inLine == 0)
-            {
-                script.Append(CultureInfo.InvariantCulture, $"add element inet {Table} {set} {{ ");
-            }
-            else
-            {
-                script.Append(", ");
-            }
-
-            script.Append(element);
-            if (++inLine == ElementsPerCommand)
-            {
-                script.Append(" }\n");
-                inLine = 0;
-            }
-        }
-
-        if (inLine > 0)
-        {
-            script.Append(" }\n");
         }
     }
 

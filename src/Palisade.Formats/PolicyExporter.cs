@@ -205,29 +205,8 @@ public static class PolicyExporter
             }
         }
 
-        // auto-merge joins overlapping and adjacent prefixes, which nft otherwise refuses as conflicting intervals.
-        writer.Write("table inet palisade {\n");
-        WriteSet(writer, "blocked_v4", "ipv4_addr", v4);
-        WriteSet(writer, "blocked_v6", "ipv6_addr", v6);
-        writer.Write("}\n");
+        NftablesText.WriteFile(writer, v4, v6);
         return targets.Count - v4.Count - v6.Count;
-    }
-
-    private static void WriteSet(TextWriter writer, string name, string type, List<string> elements)
-    {
-        writer.Write($"\tset {name} {{\n\t\ttype {type}\n\t\tflags interval\n\t\tauto-merge\n");
-        if (elements.Count > 0)
-        {
-            writer.Write("\t\telements = {\n");
-            for (int i = 0; i < elements.Count; i++)
-            {
-                writer.Write(i + 1 < elements.Count ? $"\t\t\t{elements[i]},\n" : $"\t\t\t{elements[i]}\n");
-            }
-
-            writer.Write("\t\t}\n");
-        }
-
-        writer.Write("\t}\n");
     }
 
     private static int WriteAbp(TextWriter writer, PolicyBundle bundle, List<Target> targets)
