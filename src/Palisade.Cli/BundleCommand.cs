@@ -48,7 +48,7 @@ internal static class BundleCommand
                     throw new CommandFailedException(ExitCodes.Unavailable, $"cannot fetch the log at {prefix}: {e.Message}");
                 }
 
-                (PolicyBundle bundle, string published) = BundleRebuilder.Rebuild(audit.Checkpoint.Origin, audit.Entries, audit.Tree, wanted);
+                (PolicyBundle bundle, string published) = VersionBuilder.Rebuild(audit.Checkpoint.Origin, audit.Entries, audit.Tree, wanted);
                 string hash = Convert.ToHexStringLower(bundle.ComputeHash());
                 await stdout.WriteLineAsync(hash).ConfigureAwait(false);
                 await stderr.WriteLineAsync($"bundle {wanted}: {bundle.Entries.Length} entries covering log entries 0…{bundle.LogSize - 1} of {audit.Checkpoint.Origin}").ConfigureAwait(false);

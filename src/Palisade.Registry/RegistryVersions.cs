@@ -99,20 +99,17 @@ internal sealed class RegistryVersions : IDisposable
             return null;
         }
 
-        string origin = _context.Log.Origin;
-        byte[] bundleBytes = new PolicyBundle(origin, version, size, root, change.LogTimeMs, change.Entries).ToBytes();
-        byte[] bundleHash = SHA256.HashData(bundleBytes);
+        BuiltVersion built = VersionBuilder.Build(_context.Log.Origin, version, size, root, change);
         if (KeepsFullBundle(version))
         {
-            _files.WriteSigned(bundleBytes, version, "bundle");
+            _files.WriteSigned(built.BundleBytes, version, "bundle");
         }
 
         // A version prepared but not published (overtaken, or the process stopped) leaves files under its number; the
         // version published under that number always writes its own first.
-        var delta = new PolicyDelta(origin, version, version - 1, size, root, change.LogTimeMs, bundleHash, change.Removed, change.Added);
-        byte[] deltaHash = _files.WriteSigned(delta.ToBytes(), version, "delta");
-        var latest = new LatestBundle(version, bundleBytes, bundleHash, _files.Signature(bundleBytes, version, "bundle"));
-        return new Prepared(version, size, change, bundleHash, deltaHash, latest);
+        _files.WriteSigned(built.DeltaBytes, version, "delta");
+        var latest = new LatestBundle(version, built.BundleBytes, built.BundleSha256, _files.Signature(built.BundleBytes, version, "bundle"));
+        return new Prepared(version, size, change, built.BundleSha256, built.DeltaSha256, latest);
     }
 
     /// <summary>Appends <c>version.published</c> for <paramref name="prepared"/> unless the log grew since it was
@@ -278,18 +275,16 @@ internal sealed class RegistryVersions : IDisposable
     private void AcceptVersion(ulong version, ulong logSize, long logIndex, byte[] bundleSha256, byte[] deltaSha256, long timeMs)
     {
         PolicyChange change = _context.Writer.Book.Prepare();
-        byte[] root = _context.Log.Root(logSize);
-        var bundle = new PolicyBundle(_context.Log.Origin, version, logSize, root, change.LogTimeMs, change.Entries);
-        byte[] bundleBytes = bundle.ToBytes();
-        byte[] rebuilt = SHA256.HashData(bundleBytes);
+        BuiltVersion built = VersionBuilder.Build(_context.Log.Origin, version, logSize, _context.Log.Root(logSize), change);
+        byte[] bundleBytes = built.BundleBytes;
+        byte[] rebuilt = built.BundleSha256;
         if (!rebuilt.AsSpan().SequenceEqual(bundleSha256))
         {
             throw new RegistryConfigurationException($"version {version} rebuilt from the first {logSize} log entries has SHA-256 {Convert.ToHexStringLower(rebuilt)}, but the log published {Convert.ToHexStringLower(bundleSha256)}");
         }
 
-        var delta = new PolicyDelta(_context.Log.Origin, version, version - 1, logSize, root, change.LogTimeMs, rebuilt, change.Removed, change.Added);
-        byte[] deltaBytes = delta.ToBytes();
-        byte[] deltaHash = SHA256.HashData(deltaBytes);
+        byte[] deltaBytes = built.DeltaBytes;
+        byte[] deltaHash = built.DeltaSha256;
         if (KeepsFullBundle(version))
         {
             _files.RewriteIfDamaged(bundleBytes, rebuilt, version, "bundle");
@@ -345,35 +340,25 @@ internal sealed class RegistryVersions : IDisposable
         _rebuilding.Wait();
         try
         {
-            var book = new OrderBook();
-            foreach ((ulong index, _, LogEvent evt) in LogEvents.Join(ReadAllEntries()))
+            BuiltVersion built;
+            VersionPublished published;
+            try
             {
-                if (evt is VersionPublished published && published.Version + 1 >= version)
-                {
-                    PolicyChange change = book.Prepare();
-                    if (published.Version == version)
-                    {
-                        byte[] root = _context.Log.Root(published.LogSize);
-                        byte[] bundle = new PolicyBundle(_context.Log.Origin, version, published.LogSize, root, change.LogTimeMs, change.Entries).ToBytes();
-                        byte[] bundleHash = SHA256.HashData(bundle);
-                        byte[] delta = new PolicyDelta(_context.Log.Origin, version, version - 1, published.LogSize, root, change.LogTimeMs, bundleHash, change.Removed, change.Added).ToBytes();
-                        if (Convert.ToHexStringLower(bundleHash) != published.Bundle || Convert.ToHexStringLower(SHA256.HashData(delta)) != published.Delta)
-                        {
-                            throw new RegistryConfigurationException($"version {version} rebuilt from the log does not hash to what the log published");
-                        }
-
-                        _files.WriteSigned(bundle, version, "bundle");
-                        _files.WriteSigned(delta, version, "delta");
-                        return true;
-                    }
-
-                    book.Accept(change);
-                }
-
-                book.Apply(evt);
+                (built, published) = VersionBuilder.Replay(_context.Log.Origin, ReadAllEntries(), _context.Log.Root, version);
+            }
+            catch (VersionNotInLogException)
+            {
+                return false;
             }
 
-            return false;
+            if (Convert.ToHexStringLower(built.BundleSha256) != published.Bundle || Convert.ToHexStringLower(built.DeltaSha256) != published.Delta)
+            {
+                throw new RegistryConfigurationException($"version {version} rebuilt from the log does not hash to what the log published");
+            }
+
+            _files.WriteSigned(built.BundleBytes, version, "bundle");
+            _files.WriteSigned(built.DeltaBytes, version, "delta");
+            return true;
         }
         finally
         {

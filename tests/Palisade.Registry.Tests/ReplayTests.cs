@@ -49,7 +49,7 @@ public sealed class ReplayTests
         foreach ((_, _, JsonObject evt) in published)
         {
             ulong version = evt["version"]!.GetValue<ulong>();
-            (PolicyBundle bundle, string bundleHash) = BundleRebuilder.Rebuild("fixture.palisade.example/log-v1", entries, tree, version);
+            (PolicyBundle bundle, string bundleHash) = VersionBuilder.Rebuild("fixture.palisade.example/log-v1", entries, tree, version);
             Assert.Equal(bundleHash, Convert.ToHexStringLower(bundle.ComputeHash()));
             Assert.Equal(evt["entries"]!.GetValue<int>(), bundle.Entries.Length);
         }
