@@ -48,56 +48,7 @@ internal sealed class PostgresRegistryStore : RegistryStore
     internal override string OrderSequence => "seq";
 
     /// <inheritdoc />
-    protected override string SchemaSql => """
-        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS log_entries (idx BIGINT PRIMARY KEY, data BYTEA NOT NULL, leaf_hash BYTEA NOT NULL);
-        CREATE TABLE IF NOT EXISTS checkpoints (size BIGINT PRIMARY KEY, root BYTEA NOT NULL, note TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS authorities (
-            id TEXT PRIMARY KEY, name TEXT NOT NULL, jurisdiction TEXT NOT NULL, url TEXT NOT NULL, log_index BIGINT NOT NULL);
-        CREATE TABLE IF NOT EXISTS api_keys (
-            id TEXT PRIMARY KEY, secret_hash BYTEA NOT NULL, role TEXT NOT NULL, authority TEXT REFERENCES authorities(id),
-            created TEXT NOT NULL, revoked TEXT, log_index BIGINT NOT NULL);
-        CREATE TABLE IF NOT EXISTS orders (
-            seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
-            authority TEXT NOT NULL REFERENCES authorities(id), decision TEXT NOT NULL, decision_date TEXT NOT NULL,
-            legal_basis TEXT NOT NULL, category TEXT NOT NULL, issuing_body TEXT NOT NULL, summary TEXT NOT NULL,
-            effective_ms BIGINT NOT NULL, expires_ms BIGINT, revoked_ms BIGINT, revoke_reason TEXT,
-            issued_ms BIGINT NOT NULL, PRIMARY KEY (authority, decision));
-        CREATE TABLE IF NOT EXISTS order_events (
-            log_index BIGINT PRIMARY KEY, entries BIGINT NOT NULL, authority TEXT NOT NULL, decision TEXT NOT NULL,
-            type TEXT NOT NULL, time_ms BIGINT NOT NULL);
-        CREATE INDEX IF NOT EXISTS order_events_order ON order_events (authority, decision);
-        CREATE TABLE IF NOT EXISTS order_targets (
-            authority TEXT NOT NULL, decision TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
-            family BIGINT, ip_start BYTEA, ip_end BYTEA, PRIMARY KEY (authority, decision, value));
-        CREATE INDEX IF NOT EXISTS order_targets_value ON order_targets (value);
-        CREATE INDEX IF NOT EXISTS order_targets_ip ON order_targets (family, ip_start);
-        CREATE TABLE IF NOT EXISTS versions (
-            version BIGINT PRIMARY KEY, log_size BIGINT NOT NULL, log_index BIGINT NOT NULL, bundle_sha256 BYTEA NOT NULL,
-            delta_sha256 BYTEA NOT NULL, entries BIGINT NOT NULL, time_ms BIGINT NOT NULL);
-        CREATE TABLE IF NOT EXISTS witnessed_logs (
-            origin TEXT PRIMARY KEY, vkey TEXT NOT NULL, size BIGINT NOT NULL, root BYTEA, note TEXT);
-        CREATE TABLE IF NOT EXISTS operators (
-            id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, country TEXT NOT NULL, url TEXT NOT NULL, log_index BIGINT NOT NULL);
-        CREATE TABLE IF NOT EXISTS points (
-            id TEXT PRIMARY KEY, operator TEXT NOT NULL, vkey TEXT NOT NULL, log_index BIGINT NOT NULL);
-        CREATE TABLE IF NOT EXISTS point_acks (
-            log_index BIGINT PRIMARY KEY, point TEXT NOT NULL, version BIGINT NOT NULL, signed_time BIGINT NOT NULL);
-        CREATE TABLE IF NOT EXISTS mirrored_logs (
-            origin TEXT PRIMARY KEY, url TEXT NOT NULL, vkey TEXT NOT NULL, note TEXT, fork_reason TEXT, fork_note TEXT);
-        CREATE TABLE IF NOT EXISTS mirrored_entries (
-            origin TEXT NOT NULL, idx BIGINT NOT NULL, data BYTEA NOT NULL, PRIMARY KEY (origin, idx));
-        CREATE TABLE IF NOT EXISTS probes (
-            id TEXT PRIMARY KEY, operator TEXT, asn TEXT NOT NULL, vkey TEXT NOT NULL, log_index BIGINT NOT NULL);
-        CREATE TABLE IF NOT EXISTS probe_reports (
-            report TEXT NOT NULL, batch BIGINT NOT NULL, probe TEXT NOT NULL, note TEXT NOT NULL, received_ms BIGINT NOT NULL, measurements BIGINT NOT NULL,
-            PRIMARY KEY (report, batch));
-        CREATE TABLE IF NOT EXISTS measurements (
-            report TEXT NOT NULL, seq BIGINT NOT NULL, probe TEXT NOT NULL, network TEXT NOT NULL, input TEXT NOT NULL, order_ref TEXT, verdict TEXT NOT NULL,
-            blocking TEXT, entry TEXT, cause TEXT, version BIGINT NOT NULL, measured_ms BIGINT NOT NULL, line TEXT NOT NULL, PRIMARY KEY (report, seq));
-        CREATE INDEX IF NOT EXISTS measurements_latest ON measurements (network, input, measured_ms);
-        CREATE INDEX IF NOT EXISTS measurements_order ON measurements (order_ref);
-        """;
+    protected override string SchemaSql { get; } = RegistrySchema.Ddl("BIGINT", "BYTEA", orderSequence: "seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE");
 
     /// <summary>Takes an Npgsql connection string or a <c>postgresql://user[:password]@host[:port]/database</c> URI.</summary>
     /// <exception cref="RegistryConfigurationException">It is neither.</exception>
