@@ -175,7 +175,7 @@ internal static class ProbeCommand
             long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             PublicSuffixList? suffixes = File.Exists(PublicSuffixList.DebianPath) ? PublicSuffixList.Load() : null;
             var planner = new ResourcePlanner(policy, now, suffixes) { Schemes = schemeList };
-            List<string> chosen = planner.TargetsInForce();
+            List<Palisade.Policy.BundleEntry> chosen = planner.TargetsInForce();
             if (parseResult.GetValue(targets) is { } targetsPath)
             {
                 HashSet<string> wanted;
@@ -189,7 +189,7 @@ internal static class ProbeCommand
                     return ExitCodes.ConfigurationError;
                 }
 
-                chosen = [.. chosen.Where(wanted.Contains)];
+                chosen = [.. chosen.Where(e => wanted.Contains(e.Target))];
             }
 
             if (parseResult.GetValue(sample) is { } count && count < chosen.Count)

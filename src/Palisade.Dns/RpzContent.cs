@@ -34,7 +34,7 @@ internal sealed class RpzContent(uint serial, PolicyBundle? bundle)
             BundleEntry[] entries = Bundle?.Entries ?? [];
             for (int i = 0; i < entries.Length; i = NextTarget(entries, i))
             {
-                if (InForce(entries, i, Bundle!.LogTimeMs) && Owner(entries[i].Target) is { } owner)
+                if (InForce(entries, i, Bundle!.LogTimeMs) && Owner(entries[i]) is { } owner)
                 {
                     yield return owner;
                 }
@@ -61,9 +61,10 @@ internal sealed class RpzContent(uint serial, PolicyBundle? bundle)
             // force or not at both times alike.
             foreach (string target in changed.Targets)
             {
-                bool wasInForce = InForce(old, First(old, target), oldTime);
-                bool isInForce = InForce(next, First(next, target), nextTime);
-                if (wasInForce != isInForce && Owner(target) is { } owner)
+                int a = First(old, target), b = First(next, target);
+                bool wasInForce = InForce(old, a, oldTime);
+                bool isInForce = InForce(next, b, nextTime);
+                if (wasInForce != isInForce && Owner(wasInForce ? old[a] : next[b]) is { } owner)
                 {
                     (wasInForce ? removed : added).Add(owner);
                 }
@@ -79,8 +80,7 @@ internal sealed class RpzContent(uint serial, PolicyBundle? bundle)
             int order = i == old.Length ? 1 : j == next.Length ? -1 : string.CompareOrdinal(old[i].Target, next[j].Target);
             bool wasInForce = order <= 0 && InForce(old, i, oldTime);
             bool isInForce = order >= 0 && InForce(next, j, nextTime);
-            string target = order <= 0 ? old[i].Target : next[j].Target;
-            if (wasInForce != isInForce && Owner(target) is { } owner)
+            if (wasInForce != isInForce && Owner(order <= 0 ? old[i] : next[j]) is { } owner)
             {
                 (wasInForce ? removed : added).Add(owner);
             }
@@ -178,10 +178,10 @@ internal sealed class RpzContent(uint serial, PolicyBundle? bundle)
     }
 
     /// <summary>The trigger owner of a target: names and patterns as they are, prefixes in rpz-ip form; URLs have none.</summary>
-    private static string? Owner(string target) => OrderTarget.KindOfCanonical(target) switch
+    private static string? Owner(BundleEntry entry) => entry.Kind switch
     {
-        TargetKind.Domain or TargetKind.Pattern => target,
-        TargetKind.Prefix => PolicyExporter.RpzIpOwner(IpPrefix.Parse(target)),
+        TargetKind.Domain or TargetKind.Pattern => entry.Target,
+        TargetKind.Prefix => PolicyExporter.RpzIpOwner(entry.Prefix),
         _ => null,
     };
 }

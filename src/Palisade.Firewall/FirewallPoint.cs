@@ -95,12 +95,12 @@ public sealed partial class FirewallPoint(NftablesSets sets) : IEnforcementPoint
         long? next = null;
         foreach (BundleEntry entry in policy.Bundle.Entries)
         {
-            if (OrderTarget.KindOfCanonical(entry.Target) != TargetKind.Prefix)
+            if (entry.Kind != TargetKind.Prefix)
             {
                 continue;
             }
 
-            IpPrefix prefix = IpPrefix.Parse(entry.Target);
+            IpPrefix prefix = entry.Prefix;
 
             PolicyOrder order = entry.Order;
             if (order.IsActiveAt(unixMilliseconds))

@@ -250,7 +250,7 @@ public static class PolicyExporter
         {
             PolicyOrder order = entry.Order;
             writer.Write(string.Join(',',
-                Csv(entry.Target), OrderTarget.KindNameOf(OrderTarget.KindOfCanonical(entry.Target)), Csv(order.Reference), Csv(order.Authority), Csv(order.Category),
+                Csv(entry.Target), OrderTarget.KindNameOf(entry.Kind), Csv(order.Reference), Csv(order.Authority), Csv(order.Category),
                 LogTime.Format(order.EffectiveMs), order.ExpiresMs is { } expires ? LogTime.Format(expires) : ""));
             writer.Write("\r\n");
         }
@@ -268,7 +268,7 @@ public static class PolicyExporter
         var buffer = new MemoryStream();
         foreach (BundleEntry entry in entries)
         {
-            TargetKind kind = OrderTarget.KindOfCanonical(entry.Target);
+            TargetKind kind = entry.Kind;
             if (kind == TargetKind.Prefix)
             {
                 skipped++;
@@ -335,7 +335,7 @@ public static class PolicyExporter
                 references.Append(' ').Append(entries[j].Order.Reference);
             }
 
-            targets.Add(new Target(value, OrderTarget.KindOfCanonical(value), references.ToString()));
+            targets.Add(new Target(value, entries[i].Kind, references.ToString()));
             i = j;
         }
 

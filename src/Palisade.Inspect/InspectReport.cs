@@ -31,7 +31,7 @@ public sealed class InspectReport
         _unixMilliseconds = unixMilliseconds;
         foreach (BundleEntry entry in policy.Bundle.Entries)
         {
-            if (OrderTarget.KindOfCanonical(entry.Target) == TargetKind.Url && UrlKey.TryParse(entry.Target, out UrlKey url))
+            if (entry.Kind == TargetKind.Url && UrlKey.TryParse(entry.Target, out UrlKey url))
             {
                 string host = url.Host.ToString();
                 (_urlHosts.TryGetValue(host, out List<BundleEntry>? list) ? list : _urlHosts[host] = []).Add(entry);
@@ -86,7 +86,7 @@ public sealed class InspectReport
             {
                 foreach (BundleEntry entry in urls.Where(e => e.Order.IsActiveAt(_unixMilliseconds)))
                 {
-                    Add(_sniCollateral, entry.Order.Reference, entry.Target, name);
+                    Add(_sniCollateral, entry.Order.Reference, entry.Target, entry.Kind, name);
                 }
             }
         }
@@ -104,7 +104,7 @@ public sealed class InspectReport
         {
             if (entry.Order.IsActiveAt(_unixMilliseconds))
             {
-                Add(into, entry.Order.Reference, match.Target, name);
+                Add(into, entry.Order.Reference, match.Target, match.TargetKind, name);
                 any = true;
             }
         }
@@ -112,11 +112,11 @@ public sealed class InspectReport
         return any;
     }
 
-    private static void Add(Dictionary<(string, string), EntryMatches> into, string order, string target, ExtractedName name)
+    private static void Add(Dictionary<(string, string), EntryMatches> into, string order, string target, TargetKind kind, ExtractedName name)
     {
         if (!into.TryGetValue((order, target), out EntryMatches? entry))
         {
-            entry = into[(order, target)] = new EntryMatches(order, target, OrderTarget.KindNameOf(OrderTarget.KindOfCanonical(target)));
+            entry = into[(order, target)] = new EntryMatches(order, target, OrderTarget.KindNameOf(kind));
         }
 
         entry.Add(name);

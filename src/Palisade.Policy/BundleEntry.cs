@@ -11,6 +11,14 @@ namespace Palisade.Policy;
 /// </summary>
 public readonly record struct BundleEntry(string Target, PolicyOrder Order)
 {
+    /// <summary>What the target names, read from its canonical text (kept as text, not as a field: a million entries
+    /// would carry 8 MB more).</summary>
+    public TargetKind Kind => OrderTarget.KindOfCanonical(Target);
+
+    /// <summary>The target's prefix, when <see cref="Kind"/> is <see cref="TargetKind.Prefix"/>.</summary>
+    /// <exception cref="FormatException">The target is not a prefix.</exception>
+    public IpPrefix Prefix => IpPrefix.Parse(Target);
+
     /// <summary>The canonical order of bundle entries.</summary>
     public static int Compare(BundleEntry x, BundleEntry y)
     {

@@ -21,7 +21,7 @@ public static class DelistingFeed
     public const string DeltaKind = "delisting-delta";
 
     /// <summary>True for an entry the feed holds.</summary>
-    public static bool Includes(BundleEntry entry) => OrderTarget.KindOfCanonical(entry.Target) != TargetKind.Prefix;
+    public static bool Includes(BundleEntry entry) => entry.Kind != TargetKind.Prefix;
 
     /// <summary>The feed of version <paramref name="bundle"/>.</summary>
     public static PolicyBundle Of(PolicyBundle bundle)

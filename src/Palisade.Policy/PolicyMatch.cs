@@ -44,6 +44,9 @@ public readonly struct PolicyMatch
     /// <summary>The canonical target that matched.</summary>
     public string Target => _entries[_start].Target;
 
+    /// <summary>What the target names.</summary>
+    public TargetKind TargetKind => _entries[_start].Kind;
+
     /// <summary>The entries of every order that names the target, ordered by reference.</summary>
     public ReadOnlySpan<BundleEntry> Entries => _entries.AsSpan(_start, _count);
 

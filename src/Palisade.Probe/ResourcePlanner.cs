@@ -13,20 +13,21 @@ public sealed class ResourcePlanner(CompiledPolicy policy, long unixMilliseconds
     /// <summary>The URL schemes each name and address target is measured with.</summary>
     public IReadOnlyList<string> Schemes { get; init; } = ["http", "https"];
 
-    /// <summary>The distinct targets of orders in force, in the version's order.</summary>
-    public List<string> TargetsInForce() =>
-        [.. policy.Bundle.Entries.Where(e => e.Order.IsActiveAt(unixMilliseconds)).Select(e => e.Target).Distinct(StringComparer.Ordinal)];
+    /// <summary>The distinct targets of orders in force (an entry of each), in the version's order.</summary>
+    public List<BundleEntry> TargetsInForce() =>
+        [.. policy.Bundle.Entries.Where(e => e.Order.IsActiveAt(unixMilliseconds)).DistinctBy(e => e.Target, StringComparer.Ordinal)];
 
-    /// <summary>The resources for <paramref name="targets"/> (canonical targets of the version) and the control list.</summary>
-    public List<ProbeResource> Plan(IEnumerable<string> targets, IEnumerable<string> controlUrls)
+    /// <summary>The resources for <paramref name="targets"/> (entries of the version) and the control list.</summary>
+    public List<ProbeResource> Plan(IEnumerable<BundleEntry> targets, IEnumerable<string> controlUrls)
     {
         ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(controlUrls);
         var resources = new List<ProbeResource>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (string target in targets)
+        foreach (BundleEntry entry in targets)
         {
-            switch (OrderTarget.KindOfCanonical(target))
+            string target = entry.Target;
+            switch (entry.Kind)
             {
                 case TargetKind.Url:
                     Add(resources, seen, target, null, null);
@@ -46,7 +47,7 @@ public sealed class ResourcePlanner(CompiledPolicy policy, long unixMilliseconds
 
                     break;
                 case TargetKind.Prefix:
-                    IpPrefix prefix = IpPrefix.Parse(target);
+                    IpPrefix prefix = entry.Prefix;
                     if (prefix.IsHost)
                     {
                         string host = prefix.IsIPv6 ? $"[{prefix.BaseAddress}]" : prefix.BaseAddress.ToString();

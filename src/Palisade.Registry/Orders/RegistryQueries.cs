@@ -427,7 +427,7 @@ internal sealed class RegistryQueries(RegistryContext context)
 
     private void Add(PolicyMatch match, long now, List<LookupMatch> matches)
     {
-        TargetKind kind = OrderTarget.KindOfCanonical(match.Target);
+        TargetKind kind = match.TargetKind;
         string how = match.Kind switch
         {
             MatchKind.Exact => "exact",

@@ -171,7 +171,7 @@ internal sealed class DerivedTables
             }
             else
             {
-                rows[value] = [reference.Authority, reference.Decision, OrderTarget.KindNameOf(OrderTarget.KindOfCanonical(value)), value, null, null, null];
+                rows[value] = [reference.Authority, reference.Decision, target.KindName, value, null, null, null];
             }
         }
     }
