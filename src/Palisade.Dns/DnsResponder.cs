@@ -209,7 +209,7 @@ internal sealed class DnsResponder
             return blocked;
         }
 
-        byte[] text = DnsResponseWriter.ExtraText(order.Reference, _options.PortalUrl is null ? null : PolicyExporter.OrderPage(_options.PortalUrl, order.Reference));
+        byte[] text = DnsResponseWriter.ExtraText(order.Reference, _options.PortalUrl is null ? null : order.PageUrl(_options.PortalUrl));
         blocked = new BlockedOrder(text, _metrics.BlockedCounter(order.Reference));
         _blockedOrders.AddOrUpdate(order, blocked);
         return blocked;

@@ -285,7 +285,7 @@ public static class PolicyExporter
                 json.WriteString("order", entry.Order.Reference);
                 if (options.Registry is not null)
                 {
-                    json.WriteString("orderUrl", OrderPage(options.Registry, entry.Order.Reference));
+                    json.WriteString("orderUrl", entry.Order.PageUrl(options.Registry));
                 }
 
                 json.WriteString("category", entry.Order.Category);
@@ -307,13 +307,6 @@ public static class PolicyExporter
         }
 
         return skipped;
-    }
-
-    /// <summary>The portal page of an order: the reference's authority, then the decision percent-encoded as one segment.</summary>
-    public static string OrderPage(Uri registry, string reference)
-    {
-        ArgumentNullException.ThrowIfNull(registry);
-        return OrderReference.Parse(reference).PageUrl(registry.AbsoluteUri);
     }
 
     private static void Header(TextWriter writer, string comment, PolicyBundle bundle) =>

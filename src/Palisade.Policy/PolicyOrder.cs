@@ -10,8 +10,30 @@ namespace Palisade.Policy;
 /// </summary>
 public sealed record PolicyOrder(string Reference, string Category, long EffectiveMs, long? ExpiresMs)
 {
+    private readonly string _reference = Reference;
+    private readonly OrderReference _parsed = OrderReference.Parse(Reference);
+
+    /// <summary>The order's reference, <c>authority/decision</c>; read once, when it is set.</summary>
+    public string Reference
+    {
+        get => _reference;
+        init
+        {
+            _reference = value;
+            _parsed = OrderReference.Parse(value);
+        }
+    }
+
     /// <summary>The authority part of the reference.</summary>
-    public string Authority => OrderReference.Parse(Reference).Authority;
+    public string Authority => _parsed.Authority;
+
+    /// <summary>The order's public page under the portal at <paramref name="portal"/> (what an EDE text and a block
+    /// page link to).</summary>
+    public string PageUrl(Uri portal)
+    {
+        ArgumentNullException.ThrowIfNull(portal);
+        return _parsed.PageUrl(portal.AbsoluteUri);
+    }
 
     /// <summary>Whether the order is enforced at <paramref name="unixMilliseconds"/>: effective, not yet expired.</summary>
     public bool IsActiveAt(long unixMilliseconds) => InForceAt(EffectiveMs, ExpiresMs, unixMilliseconds);

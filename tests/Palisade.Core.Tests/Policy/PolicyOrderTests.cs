@@ -21,4 +21,17 @@ public sealed class PolicyOrderTests
         Assert.Equal(status, PolicyOrder.StatusAt(effective, expires, revoked: false, at));
         Assert.Equal("revoked", PolicyOrder.StatusAt(effective, expires, revoked: true, at));
     }
+
+    [Fact]
+    public void Reference_ReadOnceAndAgainWhenReplaced()
+    {
+        var order = new PolicyOrder("rkn/D-1", "court-order", 0, null);
+        Assert.Equal("rkn", order.Authority);
+        Assert.Equal("https://registry.example/orders/rkn/D-1", order.PageUrl(new Uri("https://registry.example/")));
+        PolicyOrder other = order with { Reference = "agcom/7" };
+        Assert.Equal("agcom", other.Authority);
+        Assert.NotEqual(order, other);
+        Assert.Equal(order, new PolicyOrder("rkn/D-1", "court-order", 0, null));
+        Assert.Throws<FormatException>(() => new PolicyOrder("no-slash", "court-order", 0, null));
+    }
 }
