@@ -15,7 +15,7 @@ internal static class ExportCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var registry = new Option<string>("--registry") { Description = "The registry's base URL, such as http://127.0.0.1:8440.", Required = true };
-        var format = new Option<string>("--format") { Description = "rpz, hosts, dnsmasq, nftables, abp, csv or delisting.", Required = true };
+        var format = new Option<string>("--format") { Description = FormatNames.Phrase(FormatNames.Export) + ".", Required = true };
         var output = new Option<string?>("--output", "-o") { Description = "The file to write (replaced atomically). Default: standard output." };
         var zone = new Option<string>("--zone") { Description = "The RPZ zone's origin.", DefaultValueFactory = _ => "rpz.palisade" };
         var blockPage = new Option<string?>("--block-page") { Description = "RPZ only: answer a CNAME to this block-page host instead of NXDOMAIN." };
@@ -37,7 +37,7 @@ internal static class ExportCommand
             string formatText = parseResult.GetValue(format)!;
             if (!PolicyExporter.TryParseFormat(formatText, out ExportFormat exportFormat))
             {
-                await stderr.WriteLineAsync($"palisade export: --format '{formatText}' is not one of rpz, hosts, dnsmasq, nftables, abp, csv, delisting").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"palisade export: --format '{formatText}' is not one of {string.Join(", ", FormatNames.Export)}").ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
 
@@ -64,34 +64,16 @@ internal static class ExportCommand
             }
 
             using var http = RegistryHttp.Create(RegistryHttp.TransferTimeout, followRedirects: false);
-            NoteVerifier verifier;
-            try
+            (int fetched, CompiledPolicy? verified, NoteVerifier? verifier) = await VerifiedVersion.FetchAsync("palisade export", http, baseUrl, parseResult.GetValue(key), stderr,
+                cancellationToken, policy, "FAILED").ConfigureAwait(false);
+            if (verified is null)
             {
-                string keyText = parseResult.GetValue(key) ?? await new LogAuditor(http, new Uri(baseUrl, "log/")).FetchVerifierKeyAsync(cancellationToken).ConfigureAwait(false);
-                verifier = NoteVerifier.Parse(keyText);
-            }
-            catch (FormatException e)
-            {
-                await stderr.WriteLineAsync($"palisade export: the log key is invalid: {e.Message}").ConfigureAwait(false);
-                return ExitCodes.ConfigurationError;
-            }
-            catch (HttpRequestException e)
-            {
-                await stderr.WriteLineAsync($"palisade export: cannot reach the registry at {baseUrl}: {e.Message}").ConfigureAwait(false);
-                return ExitCodes.Unavailable;
+                return fetched;
             }
 
-            var subscription = new PolicySubscription(http, baseUrl, verifier) { Witnesses = policy };
-            await subscription.UpdateAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (subscription.LastException is { } failure)
-            {
-                await stderr.WriteLineAsync($"palisade export: {(failure is HttpRequestException ? "cannot reach the registry" : "FAILED")}: {failure.Message}").ConfigureAwait(false);
-                return failure is HttpRequestException ? ExitCodes.Unavailable : ExitCodes.VerificationFailed;
-            }
-
-            PolicyBundle bundle = subscription.Current.Version == 0
-                ? new PolicyBundle(verifier.Name, 0, 0, new byte[32], 0, [])
-                : subscription.Current.Bundle;
+            PolicyBundle bundle = verified.Version == 0
+                ? new PolicyBundle(verifier!.Name, 0, 0, new byte[32], 0, [])
+                : verified.Bundle;
             long now = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
             List<BundleEntry> active = [.. bundle.Entries.Where(e => e.Order.IsActiveAt(now))];
             string? path = parseResult.GetValue(output);

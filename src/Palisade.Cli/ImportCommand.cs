@@ -17,7 +17,7 @@ internal static class ImportCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var format = new Option<string>("--format") { Description = "hosts, domains, rpz, csv, rkn-xml or rkn-csv.", Required = true };
+        var format = new Option<string>("--format") { Description = FormatNames.Phrase(FormatNames.Import) + ".", Required = true };
         var file = new Argument<string>("FILE") { Description = "The list to read ('-' for standard input)." };
         var zone = new Option<string?>("--zone") { Description = "RPZ only: the zone's origin when the file has no $ORIGIN." };
         var rejectedFile = new Option<string?>("--rejected") { Description = "Write every refused and skipped entry here, as tab-separated line, value, reason." };
@@ -47,7 +47,7 @@ internal static class ImportCommand
             string formatText = parseResult.GetValue(format)!;
             if (!ListImporter.TryParseFormat(formatText, out ImportFormat importFormat))
             {
-                await stderr.WriteLineAsync($"palisade import: --format '{formatText}' is not one of hosts, domains, rpz, csv, rkn-xml, rkn-csv").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"palisade import: --format '{formatText}' is not one of {string.Join(", ", FormatNames.Import)}").ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
 

@@ -163,7 +163,8 @@ internal static class InspectCommand
         }
 
         using var http = RegistryHttp.Create(RegistryHttp.TransferTimeout, followRedirects: false);
-        return await VerifiedVersion.FetchAsync("palisade inspect", http, baseUrl, key, stderr, cancellationToken).ConfigureAwait(false);
+        (int exit, CompiledPolicy? policy, _) = await VerifiedVersion.FetchAsync("palisade inspect", http, baseUrl, key, stderr, cancellationToken).ConfigureAwait(false);
+        return (exit, policy);
     }
 
     private static void WriteReport(TextWriter stdout, string format, InspectReport report)

@@ -152,7 +152,7 @@ internal static class ProbeCommand
 
             // The version in force, verified as every enforcement point verifies it.
             using var http = RegistryHttp.Create(RegistryHttp.TransferTimeout, followRedirects: false);
-            (int fetched, CompiledPolicy? verified) = await VerifiedVersion.FetchAsync(verb, http, baseUrl, parseResult.GetValue(key), stderr, cancellationToken).ConfigureAwait(false);
+            (int fetched, CompiledPolicy? verified, _) = await VerifiedVersion.FetchAsync(verb, http, baseUrl, parseResult.GetValue(key), stderr, cancellationToken).ConfigureAwait(false);
             if (verified is not { } policy)
             {
                 return fetched;
