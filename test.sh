@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds Palisade in Release, runs every test project, and ends with one line "N passed, N failed[, N skipped]"
-# computed from the TRX results. Installs the Debian packages the tests need when they are missing.
+# computed from the TRX results (tests/Palisade.Testing holds the helpers they share and is not one). Installs the
+# Debian packages the tests need when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -51,7 +52,7 @@ rm -rf "$results"
 dotnet build Palisade.slnx -c Release -m:1 -nologo -v:q
 
 status=0
-for proj in tests/*/*.csproj; do
+for proj in tests/*.Tests/*.csproj; do
   name=$(basename "$proj" .csproj)
   dotnet test "$proj" -c Release --no-build --nologo \
     --logger "trx;LogFileName=$name.trx" --results-directory "$results" || status=1

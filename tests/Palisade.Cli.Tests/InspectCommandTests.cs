@@ -14,11 +14,11 @@ public sealed class InspectCommandTests
     [Fact]
     public void Names_PrintsFrameKindAndName_SortedByFrame()
     {
-        (int exit, string output, string errors) = Run("inspect", Palisade.Core.Tests.TestData.Path("captures", "dns.pcap"), "--names");
+        (int exit, string output, string errors) = Run("inspect", TestData.Path("captures", "dns.pcap"), "--names");
         Assert.True(exit == 0, errors);
         Assert.Equal("2\tdns-qname\twww.example.com\n4\tdns-qname\te7.whatsapp.net\n", output);
 
-        (exit, output, errors) = Run("inspect", Palisade.Core.Tests.TestData.Path("captures", "quic-29.pcap"), "--names");
+        (exit, output, errors) = Run("inspect", TestData.Path("captures", "quic-29.pcap"), "--names");
         Assert.True(exit == 0, errors);
         Assert.StartsWith("1\tquic-sni\tlocalhost\n", output, StringComparison.Ordinal);
     }

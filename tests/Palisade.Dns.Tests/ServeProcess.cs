@@ -6,12 +6,13 @@ using System.Text.RegularExpressions;
 
 namespace Palisade.Dns.Tests;
 
-/// <summary><c>palisade serve</c> run as users run it, as a separate process, with an authority key set up.</summary>
+/// <summary><c>palisade serve</c> run as users run it, as a separate process (on the one harness,
+/// <see cref="PalisadeProcess"/>), with an authority key set up.</summary>
 internal sealed partial class ServeProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly PalisadeProcess _process;
 
-    private ServeProcess(Process process, HttpClient http, string dnsPort)
+    private ServeProcess(PalisadeProcess process, HttpClient http, string dnsPort)
     {
         _process = process;
         Http = http;
@@ -31,45 +32,25 @@ internal sealed partial class ServeProcess : IAsyncDisposable
 
     private static async Task<ServeProcess> StartAsync(string data, bool fresh, string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "palisade.dll"), "serve", "--data", data, "--urls", "http://127.0.0.1:0" }.Concat(arguments))
+        PalisadeProcess process = PalisadeProcess.Start(["serve", "--data", data, "--urls", "http://127.0.0.1:0", .. arguments]);
+        try
         {
-            info.ArgumentList.Add(arg);
+            await process.WaitForOutputAsync(DnsAddress().ToString());
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
         }
 
-        Process process = Process.Start(info)!;
-        string? admin = null, http = null, dns = null;
-        using var starting = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        starting.CancelAfter(TimeSpan.FromSeconds(60));
-        while ((fresh && admin is null) || http is null || dns is null)
+        string output = process.Output;
+        string? admin = AdminKey().Match(output) is { Success: true } key ? key.Groups[1].Value : null;
+        string http = RegistryAddress().Match(output).Groups[1].Value;
+        string dns = DnsAddress().Match(output).Groups[1].Value;
+        if (fresh && admin is null)
         {
-            string? line = await process.StandardOutput.ReadLineAsync(starting.Token);
-            if (line is null)
-            {
-                break;
-            }
-
-            if (AdminKey().Match(line) is { Success: true } key)
-            {
-                admin = key.Groups[1].Value;
-            }
-            else if (RegistryAddress().Match(line) is { Success: true } registry)
-            {
-                http = registry.Groups[1].Value;
-            }
-            else if (DnsAddress().Match(line) is { Success: true } server)
-            {
-                dns = server.Groups[1].Value;
-            }
-        }
-
-        // The process goes on writing its log: keep draining both streams so it never blocks on a full pipe.
-        _ = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        _ = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        if ((fresh && admin is null) || http is null || dns is null)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("palisade serve did not print its addresses and admin key");
+            await process.DisposeAsync();
+            Assert.Fail("palisade serve did not print its admin key:\n" + output);
         }
 
         var serve = new ServeProcess(process, new HttpClient { BaseAddress = new Uri(http) }, dns.Split(':')[1]);
@@ -94,29 +75,13 @@ internal sealed partial class ServeProcess : IAsyncDisposable
     public async Task<(TimeSpan Elapsed, int ExitCode)> TerminateAsync()
     {
         var clock = Stopwatch.StartNew();
-        using (Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
-        }
-
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        wait.CancelAfter(TimeSpan.FromSeconds(60));
-        await _process.WaitForExitAsync(wait.Token);
-        return (clock.Elapsed, _process.ExitCode);
+        int exit = await _process.TerminateAsync();
+        return (clock.Elapsed, exit);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_process.HasExited)
-        {
-            _process.Dispose();
-            Http.Dispose();
-            return;
-        }
-
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-        _process.Dispose();
+        await _process.DisposeAsync();
         Http.Dispose();
     }
 
@@ -132,9 +97,9 @@ internal sealed partial class ServeProcess : IAsyncDisposable
     [GeneratedRegex(@"First admin key \(shown once, keep it safe\): (\S+)")]
     private static partial Regex AdminKey();
 
-    [GeneratedRegex(@"^Palisade registry listening on (\S+)")]
+    [GeneratedRegex(@"^Palisade registry listening on (\S+)", RegexOptions.Multiline)]
     private static partial Regex RegistryAddress();
 
-    [GeneratedRegex(@"^Palisade DNS listening on (\S+)")]
+    [GeneratedRegex(@"^Palisade DNS listening on (\S+)", RegexOptions.Multiline)]
     private static partial Regex DnsAddress();
 }

@@ -1,5 +1,4 @@
 using Palisade.Core;
-using Palisade.Registry.Tests;
 
 namespace Palisade.Firewall.Tests;
 

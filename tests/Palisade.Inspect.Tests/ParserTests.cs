@@ -19,7 +19,7 @@ public sealed class ParserTests
         byte[] capture = BuiltCaptures.Pcap([BuiltCaptures.Tcp(1, 0x02, []), BuiltCaptures.Tcp(2, 0x18, BuiltCaptures.ClientHelloRecord("a.example"))]);
         foreach (string file in new[] { "http.pcapng", "dns.pcap" })
         {
-            AssertTruncations(File.ReadAllBytes(Palisade.Core.Tests.TestData.Path("captures", file)));
+            AssertTruncations(File.ReadAllBytes(TestData.Path("captures", file)));
         }
 
         AssertTruncations(capture);

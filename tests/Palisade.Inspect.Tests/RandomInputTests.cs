@@ -11,8 +11,8 @@ public sealed class RandomInputTests
         byte[][] seeds =
         [
             BuiltCaptures.Pcap([BuiltCaptures.Tcp(1, 0x02, []), BuiltCaptures.Tcp(2, 0x18, BuiltCaptures.ClientHelloRecord("seed.example"))]),
-            File.ReadAllBytes(Palisade.Core.Tests.TestData.Path("captures", "quic-29.pcap")),
-            File.ReadAllBytes(Palisade.Core.Tests.TestData.Path("captures", "http.pcapng")),
+            File.ReadAllBytes(TestData.Path("captures", "quic-29.pcap")),
+            File.ReadAllBytes(TestData.Path("captures", "http.pcapng")),
         ];
         for (int round = 0; round < 3000; round++)
         {

@@ -9,7 +9,7 @@ public sealed class TsharkAgreementTests
     [Fact]
     public void EveryCapture_GivesTheNamesTsharkGives()
     {
-        string[] files = [.. Directory.GetFiles(Palisade.Core.Tests.TestData.Path("captures")).Where(f => f.EndsWith(".pcap", StringComparison.Ordinal) || f.EndsWith(".pcapng", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+        string[] files = [.. Directory.GetFiles(TestData.Path("captures")).Where(f => f.EndsWith(".pcap", StringComparison.Ordinal) || f.EndsWith(".pcapng", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
         Assert.True(files.Length > 50, $"only {files.Length} captures found");
         var differences = new StringBuilder();
         int namesCompared = 0;

@@ -15,7 +15,7 @@ public sealed class InspectTests
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("I-2", "http://google.com/", "https://www.ntop.org/blocked/page"))).StatusCode);
         f.Host.Registry.Versions.PublishVersion();
 
-        string captures = Palisade.Core.Tests.TestData.Path("captures");
+        string captures = TestData.Path("captures");
         JsonObject tls = await InspectAsync(f, Path.Combine(captures, "443-curl.pcap"));
         JsonObject match = tls["matches"]!.AsArray().Single()!.AsObject();
         Assert.Equal(("rkn/I-1", "www.ntop.org", "domain"), (match["order"]!.GetValue<string>(), match["target"]!.GetValue<string>(), match["kind"]!.GetValue<string>()));

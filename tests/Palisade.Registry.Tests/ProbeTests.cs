@@ -227,7 +227,7 @@ public sealed class ProbeTests
     }
 
     private static readonly Lazy<List<JsonObject>> OoniSamples = new(() =>
-        [.. Directory.GetFiles(Palisade.Core.Tests.TestData.Path("ooni"), "*.json").Order(StringComparer.Ordinal).Select(f => JsonNode.Parse(File.ReadAllText(f))!.AsObject())]);
+        [.. Directory.GetFiles(TestData.Path("ooni"), "*.json").Order(StringComparer.Ordinal).Select(f => JsonNode.Parse(File.ReadAllText(f))!.AsObject())]);
 
     private static void SameShape(JsonNode? ours, JsonNode? theirs, string path)
     {

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Palisade.Registry.Tests;
+namespace Palisade.Testing;
 
 /// <summary>Which store a registry test runs on.</summary>
 public enum RegistryStoreKind
@@ -14,7 +14,7 @@ public enum RegistryStoreKind
 /// <c>PALISADE_TEST_POSTGRES</c>), dropped at the end. Without the cluster, a test on PostgreSQL is skipped with the
 /// reason, except under CI, where it fails.
 /// </summary>
-internal sealed class TestDatabase : IDisposable
+public sealed class TestDatabase : IDisposable
 {
     private readonly string _admin;
 

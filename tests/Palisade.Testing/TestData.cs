@@ -1,10 +1,10 @@
-namespace Palisade.Core.Tests;
+namespace Palisade.Testing;
 
 /// <summary>
 /// Locates <c>../shared/testdata</c> beside the checkout. A test that needs it skips with a clear message when it
 /// is absent, and fails when it is absent under <c>CI=true</c> (shared/testdata/README.md).
 /// </summary>
-internal static class TestData
+public static class TestData
 {
     private static readonly Lazy<string?> s_root = new(FindRoot);
 

@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Palisade.Registry.Tests;
+namespace Palisade.Testing;
 
 /// <summary>A <c>palisade</c> command run as operators run it: a separate process, its output kept for the test.</summary>
-internal sealed class PalisadeProcess : IAsyncDisposable
+public sealed class PalisadeProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();

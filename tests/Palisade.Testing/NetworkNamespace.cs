@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
 
-namespace Palisade.Registry.Tests;
+namespace Palisade.Testing;
 
 /// <summary>A network namespace the test creates (and deletes), so nft changes only a kernel state of its own; with a
 /// wrapper script that runs nft inside it, for <c>palisade firewall --nft</c>.</summary>
-internal sealed class NetworkNamespace : IAsyncDisposable
+public sealed class NetworkNamespace : IAsyncDisposable
 {
     private NetworkNamespace(string name, string nftWrapper)
     {

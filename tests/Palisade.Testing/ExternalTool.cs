@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Palisade.Registry.Tests;
+namespace Palisade.Testing;
 
 /// <summary>Runs the real peers (named-checkzone, unbound, dig, nft, dnsmasq) that ./test.sh installs.</summary>
-internal static class ExternalTool
+public static class ExternalTool
 {
     /// <summary>The full path of a tool on PATH or in /usr/sbin; fails the test when it is missing.</summary>
     public static string Find(string name)
