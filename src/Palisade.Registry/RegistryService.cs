@@ -19,15 +19,14 @@ public sealed class RegistryService : IDisposable
     private RegistryService(RegistryContext context)
     {
         _context = context;
+        // Each part is made after the parts it reads: no part is wired to another after it is made.
         Authorities = new Authorities(context);
-        Operators = new Operators(context);
         Orders = new OrderDesk(context);
-        Queries = new RegistryQueries(context);
         Versions = new RegistryVersions(context);
-        Queries.UseVersions(Versions);
+        Queries = new RegistryQueries(context, Versions);
         Delisting = new DelistingFeeds(context, Versions);
         Probes = new Probes(context, Versions);
-        Operators.UseDelisting(Delisting);
+        Operators = new Operators(context, Delisting);
         Nodes = new RegistryNodes(context);
     }
 

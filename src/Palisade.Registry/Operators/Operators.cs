@@ -10,7 +10,7 @@ namespace Palisade.Registry;
 /// <summary>Operators (ISPs, resolver services, search engines) and their enforcement points, each registered in the
 /// log (<c>operator.registered</c>, <c>point.created</c> with the point's public key), so that what each point later
 /// acknowledges is attributable.</summary>
-internal sealed class Operators(RegistryContext context)
+internal sealed class Operators(RegistryContext context, DelistingFeeds delisting)
 {
     /// <summary>The kinds of operator.</summary>
     public static readonly string[] Kinds = ["isp", "resolver", "search-engine", "other"];
@@ -93,11 +93,6 @@ internal sealed class Operators(RegistryContext context)
         });
     }
 
-    private DelistingFeeds? _delisting;
-
-    /// <summary>Also accepts acknowledgements of a version's delisting feed.</summary>
-    public void UseDelisting(DelistingFeeds delisting) => _delisting = delisting;
-
     /// <summary>How far in the future an acknowledgement's signed time may be (clock skew).</summary>
     public static readonly TimeSpan MaxAckClockSkew = TimeSpan.FromMinutes(5);
 
@@ -154,11 +149,11 @@ internal sealed class Operators(RegistryContext context)
 
         // A point acknowledges the file it enforces: the version's bundle, or for a search engine its delisting feed.
         if (version is null || !(version.BundleSha256.AsSpan().SequenceEqual(ack.BundleSha256)
-            || (_delisting is not null && _delisting.File(ack.Version).Sha256.AsSpan().SequenceEqual(ack.BundleSha256))))
+            || (delisting.File(ack.Version).Sha256.AsSpan().SequenceEqual(ack.BundleSha256))))
         {
             throw new RegistryProblem(422, "unpublished-version", "Not a published version",
                 version is null ? $"this registry never published version {ack.Version}"
-                : $"version {ack.Version}'s bundle is {Convert.ToHexStringLower(version.BundleSha256)} and its delisting feed {Convert.ToHexStringLower(_delisting?.File(ack.Version).Sha256 ?? [])}, not {Convert.ToHexStringLower(ack.BundleSha256)}");
+                : $"version {ack.Version}'s bundle is {Convert.ToHexStringLower(version.BundleSha256)} and its delisting feed {Convert.ToHexStringLower(delisting.File(ack.Version).Sha256)}, not {Convert.ToHexStringLower(ack.BundleSha256)}");
         }
 
         return _context.Writer.Write((session, log) =>

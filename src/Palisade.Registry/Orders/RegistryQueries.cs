@@ -11,7 +11,7 @@ namespace Palisade.Registry;
 
 /// <summary>What the API and the portal read: orders with their history and proofs, pages of orders, counts of what is
 /// in force, lookups (through the same compiled policy and "in force" rule as enforcement), and log entries.</summary>
-internal sealed class RegistryQueries(RegistryContext context)
+internal sealed class RegistryQueries(RegistryContext context, RegistryVersions versions)
 {
     private readonly RegistryContext _context = context;
 
@@ -375,7 +375,7 @@ internal sealed class RegistryQueries(RegistryContext context)
         _context.Writer.CatchUpIfBehind();
         lock (_publishedGate)
         {
-            RegistryVersions.LatestBundle? latest = _versions?.CurrentBundle;
+            RegistryVersions.LatestBundle? latest = versions.CurrentBundle;
             if (latest is not null && latest.Version != _published.Version)
             {
                 _published = (latest.Version, CompiledPolicy.Build(PolicyBundle.Parse(latest.Bytes)));
@@ -385,10 +385,6 @@ internal sealed class RegistryQueries(RegistryContext context)
         }
     }
 
-    private RegistryVersions? _versions;
-
-    /// <summary>The versions part, whose latest bundle delisting checks use.</summary>
-    internal void UseVersions(RegistryVersions versions) => _versions = versions;
 
     /// <summary>Matches of a URL: its URL targets (exact, path prefix) and the targets covering its host.</summary>
     private void AddUrlMatches(CompiledPolicy policy, UrlKey key, long now, List<LookupMatch> matches)
