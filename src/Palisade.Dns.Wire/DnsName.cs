@@ -121,6 +121,7 @@ public static class DnsName
     /// appears there. Made for reading what others sent (a capture): a name that does not fit
     /// <paramref name="destination"/>, a reserved label type or too many pointers is Invalid; one cut short is Incomplete.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static DnsParseStatus Read(ReadOnlySpan<byte> message, ref int position, Span<byte> destination, out int written)
     {
         written = 0;
