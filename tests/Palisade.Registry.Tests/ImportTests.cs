@@ -14,7 +14,7 @@ public abstract class ImportTests(RegistryStoreKind store) : StoreTests(store)
         Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
         await using RegistryFixture f = await StartAsync();
         string dump = Path.Combine(f.Directory, "dump.xml");
-        await File.WriteAllBytesAsync(dump, Encoding.GetEncoding(1251).GetBytes(Core.Tests.Formats.RknFixtures.RknXml), TestContext.Current.CancellationToken);
+        await File.WriteAllBytesAsync(dump, Encoding.GetEncoding(1251).GetBytes(Palisade.Formats.Tests.RknFixtures.RknXml), TestContext.Current.CancellationToken);
         string[] args = ["import", "--format", "rkn-xml", dump, "--registry", f.BaseAddress.AbsoluteUri, "--key", f.RknKey,
             "--legal-basis", "Federal Law 149-FZ, art. 15.1", "--category", "court-order", "--effective", "2018-04-16T00:00:00Z", "--rejected", Path.Combine(f.Directory, "rejected.tsv")];
 

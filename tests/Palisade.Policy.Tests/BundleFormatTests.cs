@@ -1,9 +1,9 @@
 using System.Text;
 using Palisade.Policy;
 using Palisade.Log;
-using static Palisade.Core.Tests.Policy.PolicyFixtures;
+using static Palisade.Policy.Tests.PolicyFixtures;
 
-namespace Palisade.Core.Tests.Policy;
+namespace Palisade.Policy.Tests;
 
 /// <summary>The bundle and delta files: exact bytes, strict parsing, truncation, signatures.</summary>
 public sealed class BundleFormatTests

@@ -1,7 +1,7 @@
 using System.Text;
 using Palisade.Log;
 
-namespace Palisade.Core.Tests.Transparency;
+namespace Palisade.Log.Tests;
 
 /// <summary>tlog-cosignature v1.0.1 keys and signatures, against values published with transparency-dev/formats
 /// (note/note_cosigv1_test.go), and the tlog-witness v1.0.0 add-checkpoint body.</summary>
@@ -108,27 +108,5 @@ public sealed class CosignatureTests
             byte[] prefix = bytes[..length];
             Assert.ThrowsAny<Exception>(() => verifier.Verify(AddCheckpointRequest.Parse(prefix).Checkpoint));
         }
-    }
-}
-
-/// <summary>An enforcement point's signed acknowledgement (<c>palisade-ack/v1</c>).</summary>
-public sealed class AcknowledgementTests
-{
-    [Fact]
-    public void Acknowledgement_RoundTrips_AndEveryTruncationIsRefused()
-    {
-        using NoteSigner key = NoteSigner.Generate("isp-1/dns-1");
-        var ack = new Palisade.Policy.Acknowledgement("dns-1", "registry.test/log", 7, new byte[32], 1_800_000_000);
-        string text = ack.ToText();
-        Palisade.Policy.Acknowledgement read = Palisade.Policy.Acknowledgement.Parse(text);
-        Assert.Equal((ack.Point, ack.Registry, ack.Version, ack.Time), (read.Point, read.Registry, read.Version, read.Time));
-        Assert.Equal(text, NoteVerifier.Parse(key.VerifierKey).Verify(ack.Sign(key)).Text);
-        for (int length = 0; length < text.Length; length++)
-        {
-            Assert.Throws<FormatException>(() => Palisade.Policy.Acknowledgement.Parse(text[..length]));
-        }
-
-        Assert.Throws<FormatException>(() => Palisade.Policy.Acknowledgement.Parse(text.Replace("version 7", "version 0", StringComparison.Ordinal)));
-        Assert.Throws<FormatException>(() => Palisade.Policy.Acknowledgement.Parse(text.Replace("bundle 00", "bundle 0A", StringComparison.Ordinal)));
     }
 }

@@ -1,4 +1,4 @@
-namespace Palisade.Core.Tests.Formats;
+namespace Palisade.Formats.Tests;
 
 /// <summary>Both public forms of the Russian register, written by hand from their descriptions (no real dump is in the
 /// tree). Shared with the registry tests, which import them through the command line.</summary>

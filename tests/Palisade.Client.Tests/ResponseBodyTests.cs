@@ -1,7 +1,7 @@
 using System.Net;
 using Palisade.Client;
 
-namespace Palisade.Core.Tests.Http;
+namespace Palisade.Client.Tests;
 
 public sealed class ResponseBodyTests
 {

@@ -2,7 +2,7 @@ using Palisade.Log.Events;
 using System.Text.Json.Nodes;
 using Palisade.Policy;
 
-namespace Palisade.Core.Tests.Policy;
+namespace Palisade.Policy.Tests;
 
 /// <summary>Registry events and small bundles written by hand for the policy tests.</summary>
 internal static class PolicyFixtures

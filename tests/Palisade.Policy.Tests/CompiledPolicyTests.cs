@@ -1,8 +1,8 @@
 using System.Net;
 using Palisade.Policy;
-using static Palisade.Core.Tests.Policy.PolicyFixtures;
+using static Palisade.Policy.Tests.PolicyFixtures;
 
-namespace Palisade.Core.Tests.Policy;
+namespace Palisade.Policy.Tests;
 
 /// <summary>Matching against a compiled policy: names, wildcards, prefixes, URLs, time windows, and 0 B per lookup.</summary>
 public sealed class CompiledPolicyTests

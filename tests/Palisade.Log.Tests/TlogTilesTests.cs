@@ -1,6 +1,6 @@
 using Palisade.Log;
 
-namespace Palisade.Core.Tests.Transparency;
+namespace Palisade.Log.Tests;
 
 public sealed class TlogTilesTests
 {

@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Palisade.Core;
 using Palisade.Log.Events;
 
-namespace Palisade.Core.Tests.Events;
+namespace Palisade.Log.Tests.Events;
 
 /// <summary>Typed log events at the log boundary: canonical bytes out, strict reading in.</summary>
 public sealed class LogEventsTests

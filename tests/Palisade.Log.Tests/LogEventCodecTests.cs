@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Palisade.Core.Json;
 using Palisade.Log;
 
-namespace Palisade.Core.Tests.Transparency;
+namespace Palisade.Log.Tests;
 
 public sealed class LogEventCodecTests
 {

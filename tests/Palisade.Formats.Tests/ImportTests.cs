@@ -2,7 +2,7 @@ using System.Text;
 using Palisade.Formats;
 using Palisade.Policy;
 
-namespace Palisade.Core.Tests.Formats;
+namespace Palisade.Formats.Tests;
 
 /// <summary>Importers for every list format, from fixtures written by hand from each format's description.</summary>
 public sealed class ImportTests

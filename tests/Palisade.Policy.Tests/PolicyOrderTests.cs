@@ -1,6 +1,6 @@
 using Palisade.Policy;
 
-namespace Palisade.Core.Tests.Policy;
+namespace Palisade.Policy.Tests;
 
 /// <summary>The one "in force" rule every part uses: effective inclusive, expiry exclusive.</summary>
 public sealed class PolicyOrderTests

@@ -1,6 +1,6 @@
 using Palisade.Log;
 
-namespace Palisade.Core.Tests.Transparency;
+namespace Palisade.Log.Tests;
 
 /// <summary>
 /// Signed notes interoperate with the reference implementation: the key pair and note below are the published example

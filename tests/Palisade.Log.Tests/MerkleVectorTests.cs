@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Palisade.Log;
 
-namespace Palisade.Core.Tests.Transparency;
+namespace Palisade.Log.Tests;
 
 /// <summary>Every inclusion and consistency vector in ../shared/testdata/merkle gives the expected verdict.</summary>
 public sealed class MerkleVectorTests

@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
+using Palisade.Core;
 using Palisade.Log.Events;
 using Palisade.Policy;
-using static Palisade.Core.Tests.Policy.PolicyFixtures;
+using static Palisade.Policy.Tests.PolicyFixtures;
 
-namespace Palisade.Core.Tests.Policy;
+namespace Palisade.Policy.Tests;
 
 /// <summary>Registry versions from log events: incremental publication equals a rebuild from scratch, and deltas lead
 /// from each version to the next.</summary>
