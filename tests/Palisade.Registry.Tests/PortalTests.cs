@@ -39,6 +39,17 @@ public abstract partial class PortalTests(RegistryStoreKind store) : StoreTests(
         Assert.Equal("/orders/agcom/PS-7", reference.Headers.Location!.OriginalString);
     }
 
+    [Theory]
+    [InlineData("/orders//x")]
+    [InlineData("/orders/rkn/")]
+    [InlineData("/orders//")]
+    public async Task OrderPage_EmptyAuthorityOrDecision_NotFoundNotAFault(string path)
+    {
+        await using RegistryFixture f = await StartAsync();
+        using HttpResponseMessage response = await f.Http.GetAsync(path, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
     [Fact]
     public async Task OrderPage_ShowsHistoryWithProofsThatVerify()
     {

@@ -232,7 +232,7 @@ internal static class PortalEndpoints
         string raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "";
         raw = raw.Split('?')[0];
         string[] segments = raw["/orders/".Length..].Split('/');
-        if (segments.Length != 2)
+        if (segments.Length != 2 || segments[0].Length == 0 || segments[1].Length == 0)
         {
             return HtmlResult(context, html.Raw("<p>").T("OrderPathHelp").Raw("</p>"), l["NotFound"], status: 404);
         }
