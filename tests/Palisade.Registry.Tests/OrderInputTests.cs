@@ -31,6 +31,23 @@ public abstract class OrderInputTests(RegistryStoreKind store) : StoreTests(stor
     }
 
     [Theory]
+    [InlineData("LOOK\u034F-1")]
+    [InlineData("LOOK\uFE0F-1")]
+    [InlineData("LOOK\u3164-1")]
+    [InlineData("LOOK\u180B-1")]
+    [InlineData("LOOK\U000E0041-1")]
+    [InlineData("LOOK\u200B-1")]
+    public async Task Issue_DecisionWithAnInvisibleCodePoint_Refused(string decision)
+    {
+        await using RegistryFixture f = await StartAsync();
+        using HttpResponseMessage response = await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order(decision, "look.example"));
+        JsonObject problem = await f.JsonAsync(response);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("decision", problem["field"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("LOOK-1", "look.example"))).StatusCode);
+    }
+
+    [Theory]
     [InlineData("149.154.167.0/20", 400, "host bits")]
     [InlineData("exa_mple..org", 400, "targets[0]")]
     [InlineData("https://user:secret@example.org/", 400, "user name or password")]
