@@ -121,6 +121,10 @@ public abstract class MeasurementTests(RegistryStoreKind store) : StoreTests(sto
             (Submission(key, "probe-1", origin, version, report, 2, Line(report, "http://blocked.example/", "enforced", "dns", "rkn/M-1", version, asn: "AS1")), HttpStatusCode.BadRequest),
             (Submission(key, "probe-1", origin, version, "another-report", 2, third), HttpStatusCode.BadRequest),
             (Submission(key, "probe-1", origin, version, report, 2, third.Replace("not-enforced", "blocked-ish", StringComparison.Ordinal)), HttpStatusCode.BadRequest),
+
+            // A member twice: readers that keep the first and those that keep the last would see two verdicts.
+            (Submission(key, "probe-1", origin, version, report, 2, third.Replace("\"x_palisade_verdict\":\"not-enforced\"",
+                "\"x_palisade_verdict\":\"not-enforced\",\"x_palisade_verdict\":\"enforced\"", StringComparison.Ordinal)), HttpStatusCode.BadRequest),
             (new JsonObject { ["report"] = "not a note", ["measurements"] = third }, HttpStatusCode.BadRequest),
         })
         {

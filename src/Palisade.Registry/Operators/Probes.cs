@@ -236,7 +236,7 @@ internal sealed class Probes(RegistryContext context, RegistryVersions versions)
 
     private static StoredMeasurement ParseLine(MeasurementReport report, string asn, long sequence, string line)
     {
-        using JsonDocument document = JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 16 });
+        using JsonDocument document = JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
         JsonElement root = document.RootElement;
         JsonElement keys = root.GetProperty("test_keys");
         string input = Text(root, "input", 2000)!;
