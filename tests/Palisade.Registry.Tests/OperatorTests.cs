@@ -33,6 +33,13 @@ public abstract class OperatorTests(RegistryStoreKind store) : StoreTests(store)
         Assert.Equal(HttpStatusCode.Conflict, (await f.SendAsync(HttpMethod.Post, "/v1/operators/isp-1/points", f.AdminKey,
             new JsonObject { ["id"] = "resolver-a", ["key"] = pointKey.VerifierKey })).StatusCode);
 
+        // A public key belongs to one point: no other point (of this operator or another) can be registered with it.
+        using (HttpResponseMessage taken = await f.SendAsync(HttpMethod.Post, "/v1/operators/isp-1/points", f.AdminKey, new JsonObject { ["id"] = "dns-b", ["key"] = pointKey.VerifierKey }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
+            Assert.Contains("resolver-a", await taken.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        }
+
         JsonObject op = JsonNode.Parse(await f.Http.GetStringAsync("/v1/operators/isp-1", TestContext.Current.CancellationToken))!.AsObject();
         Assert.Equal("An ISP", op["name"]!.GetValue<string>());
         JsonObject point = op["points"]![0]!.AsObject();

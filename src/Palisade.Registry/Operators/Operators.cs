@@ -87,11 +87,24 @@ internal sealed class Operators(RegistryContext context, DelistingFeeds delistin
                 throw RegistryProblem.Conflict("id", $"the point '{id}' already exists");
             }
 
+            // A public key belongs to one point: otherwise whoever holds it could acknowledge for another operator.
+            string publicKey = PublicKeyOf(key.VerifierKey);
+            foreach ((string other, string otherKey) in session.PointKeys())
+            {
+                if (PublicKeyOf(otherKey) == publicKey)
+                {
+                    throw RegistryProblem.Conflict("key", $"the key is already point '{other}''s; each point has a key of its own");
+                }
+            }
+
             (long index, _) = log(new PointCreated { Time = _context.Time.GetUtcNow(), Operator = operatorId, Point = id, Key = key.VerifierKey });
             session.InsertPoint(id, operatorId, key.VerifierKey, index);
             return new PointView(id, key.VerifierKey, index, null);
         });
     }
+
+    /// <summary>The public key of a verifier key <c>name+keyid+base64</c> (its last part), whatever name it is given.</summary>
+    private static string PublicKeyOf(string verifierKey) => verifierKey[(verifierKey.LastIndexOf('+') + 1)..];
 
     /// <summary>How far in the future an acknowledgement's signed time may be (clock skew).</summary>
     public static readonly TimeSpan MaxAckClockSkew = TimeSpan.FromMinutes(5);

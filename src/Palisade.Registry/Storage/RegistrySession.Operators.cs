@@ -15,6 +15,10 @@ internal sealed partial class RegistrySession
 
     public bool PointExists(string id) => Scalar("SELECT 1 FROM points WHERE id = @id", Text("id", id)) is not null;
 
+    /// <summary>Every point's id and verifier key.</summary>
+    public List<(string Id, string VerifierKey)> PointKeys() =>
+        Rows("SELECT id, vkey FROM points ORDER BY id", r => (r.GetString(0), r.GetString(1)));
+
     public void InsertPoint(string id, string operatorId, string verifierKey, long logIndex) =>
         NonQuery("INSERT INTO points (id, operator, vkey, log_index) VALUES (@id, @operator, @vkey, @index)",
             Text("id", id), Text("operator", operatorId), Text("vkey", verifierKey), Int("index", logIndex));
