@@ -23,6 +23,13 @@ internal static class RknImporter
 
     public static Encoding Cp1251 => Encoding.GetEncoding(1251);
 
+    /// <summary>The most characters of one value (a URL, a domain, an address) read from a dump; a longer one is
+    /// rejected, and only its first <see cref="RejectedPrefixChars"/> characters are kept for the report.</summary>
+    public const int MaxValueChars = 64 * 1024;
+
+    /// <summary>How much of an over-long value a rejection quotes.</summary>
+    public const int RejectedPrefixChars = 200;
+
     public static void ReadXml(Stream source, ImportBuilder builder)
     {
         var settings = new XmlReaderSettings
@@ -85,9 +92,20 @@ internal static class RknImporter
             {
                 if (content.NodeType == XmlNodeType.Element && content.LocalName is "url" or "domain" or "ip" or "ipSubnet" or "ipv6" or "ipv6Subnet")
                 {
-                    // Reading the text moves past the element's end, onto the next node.
+                    // Reading the text moves past the element's end, onto the next node. The text is read in chunks and
+                    // kept only up to MaxValueChars, so one enormous value costs a bounded amount of memory.
                     string kind = content.LocalName;
-                    values.Add((kind, content.ReadElementContentAsString().Trim()));
+                    (string value, long length) = ReadValue(content);
+                    if (length > MaxValueChars)
+                    {
+                        builder.Reject(line, value[..Math.Min(value.Length, RejectedPrefixChars)] + "…",
+                            $"a <{kind}> value has {length} characters; a value holds at most {MaxValueChars}");
+                    }
+                    else
+                    {
+                        values.Add((kind, value.Trim()));
+                    }
+
                     continue;
                 }
 
@@ -101,6 +119,44 @@ internal static class RknImporter
         }
 
         AddDecision(builder, line, blockType ?? "default", number, date, org, values);
+    }
+
+    /// <summary>Reads a text-only element at the reader, keeping at most <see cref="MaxValueChars"/> of its characters;
+    /// returns them and the text's whole length, and leaves the reader on the node after the element.</summary>
+    private static (string Value, long Length) ReadValue(XmlReader element)
+    {
+        if (element.IsEmptyElement)
+        {
+            element.Read();
+            return ("", 0);
+        }
+
+        element.Read();
+        var text = new StringBuilder();
+        char[] chunk = new char[4096];
+        long length = 0;
+        while (element.NodeType is XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace)
+        {
+            int read;
+            while ((read = element.ReadValueChunk(chunk, 0, chunk.Length)) > 0)
+            {
+                length += read;
+                if (text.Length < MaxValueChars + 1)
+                {
+                    text.Append(chunk, 0, Math.Min(read, MaxValueChars + 1 - text.Length));
+                }
+            }
+
+            element.Read();
+        }
+
+        if (element.NodeType != XmlNodeType.EndElement)
+        {
+            throw new XmlException($"a value element holds a <{element.LocalName}> element, not text");
+        }
+
+        element.Read();
+        return (text.ToString(), length);
     }
 
     public static void ReadCsv(IEnumerable<(long Number, string Text)> lines, ImportBuilder builder)

@@ -13,6 +13,28 @@ public sealed class ImportTests
         ListImporter.Read(new MemoryStream((encoding ?? Encoding.UTF8).GetBytes(text)), format, zone);
 
     [Fact]
+    public void RknXml_OneEnormousValue_RejectedWithAPrefix_TheRestImported()
+    {
+        string huge = "http://huge.example/" + new string('a', 3 * RknImporter.MaxValueChars);
+        string dump = $"""
+            <?xml version="1.0" encoding="windows-1251"?>
+            <reg:register formatVersion="2.4" xmlns:reg="http://rsoc.ru">
+            <content id="1" entryType="1" hash="A1">
+                <decision date="2019-01-09" number="HUGE-1" org="court"/>
+                <url><![CDATA[{huge}]]></url>
+                <domain>kept.example</domain>
+            </content>
+            </reg:register>
+            """;
+        ImportResult result = Read(dump, ImportFormat.RknXml, Encoding.GetEncoding(1251));
+        ImportRejection rejected = Assert.Single(result.Rejected);
+        Assert.Contains($"has {huge.Length} characters; a value holds at most {RknImporter.MaxValueChars}", rejected.Reason, StringComparison.Ordinal);
+        Assert.True(rejected.Value.Length <= RknImporter.RejectedPrefixChars + 1, $"the rejection quotes {rejected.Value.Length} characters");
+        Assert.StartsWith("http://huge.example/aaa", rejected.Value, StringComparison.Ordinal);
+        Assert.Equal(["kept.example"], Assert.Single(result.Orders).Targets);
+    }
+
+    [Fact]
     public void RknXml_EachDecisionBecomesOneOrderWithOnlyItsOrderedTargets()
     {
         ImportResult result = Read(RknFixtures.RknXml, ImportFormat.RknXml, Encoding.GetEncoding(1251));
