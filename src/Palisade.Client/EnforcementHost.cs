@@ -71,9 +71,6 @@ public sealed partial class EnforcementHost : IAsyncDisposable
     /// <summary>The last version the registry recorded this point's acknowledgement of (0: none).</summary>
     public ulong AcknowledgedVersion => (ulong)Interlocked.Read(ref _acknowledgedVersion);
 
-    /// <summary>Cancelled when the host stops.</summary>
-    public CancellationToken Stopping => _stop.Token;
-
     /// <summary>Loads the cached version, starts <paramref name="point"/>, enforces the cached version, and follows the
     /// registry. When the start fails, the point is disposed.</summary>
     /// <exception cref="EnforcementStartException">The point cannot run.</exception>

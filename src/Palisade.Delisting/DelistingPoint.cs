@@ -65,16 +65,9 @@ public sealed partial class DelistingPoint(string path) : IEnforcementPoint
             LogWritten(_logger, path, policy.Version, active.Count);
         }
 
-        long? next = null;
-        foreach (BundleEntry entry in policy.Bundle.Entries)
-        {
-            if (entry.Order.NextChangeAfter(now) is { } at && (next is null || at < next))
-            {
-                next = at;
-            }
-        }
-
-        return new EnforceResult(true, next);
+        // The policy's epoch ends when its next order takes effect or expires (computed once per epoch, not per call).
+        long until = policy.EpochAt(now).UntilMs;
+        return new EnforceResult(true, until == long.MaxValue ? null : until);
     }
 
     /// <inheritdoc />

@@ -141,9 +141,8 @@ public sealed class EnforcementHostTests
                 _calls.Add(new Call(policy.Version, reason, DateTimeOffset.UtcNow, enforced));
             }
 
-            long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            long? next = policy.Bundle.Entries.Select(e => e.Order.NextChangeAfter(now)).Where(t => t is not null).Min();
-            return Task.FromResult(enforced ? new EnforceResult(true, next) : EnforceResult.Failed);
+            long until = policy.EpochAt(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()).UntilMs;
+            return Task.FromResult(enforced ? new EnforceResult(true, until == long.MaxValue ? null : until) : EnforceResult.Failed);
         }
 
         public void WriteMetrics(TextWriter writer) => writer.Write("recording_point_calls " + Calls.Count.ToString(CultureInfo.InvariantCulture) + "\n");

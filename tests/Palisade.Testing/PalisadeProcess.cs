@@ -32,8 +32,6 @@ public sealed class PalisadeProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public int ExitCode => _process.ExitCode;
-
     /// <summary>The process's resident memory now (VmRSS of /proc/PID/status), in bytes.</summary>
     public long ResidentBytes => ResidentBytesOf(_process.Id);
 

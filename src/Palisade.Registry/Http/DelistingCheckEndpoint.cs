@@ -108,7 +108,7 @@ internal sealed class DelistingCheckEndpoint(RegistryService registry) : IDispos
                 : throw RegistryProblem.Invalid("body", "the request body is JSON null");
         }
 
-        // One URL per line (text/plain), blank lines skipped; a line is bounded by the body and checked like a JSON URL.
+        // One URL per line (text/plain), blank lines skipped; the body bounds the lines, and the check counts them.
         var urls = new List<string?>();
         ReadOnlySpan<byte> rest = body;
         while (!rest.IsEmpty)
@@ -123,11 +123,6 @@ internal sealed class DelistingCheckEndpoint(RegistryService registry) : IDispos
 
             if (!line.IsEmpty)
             {
-                if (urls.Count == RegistryQueries.MaxDelistingUrls)
-                {
-                    throw RegistryProblem.Invalid("urls", $"a check carries at most {RegistryQueries.MaxDelistingUrls} URLs, not more");
-                }
-
                 urls.Add(Encoding.UTF8.GetString(line));
             }
         }
