@@ -76,6 +76,16 @@ public readonly struct IpPrefix : IEquatable<IpPrefix>, IComparable<IpPrefix>, I
         return new IpPrefix(bits, prefixLength, v6);
     }
 
+    /// <summary>The prefix of the given length holding <paramref name="bits"/> (an IPv4 address in the low 32 bits); bits
+    /// after the prefix length are cleared.</summary>
+    public static IpPrefix FromBits(UInt128 bits, int prefixLength, bool isIPv6)
+    {
+        int width = isIPv6 ? 128 : 32;
+        ArgumentOutOfRangeException.ThrowIfNegative(prefixLength);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(prefixLength, width);
+        return new IpPrefix(bits & Mask(prefixLength, width), prefixLength, isIPv6);
+    }
+
     /// <summary>True when <paramref name="address"/> lies inside this prefix (an IPv4-mapped IPv6 address never matches an IPv4 prefix).</summary>
     public bool Contains(IPAddress address)
     {

@@ -86,7 +86,8 @@ public sealed partial class FirewallPoint(NftablesSets sets) : IEnforcementPoint
         return new EnforceResult(true, next);
     }
 
-    /// <summary>The prefixes of <paramref name="policy"/> in force at <paramref name="unixMilliseconds"/>, and when that
+    /// <summary>The prefixes of <paramref name="policy"/> in force at <paramref name="unixMilliseconds"/> (an IPv4 prefix
+    /// also in the IPv6 forms packets carry, <see cref="EmbeddedIPv4.OnTheWire"/>), and when that
     /// next changes (an order taking effect or expiring; null: never).</summary>
     public static (List<IpPrefix> Prefixes, long? NextChangeMs) PrefixesInForce(CompiledPolicy policy, long unixMilliseconds)
     {
@@ -106,6 +107,8 @@ public sealed partial class FirewallPoint(NftablesSets sets) : IEnforcementPoint
             if (order.IsActiveAt(unixMilliseconds))
             {
                 prefixes.Add(prefix);
+                // The same IPv4 addresses as packets may carry them in IPv6 (NAT64 well-known prefix, 6to4).
+                prefixes.AddRange(EmbeddedIPv4.OnTheWire(prefix));
             }
 
             if (order.NextChangeAfter(unixMilliseconds) is { } at && (next is null || at < next))

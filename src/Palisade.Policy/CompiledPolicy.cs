@@ -387,31 +387,30 @@ public sealed class CompiledPolicy
     }
 
     /// <summary>Enumerates address matches without allocating.</summary>
+    /// <remarks>An IPv6 address that spells an IPv4 one (<see cref="EmbeddedIPv4"/>: mapped, compatible, NAT64, 6to4)
+    /// is matched as written, then as the IPv4 address it carries.</remarks>
     public ref struct AddressMatches
     {
         private readonly CompiledPolicy _policy;
-        private readonly bool _v6;
-        private readonly UInt128 _bits;
+        private readonly UInt128 _v6Bits;
+        private readonly uint _v4Bits;
+        private bool _v6;
+        private readonly bool _hasV4;
         private int _next;
 
         internal AddressMatches(CompiledPolicy policy, ReadOnlySpan<byte> address)
         {
             _policy = policy;
-            // ::ffff:a.b.c.d (RFC 4291 §2.5.5.2) is the IPv4 host a.b.c.d.
-            if (address.Length == 16 && BinaryPrimitives.ReadUInt64BigEndian(address) == 0 && BinaryPrimitives.ReadUInt16BigEndian(address[8..]) == 0
-                && BinaryPrimitives.ReadUInt16BigEndian(address[10..]) == 0xFFFF)
-            {
-                address = address[12..];
-            }
-
             if (address.Length == 4)
             {
-                _bits = BinaryPrimitives.ReadUInt32BigEndian(address);
+                _v4Bits = BinaryPrimitives.ReadUInt32BigEndian(address);
+                _hasV4 = true;
             }
             else if (address.Length == 16)
             {
                 _v6 = true;
-                _bits = BinaryPrimitives.ReadUInt128BigEndian(address);
+                _v6Bits = BinaryPrimitives.ReadUInt128BigEndian(address);
+                _hasV4 = EmbeddedIPv4.TryGetAddress(address, out _v4Bits);
             }
             else
             {
@@ -428,25 +427,33 @@ public sealed class CompiledPolicy
         /// <summary>For <c>foreach</c>.</summary>
         public readonly AddressMatches GetEnumerator() => this;
 
-        /// <summary>Advances to the next, shorter prefix.</summary>
+        /// <summary>Advances to the next, shorter prefix (the IPv6 ones first, then those of the IPv4 address carried).</summary>
         public bool MoveNext()
         {
-            int[] lengths = _v6 ? _policy._v6Lengths : _policy._v4Lengths;
-            while (_next < lengths.Length)
+            while (true)
             {
-                int length = lengths[_next++];
-                Group group;
-                bool found = _v6
-                    ? _policy._v6[length]!.TryGetValue(length == 0 ? 0 : _bits & (UInt128.MaxValue << (128 - length)), out group)
-                    : _policy._v4[length]!.TryGetValue(length == 0 ? 0 : (uint)_bits & (uint.MaxValue << (32 - length)), out group);
-                if (found)
+                int[] lengths = _v6 ? _policy._v6Lengths : _policy._v4Lengths;
+                while (_next < lengths.Length)
                 {
-                    Current = new PolicyMatch(_policy._entries, group.Start, group.Count, length == (_v6 ? 128 : 32) ? MatchKind.Exact : MatchKind.CoveringPrefix);
-                    return true;
+                    int length = lengths[_next++];
+                    Group group;
+                    bool found = _v6
+                        ? _policy._v6[length]!.TryGetValue(length == 0 ? 0 : _v6Bits & (UInt128.MaxValue << (128 - length)), out group)
+                        : _policy._v4[length]!.TryGetValue(length == 0 ? 0 : _v4Bits & (uint.MaxValue << (32 - length)), out group);
+                    if (found)
+                    {
+                        Current = new PolicyMatch(_policy._entries, group.Start, group.Count, length == (_v6 ? 128 : 32) ? MatchKind.Exact : MatchKind.CoveringPrefix);
+                        return true;
+                    }
                 }
-            }
 
-            return false;
+                if (!_v6 || !_hasV4)
+                {
+                    return false;
+                }
+
+                (_v6, _next) = (false, 0);
+            }
         }
     }
 

@@ -41,7 +41,9 @@ public sealed class DnsHardeningTests(UpstreamResolver upstream) : IClassFixture
         await using DnsServer server = await StartAsync(new IPEndPoint(IPAddress.Loopback, upstream.Port), () => policy);
         foreach (string transport in new[] { "+notcp", "+tcp" })
         {
-            foreach ((string name, string type) in new[] { ("cdn.example", "A"), ("cdn.example", "AAAA"), ("alias.example", "A"), ("mapped.example", "AAAA"), ("cdn.example", "A") })
+            foreach ((string name, string type) in new[] { ("cdn.example", "A"), ("cdn.example", "AAAA"), ("alias.example", "A"), ("mapped.example", "AAAA"), ("cdn.example", "A"),
+                // 149.154.161.7 spelt as IPv6: through the NAT64 well-known and local-use prefixes, and 6to4.
+                ("nat64.example", "AAAA"), ("localnat64.example", "AAAA"), ("sixtofour.example", "AAAA") })
             {
                 string output = await DigAsync(server, transport, name, type);
                 Assert.Contains("status: NXDOMAIN", output, StringComparison.Ordinal);
@@ -50,7 +52,7 @@ public sealed class DnsHardeningTests(UpstreamResolver upstream) : IClassFixture
             }
         }
 
-        Assert.Equal(10, server.Metrics.BlockedFor("rkn/ip-2018-04"));
+        Assert.Equal(16, server.Metrics.BlockedFor("rkn/ip-2018-04"));
 
         // An answer cached before an order exists is checked again when it is served from the cache.
         Assert.Contains("192.0.2.13", await DigAsync(server, "ok.example", "A"), StringComparison.Ordinal);

@@ -31,6 +31,9 @@ public sealed class UpstreamResolver : IAsyncLifetime
             "cdn.example. AAAA 2001:67c:4e8:f004::a",
             "alias.example. CNAME cdn.example.",
             "mapped.example. AAAA ::ffff:149.154.161.7",
+            "nat64.example. AAAA 64:ff9b::959a:a107",
+            "localnat64.example. AAAA 64:ff9b:1:ab::959a:a107",
+            "sixtofour.example. AAAA 2002:959a:a107::1",
         };
         for (int i = 0; i < 30; i++)
         {

@@ -39,7 +39,9 @@ public sealed class FirewallTests
         await using PalisadeProcess firewall = PalisadeProcess.Start("firewall", "--registry", f.BaseAddress.ToString(), "--key", registry.Log.VerifierKey,
             "--cache", Path.Combine(f.Directory, "firewall-cache"), "--nft", ns.Nft, "--table", "palisade", "--operator-key", keyFile);
         await firewall.WaitForOutputAsync("^Palisade firewall keeping sets inet palisade blocked_v4 and blocked_v6");
-        await WaitForSetsAsync(ns, firewall, ["192.0.2.0/24", "198.18.0.0/16", "198.51.100.7"], ["2001:db8::/32"]);
+        // An IPv4 prefix is also held in the IPv6 forms packets carry it in: the NAT64 well-known prefix and 6to4.
+        await WaitForSetsAsync(ns, firewall, ["192.0.2.0/24", "198.18.0.0/16", "198.51.100.7"],
+            ["2001:db8::/32", "64:ff9b::c000:200/120", "2002:c000:200::/40", "64:ff9b::c612:0/112", "2002:c612::/32", "64:ff9b::c633:6407", "2002:c633:6407::/48"]);
 
         // The operator's own rules live in the same table and use the sets; updates never touch them.
         Assert.Equal(0, (await ns.RunNftAsync("add", "chain", "inet", "palisade", "forward", "{ type filter hook forward priority 0; policy accept; }")).Exit);
@@ -47,14 +49,16 @@ public sealed class FirewallTests
         Assert.Equal(0, (await ns.RunNftAsync("add", "rule", "inet", "palisade", "forward", "ip6", "daddr", "@blocked_v6", "reject")).Exit);
 
         // The expiring order leaves the set when it expires, with no new version.
-        await WaitForSetsAsync(ns, firewall, ["192.0.2.0/24", "198.51.100.7"], ["2001:db8::/32"]);
+        await WaitForSetsAsync(ns, firewall, ["192.0.2.0/24", "198.51.100.7"],
+            ["2001:db8::/32", "64:ff9b::c000:200/120", "2002:c000:200::/40", "64:ff9b::c633:6407", "2002:c633:6407::/48"]);
         await f.WaitForAckedVersionAsync("isp-1", "nft-1", v1, () => firewall.Output);
 
         // Version 2: the first order revoked, a new one whose adjacent halves join and which overlaps nothing else.
         Assert.Equal(HttpStatusCode.OK, (await f.SendAsync(HttpMethod.Post, "/v1/orders/rkn/A-1/revoke", f.RknKey, new JsonObject { ["reason"] = "annulled" })).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("A-3", "203.0.113.0/25", "203.0.113.128/25", "192.0.2.0/25"))).StatusCode);
         ulong v2 = registry.Versions.PublishVersion()!.Version;
-        await WaitForSetsAsync(ns, firewall, ["192.0.2.0/25", "203.0.113.0/24"], []);
+        await WaitForSetsAsync(ns, firewall, ["192.0.2.0/25", "203.0.113.0/24"],
+            ["64:ff9b::c000:200/121", "2002:c000:200::/41", "64:ff9b::cb00:7100/120", "2002:cb00:7100::/40"]);
         await f.WaitForAckedVersionAsync("isp-1", "nft-1", v2, () => firewall.Output);
 
         (int exit, string rules) = await ns.RunNftAsync("list", "chain", "inet", "palisade", "forward");
@@ -90,7 +94,8 @@ public sealed class FirewallTests
         {
             four = await ns.SetElementsAsync("palisade", NftablesSets.IPv4Set);
             six = await ns.SetElementsAsync("palisade", NftablesSets.IPv6Set);
-            if (four is not null && six is not null && four.SequenceEqual(v4) && six.SequenceEqual(v6))
+            if (four is not null && six is not null && four.Order(StringComparer.Ordinal).SequenceEqual(v4.Order(StringComparer.Ordinal))
+                && six.Order(StringComparer.Ordinal).SequenceEqual(v6.Order(StringComparer.Ordinal)))
             {
                 return;
             }

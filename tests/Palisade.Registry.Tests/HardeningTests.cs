@@ -131,6 +131,11 @@ public abstract class HardeningTests(RegistryStoreKind store) : StoreTests(store
     [InlineData("64:ff9b::/96", "wider than /")]
     [InlineData("64:ff9b::c629:4/128", "protected resource '198.41.0.4/32'")]
     [InlineData("64::/16", "wider than /")]
+    [InlineData("64:ff9b:1::/48", "reaches 0.0.0.0/0 through the NAT64 local-use prefix 64:ff9b:1::/48")]
+    [InlineData("2002:6810::/32", "reaches 104.16.0.0/16 through the 6to4 prefix 2002::/16")]
+    [InlineData("2002:c629:4::/48", "protected resource '198.41.0.4/32'")]
+    [InlineData("::/96", "reaches 0.0.0.0/0 through the IPv4-compatible prefix ::/96")]
+    [InlineData("::a00:0/104", "reaches 10.0.0.0/8 through the IPv4-compatible prefix ::/96")]
     public async Task Order_Nat64Target_HeldToTheIPv4Safeguards(string target, string reason)
     {
         await using RegistryFixture f = await StartAsync();
@@ -138,6 +143,30 @@ public abstract class HardeningTests(RegistryStoreKind store) : StoreTests(store
         Assert.Equal((HttpStatusCode)422, response.StatusCode);
         string detail = (await f.JsonAsync(response))["detail"]!.GetValue<string>();
         Assert.Contains(reason, detail, StringComparison.Ordinal);
+        if (target != "64::/16")
+        {
+            // Every embedded form names the IPv4 width rule it is held to.
+            Assert.Contains("an IPv4 prefix wider than /16", detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("64:ff9b::a63:1")]
+    [InlineData("64:ff9b:1:ab::a63:1")]
+    [InlineData("2002:a63:1::1")]
+    [InlineData("::ffff:10.99.0.1")]
+    [InlineData("::10.99.0.1")]
+    public async Task Lookup_IPv6SpellingOfAnIPv4Address_FindsTheIPv4Order(string ip)
+    {
+        await using RegistryFixture f = await StartAsync();
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("E-1", "10.99.0.0/16"))).StatusCode);
+        JsonObject result = await f.JsonAsync(await f.Http.GetAsync($"/v1/lookup?ip={Uri.EscapeDataString(ip)}", TestContext.Current.CancellationToken));
+        JsonArray matches = result["matches"]!.AsArray();
+        Assert.True(matches.Count == 1, result.ToJsonString());
+        Assert.Equal("rkn/E-1", matches[0]!["order"]!.GetValue<string>());
+        Assert.Equal("10.99.0.0/16", matches[0]!["target"]!.GetValue<string>());
+        JsonObject other = await f.JsonAsync(await f.Http.GetAsync("/v1/lookup?ip=2001:db8::a63:1", TestContext.Current.CancellationToken));
+        Assert.Empty(other["matches"]!.AsArray());
     }
 
     [Fact]

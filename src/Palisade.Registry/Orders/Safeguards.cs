@@ -6,7 +6,7 @@ namespace Palisade.Registry;
 
 /// <summary>
 /// The over-blocking safeguards: a target that is or covers a public suffix, overlaps a protected resource, or is an IP
-/// prefix wider than the configured limits (NAT64 prefixes also through the IPv4 prefix they embed) needs an override
+/// prefix wider than the configured limits (an IPv6 prefix also through every IPv4 prefix it embeds, see <see cref="EmbeddedIPv4"/>) needs an override
 /// with a justification, which is logged with the order.
 /// </summary>
 internal sealed class Safeguards
@@ -122,12 +122,15 @@ internal sealed class Safeguards
 
                 return null;
             case TargetKind.Prefix:
-                // A prefix in the NAT64 well-known prefix reaches IPv4 hosts through a translator (RFC 6052): it is held
-                // to the IPv4 limits through the IPv4 prefix it embeds, as well as to the IPv6 ones.
-                if (target.Prefix.TryGetEmbeddedIPv4(IpPrefix.Nat64WellKnown, out IpPrefix embedded)
-                    && PrefixProtectionReason(embedded) is { } translated)
+                // A prefix that spells IPv4 addresses as IPv6 (NAT64, 6to4, mapped, compatible) reaches them: it is held to
+                // the IPv4 limits through every IPv4 prefix it embeds, as well as to the IPv6 ones.
+                foreach ((EmbeddedIPv4.Form form, IpPrefix embedded) in EmbeddedIPv4.Of(target.Prefix))
                 {
-                    return $"reaches {embedded} through the NAT64 prefix {IpPrefix.Nat64WellKnown}, and {embedded} {translated}";
+                    if (PrefixProtectionReason(embedded) is { } translated)
+                    {
+                        return $"reaches {embedded} through the {form.Name}, and is held to the IPv4 rules (an IPv4 prefix wider than /{_widestIPv4} "
+                            + $"or overlapping a protected resource needs an override): {embedded} {translated}";
+                    }
                 }
 
                 return PrefixProtectionReason(target.Prefix);
