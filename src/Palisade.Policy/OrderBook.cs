@@ -18,6 +18,22 @@ public sealed class OrderBook
     private BundleEntry[] _published = [];
     private List<Action>? _undo;
     private readonly Dictionary<(string Origin, long Index), List<string>> _citedBy = [];
+    private readonly Func<string, string>? _decisionKey;
+    private readonly Dictionary<(string Authority, string Key), string>? _decisionsByKey;
+
+    /// <summary>A book of orders.</summary>
+    public OrderBook()
+    {
+    }
+
+    /// <summary>A book that also indexes each authority's decision numbers by <paramref name="decisionKey"/> (the
+    /// registry's: their confusable skeleton), for <see cref="TryGetDecisionByKey"/>.</summary>
+    public OrderBook(Func<string, string> decisionKey)
+    {
+        ArgumentNullException.ThrowIfNull(decisionKey);
+        _decisionKey = decisionKey;
+        _decisionsByKey = [];
+    }
 
     /// <summary>The latest time of the events applied (Unix milliseconds); 0 before the first.</summary>
     public long LastEventMs { get; private set; }
@@ -60,6 +76,17 @@ public sealed class OrderBook
                 }
 
                 _undo?.Add(() => _orders.Remove(reference));
+                if (_decisionsByKey is not null)
+                {
+                    // The first decision with a key keeps it: a later lookalike (issued before the registry refused
+                    // them) is still found through the one it looks like.
+                    (string, string) key = (evt.Reference.Authority, _decisionKey!(evt.Reference.Decision));
+                    if (_decisionsByKey.TryAdd(key, evt.Reference.Decision))
+                    {
+                        _undo?.Add(() => _decisionsByKey.Remove(key));
+                    }
+                }
+
                 foreach (Citation cited in issued.Cites ?? [])
                 {
                     (string, long) key = (cited.Origin, cited.Index);
@@ -116,6 +143,15 @@ public sealed class OrderBook
     /// <summary>The orders that cite the foreign log entry (origin, index), in the order they were issued.</summary>
     public IReadOnlyList<string> CitedBy(string origin, long index) =>
         _citedBy.TryGetValue((origin, index), out List<string>? citing) ? citing : [];
+
+    /// <summary>The first decision number of <paramref name="authority"/> whose key (see
+    /// <see cref="OrderBook(Func{string, string})"/>) is <paramref name="key"/>; false when none has it or the book keeps
+    /// no keys.</summary>
+    public bool TryGetDecisionByKey(string authority, string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? decision)
+    {
+        decision = null;
+        return _decisionsByKey is not null && _decisionsByKey.TryGetValue((authority, key), out decision);
+    }
 
     /// <summary>An order as the events applied so far leave it; false when none was issued under the reference.</summary>
     public bool TryGetOrder(string reference, out PolicyOrder order, out bool revoked, out IReadOnlySet<string> targets)

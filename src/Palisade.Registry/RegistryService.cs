@@ -159,6 +159,12 @@ public sealed class RegistryService : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (!Confusables.IsAvailable)
+        {
+            // Refusing lookalike decision numbers is not optional: without the skeleton the registry does not start.
+            Confusables.Skeleton("");
+        }
+
         Directory.CreateDirectory(options.DataDirectory);
         FileStream dataLock = AcquireLock(options);
         try

@@ -48,6 +48,34 @@ public abstract class OrderInputTests(RegistryStoreKind store) : StoreTests(stor
     }
 
     [Theory]
+    [InlineData("L\u041E\u041EK-1", "U+041E U+041E")]
+    [InlineData("LOOK-l", "")]
+    [InlineData("L0OK-1", "")]
+    [InlineData("\uFF2C\uFF2F\uFF2F\uFF2B-1", "U+FF2C")]
+    public async Task Issue_DecisionConfusableWithOneTheAuthorityHas_Refused(string decision, string named)
+    {
+        await using RegistryFixture f = await StartAsync();
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("LOOK-1", "look.example"))).StatusCode);
+        ulong size = f.Host.Registry.Log.Size;
+        foreach (string path in new[] { "/v1/orders?dryRun=true", "/v1/orders" })
+        {
+            using HttpResponseMessage response = await f.SendAsync(HttpMethod.Post, path, f.RknKey, RegistryFixture.Order(decision, "other.example"));
+            JsonObject problem = await f.JsonAsync(response);
+            Assert.True(response.StatusCode == HttpStatusCode.Conflict, problem.ToJsonString());
+            Assert.Equal("decision", problem["field"]!.GetValue<string>());
+            string detail = problem["detail"]!.GetValue<string>();
+            Assert.Contains("looks like 'LOOK-1'", detail, StringComparison.Ordinal);
+            Assert.Contains("UTS #39", detail, StringComparison.Ordinal);
+            Assert.Contains(named, detail, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(size, f.Host.Registry.Log.Size);
+
+        // A number that reads differently is an order of its own.
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("LOOK-2", "other.example"))).StatusCode);
+    }
+
+    [Theory]
     [InlineData("149.154.167.0/20", 400, "host bits")]
     [InlineData("exa_mple..org", 400, "targets[0]")]
     [InlineData("https://user:secret@example.org/", 400, "user name or password")]

@@ -139,7 +139,30 @@ internal sealed class OrderDesk(RegistryContext context)
             throw RegistryProblem.Conflict("decision", $"the authority '{authority}' already has an order with decision number '{decision}'; amend it instead");
         }
 
+        // A decision number that reads the same as one the authority has would give the public two orders no one can
+        // tell apart (Unicode Security Mechanisms, UTS #39: the same confusable skeleton).
+        if (_context.Writer.Book.TryGetDecisionByKey(authority, Confusables.LookalikeKey(decision), out string? lookalike))
+        {
+            throw RegistryProblem.Conflict("decision", $"the decision number '{decision}'{CodePoints(decision)} looks like '{lookalike}'{CodePoints(lookalike)}, "
+                + $"which the authority '{authority}' already has (the same UTS #39 confusable skeleton of the NFKC form); amend that order, or choose a number that reads differently");
+        }
+
         return issuingBody;
+    }
+
+    /// <summary>The characters beyond printable ASCII in a decision number, as code points, so a reader sees what differs.</summary>
+    private static string CodePoints(string text)
+    {
+        var points = new List<string>();
+        foreach (System.Text.Rune rune in text.EnumerateRunes())
+        {
+            if (rune.Value is < 0x20 or > 0x7E)
+            {
+                points.Add($"U+{rune.Value:X4}");
+            }
+        }
+
+        return points.Count == 0 ? "" : $" (with {string.Join(' ', points)})";
     }
 
     /// <summary>Adds or removes targets or changes the expiry of one of the caller's orders (<c>order.amended</c>).</summary>
