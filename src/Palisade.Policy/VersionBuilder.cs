@@ -9,7 +9,7 @@ namespace Palisade.Policy;
 /// The one builder of a registry version: from the order book's change since the version before, the bundle (every
 /// entry) and the delta (what was removed and added, naming the bundle's SHA-256), both bytes and hashes. The registry
 /// publishes with it, accepts a version another node published with it, rebuilds lost files with it, and anyone holding
-/// the public log rebuilds a version with it (<see cref="Replay"/>): version n is a pure function of the log.
+/// the public log rebuilds a version with it (<see cref="Replay(string, IEnumerable{ValueTuple{ulong, byte[]}}, Func{ulong, byte[]}, ulong)"/>): version n is a pure function of the log.
 /// </summary>
 public static class VersionBuilder
 {
@@ -41,10 +41,26 @@ public static class VersionBuilder
     /// <returns>The version, and the event that published it (with the hashes the log holds).</returns>
     /// <exception cref="VersionNotInLogException">The log publishes no such version.</exception>
     /// <exception cref="FormatException">The log holds malformed events, or the version's event is not where it says.</exception>
-    public static (BuiltVersion Version, VersionPublished Published) Replay(string origin, IEnumerable<(ulong Index, byte[] Entry)> entries, Func<ulong, byte[]> root, ulong version)
+    public static (BuiltVersion Version, VersionPublished Published) Replay(string origin, IEnumerable<(ulong Index, byte[] Entry)> entries, Func<ulong, byte[]> root, ulong version) =>
+        Replay(origin, entries, root, version, new OrderBook(), null);
+
+    /// <summary>
+    /// Rebuilds version <paramref name="version"/> as <see cref="Replay(string, IEnumerable{ValueTuple{ulong, byte[]}}, Func{ulong, byte[]}, ulong)"/>
+    /// does, resuming from <paramref name="book"/>: a book read from the snapshot of an earlier version v, with
+    /// <paramref name="entries"/> starting at the index of v's <c>version.published</c> event (v's log size).
+    /// </summary>
+    /// <param name="origin">The log origin.</param>
+    /// <param name="entries">Verified log entries in index order, from where <paramref name="book"/> stands.</param>
+    /// <param name="root">The root hash of the first n entries.</param>
+    /// <param name="version">The version to rebuild.</param>
+    /// <param name="book">Where to start: a new book, or one read from a snapshot.</param>
+    /// <param name="snapshot">Called with an earlier version and the book standing right at it (that version accepted,
+    /// its <c>version.published</c> event not yet applied) when it returns a writer to snapshot the book to; null: none.</param>
+    public static (BuiltVersion Version, VersionPublished Published) Replay(string origin, IEnumerable<(ulong Index, byte[] Entry)> entries, Func<ulong, byte[]> root,
+        ulong version, OrderBook book, Func<ulong, Action<OrderBook>?>? snapshot)
     {
         ArgumentNullException.ThrowIfNull(root);
-        var book = new OrderBook();
+        ArgumentNullException.ThrowIfNull(book);
         ulong latest = 0;
         foreach ((ulong index, _, LogEvent evt) in LogEvents.Join(entries))
         {
@@ -61,10 +77,15 @@ public static class VersionBuilder
                     return (Build(origin, version, published.LogSize, root(published.LogSize), book.Prepare()), published);
                 }
 
-                if (published.Version + 1 == version)
+                // Accepting an earlier version on the way changes nothing that follows (the registry accepts every one);
+                // it is needed for the delta of the next one, and for a snapshot.
+                Action<OrderBook>? take = published.Version < version ? snapshot?.Invoke(published.Version) : null;
+                if (published.Version + 1 == version || take is not null)
                 {
                     book.Accept(book.Prepare());
                 }
+
+                take?.Invoke(book);
             }
 
             book.Apply(evt);

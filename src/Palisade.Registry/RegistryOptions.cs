@@ -42,6 +42,10 @@ public sealed class RegistryOptions
     /// for. 1 writes every bundle.</summary>
     public int FullBundleEvery { get; set; } = 16;
 
+    /// <summary>The most bytes the files rebuilt for old versions (bundles between retention points, order book
+    /// snapshots) take under <c>bundles/rebuilt/</c> (default 256 MiB); the ones used least recently go first.</summary>
+    public long RebuildCacheBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>The public base URL of the registry, used in order URLs (default: the first listening address).</summary>
     public string? PublicUrl { get; set; }
 
@@ -89,6 +93,11 @@ public sealed class RegistryOptions
         if (PublishDelay < TimeSpan.Zero || PublishDelay > TimeSpan.FromSeconds(60))
         {
             throw new RegistryConfigurationException($"Palisade:PublishDelay is {PublishDelay}; it is between 00:00:00 and 00:01:00");
+        }
+
+        if (RebuildCacheBytes < 0)
+        {
+            throw new RegistryConfigurationException($"Palisade:RebuildCacheBytes is {RebuildCacheBytes}; it is 0 or more");
         }
 
         if (FullBundleEvery < 1)

@@ -30,12 +30,7 @@ internal sealed class DelistingCheckEndpoint(RegistryService registry) : IDispos
 
     private const int FlushBytes = 32 * 1024;
 
-    private readonly ConcurrencyLimiter _limiter = new(new ConcurrencyLimiterOptions
-    {
-        PermitLimit = MaxConcurrentChecks,
-        QueueLimit = MaxQueuedChecks,
-        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-    });
+    private readonly Turns _turns = new(MaxConcurrentChecks, MaxQueuedChecks, MaxQueueWait, Busy);
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -45,25 +40,8 @@ internal sealed class DelistingCheckEndpoint(RegistryService registry) : IDispos
         }
 
         // The turn is taken before the body is read: waiting checks hold a connection, not their URLs.
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        wait.CancelAfter(MaxQueueWait);
-        RateLimitLease lease;
-        try
+        using (await _turns.TakeAsync(context.RequestAborted).ConfigureAwait(false))
         {
-            lease = await _limiter.AcquireAsync(1, wait.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
-        {
-            throw Busy();
-        }
-
-        using (lease)
-        {
-            if (!lease.IsAcquired)
-            {
-                throw Busy();
-            }
-
             List<string?> urls = await ReadUrlsAsync(context).ConfigureAwait(false);
             IEnumerable<DelistingResult> results = registry.Queries.CheckDelisting(urls);
             context.Response.ContentType = "application/json; charset=utf-8";
@@ -91,7 +69,7 @@ internal sealed class DelistingCheckEndpoint(RegistryService registry) : IDispos
         }
     }
 
-    public void Dispose() => _limiter.Dispose();
+    public void Dispose() => _turns.Dispose();
 
     private static async Task<List<string?>> ReadUrlsAsync(HttpContext context)
     {

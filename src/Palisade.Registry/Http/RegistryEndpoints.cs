@@ -188,9 +188,9 @@ internal static partial class RegistryEndpoints
 
         app.MapGet("/v1/bundles/latest", (Delegate)((HttpContext context) => LatestAsync(registry, app, context, "/v1/bundles/")));
         app.MapGet("/v1/delisting/latest", (Delegate)((HttpContext context) => LatestAsync(registry, app, context, "/v1/delisting/")));
-        app.MapGet("/v1/delisting/{name}", (string name, HttpContext context) => ServeDelisting(registry, context, name, delta: false));
-        app.MapGet("/v1/delisting/deltas/{name}", (string name, HttpContext context) => ServeDelisting(registry, context, name, delta: true));
-        app.MapGet("/v1/bundles/{name}", (string name, HttpContext context) => ServeVersionFile(registry, context, name, "bundle"));
+        app.MapGet("/v1/delisting/{name}", (string name, HttpContext context) => ServeDelistingAsync(registry, context, name, delta: false));
+        app.MapGet("/v1/delisting/deltas/{name}", (string name, HttpContext context) => ServeDelistingAsync(registry, context, name, delta: true));
+        app.MapGet("/v1/bundles/{name}", (string name, HttpContext context) => ServeVersionFileAsync(registry, context, name, "bundle"));
         app.MapGet("/v1/bundles/sha256/{sha256}", (string sha256) =>
         {
             // Content-addressed: a cache or CDN keyed by the hash the log published serves the same bytes for ever.
@@ -203,7 +203,7 @@ internal static partial class RegistryEndpoints
                 ?? throw RegistryProblem.NotFound($"no published bundle has SHA-256 {sha256}");
             return Results.Redirect(FormattableString.Invariant($"/v1/bundles/{version.Version}"));
         });
-        app.MapGet("/v1/deltas/{name}", (string name, HttpContext context) => ServeVersionFile(registry, context, name, "delta"));
+        app.MapGet("/v1/deltas/{name}", (string name, HttpContext context) => ServeVersionFileAsync(registry, context, name, "delta"));
 
         app.MapGet("/v1/lookup", (HttpContext context) =>
             Json(registry.Queries.Lookup(context.Request.Query["name"], context.Request.Query["url"], context.Request.Query["ip"]), RegistryJsonContext.Default.LookupResult));
@@ -229,7 +229,7 @@ internal static partial class RegistryEndpoints
         app.MapPost("/v1/acks", async (HttpContext context) =>
         {
             byte[] body = await ReadBytes(context, Palisade.Policy.Acknowledgement.MaxLength).ConfigureAwait(false);
-            AckView ack = registry.Operators.Acknowledge(Encoding.UTF8.GetString(body));
+            AckView ack = await registry.Operators.AcknowledgeAsync(Encoding.UTF8.GetString(body), context.RequestAborted).ConfigureAwait(false);
             return Json(ack, RegistryJsonContext.Default.AckView, StatusCodes.Status201Created);
         });
 
@@ -406,7 +406,7 @@ internal static partial class RegistryEndpoints
         return text.ToString();
     }
 
-    private static IResult ServeDelisting(RegistryService registry, HttpContext context, string name, bool delta)
+    private static async Task<IResult> ServeDelistingAsync(RegistryService registry, HttpContext context, string name, bool delta)
     {
         bool signature = name.EndsWith(".sig", StringComparison.Ordinal);
         string number = signature ? name[..^4] : name;
@@ -415,7 +415,7 @@ internal static partial class RegistryEndpoints
             throw RegistryProblem.NotFound($"there is no published delisting {(delta ? "delta" : "feed")} '{name}' (versions are 1…{registry.Versions.LatestVersion?.Version ?? 0})");
         }
 
-        DelistingFeeds.FeedFile file = delta ? registry.Delisting.Delta(version) : registry.Delisting.File(version);
+        DelistingFeeds.FeedFile file = await (delta ? registry.Delisting.DeltaAsync(version, context.RequestAborted) : registry.Delisting.FileAsync(version, context.RequestAborted)).ConfigureAwait(false);
         context.Response.Headers.CacheControl = Immutable;
         return signature
             ? Results.Text(file.Signature, "text/plain; charset=utf-8")
@@ -441,7 +441,7 @@ internal static partial class RegistryEndpoints
         return version <= (registry.Versions.LatestVersion?.Version ?? 0) ? version : null;
     }
 
-    private static IResult ServeVersionFile(RegistryService registry, HttpContext context, string name, string kind)
+    private static async Task<IResult> ServeVersionFileAsync(RegistryService registry, HttpContext context, string name, string kind)
     {
         bool signature = name.EndsWith(".sig", StringComparison.Ordinal);
         string number = signature ? name[..^4] : name;
@@ -450,9 +450,8 @@ internal static partial class RegistryEndpoints
             throw RegistryProblem.NotFound($"there is no published {kind} '{name}' (versions are 1…{registry.Versions.LatestVersion?.Version ?? 0})");
         }
 
-        string path = registry.Versions.VersionFile(version, kind) + (signature ? ".sig" : "");
         context.Response.Headers.CacheControl = Immutable;
-        if (!File.Exists(path) && kind == "bundle" && registry.Versions.CurrentBundle is { } latest && latest.Version == version)
+        if (kind == "bundle" && registry.Versions.CurrentBundle is { } latest && latest.Version == version && registry.Versions.StoredFile(version, kind) is null)
         {
             // The latest bundle is served from memory; its file is written only at the retention points.
             return signature
@@ -461,15 +460,13 @@ internal static partial class RegistryEndpoints
                     entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue("\"" + Convert.ToHexStringLower(latest.Sha256) + "\""));
         }
 
-        if (!File.Exists(path))
-        {
-            // Not kept here (between retention points, published by another node, or lost): rebuilt from the log.
-            registry.Versions.EnsureVersionFiles(version);
-        }
-
+        // Not kept here (between retention points, published by another node, or lost): rebuilt from the log, in turns.
+        string path = registry.Versions.StoredFile(version, kind)
+            ?? (await registry.Versions.EnsureVersionFilesAsync(version, context.RequestAborted).ConfigureAwait(false) ? registry.Versions.StoredFile(version, kind) : null)
+            ?? throw new InvalidOperationException($"version {version}'s {kind} was rebuilt but is not kept");
         if (signature)
         {
-            return Results.File(path, "text/plain; charset=utf-8");
+            return Results.File(path + ".sig", "text/plain; charset=utf-8");
         }
 
         RegistryVersion? stored = registry.Versions.GetVersion(version);

@@ -114,7 +114,7 @@ internal sealed class Operators(RegistryContext context, DelistingFeeds delistin
     /// kept whole): signed with the point's registered key, for this registry, for a version it published with that
     /// bundle hash, not from the future, and later than the point's last acknowledgement (no replays).
     /// </summary>
-    public AckView Acknowledge(string statement)
+    public async Task<AckView> AcknowledgeAsync(string statement, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(statement);
         Acknowledgement ack;
@@ -161,12 +161,13 @@ internal sealed class Operators(RegistryContext context, DelistingFeeds delistin
         }
 
         // A point acknowledges the file it enforces: the version's bundle, or for a search engine its delisting feed.
-        if (version is null || !(version.BundleSha256.AsSpan().SequenceEqual(ack.BundleSha256)
-            || (delisting.File(ack.Version).Sha256.AsSpan().SequenceEqual(ack.BundleSha256))))
+        byte[]? feed = version is null || version.BundleSha256.AsSpan().SequenceEqual(ack.BundleSha256) ? null
+            : (await delisting.FileAsync(ack.Version, cancellationToken).ConfigureAwait(false)).Sha256;
+        if (version is null || !(feed is null || feed.AsSpan().SequenceEqual(ack.BundleSha256)))
         {
             throw new RegistryProblem(422, "unpublished-version", "Not a published version",
                 version is null ? $"this registry never published version {ack.Version}"
-                : $"version {ack.Version}'s bundle is {Convert.ToHexStringLower(version.BundleSha256)} and its delisting feed {Convert.ToHexStringLower(delisting.File(ack.Version).Sha256)}, not {Convert.ToHexStringLower(ack.BundleSha256)}");
+                : $"version {ack.Version}'s bundle is {Convert.ToHexStringLower(version.BundleSha256)} and its delisting feed {Convert.ToHexStringLower(feed!)}, not {Convert.ToHexStringLower(ack.BundleSha256)}");
         }
 
         return _context.Writer.Write((session, log) =>

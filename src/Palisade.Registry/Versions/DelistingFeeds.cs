@@ -18,24 +18,24 @@ internal sealed class DelistingFeeds(RegistryContext context, RegistryVersions v
     private readonly LinkedList<(ulong Version, string Kind, FeedFile File)> _cache = new();
 
     /// <summary>Version <paramref name="version"/>'s feed file.</summary>
-    public FeedFile File(ulong version) => Cached(version, DelistingFeed.FileKind, () =>
+    public Task<FeedFile> FileAsync(ulong version, CancellationToken cancellationToken) => CachedAsync(version, DelistingFeed.FileKind, async () =>
     {
-        byte[] bytes = DelistingFeed.Of(PolicyBundle.Parse(versions.FileBytes(version, "bundle"))).ToBytes();
+        byte[] bytes = DelistingFeed.Of(PolicyBundle.Parse(await versions.FileBytesAsync(version, "bundle", cancellationToken).ConfigureAwait(false))).ToBytes();
         return Signed(version, DelistingFeed.FileKind, bytes);
     });
 
     /// <summary>Version <paramref name="version"/>'s feed delta from the version before.</summary>
-    public FeedFile Delta(ulong version) => Cached(version, DelistingFeed.DeltaKind, () =>
+    public Task<FeedFile> DeltaAsync(ulong version, CancellationToken cancellationToken) => CachedAsync(version, DelistingFeed.DeltaKind, async () =>
     {
-        PolicyDelta delta = PolicyDelta.Parse(versions.FileBytes(version, "delta"));
-        byte[] bytes = DelistingFeed.Of(delta, File(version).Sha256).ToBytes();
+        PolicyDelta delta = PolicyDelta.Parse(await versions.FileBytesAsync(version, "delta", cancellationToken).ConfigureAwait(false));
+        byte[] bytes = DelistingFeed.Of(delta, (await FileAsync(version, cancellationToken).ConfigureAwait(false)).Sha256).ToBytes();
         return Signed(version, DelistingFeed.DeltaKind, bytes);
     });
 
     private FeedFile Signed(ulong version, string kind, byte[] bytes) =>
         new(bytes, SHA256.HashData(bytes), BundleSignature.Sign(context.Log.Signer, kind, version, bytes));
 
-    private FeedFile Cached(ulong version, string kind, Func<FeedFile> build)
+    private async Task<FeedFile> CachedAsync(ulong version, string kind, Func<Task<FeedFile>> build)
     {
         lock (_gate)
         {
@@ -48,7 +48,7 @@ internal sealed class DelistingFeeds(RegistryContext context, RegistryVersions v
             }
         }
 
-        FeedFile built = build();
+        FeedFile built = await build().ConfigureAwait(false);
         lock (_gate)
         {
             _cache.AddFirst((version, kind, built));

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Palisade.Log.Events;
 using Palisade.Policy;
+using Palisade.Registry.Api;
 using Palisade.Registry.Storage;
 
 namespace Palisade.Registry;
@@ -237,7 +238,7 @@ internal sealed class RegistryVersions : IDisposable
 
         bool accepted = latest is null;
         var derived = new DerivedTables();
-        foreach ((ulong index, int entries, LogEvent evt) in LogEvents.Join(ReadAllEntries()))
+        foreach ((ulong index, int entries, LogEvent evt) in LogEvents.Join(ReadEntries(0)))
         {
             if (!accepted && index >= latest!.LogSize)
             {
@@ -303,75 +304,225 @@ internal sealed class RegistryVersions : IDisposable
         Interlocked.Exchange(ref _versionPublished, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
-    /// <summary>The bytes of version <paramref name="version"/>'s <paramref name="kind"/> ("bundle" or "delta"): the latest
-    /// bundle from memory, others from their files, rebuilt from the log when not kept here.</summary>
-    public byte[] FileBytes(ulong version, string kind)
-    {
-        string path = VersionFile(version, kind);
-        if (!File.Exists(path))
-        {
-            if (kind == "bundle" && CurrentBundle is { } latest && latest.Version == version)
-            {
-                return latest.Bytes;
-            }
+    /// <summary>The most rebuilds of old versions running at once (each replays log events on one core).</summary>
+    public const int MaxConcurrentRebuilds = 1;
 
-            EnsureVersionFiles(version);
+    /// <summary>The most rebuilds waiting for their turn; beyond them a request is answered 503 with Retry-After.</summary>
+    public const int MaxQueuedRebuilds = 16;
+
+    /// <summary>How long a rebuild waits for its turn before its request is answered 503 with Retry-After.</summary>
+    public static readonly TimeSpan MaxRebuildWait = TimeSpan.FromSeconds(60);
+
+    private readonly Turns _rebuildTurns = new(MaxConcurrentRebuilds, MaxQueuedRebuilds, MaxRebuildWait, () =>
+        new RegistryProblem(503, "busy", "Too many old versions asked for at once",
+            $"at most {MaxConcurrentRebuilds} old versions are rebuilt from the log at once and {MaxQueuedRebuilds} wait; try again shortly") { RetryAfterSeconds = 5 });
+
+    private readonly Dictionary<ulong, Task<bool>> _rebuilding = [];
+    private long _entriesReplayed;
+
+    /// <summary>The turns rebuilds take (tests hold them to see what waits and what is refused).</summary>
+    internal Turns RebuildTurns => _rebuildTurns;
+
+    /// <summary>Log entries read by rebuilds of old versions since start.</summary>
+    public long EntriesReplayed => Interlocked.Read(ref _entriesReplayed);
+    private RebuildCache? _cache;
+
+    /// <summary>Where rebuilt files and order book snapshots are kept, within <see cref="RegistryOptions.RebuildCacheBytes"/>.</summary>
+    internal RebuildCache Cache => LazyInitializer.EnsureInitialized(ref _cache,
+        () => new RebuildCache(Path.Combine(_files.Directory, "rebuilt"), _context.Options.RebuildCacheBytes));
+
+    /// <summary>A version's bundle or delta file as this node keeps it (the retention files, then the rebuild cache);
+    /// null when it keeps none. The latest bundle, served from memory, has no file between retention points.</summary>
+    public string? StoredFile(ulong version, string kind)
+    {
+        string kept = _files.PathOf(version, kind);
+        if (File.Exists(kept) && File.Exists(kept + ".sig"))
+        {
+            return kept;
         }
 
-        return File.ReadAllBytes(path);
+        return Cache.TryUse(RebuildCache.FileName(version, kind), signed: true, out string cached) ? cached : null;
     }
 
-    private readonly SemaphoreSlim _rebuilding = new(1, 1);
+    /// <summary>The bytes of version <paramref name="version"/>'s <paramref name="kind"/> ("bundle" or "delta"): the latest
+    /// bundle from memory, others from their files, rebuilt from the log when not kept here.</summary>
+    /// <exception cref="RegistryProblem">503: too many rebuilds at once.</exception>
+    public async Task<byte[]> FileBytesAsync(ulong version, string kind, CancellationToken cancellationToken)
+    {
+        if (kind == "bundle" && CurrentBundle is { } latest && latest.Version == version)
+        {
+            return latest.Bytes;
+        }
+
+        string? path = StoredFile(version, kind);
+        if (path is null)
+        {
+            await EnsureVersionFilesAsync(version, cancellationToken).ConfigureAwait(false);
+            path = StoredFile(version, kind) ?? throw new InvalidOperationException($"version {version}'s {kind} was rebuilt but is not kept");
+        }
+
+        return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
-    /// Makes sure the bundle and delta files of a published version exist, rebuilding them from the log when they do not
-    /// (a node that joined after the version was published, or a data directory whose files were lost): version n is a
-    /// pure function of the log, so the files come out byte for byte as published, and are checked against the hashes
-    /// the log holds before they are written.
+    /// Makes sure the bundle and delta files of a published version are kept here, rebuilding them from the log when they
+    /// are not (versions between retention points, a node that joined after the version was published, files lost):
+    /// version n is a pure function of the log, so the files come out byte for byte as published, and are checked
+    /// against the hashes the log holds before they are written. A rebuild resumes from the latest order book snapshot
+    /// before the version (time proportional to the log since then, not to the whole log) and leaves a snapshot at the
+    /// last retention point it passes. Rebuilds run in turns (<see cref="MaxConcurrentRebuilds"/>, with
+    /// <see cref="MaxQueuedRebuilds"/> waiting) off the request threads; requests for one version share one rebuild.
     /// </summary>
     /// <returns>False when there is no such version.</returns>
-    public bool EnsureVersionFiles(ulong version)
+    /// <exception cref="RegistryProblem">503: too many rebuilds at once.</exception>
+    public async Task<bool> EnsureVersionFilesAsync(ulong version, CancellationToken cancellationToken)
     {
-        if (_files.Has(version))
+        if (StoredFile(version, "bundle") is not null && StoredFile(version, "delta") is not null)
         {
             return true;
         }
 
-        _rebuilding.Wait();
+        Task<bool>? rebuild;
+        lock (_rebuilding)
+        {
+            // A rebuild that ended (done, refused or failed) is not shared: its files are kept, or it is tried again.
+            if (!_rebuilding.TryGetValue(version, out rebuild) || rebuild.IsCompleted)
+            {
+                _rebuilding[version] = rebuild = RebuildInTurnAsync(version);
+            }
+        }
+
         try
         {
-            BuiltVersion built;
-            VersionPublished published;
-            try
-            {
-                (built, published) = VersionBuilder.Replay(_context.Log.Origin, ReadAllEntries(), _context.Log.Root, version);
-            }
-            catch (VersionNotInLogException)
-            {
-                return false;
-            }
-
-            if (Convert.ToHexStringLower(built.BundleSha256) != published.Bundle || Convert.ToHexStringLower(built.DeltaSha256) != published.Delta)
-            {
-                throw new RegistryConfigurationException($"version {version} rebuilt from the log does not hash to what the log published");
-            }
-
-            _files.WriteSigned(built.BundleBytes, version, "bundle");
-            _files.WriteSigned(built.DeltaBytes, version, "delta");
-            return true;
+            return await rebuild.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            _rebuilding.Release();
+            lock (_rebuilding)
+            {
+                if (rebuild.IsCompleted && _rebuilding.TryGetValue(version, out Task<bool>? shared) && shared == rebuild)
+                {
+                    _rebuilding.Remove(version);
+                }
+            }
         }
     }
 
+    private async Task<bool> RebuildInTurnAsync(ulong version)
+    {
+        using (await _rebuildTurns.TakeAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            return await Task.Run(() => Rebuild(version)).ConfigureAwait(false);
+        }
+    }
 
-    private IEnumerable<(ulong Index, byte[] Entry)> ReadAllEntries()
+    private bool Rebuild(ulong version)
+    {
+        if (GetVersion(version) is null)
+        {
+            return false;
+        }
+
+        RebuildCache cache = Cache;
+        (BuiltVersion Built, VersionPublished Published)? result = null;
+        if (cache.LatestSnapshotBefore(version) is { } at && GetVersion(at) is { } start && cache.TryUse(RebuildCache.SnapshotName(at), signed: false, out string snapshotPath))
+        {
+            try
+            {
+                OrderBook book;
+                using (var reader = new StreamReader(snapshotPath, System.Text.Encoding.UTF8))
+                {
+                    book = OrderBook.ReadSnapshot(reader);
+                }
+
+                result = Replay(version, start.LogSize, book, at);
+                if (!Matches(result.Value))
+                {
+                    result = null;
+                }
+            }
+            catch (Exception e) when (e is FormatException or IOException)
+            {
+                result = null;
+            }
+
+            if (result is null)
+            {
+                // A snapshot that does not give what the log published is dropped; the log is replayed from the start.
+                cache.Remove(RebuildCache.SnapshotName(at));
+            }
+        }
+
+        result ??= Replay(version, 0, new OrderBook(), 0);
+        if (!Matches(result.Value))
+        {
+            throw new RegistryConfigurationException($"version {version} rebuilt from the log does not hash to what the log published");
+        }
+
+        BuiltVersion built = result.Value.Built;
+        // A retention file, or a delta (every one is kept), goes back where publication put it; any other bundle is a
+        // cache entry.
+        if (!File.Exists(_files.PathOf(version, "delta") + ".sig"))
+        {
+            _files.WriteSigned(built.DeltaBytes, version, "delta");
+        }
+
+        if (KeepsFullBundle(version))
+        {
+            _files.WriteSigned(built.BundleBytes, version, "bundle");
+        }
+        else
+        {
+            string name = RebuildCache.FileName(version, "bundle");
+            _files.WriteSignedAt(cache.PathOf(name), built.BundleBytes, version, "bundle");
+            cache.Added(name);
+        }
+
+        return true;
+    }
+
+    private static bool Matches((BuiltVersion Built, VersionPublished Published) result) =>
+        Convert.ToHexStringLower(result.Built.BundleSha256) == result.Published.Bundle && Convert.ToHexStringLower(result.Built.DeltaSha256) == result.Published.Delta;
+
+    /// <summary>Replays the log from <paramref name="fromIndex"/> with <paramref name="book"/> (standing at version
+    /// <paramref name="fromVersion"/>, 0: the start) to <paramref name="version"/>, snapshotting the book at the last
+    /// retention point on the way.</summary>
+    private (BuiltVersion Built, VersionPublished Published) Replay(ulong version, ulong fromIndex, OrderBook book, ulong fromVersion)
+    {
+        ulong every = (ulong)_context.Options.FullBundleEvery;
+        ulong snapshotAt = (version - 1) / every * every;
+        return VersionBuilder.Replay(_context.Log.Origin, Counted(ReadEntries(fromIndex)), _context.Log.Root, version, book, at =>
+            at == snapshotAt && at > fromVersion ? WriteSnapshot : null);
+
+        void WriteSnapshot(OrderBook standing)
+        {
+            string name = RebuildCache.SnapshotName(snapshotAt);
+            string path = Cache.PathOf(name);
+            using (var stream = new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16);
+                standing.WriteSnapshot(writer);
+            }
+
+            File.Move(path + ".tmp", path, overwrite: true);
+            Cache.Added(name);
+        }
+    }
+
+    private IEnumerable<(ulong Index, byte[] Entry)> Counted(IEnumerable<(ulong Index, byte[] Entry)> entries)
+    {
+        foreach ((ulong Index, byte[] Entry) entry in entries)
+        {
+            Interlocked.Increment(ref _entriesReplayed);
+            yield return entry;
+        }
+    }
+
+    private IEnumerable<(ulong Index, byte[] Entry)> ReadEntries(ulong from)
     {
         const int Chunk = 4096;
         ulong size = _context.Log.Size;
-        for (ulong start = 0; start < size; start += Chunk)
+        for (ulong start = from; start < size; start += Chunk)
         {
             List<byte[]> entries;
             using (RegistrySession session = _context.Store.OpenRead())
@@ -392,6 +543,6 @@ internal sealed class RegistryVersions : IDisposable
     public void Dispose()
     {
         _publisher?.Dispose();
-        _rebuilding.Dispose();
+        _rebuildTurns.Dispose();
     }
 }

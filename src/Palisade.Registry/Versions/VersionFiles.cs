@@ -28,7 +28,13 @@ internal sealed class VersionFiles(string dataDirectory, NoteSigner signer)
     public byte[] WriteSigned(byte[] bytes, ulong version, string kind)
     {
         System.IO.Directory.CreateDirectory(Directory);
-        string path = PathOf(version, kind);
+        return WriteSignedAt(PathOf(version, kind), bytes, version, kind);
+    }
+
+    /// <summary>Writes a file and its signature durably at <paramref name="path"/> (and <c>.sig</c>); returns the
+    /// file's SHA-256.</summary>
+    public byte[] WriteSignedAt(string path, byte[] bytes, ulong version, string kind)
+    {
         WriteDurably(path, bytes);
         WriteDurably(path + ".sig", Encoding.UTF8.GetBytes(BundleSignature.Sign(signer, kind, version, bytes)));
         return SHA256.HashData(bytes);
@@ -44,7 +50,8 @@ internal sealed class VersionFiles(string dataDirectory, NoteSigner signer)
         }
     }
 
-    private static void WriteDurably(string path, byte[] bytes)
+    /// <summary>Writes a file durably: to a temporary name, flushed to disk, then renamed into place.</summary>
+    public static void WriteDurably(string path, byte[] bytes)
     {
         string temporary = path + ".tmp";
         using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
