@@ -46,6 +46,15 @@ public sealed class RegistryOptions
     /// snapshots) take under <c>bundles/rebuilt/</c> (default 256 MiB); the ones used least recently go first.</summary>
     public long RebuildCacheBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>Most measurements one probe stores an hour (default <see cref="Probes.MaxMeasurementsPerHour"/>).</summary>
+    public int ProbeMeasurementsPerHour { get; set; } = Probes.MaxMeasurementsPerHour;
+
+    /// <summary>Most bytes of measurement lines one probe stores an hour (default <see cref="Probes.MaxBytesPerHour"/>).</summary>
+    public long ProbeBytesPerHour { get; set; } = Probes.MaxBytesPerHour;
+
+    /// <summary>Most reports one probe has open at once (default <see cref="Probes.MaxOpenReports"/>).</summary>
+    public int ProbeOpenReports { get; set; } = Probes.MaxOpenReports;
+
     /// <summary>The public base URL of the registry, used in order URLs (default: the first listening address).</summary>
     public string? PublicUrl { get; set; }
 
@@ -93,6 +102,11 @@ public sealed class RegistryOptions
         if (PublishDelay < TimeSpan.Zero || PublishDelay > TimeSpan.FromSeconds(60))
         {
             throw new RegistryConfigurationException($"Palisade:PublishDelay is {PublishDelay}; it is between 00:00:00 and 00:01:00");
+        }
+
+        if (ProbeMeasurementsPerHour < 0 || ProbeBytesPerHour < 0 || ProbeOpenReports < 0)
+        {
+            throw new RegistryConfigurationException("Palisade:ProbeMeasurementsPerHour, ProbeBytesPerHour and ProbeOpenReports are 0 or more");
         }
 
         if (RebuildCacheBytes < 0)

@@ -57,6 +57,35 @@ public abstract class DerivedTableTests(RegistryStoreKind store) : StoreTests(st
         Assert.Contains($"schema version 7, newer than version {Storage.RegistryStore.SchemaVersion}", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Restart_SchemaFive_ProbeTablesAreKeyedByProbe_RowsKept()
+    {
+        await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
+        RegistryOptions options = f.Host.Registry.Options;
+        await f.StopAsync();
+
+        // The probe tables as schema 5 made them, with a stored batch.
+        f.ExecuteSql("DROP TABLE measurements");
+        f.ExecuteSql("DROP TABLE probe_reports");
+        f.ExecuteSql("CREATE TABLE probe_reports (report TEXT NOT NULL, batch BIGINT NOT NULL, probe TEXT NOT NULL, note TEXT NOT NULL, received_ms BIGINT NOT NULL, measurements BIGINT NOT NULL, PRIMARY KEY (report, batch))");
+        f.ExecuteSql("CREATE TABLE measurements (report TEXT NOT NULL, seq BIGINT NOT NULL, probe TEXT NOT NULL, network TEXT NOT NULL, input TEXT NOT NULL, order_ref TEXT, verdict TEXT NOT NULL, " +
+            "blocking TEXT, entry TEXT, cause TEXT, version BIGINT NOT NULL, measured_ms BIGINT NOT NULL, line TEXT NOT NULL, PRIMARY KEY (report, seq))");
+        f.ExecuteSql("CREATE INDEX measurements_latest ON measurements (network, input, measured_ms)");
+        f.ExecuteSql("CREATE INDEX measurements_order ON measurements (order_ref)");
+        f.ExecuteSql("INSERT INTO probe_reports VALUES ('r-1', 0, 'probe-1', 'note', 1000, 1)");
+        f.ExecuteSql("INSERT INTO measurements VALUES ('r-1', 0, 'probe-1', 'AS64496', 'https://a.example/', NULL, 'accessible', NULL, NULL, NULL, 1, 1000, '{}')");
+        Assert.Equal(1, f.ExecuteSql("UPDATE meta SET value = '5' WHERE key = 'schema_version'"));
+
+        using (RegistryService reopened = RegistryService.Open(options))
+        {
+            Assert.Equal([("https://a.example/", "probe-1", "r-1")], reopened.Probes.Latest(null, null).Select(m => (m.Input, m.Probe, m.Report)));
+        }
+
+        // Another probe's batch 0 of report r-1 is a row of its own now.
+        Assert.Equal(1, f.ExecuteSql("INSERT INTO probe_reports (report, batch, probe, note, received_ms, measurements) VALUES ('r-1', 0, 'probe-2', 'note', 2000, 1)"));
+        Assert.Equal(1, f.ExecuteSql($"UPDATE meta SET value = value WHERE key = 'schema_version' AND value = '{Storage.RegistryStore.SchemaVersion}'"));
+    }
+
     /// <summary>Orders with names and prefixes, an amendment, a revocation, a revoked key, and a published version.</summary>
     private static async Task PopulateAsync(RegistryFixture f)
     {

@@ -144,6 +144,77 @@ public abstract class MeasurementTests(RegistryStoreKind store) : StoreTests(sto
         Assert.Equal("isp-1", reopened.Probes.List().Single().Operator);
     }
 
+    private async Task<(RegistryFixture F, NoteSigner One, NoteSigner Two, ulong Version)> TwoProbesAsync(Action<RegistryOptions>? configure = null)
+    {
+        RegistryFixture f = await StartAsync(o =>
+        {
+            o.PublishDelay = TimeSpan.FromSeconds(60);
+            configure?.Invoke(o);
+        });
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("Q-1", "blocked.example"))).StatusCode);
+        ulong version = f.Host.Registry.Versions.PublishVersion()!.Version;
+        var one = NoteSigner.Generate("probe-1");
+        var two = NoteSigner.Generate("probe-2");
+        foreach ((string id, NoteSigner key) in new[] { ("probe-1", one), ("probe-2", two) })
+        {
+            Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/probes", f.AdminKey, new JsonObject { ["id"] = id, ["asn"] = Asn, ["key"] = key.VerifierKey })).StatusCode);
+        }
+
+        return (f, one, two, version);
+    }
+
+    [Fact]
+    public async Task ReportIds_AreEachProbesOwn_AnotherProbeCannotTakeABatchOfThem()
+    {
+        (RegistryFixture f, NoteSigner one, NoteSigner two, ulong version) = await TwoProbesAsync();
+        await using RegistryFixture _ = f;
+        using NoteSigner __ = one, ___ = two;
+        string origin = f.Host.Registry.Log.Origin;
+        const string Report = "20261123T120000Z_webconnectivity_RU_64496_n1_published";
+
+        // Probe 2 stores batch 0 under the id probe 1 uses first: it is probe 2's report, and probe 1's batch 0 is still its own.
+        Assert.Equal(HttpStatusCode.Created, await SubmitAsync(f, Submission(two, "probe-2", origin, version, Report, 0, Line(Report, "https://blocked.example/", "enforced", "dns", "rkn/Q-1", version))));
+        Assert.Equal(HttpStatusCode.Created, await SubmitAsync(f, Submission(one, "probe-1", origin, version, Report, 0, Line(Report, "https://blocked.example/", "enforced", "dns", "rkn/Q-1", version))));
+        Assert.Equal(HttpStatusCode.Conflict, await SubmitAsync(f, Submission(one, "probe-1", origin, version, Report, 0, Line(Report, "https://blocked.example/x", "enforced", "dns", "rkn/Q-1", version))));
+        Assert.Equal(HttpStatusCode.Created, await SubmitAsync(f, Submission(one, "probe-1", origin, version, Report, 1, Line(Report, "https://blocked.example/y", "enforced", "dns", "rkn/Q-1", version))));
+    }
+
+    [Theory]
+    [InlineData("measurements")]
+    [InlineData("bytes")]
+    [InlineData("reports")]
+    public async Task ProbeBeyondItsHourlyQuota_Gets429WithRetryAfter_NothingStored_AndOthersAreNotHeld(string quota)
+    {
+        (RegistryFixture f, NoteSigner one, NoteSigner two, ulong version) = await TwoProbesAsync(o =>
+        {
+            o.ProbeMeasurementsPerHour = quota == "measurements" ? 5 : 1000;
+            o.ProbeBytesPerHour = quota == "bytes" ? 3000 : 1_000_000;
+            o.ProbeOpenReports = quota == "reports" ? 2 : 100;
+        });
+        await using RegistryFixture _ = f;
+        using NoteSigner __ = one, ___ = two;
+        string origin = f.Host.Registry.Log.Origin;
+        string Lines(string report, int n) => string.Concat(Enumerable.Range(0, n).Select(i => Line(report, $"https://blocked.example/{i}", "enforced", "dns", "rkn/Q-1", version)));
+
+        // Two batches of two lines (each line about 900 bytes) in two reports are within every quota; the third batch is not.
+        Assert.Equal(HttpStatusCode.Created, await SubmitAsync(f, Submission(one, "probe-1", origin, version, "r-1", 0, Lines("r-1", 2))));
+        f.Time.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(HttpStatusCode.Created, await SubmitAsync(f, Submission(one, "probe-1", origin, version, "r-2", 0, Lines("r-2", 2))));
+        using (HttpResponseMessage refused = await f.Http.PostAsJsonAsync("/v1/measurements", Submission(one, "probe-1", origin, version, "r-3", 0, Lines("r-3", 2)), TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            // The first batch leaves the hour in 50 minutes.
+            Assert.Equal(TimeSpan.FromMinutes(50), refused.Headers.RetryAfter!.Delta);
+            Assert.Contains(quota == "reports" ? "reports open" : quota == "bytes" ? "bytes of measurements" : "measurements in the last hour",
+                (await f.JsonAsync(refused))["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        // The other probe's quota is its own; after the hour the first probe stores again.
+        Assert.Equal(HttpStatusCode.Created, await SubmitAsync(f, Submission(two, "probe-2", origin, version, "r-3", 0, Lines("r-3", 2))));
+        f.Time.Advance(TimeSpan.FromMinutes(51));
+        Assert.Equal(HttpStatusCode.Created, await SubmitAsync(f, Submission(one, "probe-1", origin, version, "r-3", 0, Lines("r-3", 2))));
+    }
+
     [Fact]
     public void Cli_ProbeRegister_WritesTheKeyAndRegistersIt()
     {

@@ -254,9 +254,13 @@ internal static partial class RegistryEndpoints
                 throw new RegistryProblem(413, "too-large", "The submission is too large", $"a submission has at most {Probes.MaxSubmissionBytes} bytes");
             }
 
-            SubmitMeasurementsRequest request = await ReadBody(context, RegistryJsonContext.Default.SubmitMeasurementsRequest).ConfigureAwait(false);
-            ReportView stored = registry.Probes.Submit(Fields.Required(request.Report, "report", MeasurementReportMaxLength), request.Measurements ?? throw RegistryProblem.Invalid("measurements", "'measurements' is required"));
-            return Results.Json(stored, RegistryJsonContext.Default.ReportView, statusCode: StatusCodes.Status201Created);
+            // The turn is taken before the body is read: waiting submissions hold a connection, not their lines.
+            using (await registry.Probes.SubmissionTurns.TakeAsync(context.RequestAborted).ConfigureAwait(false))
+            {
+                SubmitMeasurementsRequest request = await ReadBody(context, RegistryJsonContext.Default.SubmitMeasurementsRequest).ConfigureAwait(false);
+                ReportView stored = registry.Probes.Submit(Fields.Required(request.Report, "report", MeasurementReportMaxLength), request.Measurements ?? throw RegistryProblem.Invalid("measurements", "'measurements' is required"));
+                return Results.Json(stored, RegistryJsonContext.Default.ReportView, statusCode: StatusCodes.Status201Created);
+            }
         });
         app.MapGet("/v1/measurements", (HttpContext context) =>
         {

@@ -31,6 +31,30 @@ internal sealed class Probes(RegistryContext context, RegistryVersions versions)
     /// <summary>Most bytes of one submission (statement and lines): the largest request body the registry reads.</summary>
     public const long MaxSubmissionBytes = RegistryEndpoints.MaxRequestBodyBytes;
 
+    /// <summary>Submissions read and stored at once, registry-wide (each holds its body in memory).</summary>
+    public const int MaxConcurrentSubmissions = 2;
+
+    /// <summary>Submissions waiting for their turn; beyond them a submission is answered 503 with Retry-After.</summary>
+    public const int MaxQueuedSubmissions = 8;
+
+    /// <summary>How long a submission waits for its turn.</summary>
+    public static readonly TimeSpan MaxSubmissionWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>The window the per-probe quotas count over.</summary>
+    public static readonly TimeSpan QuotaWindow = TimeSpan.FromHours(1);
+
+    /// <summary>Most measurements one probe stores in <see cref="QuotaWindow"/> (20 full batches), unless
+    /// <see cref="RegistryOptions.ProbeMeasurementsPerHour"/> says otherwise.</summary>
+    public const int MaxMeasurementsPerHour = 200_000;
+
+    /// <summary>Most bytes of measurement lines one probe stores in <see cref="QuotaWindow"/>, unless
+    /// <see cref="RegistryOptions.ProbeBytesPerHour"/> says otherwise.</summary>
+    public const long MaxBytesPerHour = 256L * 1024 * 1024;
+
+    /// <summary>Most reports one probe has open at once (reports with a batch stored in <see cref="QuotaWindow"/>), unless
+    /// <see cref="RegistryOptions.ProbeOpenReports"/> says otherwise.</summary>
+    public const int MaxOpenReports = 16;
+
     /// <summary>Most measurements one query answers.</summary>
     public const int MaxQueryResults = 10_000;
 
@@ -38,6 +62,11 @@ internal sealed class Probes(RegistryContext context, RegistryVersions versions)
 
 
     private readonly RegistryContext _context = context;
+
+    /// <summary>The turns submissions take, before their bodies are read.</summary>
+    public Turns SubmissionTurns { get; } = new(MaxConcurrentSubmissions, MaxQueuedSubmissions, MaxSubmissionWait, () =>
+        new RegistryProblem(503, "busy", "Too many measurement submissions at once",
+            $"at most {MaxConcurrentSubmissions} submissions are stored at once and {MaxQueuedSubmissions} wait; try again shortly") { RetryAfterSeconds = 5 });
 
     /// <summary>Registers a probe with its key (logged as <c>probe.registered</c>); admin only (checked by the caller).</summary>
     public ProbeView Register(AddProbeRequest request)
@@ -135,7 +164,8 @@ internal sealed class Probes(RegistryContext context, RegistryVersions versions)
             throw RegistryProblem.Forbidden($"the report is not signed by probe '{report.Probe}': {e.Message}");
         }
 
-        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(lines));
+        byte[] bytes = Encoding.UTF8.GetBytes(lines);
+        byte[] hash = SHA256.HashData(bytes);
         if (!hash.AsSpan().SequenceEqual(report.Sha256))
         {
             throw new RegistryProblem(422, "altered-report", "The measurements are not the ones signed",
@@ -147,16 +177,24 @@ internal sealed class Probes(RegistryContext context, RegistryVersions versions)
             throw new RegistryProblem(422, "unpublished-version", "Not a published version", $"this registry never published version {report.Version}");
         }
 
-        List<StoredMeasurement> parsed = ParseLines(report, probe.Asn, lines);
         long now = _context.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        using (RegistrySession read = _context.Store.OpenRead())
+        {
+            // Before the lines are parsed; checked again where the batch is stored.
+            CheckQuota(read, report, bytes.LongLength, now);
+        }
+
+        List<StoredMeasurement> parsed = ParseLines(report, probe.Asn, lines);
         return _context.Writer.Write((session, _) =>
         {
-            if (session.ReportExists(report.ReportId, report.Batch))
+            // Report ids are the probe's own: another probe's use of the same id is another report.
+            if (session.ReportExists(report.Probe, report.ReportId, report.Batch))
             {
-                throw RegistryProblem.Conflict("report", $"batch {report.Batch} of report '{report.ReportId}' is already stored");
+                throw RegistryProblem.Conflict("report", $"batch {report.Batch} of report '{report.ReportId}' of probe '{report.Probe}' is already stored");
             }
 
-            session.InsertReport(report.ReportId, report.Batch, report.Probe, statement, now, parsed.Count);
+            CheckQuota(session, report, bytes.LongLength, now);
+            session.InsertReport(report.ReportId, report.Batch, report.Probe, statement, now, parsed.Count, bytes.LongLength);
             foreach (StoredMeasurement m in parsed)
             {
                 session.InsertMeasurement(m);
@@ -164,6 +202,29 @@ internal sealed class Probes(RegistryContext context, RegistryVersions versions)
 
             return new ReportView(report.ReportId, report.Probe, parsed.Count);
         });
+    }
+
+    /// <summary>Refuses (429 with Retry-After) a batch that would take the probe over a quota in the last
+    /// <see cref="QuotaWindow"/>: measurements, bytes, or reports open at once.</summary>
+    private void CheckQuota(RegistrySession session, MeasurementReport report, long bytes, long now)
+    {
+        long since = now - (long)QuotaWindow.TotalMilliseconds;
+        (long measurements, long stored, long reports, long? earliest) = session.ProbeUsageSince(report.Probe, since);
+        RegistryOptions options = _context.Options;
+        string? exceeded =
+            measurements + report.Count > options.ProbeMeasurementsPerHour ? $"stored {measurements} measurements in the last hour; {report.Count} more would pass the quota of {options.ProbeMeasurementsPerHour}"
+            : stored + bytes > options.ProbeBytesPerHour ? $"stored {stored} bytes of measurements in the last hour; {bytes} more would pass the quota of {options.ProbeBytesPerHour}"
+            : reports >= options.ProbeOpenReports && !session.ReportOpenSince(report.Probe, report.ReportId, since) ? $"has {reports} reports open (a batch stored in the last hour); a new one would pass the quota of {options.ProbeOpenReports}"
+            : null;
+        if (exceeded is not null)
+        {
+            // The earliest batch in the window leaves it first, freeing part of the quota.
+            long wait = earliest is { } first ? first + (long)QuotaWindow.TotalMilliseconds - now : (long)QuotaWindow.TotalMilliseconds;
+            throw new RegistryProblem(429, "quota", "The probe's quota is used up", $"probe '{report.Probe}' {exceeded}")
+            {
+                RetryAfterSeconds = (int)Math.Clamp((wait + 999) / 1000, 1, (long)QuotaWindow.TotalSeconds),
+            };
+        }
     }
 
     /// <summary>The latest measurement of each resource in each network, of one order or one network (or all).</summary>

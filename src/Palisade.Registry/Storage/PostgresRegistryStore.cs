@@ -48,7 +48,7 @@ internal sealed class PostgresRegistryStore : RegistryStore
     internal override string OrderSequence => "seq";
 
     /// <inheritdoc />
-    protected override string SchemaSql { get; } = RegistrySchema.Ddl("BIGINT", "BYTEA", orderSequence: "seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE");
+    protected override string TableSql(IReadOnlySet<string>? only) => RegistrySchema.Ddl("BIGINT", "BYTEA", orderSequence: "seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE", only);
 
     /// <summary>Takes an Npgsql connection string or a <c>postgresql://user[:password]@host[:port]/database</c> URI.</summary>
     /// <exception cref="RegistryConfigurationException">It is neither.</exception>

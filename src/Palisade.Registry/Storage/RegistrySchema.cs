@@ -52,13 +52,15 @@ internal static class RegistrySchema
             PrimaryKey: "origin, idx"),
         new("probes", "log_index", [new("id", DbType.String, Key), new("operator", DbType.String), new("asn", DbType.String, NotNull),
             new("vkey", DbType.String, NotNull), new("log_index", DbType.Int64, NotNull)]),
-        new("probe_reports", "report, batch", [new("report", DbType.String, NotNull), new("batch", DbType.Int64, NotNull), new("probe", DbType.String, NotNull),
-            new("note", DbType.String, NotNull), new("received_ms", DbType.Int64, NotNull), new("measurements", DbType.Int64, NotNull)],
-            PrimaryKey: "report, batch"),
-        new("measurements", "report, seq", [new("report", DbType.String, NotNull), new("seq", DbType.Int64, NotNull), new("probe", DbType.String, NotNull),
+        // Report ids are the probe's own: two probes may use one (schema 6).
+        new("probe_reports", "probe, report, batch", [new("report", DbType.String, NotNull), new("batch", DbType.Int64, NotNull), new("probe", DbType.String, NotNull),
+            new("note", DbType.String, NotNull), new("received_ms", DbType.Int64, NotNull), new("measurements", DbType.Int64, NotNull),
+            new("bytes", DbType.Int64, "NOT NULL DEFAULT 0")],
+            PrimaryKey: "probe, report, batch", Indexes: [("probe_reports_received", "probe, received_ms")]),
+        new("measurements", "probe, report, seq", [new("report", DbType.String, NotNull), new("seq", DbType.Int64, NotNull), new("probe", DbType.String, NotNull),
             new("network", DbType.String, NotNull), new("input", DbType.String, NotNull), new("order_ref", DbType.String), new("verdict", DbType.String, NotNull),
             new("blocking", DbType.String), new("entry", DbType.String), new("cause", DbType.String), new("version", DbType.Int64, NotNull),
-            new("measured_ms", DbType.Int64, NotNull), new("line", DbType.String, NotNull)], PrimaryKey: "report, seq",
+            new("measured_ms", DbType.Int64, NotNull), new("line", DbType.String, NotNull)], PrimaryKey: "probe, report, seq",
             Indexes: [("measurements_latest", "network, input, measured_ms"), ("measurements_order", "order_ref")]),
     ];
 
@@ -68,11 +70,17 @@ internal static class RegistrySchema
     /// <param name="binary">The store's byte-string type (<c>BLOB</c>, <c>BYTEA</c>).</param>
     /// <param name="orderSequence">A column the store adds first to <c>orders</c> to keep their insertion order (null:
     /// none; SQLite has its rowid).</param>
-    public static string Ddl(string integer, string binary, string? orderSequence)
+    /// <param name="only">The tables to create (null: all).</param>
+    public static string Ddl(string integer, string binary, string? orderSequence, IReadOnlySet<string>? only = null)
     {
         var sql = new StringBuilder();
         foreach (SchemaTable table in Tables)
         {
+            if (only is not null && !only.Contains(table.Name))
+            {
+                continue;
+            }
+
             sql.Append("CREATE TABLE IF NOT EXISTS ").Append(table.Name).Append(" (");
             var parts = new List<string>();
             if (table.Name == "orders" && orderSequence is not null)
@@ -101,6 +109,31 @@ internal static class RegistrySchema
             {
                 sql.Append("CREATE INDEX IF NOT EXISTS ").Append(name).Append(" ON ").Append(table.Name).Append(" (").Append(columns).Append(");\n");
             }
+        }
+
+        return sql.ToString();
+    }
+}
+
+/// <summary>Changes to stores written by earlier builds.</summary>
+internal static class SchemaUpgrades
+{
+    /// <summary>The tables schema 6 keys by probe (<c>probe_reports</c>, <c>measurements</c>).</summary>
+    public static readonly IReadOnlySet<string> ProbeTables = new HashSet<string>(StringComparer.Ordinal) { "probe_reports", "measurements" };
+
+    /// <summary>Schema 5 to 6: the probe tables are made again with the probe in their keys (and a report's bytes), and
+    /// their rows copied over.</summary>
+    /// <param name="create">The DDL of the two tables in schema 6, for this store.</param>
+    public static string ProbeTablesKeyedByProbe(string create)
+    {
+        var sql = new StringBuilder();
+        sql.Append("DROP INDEX IF EXISTS measurements_latest;\nDROP INDEX IF EXISTS measurements_order;\n");
+        sql.Append("ALTER TABLE probe_reports RENAME TO probe_reports_v5;\nALTER TABLE measurements RENAME TO measurements_v5;\n");
+        sql.Append(create);
+        foreach (SchemaTable table in RegistrySchema.Tables.Where(t => ProbeTables.Contains(t.Name)))
+        {
+            string columns = string.Join(", ", table.Columns.Where(c => c.Name != "bytes").Select(c => c.Name));
+            sql.Append($"INSERT INTO {table.Name} ({columns}) SELECT {columns} FROM {table.Name}_v5;\nDROP TABLE {table.Name}_v5;\n");
         }
 
         return sql.ToString();

@@ -11,9 +11,10 @@ namespace Palisade.Registry.Storage;
 internal abstract class RegistryStore : IDisposable
 {
     /// <summary>The schema this build reads and writes (2: the witness's table <c>witnessed_logs</c>; 3: the mirrors of
-    /// foreign logs, <c>mirrored_logs</c> and <c>mirrored_entries</c>; 4: <c>operators</c>, <c>points</c> and <c>point_acks</c>; 5: <c>probes</c>, <c>probe_reports</c> and <c>measurements</c>). Older stores
-    /// are upgraded by creating the tables.</summary>
-    public const int SchemaVersion = 5;
+    /// foreign logs, <c>mirrored_logs</c> and <c>mirrored_entries</c>; 4: <c>operators</c>, <c>points</c> and <c>point_acks</c>; 5: <c>probes</c>, <c>probe_reports</c> and <c>measurements</c>; 6: the probe
+    /// tables keyed by probe, and a report's bytes). Older stores are upgraded by creating the tables, and from 5 by
+    /// making the probe tables again (<see cref="SchemaUpgrades.ProbeTablesKeyedByProbe"/>).</summary>
+    public const int SchemaVersion = 6;
 
     /// <summary>Where the store is, for messages (a file path, or host, port and database).</summary>
     public abstract string Description { get; }
@@ -37,6 +38,11 @@ internal abstract class RegistryStore : IDisposable
         if (version is null or "1" or "2" or "3" or "4")
         {
             // Versions 2 to 5 only add tables, which the schema statements above just created.
+            session.SetMeta("schema_version", mine);
+        }
+        else if (version == "5")
+        {
+            session.Execute(SchemaUpgrades.ProbeTablesKeyedByProbe(TableSql(SchemaUpgrades.ProbeTables)));
             session.SetMeta("schema_version", mine);
         }
         else if (version != mine)
@@ -158,7 +164,10 @@ internal abstract class RegistryStore : IDisposable
     }
 
     /// <summary>The schema, as statements that do nothing when it exists.</summary>
-    protected abstract string SchemaSql { get; }
+    protected string SchemaSql => TableSql(null);
+
+    /// <summary>The DDL creating the given tables (null: all) in this store's types.</summary>
+    protected abstract string TableSql(IReadOnlySet<string>? only);
 
     /// <summary>An open connection with the store's settings.</summary>
     protected abstract DbConnection OpenConnection();

@@ -33,7 +33,7 @@ internal sealed class SqliteRegistryStore : RegistryStore
     internal override string OrderSequence => "rowid";
 
     /// <inheritdoc />
-    protected override string SchemaSql { get; } = RegistrySchema.Ddl("INTEGER", "BLOB", orderSequence: null);
+    protected override string TableSql(IReadOnlySet<string>? only) => RegistrySchema.Ddl("INTEGER", "BLOB", orderSequence: null, only);
 
     /// <summary>Creates the file's directory, switches a new file to WAL, and checks every page and index.</summary>
     protected override void Prepare()
