@@ -122,6 +122,55 @@ public sealed partial class ConsoleTests
     }
 
     [Fact]
+    public async Task Console_SavedCookieAndToken_ReplayedAfterSignOutOrRevocation_OpenNothing()
+    {
+        await using RegistryFixture f = await RegistryFixture.StartAsync(o => o.PublishDelay = TimeSpan.FromSeconds(60));
+        ulong size = f.Host.Registry.Log.Size;
+
+        // The clerk signs in and saves what a browser would hold: the cookie and a form's token.
+        using var clerk = new Clerk(f);
+        await clerk.SignInAsync(f.RknKey);
+        string cookie = clerk.Last!.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("palisade-console=", StringComparison.Ordinal)).Split(';')[0];
+        string token = TokenField().Match(await clerk.GetAsync("/console/issue")).Groups[1].Value;
+        using var replay = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = f.BaseAddress };
+        replay.DefaultRequestHeaders.Add("Cookie", cookie);
+        async Task<HttpResponseMessage> ReplayIssueAsync(string decision)
+        {
+            string preview = await (await replay.PostAsync("/console/issue", new FormUrlEncodedContent(IssueFields(token, decision, "replayed.example", "preview")
+                .Select(p => KeyValuePair.Create(p.Item1, p.Item2))), TestContext.Current.CancellationToken)).Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            string previewed = PreviewedField().Match(preview).Groups[1].Value;
+            return await replay.PostAsync("/console/issue", new FormUrlEncodedContent(IssueFields(token, decision, "replayed.example", "write", previewed)
+                .Select(p => KeyValuePair.Create(p.Item1, p.Item2))), TestContext.Current.CancellationToken);
+        }
+
+        // While signed in, the saved cookie and token write (they are the session).
+        Assert.Equal(HttpStatusCode.Redirect, (await ReplayIssueAsync("S-1")).StatusCode);
+        Assert.True(f.Host.Registry.Log.Size > size);
+        size = f.Host.Registry.Log.Size;
+
+        // After sign-out they write nothing, and the console asks for the key again.
+        await clerk.PostAsync("/console/sign-out", ("token", token));
+        Assert.Equal(HttpStatusCode.Redirect, clerk.Last!.StatusCode);
+        using (HttpResponseMessage refused = await ReplayIssueAsync("S-2"))
+        {
+            Assert.NotEqual(HttpStatusCode.Redirect, refused.StatusCode);
+            Assert.Contains("type=\"password\"", await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        }
+
+        Assert.Contains("type=\"password\"", await replay.GetStringAsync("/console", TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal(size, f.Host.Registry.Log.Size);
+        Assert.Null(f.Host.Registry.Queries.GetOrder("rkn", "S-2"));
+
+        // Revoking the key ends a session too.
+        string second = await f.CreateKeyAsync("authority", "rkn");
+        using var other = new Clerk(f);
+        await other.SignInAsync(second);
+        Assert.Contains("Signed in", await other.GetAsync("/console"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, (await f.SendAsync(HttpMethod.Post, $"/v1/keys/{second.Split('_')[1]}/revoke", f.AdminKey)).StatusCode);
+        Assert.Contains("type=\"password\"", await other.GetAsync("/console"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Console_InChromium_IssueAmendRevokeWithPreviews_SignOut_PassesAxe()
     {
         await using RegistryFixture f = await RegistryFixture.StartAsync();

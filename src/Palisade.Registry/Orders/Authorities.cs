@@ -113,6 +113,7 @@ internal sealed class Authorities(RegistryContext context)
             string now = FormatTime(time);
             log(new KeyRevoked { Time = time, Key = id });
             session.RevokeKey(id, now);
+            session.EndConsoleSessions(id, time.ToUnixTimeMilliseconds());
             return 0;
         });
     }
@@ -138,8 +139,10 @@ internal sealed class Authorities(RegistryContext context)
                 throw RegistryProblem.Conflict("id", $"the key '{id}' is revoked; create a new one");
             }
 
-            (long index, _) = log(new KeyRotated { Time = _context.Time.GetUtcNow(), Key = id });
+            DateTimeOffset time = _context.Time.GetUtcNow();
+            (long index, _) = log(new KeyRotated { Time = time, Key = id });
             session.SetKeySecret(id, key.SecretHash);
+            session.EndConsoleSessions(id, time.ToUnixTimeMilliseconds());
             return new Api.KeyCreated(id, key.Text, role, authority, index);
         });
     }
@@ -174,12 +177,35 @@ internal sealed class Authorities(RegistryContext context)
 
     private static string Fingerprint(byte[] secretHash) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(secretHash).AsSpan(0, 12));
 
-    /// <summary>The caller of a console session: the key as stored now, if it is not revoked and its secret is the one
-    /// the session was opened with; null otherwise.</summary>
-    public Caller? SessionCaller(string keyId, string fingerprint)
+    /// <summary>Opens a console session for a key (a row in the store, so every node knows it); returns its id.</summary>
+    public string OpenSession(string keyId, DateTimeOffset expires)
+    {
+        string id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        _context.Writer.Write((session, _) =>
+        {
+            // Expired sessions go as new ones come.
+            session.EndConsoleSessions("", _context.Time.GetUtcNow().ToUnixTimeMilliseconds());
+            session.InsertConsoleSession(id, keyId, expires.ToUnixTimeMilliseconds());
+            return 0;
+        });
+        return id;
+    }
+
+    /// <summary>Ends a console session (sign-out): its cookie opens nothing any more, on any node.</summary>
+    public void EndSession(string sessionId) =>
+        _context.Writer.Write((session, _) =>
+        {
+            session.DeleteConsoleSession(sessionId);
+            return 0;
+        });
+
+    /// <summary>The caller of a console session: the key as stored now, if the session is open, the key is not revoked
+    /// and its secret is the one the session was opened with; null otherwise.</summary>
+    public Caller? SessionCaller(string sessionId, string keyId, string fingerprint)
     {
         using RegistrySession session = _context.Store.OpenRead();
-        if (session.FindKey(keyId) is not { Revoked: false } found || Fingerprint(found.SecretHash) != fingerprint)
+        if (!session.ConsoleSessionOpen(sessionId, keyId, _context.Time.GetUtcNow().ToUnixTimeMilliseconds())
+            || session.FindKey(keyId) is not { Revoked: false } found || Fingerprint(found.SecretHash) != fingerprint)
         {
             return null;
         }

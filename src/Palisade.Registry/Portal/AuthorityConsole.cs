@@ -15,9 +15,10 @@ namespace Palisade.Registry.Portal;
 /// <c>palisade order … --dry-run</c>) and only the previewed request is written, under the API's rules (the key's
 /// authority, its own orders only, the safeguards).
 /// <para>
-/// The session is a cookie holding the key's id, its authority, an expiry and a fingerprint of the key's secret, with an
-/// HMAC under a secret derived from the log key (so every node of a registry accepts it, and rotating or revoking the
-/// key ends it): HttpOnly, SameSite=Strict, Secure over https. The key itself is never stored or shown again. Every form
+/// The session is a row in the store (<c>console_sessions</c>, so every node of a registry knows it) and a cookie holding
+/// the key's id, an expiry, a fingerprint of the key's secret and the session's id, with an HMAC under a secret derived
+/// from the log key: HttpOnly, SameSite=Strict, Secure over https. Signing out deletes the row, and rotating or
+/// revoking the key deletes its rows (and changes the fingerprint), so a saved cookie and form token open nothing after. The key itself is never stored or shown again. Every form
 /// carries an anti-forgery token bound to the session (and, before sign-in, to a random cookie).
 /// </para>
 /// </summary>
@@ -81,13 +82,13 @@ internal static class AuthorityConsole
             }
 
             string[] parts = payload.Split('|');
-            if (parts.Length != 3 || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out long expires)
+            if (parts.Length != 4 || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out long expires)
                 || expires <= registry.Time.GetUtcNow().ToUnixTimeMilliseconds())
             {
                 return null;
             }
 
-            Caller? caller = registry.Authorities.SessionCaller(parts[0], parts[2]);
+            Caller? caller = registry.Authorities.SessionCaller(parts[3], parts[0], parts[2]);
             return caller is { Role: Role.Authority, Authority: not null } ? (caller, payload) : null;
         }
 
@@ -208,8 +209,10 @@ internal static class AuthorityConsole
                 return SignInPage(context, html, l["ConsoleNotAuthority"], 403);
             }
 
-            long expires = (registry.Time.GetUtcNow() + SessionLifetime).ToUnixTimeMilliseconds();
-            string payload = string.Join('|', caller.KeyId, expires.ToString(CultureInfo.InvariantCulture), registry.Authorities.SessionFingerprint(caller.KeyId));
+            DateTimeOffset expires = registry.Time.GetUtcNow() + SessionLifetime;
+            string sessionId = registry.Authorities.OpenSession(caller.KeyId, expires);
+            string payload = string.Join('|', caller.KeyId, expires.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+                registry.Authorities.SessionFingerprint(caller.KeyId), sessionId);
             context.Response.Cookies.Append(SessionCookie, payload + "." + Mac("session", payload), CookieOptions(context, SessionLifetime));
             context.Response.Cookies.Delete(SignInCookie, CookieOptions(context, null));
             return Results.Redirect("/console", preserveMethod: false);
@@ -223,6 +226,8 @@ internal static class AuthorityConsole
                 return Results.Redirect("/console");
             }
 
+            // The session's row goes: the cookie, and any copy of it with its form token, opens nothing any more.
+            registry.Authorities.EndSession(signedIn.Session.Split('|')[3]);
             context.Response.Cookies.Delete(SessionCookie, CookieOptions(context, null));
             return Results.Redirect("/console");
         }

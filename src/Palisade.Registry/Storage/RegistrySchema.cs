@@ -52,6 +52,9 @@ internal static class RegistrySchema
             PrimaryKey: "origin, idx"),
         new("probes", "log_index", [new("id", DbType.String, Key), new("operator", DbType.String), new("asn", DbType.String, NotNull),
             new("vkey", DbType.String, NotNull), new("log_index", DbType.Int64, NotNull)]),
+        // Console sessions (schema 6): a session lives while its row does; sign-out, rotation and revocation delete it.
+        new("console_sessions", "id", [new("id", DbType.String, Key), new("key_id", DbType.String, NotNull), new("expires_ms", DbType.Int64, NotNull)],
+            Indexes: [("console_sessions_key", "key_id")]),
         // Report ids are the probe's own: two probes may use one (schema 6).
         new("probe_reports", "probe, report, batch", [new("report", DbType.String, NotNull), new("batch", DbType.Int64, NotNull), new("probe", DbType.String, NotNull),
             new("note", DbType.String, NotNull), new("received_ms", DbType.Int64, NotNull), new("measurements", DbType.Int64, NotNull),

@@ -12,7 +12,7 @@ internal abstract class RegistryStore : IDisposable
 {
     /// <summary>The schema this build reads and writes (2: the witness's table <c>witnessed_logs</c>; 3: the mirrors of
     /// foreign logs, <c>mirrored_logs</c> and <c>mirrored_entries</c>; 4: <c>operators</c>, <c>points</c> and <c>point_acks</c>; 5: <c>probes</c>, <c>probe_reports</c> and <c>measurements</c>; 6: the probe
-    /// tables keyed by probe, and a report's bytes). Older stores are upgraded by creating the tables, and from 5 by
+    /// tables keyed by probe, a report's bytes, and <c>console_sessions</c>). Older stores are upgraded by creating the tables, and from 5 by
     /// making the probe tables again (<see cref="SchemaUpgrades.ProbeTablesKeyedByProbe"/>).</summary>
     public const int SchemaVersion = 6;
 
