@@ -21,6 +21,7 @@ public sealed class OrderBook
     private readonly Dictionary<(string Origin, long Index), List<string>> _citedBy = [];
     private readonly Func<string, string>? _decisionKey;
     private readonly Dictionary<(string Authority, string Key), string>? _decisionsByKey;
+    private readonly Func<OrderIssued, byte[]>? _issuedDigest;
 
     /// <summary>A book of orders.</summary>
     public OrderBook()
@@ -28,12 +29,14 @@ public sealed class OrderBook
     }
 
     /// <summary>A book that also indexes each authority's decision numbers by <paramref name="decisionKey"/> (the
-    /// registry's: their confusable skeleton), for <see cref="TryGetDecisionByKey"/>.</summary>
-    public OrderBook(Func<string, string> decisionKey)
+    /// registry's: their confusable skeleton), for <see cref="TryGetDecisionByKey"/>, and keeps
+    /// <paramref name="issuedDigest"/> of each order's issue event, for <see cref="TryGetRecord"/>.</summary>
+    public OrderBook(Func<string, string> decisionKey, Func<OrderIssued, byte[]>? issuedDigest = null)
     {
         ArgumentNullException.ThrowIfNull(decisionKey);
         _decisionKey = decisionKey;
         _decisionsByKey = [];
+        _issuedDigest = issuedDigest;
     }
 
     /// <summary>The latest time of the events applied (Unix milliseconds); 0 before the first.</summary>
@@ -65,7 +68,10 @@ public sealed class OrderBook
         switch (evt)
         {
             case OrderIssued issued:
-                var state = new OrderState(new PolicyOrder(reference, issued.Category, issued.Effective.ToUnixTimeMilliseconds(), issued.Expires?.ToUnixTimeMilliseconds()));
+                var state = new OrderState(new PolicyOrder(reference, issued.Category, issued.Effective.ToUnixTimeMilliseconds(), issued.Expires?.ToUnixTimeMilliseconds()))
+                {
+                    IssuedDigest = _issuedDigest?.Invoke(issued),
+                };
                 foreach (string target in issued.Targets)
                 {
                     state.Targets.Add(target);
@@ -129,9 +135,10 @@ public sealed class OrderBook
                 break;
             case OrderRevoked:
                 OrderState revoked = Find(reference);
-                bool wasRevoked = revoked.Revoked;
-                _undo?.Add(() => revoked.Revoked = wasRevoked);
+                (bool wasRevoked, long? revokedAt) = (revoked.Revoked, revoked.RevokedMs);
+                _undo?.Add(() => (revoked.Revoked, revoked.RevokedMs) = (wasRevoked, revokedAt));
                 revoked.Revoked = true;
+                revoked.RevokedMs = evt.Time.ToUnixTimeMilliseconds();
                 break;
         }
 
@@ -146,12 +153,24 @@ public sealed class OrderBook
         _citedBy.TryGetValue((origin, index), out List<string>? citing) ? citing : [];
 
     /// <summary>The first decision number of <paramref name="authority"/> whose key (see
-    /// <see cref="OrderBook(Func{string, string})"/>) is <paramref name="key"/>; false when none has it or the book keeps
+    /// <see cref="OrderBook(Func{string, string}, Func{OrderIssued, byte[]})"/>) is <paramref name="key"/>; false when none has it or the book keeps
     /// no keys.</summary>
     public bool TryGetDecisionByKey(string authority, string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? decision)
     {
         decision = null;
         return _decisionsByKey is not null && _decisionsByKey.TryGetValue((authority, key), out decision);
+    }
+
+    /// <summary>An order as the log has it, for checking what a store says of it: its window and category, when it was
+    /// revoked (null: it is not), the digest of its issue event (null when the book keeps none), and its targets (the
+    /// book's own set: read it under the lock the book is changed under).</summary>
+    public sealed record OrderRecord(PolicyOrder Order, long? RevokedMs, byte[]? IssuedDigest, IReadOnlySet<string> Targets);
+
+    /// <summary>The record of an order; false when none was issued under the reference.</summary>
+    public bool TryGetRecord(string reference, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out OrderRecord? record)
+    {
+        record = _orders.TryGetValue(reference, out OrderState? state) ? new OrderRecord(state.Order, state.Revoked ? state.RevokedMs : null, state.IssuedDigest, state.Targets) : null;
+        return record is not null;
     }
 
     /// <summary>An order as the events applied so far leave it; false when none was issued under the reference.</summary>
@@ -341,5 +360,9 @@ public sealed class OrderBook
         public HashSet<string> Targets { get; } = new(StringComparer.Ordinal);
 
         public bool Revoked { get; set; }
+
+        public long? RevokedMs { get; set; }
+
+        public byte[]? IssuedDigest { get; init; }
     }
 }

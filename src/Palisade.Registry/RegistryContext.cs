@@ -20,6 +20,11 @@ internal sealed class RegistryContext(RegistryOptions options, RegistryStore sto
 
     public RegistryWriter Writer { get; } = new(store, log);
 
+    private LoggedOrders? _loggedOrders;
+
+    /// <summary>Checks orders' rows against the log before they are served.</summary>
+    public LoggedOrders LoggedOrders => LazyInitializer.EnsureInitialized(ref _loggedOrders, () => new LoggedOrders(this));
+
     /// <summary>The base URL order URLs are built on.</summary>
     public string PublicUrl { get; set; } = "http://127.0.0.1:8440";
 

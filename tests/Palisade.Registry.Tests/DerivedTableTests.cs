@@ -46,6 +46,47 @@ public abstract class DerivedTableTests(RegistryStoreKind store) : StoreTests(st
         Assert.Equal("active", reopened.Queries.GetOrder("rkn", "R-1")!.Status);
     }
 
+    [Theory]
+    [InlineData("UPDATE orders SET summary = 'EVIL SUMMARY' WHERE decision = 'R-1'", true)]
+    [InlineData("UPDATE orders SET category = 'evilcat' WHERE decision = 'R-1'", true)]
+    [InlineData("UPDATE orders SET expires_ms = 1 WHERE decision = 'R-1'", true)]
+    [InlineData("UPDATE orders SET revoked_ms = NULL WHERE decision = 'R-2'", true)]
+    [InlineData("UPDATE order_targets SET value = 'evil.example' WHERE value = 'telegram.org'", false)]
+    [InlineData("DELETE FROM order_targets WHERE value = 'web.telegram.org'", false)]
+    [InlineData("INSERT INTO orders (authority, decision, decision_date, legal_basis, category, issuing_body, summary, effective_ms, issued_ms) VALUES ('rkn', 'SECRET-1', '2026-01-01', 'x', 'x', 'x', 'EVIL SUMMARY', 0, 0)", true)]
+    public async Task Running_AfterATableWasChanged_ServesOnlyWhatTheLogSays(string change, bool refused)
+    {
+        await using RegistryFixture f = await StartAsync(o => o.PublishDelay = TimeSpan.FromMinutes(1));
+        await PopulateAsync(f);
+        Assert.True(f.ExecuteSql(change) > 0, change);
+        string decision = change.Contains("R-2", StringComparison.Ordinal) ? "R-2" : change.Contains("SECRET-1", StringComparison.Ordinal) ? "SECRET-1" : "R-1";
+        foreach (string path in new[] { $"/v1/orders/rkn/{decision}", $"/orders/rkn/{decision}", "/v1/orders", "/orders", "/feed.atom" })
+        {
+            using HttpResponseMessage response = await f.Http.GetAsync(path, TestContext.Current.CancellationToken);
+            string body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            Assert.DoesNotContain("evil", body, StringComparison.OrdinalIgnoreCase);
+
+            // The feed lists logged events; a row added without any shows up in none.
+            if (refused && !(path == "/feed.atom" && decision == "SECRET-1"))
+            {
+                Assert.True(response.StatusCode == HttpStatusCode.InternalServerError, $"{path}: {(int)response.StatusCode} {body}");
+                Assert.Contains("disagrees with the log", body, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {body}");
+            }
+        }
+
+        if (!refused)
+        {
+            // The targets are the log's own.
+            JsonObject order = await f.JsonAsync(await f.Http.GetAsync("/v1/orders/rkn/R-1", TestContext.Current.CancellationToken));
+            Assert.Equal(["*.t.me", "149.154.160.0/20", "telegram.org", "web.telegram.org"], order["targets"]!.AsArray().Select(t => t!["value"]!.GetValue<string>()));
+            Assert.Equal(4, order["targetCount"]!.GetValue<long>());
+        }
+    }
+
     [Fact]
     public async Task Restart_SchemaNewerThanTheBuild_RefusesNamingBothVersions()
     {

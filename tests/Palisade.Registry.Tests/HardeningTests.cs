@@ -330,7 +330,7 @@ public abstract class HardeningTests(RegistryStoreKind store) : StoreTests(store
         Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, RegistryFixture.Order("F-1", "a.example"))).StatusCode);
 
         // The database loses a table under the running server.
-        f.ExecuteSql("ALTER TABLE order_targets RENAME TO order_targets_gone");
+        f.ExecuteSql("ALTER TABLE order_events RENAME TO order_events_gone");
 
         using HttpResponseMessage response = await f.Http.GetAsync("/v1/orders/rkn/F-1", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
@@ -339,7 +339,7 @@ public abstract class HardeningTests(RegistryStoreKind store) : StoreTests(store
         string traceId = problem["traceId"]!.GetValue<string>();
         Assert.False(string.IsNullOrEmpty(traceId));
         Assert.Contains(traceId, problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.DoesNotContain("order_targets", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain("order_events", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         List<(LogLevel Level, string Message, Exception? Exception)> entries;
         lock (logged.Entries)
         {

@@ -29,7 +29,7 @@ internal sealed class RegistryWriter(RegistryStore store, TransparencyLog log) :
     private readonly SemaphoreSlim _writer = new(1, 1);
 
     /// <summary>Every order event applied so far, in log order (touch it only under the writer lock).</summary>
-    public OrderBook Book { get; } = new(Confusables.LookalikeKey);
+    public OrderBook Book { get; } = new(Confusables.LookalikeKey, LoggedOrders.IssuedDigest);
 
     /// <summary>Runs when following the store finds a version another process published, before the book applies it.</summary>
     public Action<ulong, VersionPublished>? VersionFollowed { get; set; }

@@ -275,6 +275,11 @@ internal sealed class Operators(RegistryContext context, DelistingFeeds delistin
 
         // This one order (not the list of all orders): its category, and the entry that issued it.
         OrderRow? order = session.LoadOrder(authority, decision);
+        if (order is not null)
+        {
+            _context.LoggedOrders.Check([order]);
+        }
+
         long? issued = order is null || order.RevokedMs is not null ? null
             : session.OrderEvents(authority, decision, long.MaxValue).Find(e => e.Type == OrderIssued.TypeName) is { Type: not null } e ? e.Index : null;
         List<(long Version, long LogSize, long TimeMs)> versions = issued is null ? [] : session.VersionTimes();

@@ -34,15 +34,17 @@ internal sealed class RegistryQueries(RegistryContext context, RegistryVersions 
             return null;
         }
 
-        List<TargetView> targets = session.TargetPage(authority, decision, targetsAfter ?? "", targetLimit + 1);
+        _context.LoggedOrders.Check([order]);
+
+        // The row is what the log says, and the targets are the log's own.
+        LoggedOrders.Logged logged = _context.LoggedOrders.Check(order);
+        (List<TargetView> targets, long targetCount) = LoggedOrders.TargetPage(logged, targetsAfter ?? "", targetLimit + 1);
         string? targetsNext = null;
         if (targets.Count > targetLimit)
         {
             targets.RemoveAt(targetLimit);
             targetsNext = targets[^1].Value;
         }
-
-        long targetCount = session.TargetCount(authority, decision);
 
         LogState state = _context.Log.State;
         ulong size = state.Checkpoint.Size;
@@ -105,8 +107,12 @@ internal sealed class RegistryQueries(RegistryContext context, RegistryVersions 
         using RegistrySession session = _context.Store.OpenRead();
         var orders = new List<OrderSummary>();
         string? next = null;
-        foreach ((OrderRow row, long sequence, long targets) in session.ListOrders(authority, afterRow, limit + 1))
+        var rows = session.ListOrders(authority, afterRow, limit + 1);
+        // Every row shown is checked against the log; the target counts are the log's.
+        List<LoggedOrders.Logged> logged = _context.LoggedOrders.Check(rows.ConvertAll(r => r.Order));
+        for (int i = 0; i < rows.Count; i++)
         {
+            (OrderRow row, long sequence, _) = rows[i];
             if (orders.Count == limit)
             {
                 next = lastSequence.ToString(CultureInfo.InvariantCulture);
@@ -115,7 +121,7 @@ internal sealed class RegistryQueries(RegistryContext context, RegistryVersions 
 
             lastSequence = sequence;
             orders.Add(new OrderSummary(Reference(row.Authority, row.Decision), _context.OrderUrl(row.Authority, row.Decision), row.Authority, row.Decision,
-                row.Category, Status(row), FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(row.EffectiveMs)), (int)targets));
+                row.Category, Status(row), FormatTime(DateTimeOffset.FromUnixTimeMilliseconds(row.EffectiveMs)), logged[i].TargetCount));
         }
 
         return new OrderList(orders, next);
@@ -233,8 +239,9 @@ internal sealed class RegistryQueries(RegistryContext context, RegistryVersions 
     public (List<(long Index, string Type, long TimeMs, OrderRow Order)> Events, Dictionary<string, string> AuthorityNames) RecentOrderEvents(string? authority, string? category, int limit)
     {
         using RegistrySession session = _context.Store.OpenRead();
-        return (session.RecentOrderEvents(authority, category, (long)_context.Log.Size, limit),
-            session.ListAuthorities().ToDictionary(a => a.Id, a => a.Name, StringComparer.Ordinal));
+        List<(long Index, string Type, long TimeMs, OrderRow Order)> events = session.RecentOrderEvents(authority, category, (long)_context.Log.Size, limit);
+        _context.LoggedOrders.Check(events.ConvertAll(e => e.Order));
+        return (events, session.ListAuthorities().ToDictionary(a => a.Id, a => a.Name, StringComparer.Ordinal));
     }
 
     /// <summary>The targets of orders in force now that already cover everything <paramref name="target"/> names: for a
