@@ -55,6 +55,10 @@ public sealed class RegistryOptions
     /// <summary>Most reports one probe has open at once (default <see cref="Probes.MaxOpenReports"/>).</summary>
     public int ProbeOpenReports { get; set; } = Probes.MaxOpenReports;
 
+    /// <summary>How long a client may take to send a request's headers before its connection is dropped (default 10 s;
+    /// slowloris clients hold a connection, not the server).</summary>
+    public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The public base URL of the registry, used in order URLs (default: the first listening address).</summary>
     public string? PublicUrl { get; set; }
 
@@ -107,6 +111,11 @@ public sealed class RegistryOptions
         if (ProbeMeasurementsPerHour < 0 || ProbeBytesPerHour < 0 || ProbeOpenReports < 0)
         {
             throw new RegistryConfigurationException("Palisade:ProbeMeasurementsPerHour, ProbeBytesPerHour and ProbeOpenReports are 0 or more");
+        }
+
+        if (RequestHeadersTimeout <= TimeSpan.Zero)
+        {
+            throw new RegistryConfigurationException($"Palisade:RequestHeadersTimeout is {RequestHeadersTimeout}; it is a positive time such as 00:00:10");
         }
 
         if (RebuildCacheBytes < 0)

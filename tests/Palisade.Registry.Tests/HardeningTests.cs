@@ -323,6 +323,57 @@ public abstract class HardeningTests(RegistryStoreKind store) : StoreTests(store
     }
 
     [Fact]
+    public async Task SlowlorisClients_AreDropped_WhileTheCheckpointIsServed()
+    {
+        await using RegistryFixture f = await StartAsync(o => o.RequestHeadersTimeout = TimeSpan.FromSeconds(2));
+        CancellationToken cancel = TestContext.Current.CancellationToken;
+        var slow = new List<System.Net.Sockets.TcpClient>();
+        try
+        {
+            // 200 clients each send a request line and then one header byte every half second, never finishing.
+            for (int i = 0; i < 200; i++)
+            {
+                var client = new System.Net.Sockets.TcpClient();
+                await client.ConnectAsync(f.BaseAddress.Host, f.BaseAddress.Port, cancel);
+                await client.GetStream().WriteAsync("GET /log/checkpoint HTTP/1.1\r\nHost: x\r\nX-Slow: "u8.ToArray(), cancel);
+                slow.Add(client);
+            }
+
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            int dropped = 0;
+            while (dropped < slow.Count && started.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                Assert.Equal(HttpStatusCode.OK, (await f.Http.GetAsync("/log/checkpoint", cancel)).StatusCode);
+                dropped = 0;
+                foreach (System.Net.Sockets.TcpClient client in slow)
+                {
+                    try
+                    {
+                        await client.GetStream().WriteAsync("a"u8.ToArray(), cancel);
+                        if (client.Available > 0 || client.Client.Poll(0, System.Net.Sockets.SelectMode.SelectRead))
+                        {
+                            // Closed by the server (a 408, or the end of the stream).
+                            dropped++;
+                        }
+                    }
+                    catch (IOException)
+                    {
+                        dropped++;
+                    }
+                }
+
+                await Task.Delay(500, cancel);
+            }
+
+            Assert.True(dropped == slow.Count, $"{dropped} of {slow.Count} slow clients were dropped after {started.Elapsed}");
+        }
+        finally
+        {
+            slow.ForEach(c => c.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task UnhandledFault_AnswersProblemWithTraceId_AndLogsIt()
     {
         var logged = new ListLoggerProvider();

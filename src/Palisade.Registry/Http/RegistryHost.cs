@@ -68,7 +68,13 @@ public sealed class RegistryHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(registry);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls([.. urls]);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RegistryEndpoints.MaxRequestBodyBytes);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = RegistryEndpoints.MaxRequestBodyBytes;
+            // A client that trickles its headers (slowloris) is dropped when this runs out; one that trickles a body is
+            // dropped below Kestrel's minimum data rate (240 bytes/s after 5 s).
+            kestrel.Limits.RequestHeadersTimeout = registry.Options.RequestHeadersTimeout;
+        });
         builder.Logging.ClearProviders();
 
         // Requests still running when the process is told to stop get this long to finish (long polls end at once).
