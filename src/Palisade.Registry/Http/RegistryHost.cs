@@ -85,6 +85,19 @@ public sealed class RegistryHost : IAsyncDisposable
         // start after the registry listens and stop with it.
         services?.Invoke(builder.Services);
         WebApplication app = builder.Build();
+
+        // HEAD on every GET resource (RFC 9110 §9.3.2): routed as the GET, whose headers are sent; Kestrel sends no
+        // body for a HEAD request, whatever the handler writes.
+        app.Use((context, next) =>
+        {
+            if (HttpMethods.IsHead(context.Request.Method))
+            {
+                context.Request.Method = HttpMethods.Get;
+            }
+
+            return next(context);
+        });
+        app.UseRouting();
         routes?.Invoke(app);
         registry.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Palisade.Registry");
         RegistryEndpoints.Map(app, registry);
