@@ -39,7 +39,12 @@ public sealed class TsigKey
     /// <summary>Seconds of clock difference accepted, and announced in signed answers (RFC 8945 §5.2.3 recommends 300).</summary>
     public const ushort Fudge = 300;
 
-    private const int MacLength = 32;
+    /// <summary>The bytes of an HMAC-SHA256 MAC.</summary>
+    public const int MacLength = 32;
+
+    /// <summary>Room enough for the TSIG record <see cref="Sign"/> appends (a key name of up to 255 bytes, the
+    /// algorithm, timers, MAC and other data).</summary>
+    public const int MaxRecordLength = 384;
 
     /// <summary>The shortest truncated MAC accepted: half the hash, at least 10 bytes (RFC 8945 §5.2.2.1).</summary>
     private const int MinMacLength = MacLength / 2;

@@ -13,15 +13,26 @@ internal sealed partial class RpzNotifier(string zone, IList<IPEndPoint> targets
     private const int Attempts = 5;
 
     /// <summary>Sends NOTIFY for the zone to every target over UDP, retrying until each answers (RFC 1996 §3.6).</summary>
-    public async Task NotifyAsync(uint serial)
+    /// <param name="serial">The new serial.</param>
+    /// <param name="key">Signs each NOTIFY when set (RFC 8945), so a secondary that has the key can insist on it.</param>
+    /// <param name="time">The clock the signatures carry.</param>
+    public async Task NotifyAsync(uint serial, TsigKey? key = null, TimeProvider? time = null)
     {
-        byte[] message = new byte[DnsConstants.HeaderLength + DnsName.WireLength(zone) + 4];
+        byte[] message = new byte[DnsConstants.HeaderLength + DnsName.WireLength(zone) + 4 + TsigKey.MaxRecordLength];
         BinaryPrimitives.WriteUInt16BigEndian(message, (ushort)Random.Shared.Next(65536));
         BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(DnsConstants.FlagsOffset), (DnsConstants.OpcodeNotify << 11) | DnsConstants.FlagAa);
         BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(DnsConstants.QuestionCountOffset), 1);
         int position = DnsConstants.HeaderLength + DnsName.Write(zone, message.AsSpan(DnsConstants.HeaderLength));
         BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(position), DnsConstants.TypeSoa);
         BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(position + 2), DnsConstants.ClassIn);
+        int length = position + 4;
+        if (key is not null)
+        {
+            length = key.Sign(message, length, default, first: true, (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeSeconds(),
+                BinaryPrimitives.ReadUInt16BigEndian(message), 0, new byte[TsigKey.MacLength]);
+        }
+
+        message = message[..length];
         foreach (IPEndPoint target in targets)
         {
             using var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);

@@ -106,7 +106,7 @@ public sealed partial class RpzZone
         LogUpdated(_logger, _zone, next.Serial, next.Entries);
         if (NotifyTargets.Count > 0)
         {
-            _ = _notifier.NotifyAsync(next.Serial);
+            _ = _notifier.NotifyAsync(next.Serial, TransferKey, _time);
         }
     }
 
@@ -379,7 +379,26 @@ public sealed partial class RpzZone
 
         // The SOA answers a SOA query; for other types it goes in the authority section of a NODATA answer (RFC 2308 §2.2).
         BinaryPrimitives.WriteUInt16BigEndian(response[(query.QuestionType == DnsConstants.TypeSoa ? DnsConstants.AnswerCountOffset : DnsConstants.AuthorityCountOffset)..], 1);
-        return position;
+        if (TransferKey is not { } key)
+        {
+            return position;
+        }
+
+        // A signed query gets a signed answer (RFC 8945 §5.3): a secondary that has the key signs its SOA probe and
+        // refuses an unsigned reply. An unsigned query (the SOA is public) gets an unsigned one; a bad signature NOTAUTH.
+        long now = _time.GetUtcNow().ToUnixTimeSeconds();
+        Span<byte> mac = stackalloc byte[TsigKey.MacLength];
+        TsigStatus status = key.Verify(request, query.QuestionEnd, now, out byte[] requestMac);
+        return status switch
+        {
+            TsigStatus.Unsigned => position,
+            TsigStatus.Verified => key.Sign(response, position, requestMac, first: true, now, query.Id, 0, mac),
+            TsigStatus.Malformed => DnsResponseWriter.WriteError(request, query, questionRead: true, DnsConstants.RcodeFormErr, response),
+            TsigStatus.BadTime => key.Sign(response, DnsResponseWriter.WriteError(request, query, questionRead: true, DnsConstants.RcodeNotAuth, response), requestMac, first: true, now,
+                query.Id, (ushort)TsigError.BadTime, mac),
+            _ => key.AppendError(response, DnsResponseWriter.WriteError(request, query, questionRead: true, DnsConstants.RcodeNotAuth, response), now, query.Id,
+                status == TsigStatus.BadKey ? TsigError.BadKey : TsigError.BadSig),
+        };
     }
 
     private static int WriteSoaData(Span<byte> destination, uint serial) => DnsResponseWriter.WriteSoaData(destination, serial, Ttl);
