@@ -6,11 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests use: the Public Suffix List (Core); the real peers that read exported lists:
-# named-checkzone (bind9-utils), dig (bind9-dnsutils), unbound, nft (nftables) and dnsmasq (dnsmasq-base); the
+# named-checkzone (bind9-utils), dig (bind9-dnsutils), unbound, nft (nftables) and dnsmasq (dnsmasq-base); BIND's
+# named (bind9), which follows the RPZ zone with TSIG as docs/dns.md configures it; the
 # browser the portal tests drive (chromium, headless, over the DevTools protocol); tshark, which the capture tests
 # compare palisade inspect with; PostgreSQL, the registry's second store; and a font with Chinese glyphs, so the
 # browser draws the portal's Chinese pages (and their screenshots) in characters rather than empty boxes.
-packages=(publicsuffix bind9-utils bind9-dnsutils unbound nftables dnsmasq-base chromium postgresql tshark fonts-wqy-zenhei)
+packages=(publicsuffix bind9 bind9-utils bind9-dnsutils unbound nftables dnsmasq-base chromium postgresql tshark fonts-wqy-zenhei)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

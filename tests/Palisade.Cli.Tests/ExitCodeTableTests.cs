@@ -33,18 +33,7 @@ public sealed partial class ExitCodeTableTests
         }
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Palisade.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("the tests do not run inside the repository");
-    }
+    private static string RepositoryRoot() => DocSnippet.RepositoryRoot();
 
     [GeneratedRegex(@"^\| (\d+) \| (.*) \|$", RegexOptions.Multiline)]
     private static partial Regex TableRow();

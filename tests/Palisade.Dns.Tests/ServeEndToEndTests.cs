@@ -83,9 +83,11 @@ public sealed class ServeEndToEndTests(UpstreamResolver upstream) : IClassFixtur
         Assert.Contains("telegram.org.rpz.palisade.", axfr, StringComparison.Ordinal);
         Assert.Contains("20.0.160.154.149.rpz-ip.rpz.palisade.", axfr, StringComparison.Ordinal);
 
+        // The snippet of docs/dns.md as written, after a test configuration without RPZ (which it must enable itself).
+        string snippet = DocSnippet.After("dns.md", "Unbound follows it with").Replace("127.0.0.1@5353", $"127.0.0.1@{port}", StringComparison.Ordinal);
         string config = Path.Combine(upstream.Directory, $"secondary-{secondaryPort}.conf");
-        await File.WriteAllTextAsync(config, ExternalTool.UnboundConfig(secondaryPort, upstream.Directory, Path.Combine(upstream.Directory, "names.zone"),
-            $"rpz:\n  name: \"rpz.palisade\"\n  primary: 127.0.0.1@{port}\n  allow-notify: 127.0.0.1"), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(config, ExternalTool.UnboundConfig(secondaryPort, upstream.Directory, Path.Combine(upstream.Directory, "names.zone")) + "\n" + snippet,
+            TestContext.Current.CancellationToken);
         using Process unbound = ExternalTool.Start("unbound", "-d", "-c", config);
         try
         {
@@ -108,6 +110,64 @@ public sealed class ServeEndToEndTests(UpstreamResolver upstream) : IClassFixtur
         finally
         {
             unbound.Kill();
+        }
+    }
+
+    [Fact]
+    public async Task Rpz_BindSecondaryWithTsig_AsDocumented_TransfersTheZone_AndFollowsNotifyAndIxfr()
+    {
+        const string Secret = "c2VjcmV0LWtleS1mb3ItcGFsaXNhZGUtcnB6LXRyYW5zZmVycw==";
+        int dnsPort = ExternalTool.FreePort();
+        int bindPort = ExternalTool.FreePort();
+        string port = dnsPort.ToString(CultureInfo.InvariantCulture);
+        string secondary = bindPort.ToString(CultureInfo.InvariantCulture);
+        await using ServeProcess serve = await ServeProcess.StartAsync(Data, "--dns", "127.0.0.1:" + port, "--upstream", Upstream,
+            "--rpz-tsig", "hmac-sha256:xfr.palisade:" + Secret, "--notify", "127.0.0.1:" + secondary);
+        await serve.IssueAsync("R-1", "telegram.org", "*.t.me");
+        await UntilAsync(port, "telegram.org", "NXDOMAIN");
+
+        // named.conf: the snippet of docs/dns.md verbatim, with the test's own settings added to its options block.
+        string directory = Path.Combine(upstream.Directory, "bind-" + secondary);
+        Directory.CreateDirectory(directory);
+        string snippet = DocSnippet.After("dns.md", "the secondary (BIND")
+            .Replace("BASE64", Secret, StringComparison.Ordinal)
+            .Replace("192.0.2.1 port 5353", "127.0.0.1 port " + port, StringComparison.Ordinal)
+            .Replace("options {", $$"""
+                options { directory "{{directory}}"; pid-file "{{directory}}/named.pid"; listen-on port {{secondary}} { 127.0.0.1; }; listen-on-v6 { none; };
+                  recursion yes; allow-query { 127.0.0.1; }; forwarders { 127.0.0.1 port {{upstream.Port}}; }; forward only; dnssec-validation no;
+                """, StringComparison.Ordinal);
+        string config = Path.Combine(directory, "named.conf");
+        await File.WriteAllTextAsync(config, snippet, TestContext.Current.CancellationToken);
+        (int check, string checkOutput) = await ExternalTool.RunAsync("named-checkconf", config);
+        Assert.True(check == 0, checkOutput + "\n" + snippet);
+        using Process named = ExternalTool.Start("named", "-g", "-c", config);
+        var log = new System.Text.StringBuilder();
+        named.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        named.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        named.BeginErrorReadLine();
+        named.BeginOutputReadLine();
+        try
+        {
+            await UntilAsync(secondary, "telegram.org", "NXDOMAIN");
+            await UntilAsync(secondary, "a.t.me", "NXDOMAIN");
+            Assert.Contains("status: NOERROR", await DigAsync(secondary, "ok.example"), StringComparison.Ordinal);
+
+            // A new order: NOTIFY (signed), BIND's signed SOA probe and IXFR, each answered signed.
+            var clock = Stopwatch.StartNew();
+            await serve.IssueAsync("R-2", "ok.example");
+            await UntilAsync(secondary, "ok.example", "NXDOMAIN");
+            TestContext.Current.SendDiagnosticMessage($"BIND enforced the new order {clock.Elapsed.TotalMilliseconds:F0} ms after it was issued");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            lock (log)
+            {
+                throw new Xunit.Sdk.XunitException($"{e.Message}\nnamed wrote:\n{log}\npalisade serve wrote:\n{serve.Output}");
+            }
+        }
+        finally
+        {
+            named.Kill();
         }
     }
 

@@ -23,6 +23,9 @@ internal sealed partial class ServeProcess : IAsyncDisposable
 
     public string DnsPort { get; }
 
+    /// <summary>What the process wrote so far.</summary>
+    public string Output => _process.Output;
+
     public string AuthorityKey { get; private set; } = "";
 
     public static Task<ServeProcess> StartAsync(string data, params string[] arguments) => StartAsync(data, fresh: true, arguments);
