@@ -127,11 +127,6 @@ internal static class ServeCommand
 
             using (registry)
             {
-                if (!registry.Authorities.HasAdminKey)
-                {
-                    Palisade.Registry.Api.KeyCreated admin = registry.Authorities.CreateKey(new Palisade.Registry.Api.CreateKeyRequest { Role = "admin" });
-                    await stdout.WriteLineAsync($"First admin key (shown once, keep it safe): {admin.Key}").ConfigureAwait(false);
-                }
 
                 string[] listen = (RegistryConfiguration.Urls(parseResult, urls) ?? DefaultUrls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 string? blockPageUrl = parseResult.GetValue(blockPage);
@@ -174,6 +169,14 @@ internal static class ServeCommand
 
                 await using (host.ConfigureAwait(false))
                 {
+                    // Made only once everything listens: a start that fails (a port taken) leaves no key that was shown
+                    // once and lost; the next start that succeeds makes and shows it.
+                    if (!registry.Authorities.HasAdminKey)
+                    {
+                        Palisade.Registry.Api.KeyCreated admin = registry.Authorities.CreateKey(new Palisade.Registry.Api.CreateKeyRequest { Role = "admin" });
+                        await stdout.WriteLineAsync($"First admin key (shown once, keep it safe): {admin.Key}").ConfigureAwait(false);
+                    }
+
                     await stdout.WriteLineAsync($"Palisade registry listening on {string.Join(' ', host.Addresses)}").ConfigureAwait(false);
                     if (host.Services.GetService<BlockPageService>()?.Host is { } blockPageHost)
                     {

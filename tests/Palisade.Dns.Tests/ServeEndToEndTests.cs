@@ -68,6 +68,38 @@ public sealed class ServeEndToEndTests(UpstreamResolver upstream) : IClassFixtur
     }
 
     [Fact]
+    public async Task Serve_FirstStartFailsOnATakenDnsPort_ShowsNoAdminKey_AndTheNextStartShowsIt()
+    {
+        string data = Data;
+        using var taken = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        string port = ((System.Net.IPEndPoint)taken.Client.LocalEndPoint!).Port.ToString(CultureInfo.InvariantCulture);
+        (int exit, string stdout, string stderr) = await RunAsync("serve", "--data", data, "--urls", "http://127.0.0.1:0", "--dns", "127.0.0.1:" + port, "--upstream", Upstream);
+        Assert.Equal(4, exit);
+        Assert.DoesNotContain("First admin key", stdout, StringComparison.Ordinal);
+        Assert.Contains(port, stderr, StringComparison.Ordinal);
+
+        // The next start that works makes the key and shows it (StartAsync reads it from the output).
+        await using ServeProcess serve = await ServeProcess.StartAsync(data, "--dns", "127.0.0.1:0", "--upstream", Upstream);
+        Assert.Contains("First admin key (shown once, keep it safe): pal_", serve.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "palisade.dll"));
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using Process process = Process.Start(info)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        Task<string> stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
     public async Task Rpz_UnboundSecondary_TransfersTheZone_AndFollowsNotifyAndIxfr()
     {
         int dnsPort = ExternalTool.FreePort();
