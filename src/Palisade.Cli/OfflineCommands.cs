@@ -14,9 +14,9 @@ namespace Palisade.Cli;
 internal static class OfflineCommands
 {
     /// <summary>--registry: do it over the registry's API with an admin key instead of offline on the database.</summary>
-    private static readonly Option<string?> RegistryUrl = new("--registry") { Description = "Do it through this registry's API (with an admin --key or PALISADE_KEY) instead of offline on its database." };
+    internal static readonly Option<string?> RegistryUrl = new("--registry") { Description = "Do it through this registry's API (with an admin --key or PALISADE_KEY) instead of offline on its database." };
 
-    private static readonly Option<string?> AdminKey = new("--key") { Description = "With --registry: an admin API key (default: the PALISADE_KEY environment variable)." };
+    internal static readonly Option<string?> AdminKey = new("--key") { Description = "With --registry: an admin API key (default: the PALISADE_KEY environment variable)." };
 
     public static Command Key(TextWriter stdout, TextWriter stderr)
     {
@@ -39,8 +39,12 @@ internal static class OfflineCommands
         return new Command("key", "Manage API keys.") { create };
     }
 
+    /// <summary>--out: where a key made for a point or probe registered through the API is written.</summary>
+    internal static readonly Option<string?> KeyDirectory = new("--out") { Description = "With --registry: the directory the new key file is written to (default: the current directory)." };
+
     /// <summary>Sends an admin request to the registry named by --registry and prints its answer.</summary>
-    private static Task<int> Online(ParseResult parseResult, TextWriter stderr, string verb, string path, JsonObject body, Action<JsonNode> print, CancellationToken cancellationToken) =>
+    internal static Task<int> Online(ParseResult parseResult, TextWriter stderr, string verb, string path, JsonObject body, Action<JsonNode> print, CancellationToken cancellationToken,
+        Func<RegistryClient, CancellationToken, Task>? send = null) =>
         CommandFailedException.Run(verb, stderr, async () =>
         {
             if (parseResult.GetValue(RegistryConfiguration.Data) is not null || parseResult.GetValue(RegistryConfiguration.Database) is not null)
@@ -49,7 +53,15 @@ internal static class OfflineCommands
             }
 
             using RegistryClient client = RegistryClient.Open(parseResult.GetValue(RegistryUrl), parseResult.GetValue(AdminKey), keyRequired: true);
-            print(await client.SendAsync(HttpMethod.Post, path, body, cancellationToken).ConfigureAwait(false));
+            if (send is not null)
+            {
+                await send(client, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                print(await client.SendAsync(HttpMethod.Post, path, body, cancellationToken).ConfigureAwait(false));
+            }
+
             return ExitCodes.Success;
         });
 
@@ -95,56 +107,52 @@ internal static class OfflineCommands
         var kind = new Option<string>("--kind") { Description = "isp, resolver, search-engine or other.", DefaultValueFactory = _ => "isp" };
         var country = new Option<string>("--country") { Description = "Its country (an ISO 3166 code or a name).", DefaultValueFactory = _ => "unspecified" };
         var url = new Option<string?>("--url") { Description = "Its public web site (default: https://<id>.invalid/)." };
-        var add = new Command("add", "Register an operator offline (logged as operator.registered).")
+        var add = new Command("add", "Register an operator (logged as operator.registered). Offline on the database (--data or --database), or with " +
+            "--registry through the API with an admin key while the registry runs.\n\n" +
+            "Exit codes: 0 registered; 1 usage; 2 a value is invalid or the id is taken; 3 the registry is unreachable; 4 the configuration or the key is refused.")
         {
-            RegistryConfiguration.Data, RegistryConfiguration.Database, id, name, kind, country, url,
+            RegistryConfiguration.Data, RegistryConfiguration.Database, id, name, kind, country, url, RegistryUrl, AdminKey,
         };
-        add.SetAction(parseResult => Run(parseResult, stderr, "operator add", registry =>
+        add.SetAction((parseResult, cancellationToken) =>
         {
-            OperatorView view = registry.Operators.AddOperator(new AddOperatorRequest
+            var request = new AddOperatorRequest
             {
                 Id = parseResult.GetValue(id), Name = parseResult.GetValue(name), Kind = parseResult.GetValue(kind), Country = parseResult.GetValue(country),
                 Url = parseResult.GetValue(url),
-            });
-            stdout.WriteLine($"operator {view.Id} registered at log index {view.LogIndex}");
-        }));
-        return new Command("operator", "Manage operators (ISPs, resolvers, search engines) offline.") { add };
+            };
+            return parseResult.GetValue(RegistryUrl) is not null
+                ? Online(parseResult, stderr, "operator add", "v1/operators",
+                    new JsonObject { ["id"] = request.Id, ["name"] = request.Name, ["kind"] = request.Kind, ["country"] = request.Country, ["url"] = request.Url },
+                    answer => stdout.WriteLine($"operator {answer["id"]} registered at log index {answer["logIndex"]}"), cancellationToken)
+                : Task.FromResult(Run(parseResult, stderr, "operator add", registry =>
+                {
+                    OperatorView view = registry.Operators.AddOperator(request);
+                    stdout.WriteLine($"operator {view.Id} registered at log index {view.LogIndex}");
+                }));
+        });
+        return new Command("operator", "Manage operators (ISPs, resolvers, search engines).") { add };
     }
 
     public static Command Point(TextWriter stdout, TextWriter stderr)
     {
         var operatorId = new Option<string>("--operator") { Description = "The operator the point belongs to.", Required = true };
         var id = new Option<string>("--id") { Description = "The point's id (lower-case letters, digits, hyphens; unique in the registry).", Required = true };
-        var create = new Command("create", "Create an enforcement point's Ed25519 key, write it to point-<id>.key in the data directory (mode 0600), register its public key " +
-            "(logged as point.created), and print the key file's path.")
+        var create = new Command("create", "Create an enforcement point's Ed25519 key, write it to point-<id>.key (mode 0600), register its public key " +
+            "(logged as point.created), and print the key file's path. Offline on the database (--data or --database; the key goes into the data directory), " +
+            "or with --registry through the API with an admin key while the registry runs (the key goes into --out, default the current directory).\n\n" +
+            "Exit codes: 0 registered; 1 usage; 2 a value is invalid or the id is taken; 3 the registry is unreachable; 4 the configuration or the key is refused.")
         {
-            RegistryConfiguration.Data, RegistryConfiguration.Database, operatorId, id,
+            RegistryConfiguration.Data, RegistryConfiguration.Database, operatorId, id, RegistryUrl, AdminKey, KeyDirectory,
         };
-        create.SetAction(parseResult => Run(parseResult, stderr, "point create", registry =>
+        create.SetAction((parseResult, cancellationToken) =>
         {
             string pointId = parseResult.GetValue(id)!;
-            if (!RegistryService.IsValidId(pointId))
-            {
-                throw RegistryProblem.Invalid("id", $"the point id '{pointId}' must be 1 to 64 lower-case letters, digits and hyphens, starting with a letter or digit");
-            }
-
-            (string path, NoteSigner key) = Registry.Operators.CreateKeyFile(registry.Options.DataDirectory, parseResult.GetValue(operatorId)!, pointId);
-            using (key)
-            {
-                try
-                {
-                    registry.Operators.AddPoint(parseResult.GetValue(operatorId)!, new AddPointRequest { Id = pointId, Key = key.VerifierKey });
-                }
-                catch
-                {
-                    File.Delete(path);
-                    throw;
-                }
-            }
-
-            stdout.WriteLine(path);
-        }));
-        return new Command("point", "Manage operators' enforcement points offline.") { create };
+            string operatorName = parseResult.GetValue(operatorId)!;
+            return RegisterKeyAsync(parseResult, stdout, stderr, "point create", "point", pointId, directory => Registry.Operators.CreateKeyFile(directory, operatorName, pointId),
+                (registry, key) => registry.Operators.AddPoint(operatorName, new AddPointRequest { Id = pointId, Key = key }),
+                $"v1/operators/{Uri.EscapeDataString(operatorName)}/points", key => new JsonObject { ["id"] = pointId, ["key"] = key }, cancellationToken);
+        });
+        return new Command("point", "Manage operators' enforcement points.") { create };
     }
 
     public static Command Witness(TextWriter stdout, TextWriter stderr)
@@ -172,11 +180,24 @@ internal static class OfflineCommands
         var origin = new Option<string>("--origin") { Description = "The origin of the log to witness (the first line of its checkpoints).", Required = true };
         var vkey = new Option<string>("--vkey") { Description = "The log's verifier key (name+keyid+base64, type 0x01).", Required = true };
         var addLog = new Command("add-log", "Witness a log: cosign its checkpoints that its key signs and that are consistent with the last one cosigned. Again for a known origin, replaces its key. " +
-            "Works while 'palisade serve' runs on the data directory.")
+            "On the database (--data or --database; works while 'palisade serve' runs on it), or with --registry through the API with an admin key.\n\n" +
+            "Exit codes: 0 witnessed; 1 usage; 2 a value is invalid; 3 the registry is unreachable; 4 the configuration or the key is refused.")
         {
-            RegistryConfiguration.Data, RegistryConfiguration.Database, origin, vkey,
+            RegistryConfiguration.Data, RegistryConfiguration.Database, origin, vkey, RegistryUrl, AdminKey,
         };
-        addLog.SetAction(parseResult =>
+        addLog.SetAction((parseResult, cancellationToken) =>
+        {
+            if (parseResult.GetValue(RegistryUrl) is not null)
+            {
+                return Online(parseResult, stderr, "witness add-log", "v1/witness/logs", new JsonObject { ["origin"] = parseResult.GetValue(origin), ["vkey"] = parseResult.GetValue(vkey) },
+                    answer => stdout.WriteLine($"witnessing {answer["origin"]} with key {answer["vkey"]}"), cancellationToken);
+            }
+
+            return Task.FromResult(AddLogOffline(parseResult));
+        });
+        return new Command("witness", "Make this registry a witness of other logs (C2SP tlog-witness v1.0.0).") { init, addLog };
+
+        int AddLogOffline(ParseResult parseResult)
         {
             string logOrigin = parseResult.GetValue(origin)!;
             string keyText = parseResult.GetValue(vkey)!;
@@ -209,8 +230,74 @@ internal static class OfflineCommands
 
             stdout.WriteLine($"witnessing {logOrigin} with key {verifier.VerifierKey}");
             return ExitCodes.Success;
+        }
+    }
+
+    /// <summary>
+    /// Makes a point's or probe's key file and registers its public key: offline in the data directory, or through the
+    /// API (--registry) with the file in --out. A registration that fails leaves no key file behind.
+    /// </summary>
+    internal static Task<int> RegisterKeyAsync(ParseResult parseResult, TextWriter stdout, TextWriter stderr, string verb, string kind, string id,
+        Func<string, (string Path, NoteSigner Key)> createKeyFile, Action<RegistryService, string> offline, string onlinePath, Func<string, JsonObject> onlineBody,
+        CancellationToken cancellationToken)
+    {
+        if (!RegistryService.IsValidId(id))
+        {
+            stderr.WriteLine($"palisade {verb}: id: the {kind} id '{id}' must be 1 to 64 lower-case letters, digits and hyphens, starting with a letter or digit");
+            return Task.FromResult(ExitCodes.InvalidInput);
+        }
+
+        if (parseResult.GetValue(RegistryUrl) is null)
+        {
+            if (parseResult.GetValue(KeyDirectory) is not null)
+            {
+                stderr.WriteLine($"palisade {verb}: --out goes with --registry; offline the key is written to the data directory");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            return Task.FromResult(Run(parseResult, stderr, verb, registry => stdout.WriteLine(WithKeyFile(registry.Options.DataDirectory, createKeyFile, key => offline(registry, key)))));
+        }
+
+        string? path = null;
+        return Online(parseResult, stderr, verb, onlinePath, new JsonObject(), _ => { }, cancellationToken, async (client, token) =>
+        {
+            string directory = Path.GetFullPath(parseResult.GetValue(KeyDirectory) ?? ".");
+            Directory.CreateDirectory(directory);
+            (path, NoteSigner key) = createKeyFile(directory);
+            using (key)
+            {
+                try
+                {
+                    await client.SendAsync(HttpMethod.Post, onlinePath, onlineBody(key.VerifierKey), token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    File.Delete(path);
+                    throw;
+                }
+            }
+
+            stdout.WriteLine(path);
         });
-        return new Command("witness", "Make this registry a witness of other logs (C2SP tlog-witness v1.0.0).") { init, addLog };
+    }
+
+    private static string WithKeyFile(string directory, Func<string, (string Path, NoteSigner Key)> createKeyFile, Action<string> register)
+    {
+        (string path, NoteSigner key) = createKeyFile(directory);
+        using (key)
+        {
+            try
+            {
+                register(key.VerifierKey);
+            }
+            catch
+            {
+                File.Delete(path);
+                throw;
+            }
+        }
+
+        return path;
     }
 
     internal static int Run(ParseResult parseResult, TextWriter stderr, string verb, Action<RegistryService> action)

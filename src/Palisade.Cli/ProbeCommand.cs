@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
 using Palisade.Core;
 using Palisade.Policy;
 using Palisade.Log;
@@ -265,35 +266,20 @@ internal static class ProbeCommand
         var id = new Option<string>("--id") { Description = "The probe's id (lower-case letters, digits, hyphens; unique in the registry).", Required = true };
         var asn = new Option<string>("--asn") { Description = "The network it measures from, such as AS64496.", Required = true };
         var operatorId = new Option<string?>("--operator") { Description = "The operator whose network it measures (its measurements then show on the operator's page)." };
-        var register = new Command("register", "Create a probe's Ed25519 key, write it to probe-<id>.key in the data directory (mode 0600), register its public key " +
-            "(logged as probe.registered), and print the key file's path. Exit codes: 0 done; 2 a bad id, network or operator; 4 the data directory cannot be used.")
+        var register = new Command("register", "Create a probe's Ed25519 key, write it to probe-<id>.key (mode 0600), register its public key " +
+            "(logged as probe.registered), and print the key file's path. Offline on the database (--data or --database; the key goes into the data directory), " +
+            "or with --registry through the API with an admin key while the registry runs (the key goes into --out, default the current directory).\n\n" +
+            "Exit codes: 0 done; 1 usage; 2 a bad id, network or operator; 3 the registry is unreachable; 4 the data directory or the key cannot be used.")
         {
-            RegistryConfiguration.Data, RegistryConfiguration.Database, id, asn, operatorId,
+            RegistryConfiguration.Data, RegistryConfiguration.Database, id, asn, operatorId, OfflineCommands.RegistryUrl, OfflineCommands.AdminKey, OfflineCommands.KeyDirectory,
         };
-        register.SetAction(parseResult => OfflineCommands.Run(parseResult, stderr, "probe register", registry =>
+        register.SetAction((parseResult, cancellationToken) =>
         {
             string probeId = parseResult.GetValue(id)!;
-            if (!RegistryService.IsValidId(probeId))
-            {
-                throw Registry.RegistryProblem.Invalid("id", $"the probe id '{probeId}' must be 1 to 64 lower-case letters, digits and hyphens, starting with a letter or digit");
-            }
-
-            (string path, NoteSigner probeKey) = Registry.Probes.CreateKeyFile(registry.Options.DataDirectory, probeId);
-            using (probeKey)
-            {
-                try
-                {
-                    registry.Probes.Register(new Registry.Api.AddProbeRequest { Id = probeId, Asn = parseResult.GetValue(asn), Operator = parseResult.GetValue(operatorId), Key = probeKey.VerifierKey });
-                }
-                catch
-                {
-                    File.Delete(path);
-                    throw;
-                }
-            }
-
-            stdout.WriteLine(path);
-        }));
+            return OfflineCommands.RegisterKeyAsync(parseResult, stdout, stderr, "probe register", "probe", probeId, directory => Registry.Probes.CreateKeyFile(directory, probeId),
+                (registry, key) => registry.Probes.Register(new Registry.Api.AddProbeRequest { Id = probeId, Asn = parseResult.GetValue(asn), Operator = parseResult.GetValue(operatorId), Key = key }),
+                "v1/probes", key => new JsonObject { ["id"] = probeId, ["asn"] = parseResult.GetValue(asn), ["operator"] = parseResult.GetValue(operatorId), ["key"] = key }, cancellationToken);
+        });
         return register;
     }
 

@@ -1,3 +1,4 @@
+using Palisade.Log;
 using System.Text.Json.Nodes;
 using Palisade.Cli;
 
@@ -128,4 +129,46 @@ public sealed class OrderCommandTests
         Assert.Equal(1, Run("", "key", "create", "--registry", registry, "--role", "auditor").Exit);
         Assert.Equal(1, Run("", "key", "create", "--registry", registry, "--key", f.AdminKey, "--data", f.Directory, "--role", "auditor").Exit);
     }
+
+    [Fact]
+    public async Task OperatorPointProbeAndWitnessLog_OverHttpWhileTheRegistryRuns()
+    {
+        await using RegistryFixture f = await RegistryFixture.StartAsync();
+        string registry = f.BaseAddress.AbsoluteUri;
+        string keys = Path.Combine(f.Directory, "keys");
+        (int exit, string output, string error) = Run("", "operator", "add", "--registry", registry, "--key", f.AdminKey, "--id", "isp-9", "--name", "An ISP", "--country", "RU");
+        Assert.True(exit == 0, error);
+        Assert.StartsWith("operator isp-9 registered at log index ", output, StringComparison.Ordinal);
+
+        // The point's key is made where the command runs and only its public half goes to the registry.
+        (exit, output, error) = Run("", "point", "create", "--registry", registry, "--key", f.AdminKey, "--operator", "isp-9", "--id", "dns-9", "--out", keys);
+        Assert.True(exit == 0, error);
+        string pointKeyFile = output.Trim();
+        Assert.Equal(Path.Combine(keys, "point-dns-9.key"), pointKeyFile);
+        using (NoteSigner pointKey = NoteSigner.ParsePrivateKey(File.ReadAllText(pointKeyFile)))
+        {
+            JsonNode isp = JsonNode.Parse(await f.Http.GetStringAsync("/v1/operators/isp-9", TestContext.Current.CancellationToken))!;
+            Assert.Equal(pointKey.VerifierKey, isp["points"]!.AsArray().Single()!["key"]!.GetValue<string>());
+        }
+
+        (exit, output, error) = Run("", "probe", "register", "--registry", registry, "--key", f.AdminKey, "--id", "probe-9", "--asn", "AS64500", "--operator", "isp-9", "--out", keys);
+        Assert.True(exit == 0, error);
+        Assert.Equal(Path.Combine(keys, "probe-probe-9.key"), output.Trim());
+        Assert.Contains("probe-9", await f.Http.GetStringAsync("/v1/probes", TestContext.Current.CancellationToken), StringComparison.Ordinal);
+
+        using NoteSigner other = NoteSigner.Generate("other.test/log");
+        (exit, output, error) = Run("", "witness", "add-log", "--registry", registry, "--key", f.AdminKey, "--origin", "other.test/log", "--vkey", other.VerifierKey);
+        Assert.True(exit == 0, error);
+        Assert.Equal($"witnessing other.test/log with key {other.VerifierKey}", output.Trim());
+
+        // A registration the registry refuses leaves no key file; a bad key or a wrong role is named.
+        (exit, _, error) = Run("", "point", "create", "--registry", registry, "--key", f.AdminKey, "--operator", "nobody", "--id", "dns-10", "--out", keys);
+        Assert.Equal(2, exit);
+        Assert.Contains("nobody", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(keys, "point-dns-10.key")));
+        Assert.Equal(2, Run("", "witness", "add-log", "--registry", registry, "--key", f.AdminKey, "--origin", "x.test/log", "--vkey", "not a key").Exit);
+        Assert.Equal(4, Run("", "operator", "add", "--registry", registry, "--key", f.RknKey, "--id", "isp-10", "--name", "X").Exit);
+        Assert.Equal(1, Run("", "probe", "register", "--id", "probe-10", "--asn", "AS1", "--out", keys).Exit);
+    }
+
 }

@@ -37,6 +37,7 @@ namespace Palisade.Registry.Api;
 [JsonSerializable(typeof(ProbeView))]
 [JsonSerializable(typeof(List<ProbeView>))]
 [JsonSerializable(typeof(AddProbeRequest))]
+[JsonSerializable(typeof(WitnessLogRequest))]
 [JsonSerializable(typeof(SubmitMeasurementsRequest))]
 [JsonSerializable(typeof(ReportView))]
 [JsonSerializable(typeof(List<MeasurementView>))]

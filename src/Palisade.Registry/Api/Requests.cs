@@ -142,6 +142,16 @@ public sealed record AddPointRequest
     public string? Key { get; init; }
 }
 
+/// <summary>POST /v1/witness/logs: a log for this registry to witness.</summary>
+public sealed record WitnessLogRequest
+{
+    /// <summary>The log's origin, the first line of its checkpoints.</summary>
+    public string? Origin { get; init; }
+
+    /// <summary>The log's verifier key (name+keyid+base64, type 0x01).</summary>
+    public string? Vkey { get; init; }
+}
+
 /// <summary>POST /v1/probes: a measurement probe and its key.</summary>
 public sealed record AddProbeRequest
 {

@@ -285,6 +285,30 @@ internal static partial class RegistryEndpoints
             return Results.Text(answer.Body, answer.ContentType, Encoding.UTF8, answer.Status);
         });
 
+        app.MapPost("/v1/witness/logs", async (HttpContext context) =>
+        {
+            Require(registry, context, Role.Admin);
+            WitnessLogRequest request = await ReadBody(context, RegistryJsonContext.Default.WitnessLogRequest).ConfigureAwait(false);
+            string origin = Fields.Required(request.Origin, "origin", 1000);
+            if (origin.Contains('\n', StringComparison.Ordinal))
+            {
+                throw RegistryProblem.Invalid("origin", "the origin is one line (the first line of the log's checkpoints)");
+            }
+
+            NoteVerifier verifier;
+            try
+            {
+                verifier = NoteVerifier.Parse(Fields.Required(request.Vkey, "vkey", 1000));
+            }
+            catch (FormatException e)
+            {
+                throw RegistryProblem.Invalid("vkey", $"'{request.Vkey}' is not a log's verifier key: {e.Message}");
+            }
+
+            registry.WitnessLog(origin, verifier.VerifierKey);
+            return Json(new WitnessLogRequest { Origin = origin, Vkey = verifier.VerifierKey }, RegistryJsonContext.Default.WitnessLogRequest, StatusCodes.Status201Created);
+        });
+
         app.MapGet("/openapi.json", () => Results.Stream(
             typeof(RegistryEndpoints).Assembly.GetManifestResourceStream("Palisade.Registry.openapi.json")!, "application/json"));
 
