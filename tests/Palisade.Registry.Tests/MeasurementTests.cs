@@ -102,6 +102,9 @@ public abstract class MeasurementTests(RegistryStoreKind store) : StoreTests(sto
         Assert.Equal("http://example.org/", measured["overBlocked"]!.AsArray().Single()!["input"]!.GetValue<string>());
         string orderPage = await f.Http.GetStringAsync("/orders/rkn/M-1", cancel);
         Assert.Contains("Measured status", orderPage, StringComparison.Ordinal);
+        // The summary at the top agrees with the table below it.
+        Assert.DoesNotContain("no probe has reported", orderPage, StringComparison.Ordinal);
+        Assert.Contains("2 resources measured in 1 networks", orderPage, StringComparison.Ordinal);
         Assert.Contains("<td>enforced-unattributed</td>", orderPage, StringComparison.Ordinal);
         string operatorPage = await f.Http.GetStringAsync("/operators/isp-1", cancel);
         Assert.Contains("Blocked with no order (collateral damage)", operatorPage, StringComparison.Ordinal);

@@ -262,7 +262,10 @@ internal static class PortalEndpoints
                 Html.Encode(l.Format("LogAndEntry", c.Origin, c.Index.ToString(CultureInfo.InvariantCulture))))));
         }
 
-        Field(html, "MeasuredStatus", Html.Encode(l["NoProbeYetField"]));
+        // The summary agrees with the table below: the same latest measurements.
+        List<MeasurementView> measured = registry.Probes.Latest(order.Reference, null);
+        Field(html, "MeasuredStatus", measured.Count == 0 ? Html.Encode(l["NoProbeYetField"])
+            : "<a href=\"#measured\">" + Html.Encode(l.Format("MeasuredSummaryField", l.Number(measured.Count), l.Number(measured.Select(m => m.Network).Distinct(StringComparer.Ordinal).Count()))) + "</a>");
         string api = new OrderReference(authority, decision).ApiPath;
         html.Raw("</dl><h2 id=\"targets\">").T("Targets").Raw("</h2><p>").Text(l.Format("TargetCount", l.Number(order.TargetCount))).Raw(" ")
             .M("TargetsDownload", "<a href=\"" + Html.Encode(api) + "\">JSON</a>", "<code>targetLimit</code>", "<code>targetsAfter</code>").Raw("</p><ul>");
@@ -293,7 +296,6 @@ internal static class PortalEndpoints
             html.Raw("</tbody></table>");
         }
 
-        List<MeasurementView> measured = registry.Probes.Latest(order.Reference, null);
         html.Raw("<h2 id=\"measured\">").T("MeasuredStatus").Raw("</h2>");
         if (measured.Count == 0)
         {
