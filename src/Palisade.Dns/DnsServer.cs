@@ -42,7 +42,7 @@ public sealed partial class DnsServer : IAsyncDisposable
         _forwarder = new DnsForwarder([.. options.Upstreams], options.UpstreamTimeout, options.UpstreamAttempts, Metrics);
         if (options.RpzZone is not null)
         {
-            Rpz = new RpzZone(options.RpzZone, logger, options.MaxConcurrentTransfers, clock) { TransferKey = options.RpzTsig };
+            Rpz = new RpzZone(options.RpzZone, logger, options.MaxConcurrentTransfers, clock) { TransferKey = options.RpzTsig, Ttl = (uint)options.NegativeTtl.TotalSeconds };
             _responder.Rpz = Rpz;
             foreach (IPEndPoint target in options.Notify)
             {

@@ -25,8 +25,9 @@ public sealed partial class RpzZone
     /// <summary>Incremental histories kept for IXFR; an older serial gets the full zone.</summary>
     public const int MaxHistory = 64;
 
-    /// <summary>TTL of the zone's records.</summary>
-    public const uint Ttl = 300;
+    /// <summary>TTL of the zone's records and its SOA minimum: the DNS point's negative TTL (<c>--negative-ttl</c>), so a
+    /// resolver following the zone keeps a blocked answer as long as the DNS point's own blocked answers say.</summary>
+    public uint Ttl { get; init; } = DnsResponseWriter.SynthesisedTtl;
 
     /// <summary>Default of the most zone transfers served at once; more wait for none and get SERVFAIL (try later).</summary>
     public const int DefaultMaxConcurrentTransfers = 4;
@@ -401,7 +402,7 @@ public sealed partial class RpzZone
         };
     }
 
-    private static int WriteSoaData(Span<byte> destination, uint serial) => DnsResponseWriter.WriteSoaData(destination, serial, Ttl);
+    private int WriteSoaData(Span<byte> destination, uint serial) => DnsResponseWriter.WriteSoaData(destination, serial, Ttl);
 
     /// <summary>The serial in the SOA of an IXFR query's authority section (RFC 1995 §3).</summary>
     private static uint? ClientSerial(ReadOnlySpan<byte> request, in DnsQuery query)

@@ -111,7 +111,10 @@ public sealed class ServeEndToEndTests(UpstreamResolver upstream) : IClassFixtur
         await UntilAsync(port, "telegram.org", "NXDOMAIN");
 
         string axfr = (await ExternalTool.RunAsync("dig", "@127.0.0.1", "-p", port, "rpz.palisade", "AXFR")).Output;
-        Assert.Matches(@"rpz\.palisade\.\s+300\s+IN\s+SOA\s+localhost\. hostmaster\.localhost\. 1 ", axfr);
+        // The zone's TTLs and SOA minimum are the DNS point's negative TTL (60 s by default), as its own blocked answers.
+        Assert.Matches(@"rpz\.palisade\.\s+60\s+IN\s+SOA\s+localhost\. hostmaster\.localhost\. 1 3600 600 604800 60\s", axfr);
+        Assert.Matches(@"telegram\.org\.rpz\.palisade\.\s+60\s+IN\s+CNAME\s+\.", axfr);
+        Assert.Matches(@"SOA\s+localhost\. hostmaster\.localhost\. 1 3600 600 604800 60", await DigAsync(port, "telegram.org"));
         Assert.Contains("telegram.org.rpz.palisade.", axfr, StringComparison.Ordinal);
         Assert.Contains("20.0.160.154.149.rpz-ip.rpz.palisade.", axfr, StringComparison.Ordinal);
 
