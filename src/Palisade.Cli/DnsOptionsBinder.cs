@@ -40,7 +40,12 @@ internal sealed class DnsOptionsBinder
         DefaultValueFactory = _ => Math.Min(Environment.ProcessorCount, DnsServerOptions.MaxUdpThreads),
     };
 
-    public IEnumerable<Option> All => [Listen, Upstream, RpzZone, Action, BlockPage, Notify, RpzAllow, RpzTsig, TcpPerClient, MaxCacheTtl, NegativeTtl, UdpThreads];
+    public Option<bool> NoUpstream { get; } = new("--no-upstream")
+    {
+        Description = "Answer only for blocked names (REFUSED for every other name): with --dns and no --upstream, say that this is meant.",
+    };
+
+    public IEnumerable<Option> All => [Listen, Upstream, NoUpstream, RpzZone, Action, BlockPage, Notify, RpzAllow, RpzTsig, TcpPerClient, MaxCacheTtl, NegativeTtl, UdpThreads];
 
     /// <summary>Builds validated options; the error names the flag.</summary>
     public DnsServerOptions? Bind(ParseResult parseResult, Uri? portal, out string? error)
@@ -67,6 +72,7 @@ internal sealed class DnsOptionsBinder
 
             options.Upstreams.Add(endPoint);
         }
+
 
         string action = parseResult.GetValue(Action)!;
         options.Action = action switch
@@ -154,6 +160,20 @@ internal sealed class DnsOptionsBinder
         catch (ArgumentException e)
         {
             error = e.Message;
+            return null;
+        }
+
+        // A DNS server with nowhere to send the names it does not block answers none of them: a mistake, unless said.
+        bool noUpstream = parseResult.GetValue(NoUpstream);
+        if (options.Listen.Count > 0 && options.Upstreams.Count == 0 && !noUpstream)
+        {
+            error = "--dns without --upstream would answer only blocked names (REFUSED for every other): give --upstream HOST:PORT, or --no-upstream if that is meant";
+            return null;
+        }
+
+        if (noUpstream && options.Upstreams.Count > 0)
+        {
+            error = "--no-upstream and --upstream contradict each other";
             return null;
         }
 

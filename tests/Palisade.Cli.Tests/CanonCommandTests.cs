@@ -92,6 +92,37 @@ public sealed class CanonCommandTests
     }
 
     [Fact]
+    public void DnsWithoutUpstream_IsRefusedUnlessNoUpstreamSaysItIsMeant()
+    {
+        string data = Path.Combine(Path.GetTempPath(), "palisade-cli-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            foreach (string[] args in new[]
+            {
+                new[] { "serve", "--data", data, "--urls", "http://127.0.0.1:0", "--dns", "127.0.0.1:0" },
+                new[] { "dns", "--registry", "http://127.0.0.1:1/", "--dns", "127.0.0.1:0", "--cache", data },
+            })
+            {
+                var (exit, _, error) = Run("", args);
+                Assert.Equal(1, exit);
+                Assert.Contains("--dns without --upstream", error, StringComparison.Ordinal);
+                Assert.Contains("--no-upstream if that is meant", error, StringComparison.Ordinal);
+            }
+
+            var (both, _, contradiction) = Run("", "serve", "--data", data, "--dns", "127.0.0.1:0", "--upstream", "127.0.0.1:53", "--no-upstream");
+            Assert.Equal(1, both);
+            Assert.Contains("contradict", contradiction, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public void Serve_DnsAddressInUse_ExitsFourNamingIt_AndLeavesNothingListening()
     {
         string data = Path.Combine(Path.GetTempPath(), "palisade-cli-" + Guid.NewGuid().ToString("N"));
@@ -103,7 +134,7 @@ public sealed class CanonCommandTests
         probe.Stop();
         try
         {
-            var (exit, _, error) = Run("", "serve", "--data", data, "--urls", $"http://127.0.0.1:{httpPort}", "--dns", $"127.0.0.1:{port}");
+            var (exit, _, error) = Run("", "serve", "--data", data, "--urls", $"http://127.0.0.1:{httpPort}", "--dns", $"127.0.0.1:{port}", "--no-upstream");
             Assert.Equal(4, exit);
             Assert.Contains($"cannot serve DNS on 127.0.0.1:{port}", error, StringComparison.Ordinal);
 

@@ -23,7 +23,7 @@ public sealed class DnsPointProcessTests
         ulong v1 = registry.Versions.PublishVersion()!.Version;
         int port = ExternalTool.FreePort();
         await using PalisadeProcess dns = PalisadeProcess.Start("dns", "--registry", f.BaseAddress.ToString(), "--key", registry.Log.VerifierKey,
-            "--cache", Path.Combine(f.Directory, "dns-cache"), "--dns", "127.0.0.1:" + port, "--operator-key", keyFile);
+            "--cache", Path.Combine(f.Directory, "dns-cache"), "--dns", "127.0.0.1:" + port, "--no-upstream", "--operator-key", keyFile);
         await dns.WaitForOutputAsync("^Palisade DNS listening on");
         await f.WaitForAckedVersionAsync("isp-1", "dns-1", v1, () => dns.Output);
         Assert.Contains("status: NXDOMAIN", (await ExternalTool.RunAsync("dig", "@127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "first.example", "A", "+tries=1", "+time=5")).Output, StringComparison.Ordinal);

@@ -24,7 +24,7 @@ public sealed class KeyChangeTests
 
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int exit = PalisadeCli.Run(["dns", "--registry", f.BaseAddress.AbsoluteUri, "--dns", "127.0.0.1:0", "--cache", cache], TextReader.Null, stdout, stderr);
+        int exit = PalisadeCli.Run(["dns", "--registry", f.BaseAddress.AbsoluteUri, "--dns", "127.0.0.1:0", "--no-upstream", "--cache", cache], TextReader.Null, stdout, stderr);
         string message = stderr.ToString();
         Assert.Equal(4, exit);
         Assert.Contains(old.VerifierKey, message, StringComparison.Ordinal);
