@@ -42,7 +42,7 @@ internal sealed class DnsOptionsBinder
 
     public Option<bool> NoUpstream { get; } = new("--no-upstream")
     {
-        Description = "Answer only for blocked names (REFUSED for every other name): with --dns and no --upstream, say that this is meant.",
+        Description = "Answer only for blocked names (SERVFAIL for every other name): with --dns and no --upstream, say that this is meant.",
     };
 
     public IEnumerable<Option> All => [Listen, Upstream, NoUpstream, RpzZone, Action, BlockPage, Notify, RpzAllow, RpzTsig, TcpPerClient, MaxCacheTtl, NegativeTtl, UdpThreads];
@@ -167,7 +167,7 @@ internal sealed class DnsOptionsBinder
         bool noUpstream = parseResult.GetValue(NoUpstream);
         if (options.Listen.Count > 0 && options.Upstreams.Count == 0 && !noUpstream)
         {
-            error = "--dns without --upstream would answer only blocked names (REFUSED for every other): give --upstream HOST:PORT, or --no-upstream if that is meant";
+            error = "--dns without --upstream would answer only blocked names (SERVFAIL for every other): give --upstream HOST:PORT, or --no-upstream if that is meant";
             return null;
         }
 
