@@ -37,6 +37,13 @@ public abstract partial class PortalTests(RegistryStoreKind store) : StoreTests(
         using HttpResponseMessage reference = await noRedirect.GetAsync("/search?q=agcom/PS-7", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Redirect, reference.StatusCode);
         Assert.Equal("/orders/agcom/PS-7", reference.Headers.Location!.OriginalString);
+
+        // A reference that names no order says so, rather than that it is not a domain name.
+        using HttpResponseMessage missing = await noRedirect.GetAsync("/search?q=rkn/NO-SUCH-1", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        string page = await missing.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.Contains("There is no order rkn/NO-SUCH-1.", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("not a domain name", page, StringComparison.Ordinal);
     }
 
     [Theory]

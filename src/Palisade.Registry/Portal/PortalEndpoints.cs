@@ -171,11 +171,18 @@ internal static class PortalEndpoints
             return HtmlResult(context, html.Raw("<p>").M("SearchHelp", "<code>rkn/27-31-2018/Ид4412-18</code>").Raw("</p>"), l["SearchTitle"], q);
         }
 
-        // An order reference goes straight to its page.
-        if (OrderReference.TryParse(q, out OrderReference reference) && !q.Contains("://", StringComparison.Ordinal) && !IPNetwork.TryParse(q, out _)
-            && registry.Queries.GetOrder(reference.Authority, reference.Decision, targetLimit: 1, entryData: false) is not null)
+        // An order reference goes straight to its page; one that names no order says so (it is no domain name either).
+        if (OrderReference.TryParse(q, out OrderReference reference) && !q.Contains("://", StringComparison.Ordinal) && !IPNetwork.TryParse(q, out _))
         {
-            return Results.Redirect(reference.PagePath);
+            if (registry.Queries.GetOrder(reference.Authority, reference.Decision, targetLimit: 1, entryData: false) is not null)
+            {
+                return Results.Redirect(reference.PagePath);
+            }
+
+            if (!DomainName.TryParse(q, out _))
+            {
+                return HtmlResult(context, html.Raw("<p role=\"alert\">").M("NoSuchOrder", Html.Encode(reference.ToString())).Raw("</p>"), l["SearchTitle"], q, 404);
+            }
         }
 
         LookupResult result;
