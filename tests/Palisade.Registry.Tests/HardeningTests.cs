@@ -322,6 +322,25 @@ public abstract class HardeningTests(RegistryStoreKind store) : StoreTests(store
         Assert.Contains("\"type\":\"/problems/content-too-large\"", response, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/v1/delisting/check", "{\"x\":1}", "expected an array of strings")]
+    [InlineData("/v1/delisting/check", "[1,2]", "expected a string")]
+    [InlineData("/v1/orders", "{\"decision\":\"W-1\",\"targets\":5}", "expected an array of strings")]
+    [InlineData("/v1/orders", "[]", "expected an object")]
+    public async Task WrongJsonShape_IsAProblemThatSaysWhatWasExpected_WithoutDotNetTypeNames(string path, string body, string expected)
+    {
+        await using RegistryFixture f = await StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", f.RknKey);
+        using HttpResponseMessage response = await f.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        string detail = (await f.JsonAsync(response))["detail"]!.GetValue<string>();
+        Assert.Contains(expected, detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Palisade.", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("`1", detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task SlowlorisClients_AreDropped_WhileTheCheckpointIsServed()
     {

@@ -608,8 +608,33 @@ internal static partial class RegistryEndpoints
     private static string FirstSentence(string message)
     {
         int end = message.IndexOf(". ", StringComparison.Ordinal);
-        return end < 0 ? message : message[..end];
+        message = end < 0 ? message : message[..end];
+
+        // The serializer names .NET types ("could not be converted to System.Collections.Generic.List`1[System.String]"):
+        // the caller is told what JSON was expected instead.
+        const string Converted = "The JSON value could not be converted to ";
+        return message.StartsWith(Converted, StringComparison.Ordinal) ? "expected " + JsonKind(message[Converted.Length..].TrimEnd('.')) : message;
     }
+
+    /// <summary>The JSON a .NET type is read from, in words.</summary>
+    private static string JsonKind(string type) => type switch
+    {
+        _ when type.StartsWith("System.Collections.Generic.List`1[", StringComparison.Ordinal) || type.EndsWith("[]", StringComparison.Ordinal)
+            => "an array of " + Plural(JsonKind(type.StartsWith("System", StringComparison.Ordinal) && type.Contains('[', StringComparison.Ordinal) ? type[(type.IndexOf('[', StringComparison.Ordinal) + 1)..^1] : type[..^2])),
+        "System.String" => "a string",
+        "System.Boolean" or "System.Nullable`1[System.Boolean]" => "true or false",
+        "System.Int32" or "System.Int64" or "System.UInt64" or "System.Double" or "System.Nullable`1[System.Int32]" or "System.Nullable`1[System.Int64]" => "a number",
+        _ => "an object",
+    };
+
+    private static string Plural(string kind) => kind switch
+    {
+        "a string" => "strings",
+        "a number" => "numbers",
+        "true or false" => "true or false values",
+        "an object" => "objects",
+        _ => kind,
+    };
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Error, Message = "{Method} {Path} failed (trace id {TraceId})")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path, string traceId);
