@@ -112,6 +112,18 @@ public abstract partial class PortalTests(RegistryStoreKind store) : StoreTests(
         using HttpResponseMessage unmatched = await http.SendAsync(other, TestContext.Current.CancellationToken);
         Assert.Equal((HttpStatusCode)451, unmatched.StatusCode);
         Assert.False(unmatched.Headers.Contains("Link"));
+
+        // A name two orders in force cover: the page and the Link header name both.
+        Assert.Equal(HttpStatusCode.Created, (await f.SendAsync(HttpMethod.Post, "/v1/orders", f.AgcomKey, RegistryFixture.Order("PS-8", "web.t.me"))).StatusCode);
+        using var twice = new HttpRequestMessage(HttpMethod.Get, blockPage.Addresses[0] + "/");
+        twice.Headers.Host = "web.t.me";
+        using HttpResponseMessage both = await http.SendAsync(twice, TestContext.Current.CancellationToken);
+        string site = f.Host.Registry.PublicUrl.TrimEnd('/');
+        Assert.Equal($"<{site}/orders/agcom/PS-8>; rel=\"blocked-by\", <{site}/orders/rkn/27-31-2018%2F%D0%98%D0%B44412-18>; rel=\"blocked-by\"",
+            string.Join(", ", both.Headers.GetValues("Link")));
+        string bothBody = await both.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.Contains("agcom/PS-8", bothBody, StringComparison.Ordinal);
+        Assert.Contains("rkn/27-31-2018/Ид4412-18", bothBody, StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"<code id=""root"">([^<]+)</code>")]

@@ -44,10 +44,11 @@ public sealed class BlockPageHost : IAsyncDisposable
     {
         string host = context.Request.Host.Host;
         string url = "http://" + host + context.Request.Path + context.Request.QueryString;
-        LookupMatch? match = null;
+        // Every order in force that covers the request, each once, most specific first.
+        List<LookupMatch> matches = [];
         try
         {
-            match = registry.Queries.Lookup(null, url, null).Matches.FirstOrDefault();
+            matches = [.. registry.Queries.Lookup(null, url, null).Matches.DistinctBy(m => m.Order, StringComparer.Ordinal)];
         }
         catch (RegistryProblem)
         {
@@ -59,29 +60,22 @@ public sealed class BlockPageHost : IAsyncDisposable
         PortalLanguage l = html.Language;
         string title;
         string hostMarkup = "<code>" + Html.Encode(host) + "</code>";
-        if (match is null)
+        if (matches.Count == 0)
         {
             title = l["BlockedTitle"];
             html.Raw("<p>").M("BlockedNoOrder", hostMarkup).Raw("</p>");
         }
         else
         {
-            var reference = OrderReference.Parse(match.Order);
-            OrderView order = registry.Queries.GetOrder(reference.Authority, reference.Decision, targetLimit: 1, entryData: false)!;
-            string page = reference.PageUrl(registry.PublicUrl);
-            context.Response.Headers.Link = $"<{page}>; rel=\"blocked-by\"";
-            AuthorityView? authority = registry.Authorities.ListAuthorities().Find(a => a.Id == order.Authority);
             title = l["UnavailableTitle"];
-            string contact = authority?.Url ?? page;
-            html.Raw("<p>").M("BlockedBy", hostMarkup, "<a href=\"" + Html.Encode(page) + "\">" + Html.Encode(order.Reference) + "</a>").Raw("</p><dl>")
-                .Raw("<dt>").T("Authority").Raw("</dt><dd>").Text(authority?.Name ?? order.Authority).Raw("</dd>")
-                .Raw("<dt>").T("IssuedBy").Raw("</dt><dd>").Text(order.IssuingBody).Raw("</dd>")
-                .Raw("<dt>").T("LegalBasis").Raw("</dt><dd>").Text(order.LegalBasis).Raw("</dd>")
-                .Raw("<dt>").T("Decision").Raw("</dt><dd>").Text(order.Decision + ", " + order.DecisionDate).Raw("</dd>")
-                .Raw("<dt>").T("MatchedTarget").Raw("</dt><dd>");
-            PortalEndpoints.Target(html, match.Target).Raw("</dd></dl>")
-                .Raw("<h2>").T("HowToAppeal").Raw("</h2><p>")
-                .M("AppealText", Html.Encode(order.IssuingBody), Html.Encode(order.LegalBasis), "<a href=\"" + Html.Encode(contact) + "\">" + Html.Encode(contact) + "</a>").Raw("</p>");
+            var links = new List<string>();
+            List<AuthorityView> authorities = registry.Authorities.ListAuthorities();
+            foreach (LookupMatch match in matches)
+            {
+                links.Add(Order(registry, html, l, match, hostMarkup, authorities));
+            }
+
+            context.Response.Headers.Link = string.Join(", ", links.Select(page => $"<{page}>; rel=\"blocked-by\""));
         }
 
         context.Response.Headers.ContentLanguage = l.Code;
@@ -91,6 +85,27 @@ public sealed class BlockPageHost : IAsyncDisposable
         context.Response.ContentType = "text/html; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
         await context.Response.WriteAsync(html.Page(title, site: registry.PublicUrl.TrimEnd('/'), here: context.Request.Path.Value ?? "/"), Encoding.UTF8).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes what one order says about the blocked request (by whom, on what basis, how to appeal); returns
+    /// the order's page URL.</summary>
+    private static string Order(RegistryService registry, Html html, PortalLanguage l, LookupMatch match, string hostMarkup, List<AuthorityView> authorities)
+    {
+        var reference = OrderReference.Parse(match.Order);
+        OrderView order = registry.Queries.GetOrder(reference.Authority, reference.Decision, targetLimit: 1, entryData: false)!;
+        string page = reference.PageUrl(registry.PublicUrl);
+        AuthorityView? authority = authorities.Find(a => a.Id == order.Authority);
+        string contact = authority?.Url ?? page;
+        html.Raw("<p>").M("BlockedBy", hostMarkup, "<a href=\"" + Html.Encode(page) + "\">" + Html.Encode(order.Reference) + "</a>").Raw("</p><dl>")
+            .Raw("<dt>").T("Authority").Raw("</dt><dd>").Text(authority?.Name ?? order.Authority).Raw("</dd>")
+            .Raw("<dt>").T("IssuedBy").Raw("</dt><dd>").Text(order.IssuingBody).Raw("</dd>")
+            .Raw("<dt>").T("LegalBasis").Raw("</dt><dd>").Text(order.LegalBasis).Raw("</dd>")
+            .Raw("<dt>").T("Decision").Raw("</dt><dd>").Text(order.Decision + ", " + order.DecisionDate).Raw("</dd>")
+            .Raw("<dt>").T("MatchedTarget").Raw("</dt><dd>");
+        PortalEndpoints.Target(html, match.Target).Raw("</dd></dl>")
+            .Raw("<h2>").T("HowToAppeal").Raw("</h2><p>")
+            .M("AppealText", Html.Encode(order.IssuingBody), Html.Encode(order.LegalBasis), "<a href=\"" + Html.Encode(contact) + "\">" + Html.Encode(contact) + "</a>").Raw("</p>");
+        return page;
     }
 
     /// <inheritdoc />
