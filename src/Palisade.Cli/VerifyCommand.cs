@@ -87,7 +87,11 @@ internal static class VerifyCommand
             }
             catch (LogVerificationException e)
             {
-                await stderr.WriteLineAsync($"palisade verify: FAILED: {e.Message}").ConfigureAwait(false);
+                // A key taken from the state file may be another log's: say where it came from.
+                string pinned = parseResult.GetValue(key) is null && previous is not null
+                    ? $" (the key and the last checkpoint were read from {Path.GetFullPath(statePath)}, pinned for log {previous.Value.Checkpoint.Origin}; to audit another log, give it its own --state FILE)"
+                    : "";
+                await stderr.WriteLineAsync($"palisade verify: FAILED: {e.Message}{pinned}").ConfigureAwait(false);
                 return ExitCodes.VerificationFailed;
             }
             catch (HttpRequestException e)

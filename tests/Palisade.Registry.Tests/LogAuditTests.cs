@@ -52,6 +52,19 @@ public abstract class LogAuditTests(RegistryStoreKind store) : StoreTests(store)
     }
 
     [Fact]
+    public async Task Verify_AnotherLogWithTheStateOfTheFirst_NamesTheStateFileAndItsLog()
+    {
+        await using RegistryFixture first = await StartAsync();
+        await using RegistryFixture second = await StartAsync();
+        string state = Path.Combine(first.Directory, "verify.state");
+        Assert.Equal(0, Cli("verify", "--log", first.BaseAddress + "log/", "--state", state).Exit);
+        (int exit, _, string stderr) = Cli("verify", "--log", second.BaseAddress + "log/", "--state", state);
+        Assert.Equal(5, exit);
+        Assert.Contains($"read from {Path.GetFullPath(state)}, pinned for log {first.Host.Registry.Log.Origin}", stderr, StringComparison.Ordinal);
+        Assert.Contains("its own --state FILE", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Restart_AfterTampering_RefusesToServeAndSaysWhere()
     {
         RegistryFixture f = await StartAsync();
