@@ -14,6 +14,36 @@ public static class DnsQuestions
     /// <summary>The longest name text read (longer than DNS allows, so that a capture's malformed names still show).</summary>
     public const int MaxNameText = 1024;
 
+    /// <summary>Most additional records a query read on a port that is not DNS's may have (EDNS, a TSIG: a few).</summary>
+    public const int MaxHeuristicAdditional = 10;
+
+    /// <summary>
+    /// Whether a UDP payload on a port that is not DNS's is a DNS query all the same (DNSCrypt's certificate queries on
+    /// 443, resolvers on odd ports), as tshark's heuristic reads it: a standard query (QR and opcode clear) with one
+    /// question, no answer or authority records and at most <see cref="MaxHeuristicAdditional"/> additional ones, whose
+    /// question name and type and class are all there.
+    /// </summary>
+    public static bool LooksLikeQuery(ReadOnlySpan<byte> message)
+    {
+        if (message.Length <= DnsConstants.HeaderLength)
+        {
+            return false;
+        }
+
+        ushort flags = BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.FlagsOffset..]);
+        if ((flags & DnsConstants.FlagQr) != 0 || ((flags >> 11) & 0xF) != 0
+            || BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.QuestionCountOffset..]) != 1
+            || BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.AnswerCountOffset..]) != 0
+            || BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.AuthorityCountOffset..]) != 0
+            || BinaryPrimitives.ReadUInt16BigEndian(message[DnsConstants.AdditionalCountOffset..]) > MaxHeuristicAdditional)
+        {
+            return false;
+        }
+
+        int position = DnsConstants.HeaderLength;
+        return DnsName.Skip(message, ref position) == DnsParseStatus.Ok && position + 4 <= message.Length;
+    }
+
     /// <summary>Adds the question names of <paramref name="message"/> to <paramref name="names"/> if it is a query.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static DecodeStatus TryRead(ReadOnlySpan<byte> message, List<string> names)

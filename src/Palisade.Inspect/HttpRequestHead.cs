@@ -43,7 +43,9 @@ public static class HttpRequestHead
 
         string head = Encoding.Latin1.GetString(data[..end]);
         string[] lines = head.Split("\r\n");
-        string[] request = lines[0].Split(' ');
+        // Runs of spaces between the parts are read as one, as tshark reads them ("GET        /path HTTP/1.1" would
+        // otherwise hide the request's Host).
+        string[] request = lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (request.Length != 3 || !request[2].StartsWith("HTTP/1.", StringComparison.Ordinal) || request[0].Length == 0)
         {
             return DecodeStatus.Invalid;

@@ -117,6 +117,8 @@ public sealed class NameExtractor : IDisposable
 
     private static bool IsDnsPort(ushort port) => port is 53 or 5353 or 5355;
 
+    private static bool IsSipPort(ushort port) => port is 5060 or 5061;
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void AddUdp(in CaptureFrame frame, in Packet packet, FlowKey key, bool fromA)
     {
@@ -135,12 +137,15 @@ public sealed class NameExtractor : IDisposable
         }
 
         // QUIC: the long-header packets of the datagram, coalesced one after another.
+        bool quic = false;
         while (payload.Length > 0 && (payload[0] & 0xC0) == 0xC0)
         {
             if (QuicInitial.ReadHeader(payload, out uint version, out ReadOnlySpan<byte> destinationId, out bool initial, out int length) != DecodeStatus.Ok)
             {
-                return;
+                break;
             }
+
+            quic = true;
 
             if (initial)
             {
@@ -153,7 +158,24 @@ public sealed class NameExtractor : IDisposable
 
             payload = payload[length..];
         }
+
+        // A DNS query on another port (DNSCrypt certificates on 443, resolvers on odd ports), read as tshark's
+        // heuristic reads it, except on ports whose own protocols look like DNS (NetBIOS names, mDNS-like discovery).
+        if (!quic && !IsNotDnsPort(packet.SourcePort) && !IsNotDnsPort(packet.DestinationPort) && DnsQuestions.LooksLikeQuery(packet.Payload))
+        {
+            _currentFlow = Flow(key, create: true)!.Id;
+            _dnsNames.Clear();
+            DnsQuestions.TryRead(packet.Payload, _dnsNames);
+            foreach (string name in _dnsNames)
+            {
+                Found(new ExtractedName(frame.Number, NameKind.DnsQname, name, null, frame.TimestampTicks));
+            }
+        }
     }
+
+    /// <summary>UDP ports whose protocols tshark reads by port, some of them shaped like DNS (NetBIOS name service and
+    /// datagrams, DHCP, NTP, SNMP, SSDP, SIP, STUN, IKE).</summary>
+    private static bool IsNotDnsPort(ushort port) => port is 67 or 68 or 123 or 137 or 138 or 161 or 162 or 500 or 1900 or 3478 or 4500 or 5060 or 5061;
 
     private void OpenInitial(in CaptureFrame frame, FlowState state, bool fromA, uint version, ReadOnlySpan<byte> destinationId, ReadOnlySpan<byte> packet)
     {
@@ -271,6 +293,11 @@ public sealed class NameExtractor : IDisposable
                         }
 
                         stream.Mode = data[1] == 0x03 ? TcpStream.Content.Tls : TcpStream.Content.Done;
+                    }
+                    else if (IsSipPort(sourcePort) || IsSipPort(destinationPort))
+                    {
+                        // SIP's requests look like HTTP's; tshark reads the SIP ports as SIP, and so does this.
+                        stream.Mode = TcpStream.Content.Done;
                     }
                     else if (HttpRequestHead.LooksLikeRequest(data))
                     {

@@ -3,14 +3,16 @@ namespace Palisade.Inspect;
 /// <summary>How a name read from traffic is written: as it appears, the way tshark shows it.</summary>
 internal static class NameText
 {
-    /// <summary>A name's bytes as text: UTF-8, ASCII letters lower-cased, no IDNA conversion. Bytes that are not UTF-8
+    /// <summary>A name's bytes as text: UTF-8, ASCII letters lower-cased, no IDNA conversion; a control character
+    /// (U+0000–U+001F, U+007F) written as a backslash and three octal digits, as tshark writes it (<c>\004</c>), so that
+    /// a name that hides characters still reads as distinct and nothing reaches a terminal raw. Bytes that are not UTF-8
     /// are shown as tshark shows them: a lead byte with the continuation bytes that follow it (up to the count it
     /// announces) becomes one U+FFFD when they do not make a character, and any other stray byte one U+FFFD.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static string Lower(ReadOnlySpan<byte> bytes)
     {
         // Nearly every name is ASCII: lower-cased straight into the string, with the vectorised ASCII routines.
-        if (System.Text.Ascii.IsValid(bytes))
+        if (System.Text.Ascii.IsValid(bytes) && bytes.IndexOfAnyInRange((byte)0, (byte)0x1F) < 0 && !bytes.Contains((byte)0x7F))
         {
             return string.Create(bytes.Length, bytes, static (chars, source) => System.Text.Ascii.ToLower(source, chars, out _));
         }
@@ -20,6 +22,13 @@ internal static class NameText
         while (i < bytes.Length)
         {
             byte b = bytes[i];
+            if (b is < 0x20 or 0x7F)
+            {
+                text.Append('\\').Append((char)('0' + (b >> 6))).Append((char)('0' + ((b >> 3) & 7))).Append((char)('0' + (b & 7)));
+                i++;
+                continue;
+            }
+
             if (b < 0x80)
             {
                 text.Append((char)(b is >= (byte)'A' and <= (byte)'Z' ? b | 0x20 : b));

@@ -50,6 +50,9 @@ public sealed class QuicInitial : IDisposable
         0xFACEB002 or 0xFACEB00E => (SaltDraft23, false),
         0x54303530 => (SaltT50, false),
         0x54303531 => (SaltT51, false),
+        // Versions reserved to force version negotiation (RFC 9000 §15, 0x?a?a?a?a): their Initials are protected with
+        // the draft-29 salt, as the clients that send them and tshark have it.
+        _ when (version & 0x0F0F0F0F) == 0x0A0A0A0A => (SaltDraft29, false),
         _ => null,
     };
 

@@ -60,6 +60,46 @@ internal static class BuiltCaptures
         return frame;
     }
 
+    /// <summary>An Ethernet frame of an IPv4 UDP datagram from 127.0.0.1:50000 to 127.0.0.2:<paramref name="port"/>.</summary>
+    public static byte[] Udp(ReadOnlySpan<byte> payload, ushort port)
+    {
+        byte[] frame = new byte[14 + 20 + 8 + payload.Length];
+        frame[12] = 0x08;
+        Span<byte> ip = frame.AsSpan(14);
+        ip[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(28 + payload.Length));
+        ip[8] = 64;
+        ip[9] = 17;
+        (ip[12], ip[15], ip[16], ip[19]) = (127, 1, 127, 2);
+        uint sum = 0;
+        for (int i = 0; i < 20; i += 2)
+        {
+            sum += BinaryPrimitives.ReadUInt16BigEndian(ip[i..]);
+        }
+
+        BinaryPrimitives.WriteUInt16BigEndian(ip[10..], (ushort)~((sum & 0xFFFF) + (sum >> 16)));
+        Span<byte> udp = ip[20..];
+        BinaryPrimitives.WriteUInt16BigEndian(udp, 50000);
+        BinaryPrimitives.WriteUInt16BigEndian(udp[2..], port);
+        BinaryPrimitives.WriteUInt16BigEndian(udp[4..], (ushort)(8 + payload.Length));
+        payload.CopyTo(udp[8..]);
+        return frame;
+    }
+
+    /// <summary>A DNS query (one question, type A, class IN) for a name given as its labels' bytes.</summary>
+    public static byte[] DnsQuery(ushort id, params byte[][] labels)
+    {
+        var message = new List<byte> { (byte)(id >> 8), (byte)id, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
+        foreach (byte[] label in labels)
+        {
+            message.Add((byte)label.Length);
+            message.AddRange(label);
+        }
+
+        message.AddRange(new byte[] { 0, 0, 1, 0, 1 });
+        return [.. message];
+    }
+
     /// <summary>A TLS record holding a ClientHello that names <paramref name="serverName"/>.</summary>
     public static byte[] ClientHelloRecord(string serverName)
     {
