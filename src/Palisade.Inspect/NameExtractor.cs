@@ -119,6 +119,9 @@ public sealed class NameExtractor : IDisposable
 
     private static bool IsSipPort(ushort port) => port is 5060 or 5061;
 
+    /// <summary>SSDP's port (UPnP discovery, HTTP over UDP).</summary>
+    private const ushort SsdpPort = 1900;
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void AddUdp(in CaptureFrame frame, in Packet packet, FlowKey key, bool fromA)
     {
@@ -157,6 +160,15 @@ public sealed class NameExtractor : IDisposable
             }
 
             payload = payload[length..];
+        }
+
+        // SSDP (HTTP over UDP on 1900: M-SEARCH and NOTIFY with a HOST header), read as tshark reads it.
+        if (!quic && (packet.SourcePort == SsdpPort || packet.DestinationPort == SsdpPort) && HttpRequestHead.LooksLikeRequest(packet.Payload)
+            && HttpRequestHead.TryRead(packet.Payload, out string? ssdpHost, out _, out _) == DecodeStatus.Ok && ssdpHost is not null)
+        {
+            _currentFlow = Flow(key, create: true)!.Id;
+            Found(new ExtractedName(frame.Number, NameKind.HttpHost, ssdpHost, null, frame.TimestampTicks));
+            return;
         }
 
         // A DNS query on another port (DNSCrypt certificates on 443, resolvers on odd ports), read as tshark's

@@ -4,8 +4,9 @@ namespace Palisade.Inspect;
 internal static class NameText
 {
     /// <summary>A name's bytes as text: UTF-8, ASCII letters lower-cased, no IDNA conversion; a control character
-    /// (U+0000–U+001F, U+007F) written as a backslash and three octal digits, as tshark writes it (<c>\004</c>), so that
-    /// a name that hides characters still reads as distinct and nothing reaches a terminal raw. Bytes that are not UTF-8
+    /// (U+0001–U+001F, U+007F) written as tshark writes it, C's escape where there is one (<c>\r</c>) and else a backslash
+    /// and three octal digits (<c>\004</c>), so that a name that hides characters still reads as distinct and nothing
+    /// reaches a terminal raw; a NUL ends the name, as tshark reads names as C strings. Bytes that are not UTF-8
     /// are shown as tshark shows them: a lead byte with the continuation bytes that follow it (up to the count it
     /// announces) becomes one U+FFFD when they do not make a character, and any other stray byte one U+FFFD.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -22,9 +23,26 @@ internal static class NameText
         while (i < bytes.Length)
         {
             byte b = bytes[i];
+            if (b == 0)
+            {
+                // tshark reads a name as a C string: it ends at the first NUL.
+                break;
+            }
+
             if (b is < 0x20 or 0x7F)
             {
-                text.Append('\\').Append((char)('0' + (b >> 6))).Append((char)('0' + ((b >> 3) & 7))).Append((char)('0' + (b & 7)));
+                // C's escapes where C has one (\r, \n, \t …), else a backslash and three octal digits, as tshark writes them.
+                char named = b switch { 0x07 => 'a', 0x08 => 'b', 0x09 => 't', 0x0A => 'n', 0x0B => 'v', 0x0C => 'f', 0x0D => 'r', _ => '\0' };
+                text.Append('\\');
+                if (named != '\0')
+                {
+                    text.Append(named);
+                }
+                else
+                {
+                    text.Append((char)('0' + (b >> 6))).Append((char)('0' + ((b >> 3) & 7))).Append((char)('0' + (b & 7)));
+                }
+
                 i++;
                 continue;
             }

@@ -57,9 +57,18 @@ public sealed class EvasionTests
     [Fact]
     public void Name_WithControlCharacters_IsEscapedAsTsharkEscapesIt()
     {
-        byte[] query = BuiltCaptures.DnsQuery(0x4321, "www"u8.ToArray(), [(byte)'a', 4, 5, 0x1f, 0x7f, (byte)'b'], "example"u8.ToArray());
+        byte[] query = BuiltCaptures.DnsQuery(0x4321, "www"u8.ToArray(), [(byte)'a', 4, 5, 0x0d, 0x1f, 0x7f, (byte)'b'], "example"u8.ToArray());
         (HashSet<(string, string)> ours, HashSet<(string, string)> tshark) = Both(BuiltCaptures.Pcap([BuiltCaptures.Udp(query, 53)]));
-        Assert.Contains(("dns-qname", "www.a\\004\\005\\037\\177b.example"), ours);
+        Assert.Contains(("dns-qname", "www.a\\004\\005\\r\\037\\177b.example"), ours);
+        Assert.Equal(tshark, ours);
+    }
+
+    [Fact]
+    public void SsdpSearch_OverUdp_GivesItsHost()
+    {
+        byte[] search = Encoding.ASCII.GetBytes("M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 1\r\nST: ssdp:all\r\n\r\n");
+        (HashSet<(string, string)> ours, HashSet<(string, string)> tshark) = Both(BuiltCaptures.Pcap([BuiltCaptures.Udp(search, 1900)]));
+        Assert.Contains(("http-host", "239.255.255.250:1900"), ours);
         Assert.Equal(tshark, ours);
     }
 
