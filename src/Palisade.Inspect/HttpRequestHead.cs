@@ -65,7 +65,8 @@ public static class HttpRequestHead
             string value = line[(colon + 1)..].Trim(' ', '\t');
             if (field.Equals("Host", StringComparison.OrdinalIgnoreCase) && host is null)
             {
-                host = NameText.Lower(Encoding.Latin1.GetBytes(value));
+                // tshark reads a header value as a C string: a NUL ends it.
+                host = NameText.Lower(Encoding.Latin1.GetBytes(value), nulEnds: true);
             }
             else if (field.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) && long.TryParse(value, out long length) && length >= 0)
             {

@@ -6,11 +6,14 @@ internal static class NameText
     /// <summary>A name's bytes as text: UTF-8, ASCII letters lower-cased, no IDNA conversion; a control character
     /// (U+0001–U+001F, U+007F) written as tshark writes it, C's escape where there is one (<c>\r</c>) and else a backslash
     /// and three octal digits (<c>\004</c>), so that a name that hides characters still reads as distinct and nothing
-    /// reaches a terminal raw; a NUL ends the name, as tshark reads names as C strings. Bytes that are not UTF-8
+    /// reaches a terminal raw. Bytes that are not UTF-8
     /// are shown as tshark shows them: a lead byte with the continuation bytes that follow it (up to the count it
     /// announces) becomes one U+FFFD when they do not make a character, and any other stray byte one U+FFFD.</summary>
+    /// <param name="bytes">The name's bytes.</param>
+    /// <param name="nulEnds">Whether a NUL ends the name (an HTTP header value, which tshark reads as a C string) rather
+    /// than being written <c>\000</c> (a DNS label, which may hold any byte).</param>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    internal static string Lower(ReadOnlySpan<byte> bytes)
+    internal static string Lower(ReadOnlySpan<byte> bytes, bool nulEnds = false)
     {
         // Nearly every name is ASCII: lower-cased straight into the string, with the vectorised ASCII routines.
         if (System.Text.Ascii.IsValid(bytes) && bytes.IndexOfAnyInRange((byte)0, (byte)0x1F) < 0 && !bytes.Contains((byte)0x7F))
@@ -23,9 +26,8 @@ internal static class NameText
         while (i < bytes.Length)
         {
             byte b = bytes[i];
-            if (b == 0)
+            if (b == 0 && nulEnds)
             {
-                // tshark reads a name as a C string: it ends at the first NUL.
                 break;
             }
 
