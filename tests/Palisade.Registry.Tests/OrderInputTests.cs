@@ -168,6 +168,22 @@ public abstract class OrderInputTests(RegistryStoreKind store) : StoreTests(stor
         Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
         Assert.Equal(size, f.Host.Registry.Log.Size);
     }
+
+    [Theory]
+    [InlineData("2026-02-30", "is not a date: there is no such day")]
+    [InlineData("2026-13-01", "is not a date: there is no such day")]
+    [InlineData("30.02.2026", "is not a date of the form yyyy-MM-dd")]
+    public async Task Issue_DecisionDate_NoSuchDayAndWrongFormAreToldApart(string date, string message)
+    {
+        await using RegistryFixture f = await StartAsync();
+        System.Text.Json.Nodes.JsonObject body = RegistryFixture.Order("DT-1", "date.example");
+        body["decisionDate"] = date;
+        using HttpResponseMessage response = await f.SendAsync(HttpMethod.Post, "/v1/orders", f.RknKey, body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        JsonObject problem = await f.JsonAsync(response);
+        Assert.Equal("decisionDate", problem["field"]!.GetValue<string>());
+        Assert.Contains($"'{date}' {message}", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
 }
 
 /// <summary>On SQLite.</summary>

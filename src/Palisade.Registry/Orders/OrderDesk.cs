@@ -98,7 +98,11 @@ internal sealed class OrderDesk(RegistryContext context)
         string decisionDate = Required(request.DecisionDate, "decisionDate", 10);
         if (!DateOnly.TryParseExact(decisionDate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
         {
-            throw RegistryProblem.Invalid("decisionDate", $"'{decisionDate}' is not a date of the form yyyy-MM-dd");
+            // The right shape but no such day (2026-02-30) is not a date; anything else is not of the form asked for.
+            bool shaped = decisionDate.Length == 10 && decisionDate[4] == '-' && decisionDate[7] == '-'
+                && decisionDate.AsSpan(0, 4).IndexOfAnyExceptInRange('0', '9') < 0 && decisionDate.AsSpan(5, 2).IndexOfAnyExceptInRange('0', '9') < 0
+                && decisionDate.AsSpan(8, 2).IndexOfAnyExceptInRange('0', '9') < 0;
+            throw RegistryProblem.Invalid("decisionDate", shaped ? $"'{decisionDate}' is not a date: there is no such day" : $"'{decisionDate}' is not a date of the form yyyy-MM-dd");
         }
 
         string legalBasis = Required(request.LegalBasis, "legalBasis", 2000);
