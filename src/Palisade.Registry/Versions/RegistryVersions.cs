@@ -325,11 +325,13 @@ internal sealed class RegistryVersions : IDisposable
 
     /// <summary>Log entries read by rebuilds of old versions since start.</summary>
     public long EntriesReplayed => Interlocked.Read(ref _entriesReplayed);
-    private RebuildCache? _cache;
+    private Lazy<RebuildCache>? _cache;
 
     /// <summary>Where rebuilt files and order book snapshots are kept, within <see cref="RegistryOptions.RebuildCacheBytes"/>.</summary>
     internal RebuildCache Cache => LazyInitializer.EnsureInitialized(ref _cache,
-        () => new RebuildCache(Path.Combine(_files.Directory, "rebuilt"), _context.Options.RebuildCacheBytes));
+        // Made once: the constructor clears temporary files, which a second one running beside a rebuild would take.
+        () => new Lazy<RebuildCache>(() => new RebuildCache(Path.Combine(_files.Directory, "rebuilt"), _context.Options.RebuildCacheBytes),
+            LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
     /// <summary>A version's bundle or delta file as this node keeps it (the retention files, then the rebuild cache);
     /// null when it keeps none. The latest bundle, served from memory, has no file between retention points.</summary>
