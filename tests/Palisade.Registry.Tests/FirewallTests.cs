@@ -43,10 +43,19 @@ public sealed class FirewallTests
         await WaitForSetsAsync(ns, firewall, ["192.0.2.0/24", "198.18.0.0/16", "198.51.100.7"],
             ["2001:db8::/32", "64:ff9b::c000:200/120", "2002:c000:200::/40", "64:ff9b::c612:0/112", "2002:c612::/32", "64:ff9b::c633:6407", "2002:c633:6407::/48"]);
 
-        // The operator's own rules live in the same table and use the sets; updates never touch them.
-        Assert.Equal(0, (await ns.RunNftAsync("add", "chain", "inet", "palisade", "forward", "{ type filter hook forward priority 0; policy accept; }")).Exit);
-        Assert.Equal(0, (await ns.RunNftAsync("add", "rule", "inet", "palisade", "forward", "ip", "daddr", "@blocked_v4", "drop")).Exit);
-        Assert.Equal(0, (await ns.RunNftAsync("add", "rule", "inet", "palisade", "forward", "ip6", "daddr", "@blocked_v6", "reject")).Exit);
+        // The operator's own rules live in the same table and use the sets; updates never touch them. They are the
+        // commands of docs/operators.md, run verbatim through a shell (with the namespace's nft).
+        foreach (string line in DocSnippet.After("operators.md", "adds to the same table").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            Assert.StartsWith("nft ", line, StringComparison.Ordinal);
+            (int ran, string output) = await ExternalTool.RunAsync("bash", "-c", ns.Nft + line[3..]);
+            Assert.True(ran == 0, $"{line}: {output}");
+        }
 
         // The expiring order leaves the set when it expires, with no new version.
         await WaitForSetsAsync(ns, firewall, ["192.0.2.0/24", "198.51.100.7"],
@@ -64,7 +73,8 @@ public sealed class FirewallTests
         (int exit, string rules) = await ns.RunNftAsync("list", "chain", "inet", "palisade", "forward");
         Assert.True(exit == 0, rules);
         Assert.Contains("ip daddr @blocked_v4 drop", rules, StringComparison.Ordinal);
-        Assert.Contains("ip6 daddr @blocked_v6 reject", rules, StringComparison.Ordinal);
+        Assert.Contains("ip6 daddr @blocked_v6 drop", rules, StringComparison.Ordinal);
+        Assert.Contains("reject with icmpx admin-prohibited", rules, StringComparison.Ordinal);
         Assert.Equal(0, await firewall.TerminateAsync());
     }
 
